@@ -1,0 +1,862 @@
+package dev.hvsim.x86core;
+
+import dev.hvsim.x86core.bus.IoBus;
+import dev.hvsim.x86core.bus.PhysicalBus;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.Decoder;
+import dev.hvsim.x86core.decode.Feature;
+import dev.hvsim.x86core.decode.OpcodeRow;
+import dev.hvsim.x86core.exec.Exec;
+import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.TripleFault;
+import dev.hvsim.x86core.fault.VmExitSignal;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * One logical x86-64 processor: fetch, decode (through the per-CPU decode cache), central checks,
+ * intercepts, execute, retire, pending events. {@link #run} is the one entry point that everything
+ * driving the CPU uses (VMM, debugger, tests, CLI).
+ *
+ * <p>"A step" is one instruction retired or one event delivered: when an instruction faults, the step
+ * ends with the exception delivered (RIP at the handler), and counts as an instruction.
+ */
+public final class Cpu {
+    public static final long CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 16, CR0_NE = 32,
+            CR0_WP = 1L << 16, CR0_AM = 1L << 18, CR0_NW = 1L << 29, CR0_CD = 1L << 30, CR0_PG = 1L << 31;
+    public static final long CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 16, CR4_PAE = 32,
+            CR4_MCE = 64, CR4_PGE = 128, CR4_PCE = 256, CR4_OSFXSR = 512, CR4_OSXMMEXCPT = 1024, CR4_UMIP = 2048,
+            CR4_LA57 = 4096, CR4_VMXE = 1L << 13, CR4_SMXE = 1L << 14, CR4_FSGSBASE = 1L << 16,
+            CR4_PCIDE = 1L << 17, CR4_OSXSAVE = 1L << 18, CR4_SMEP = 1L << 20, CR4_SMAP = 1L << 21,
+            CR4_PKE = 1L << 22;
+    public static final long EFER_SCE = 1, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11,
+            EFER_SVME = 1L << 12;
+
+    private static final VarHandle LE16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    final CpuState s;
+    private final CpuProfile profile;
+    private final PhysicalBus bus;
+    private final IoBus io;
+    private final Decoder decoder;
+    final Mmu mmu;
+    private final boolean[] features;
+    private final boolean has1G;
+    private final DecodeCache cache;
+    private final Interrupts interrupts;
+    private final Segmentation segmentation;
+    private final Rng rng;
+    private GuestMode guestMode = NativeMode.INSTANCE;
+    private ExecutionListener listener;
+    private InterruptSource interruptSource = InterruptSource.NONE;
+    private final int apicId;
+
+    long cycles;
+    long instructions;
+    /** Current privilege level. */
+    int cpl;
+    /** 16, 32 or 64. */
+    int codeSize = 16;
+    /** RIP of the next instruction; handlers that transfer control assign it. */
+    public long nextRip;
+    /** Set by devices and by state changes that may unmask an event; checked after each instruction. */
+    boolean eventPending;
+    private volatile boolean stopRequested;
+    private StopReason stopReason;
+    private Object lastVmExit;
+    private String shutdownReason;
+    private DecodedInsn current;
+
+    /** A fetch window: the linear page the last instruction came from and its decode-cache page. */
+    private long fetchLpn = -1;
+    private DecodedInsn[] fetchPage;
+    private long fetchPpn;
+    private int fetchCodeSize;
+
+    public Cpu(CpuProfile profile, PhysicalBus bus, IoBus io) {
+        this(profile, bus, io, 0);
+    }
+
+    public Cpu(CpuProfile profile, PhysicalBus bus, IoBus io, int apicId) {
+        this.profile = profile;
+        this.bus = bus;
+        this.io = io;
+        this.apicId = apicId;
+        this.s = new CpuState();
+        this.features = profile.featureVector();
+        this.has1G = profile.has(Feature.PAGE1GB);
+        this.decoder = new Decoder(Exec.table(), features, profile.vendor(), profile::cycles);
+        this.mmu = new Mmu(this, bus, profile.maxPhysAddr());
+        this.cache = new DecodeCache(this);
+        this.interrupts = new Interrupts(this);
+        this.segmentation = new Segmentation(this);
+        this.rng = new Rng(0x6876_7369_6dL + apicId);
+        bus.addWriteObserver((pa, len) -> physicalWritten(pa, len));
+        reset();
+    }
+
+    // ===================================================================== reset and modes
+
+    /** Power-on state (SDM Vol. 3A 10.1.1, Table 10-1), except that RIP/CS are set by the loader. */
+    public void reset() {
+        java.util.Arrays.fill(s.gpr, 0);
+        s.setRflags(Flags.FIXED1);
+        s.rip = 0xfff0;
+        s.seg[Reg.CS].set(0xf000, 0xffff0000L, 0xffff, 0x9b);
+        for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
+            s.seg[r].set(0, 0, 0xffff, 0x93);
+        }
+        s.ldtr.set(0, 0, 0xffff, 0x82);
+        s.tr.set(0, 0, 0xffff, 0x8b);
+        s.gdtrBase = 0; s.gdtrLimit = 0xffff; s.idtrBase = 0; s.idtrLimit = 0xffff;
+        s.cr0 = CR0_ET | CR0_CD | CR0_NW;
+        s.cr2 = 0; s.cr3 = 0; s.cr4 = 0; s.cr8 = 0; s.efer = 0; s.xcr0 = 1; s.pkru = 0;
+        java.util.Arrays.fill(s.dr, 0);
+        s.dr[6] = 0xffff0ff0L;
+        s.dr[7] = 0x400;
+        s.msr.clear();
+        s.msr.put(Msr.IA32_PAT, 0x0007040600070406L);
+        s.msr.put(Msr.IA32_APIC_BASE, 0xfee00000L | 0x800 | (apicId == 0 ? 0x100 : 0));
+        s.gpr[Reg.RDX] = profile.cpuidExact(1, 0) == null ? 0 : profile.cpuidExact(1, 0)[0];
+        s.halted = false;
+        s.nmiBlocked = false;
+        s.stiShadow = false;
+        s.movSsShadow = false;
+        cycles = 0;
+        instructions = 0;
+        modeChanged();
+        mmu.flushAll();
+    }
+
+    /**
+     * Recomputes code size and cached mode bits after CR0, EFER, RFLAGS.VM or CS changed. CPL is 0 in
+     * real mode and 3 in virtual-8086 mode; in protected mode it only changes through {@link #setCpl}
+     * (control transfers), so that MOV CR0 setting PE leaves CPL 0 as on hardware.
+     */
+    public void modeChanged() {
+        boolean pe = (s.cr0 & CR0_PE) != 0;
+        boolean vm86 = pe && (s.flagsRest & Flags.VM) != 0 && !longMode();
+        Segment cs = s.seg[Reg.CS];
+        if (!pe) {
+            cpl = 0;
+            codeSize = cs.big() ? 32 : 16;
+        } else if (vm86) {
+            cpl = 3;
+            codeSize = 16;
+        } else {
+            if (longMode() && cs.longMode()) {
+                codeSize = 64;
+            } else {
+                codeSize = cs.big() ? 32 : 16;
+            }
+        }
+        fetchInvalidate();
+        eventPending = true;
+    }
+
+    /** Sets the CPL explicitly (control transfers that change privilege call this before modeChanged). */
+    public void setCpl(int cpl) {
+        this.cpl = cpl;
+    }
+
+    public int cpl() { return cpl; }
+    public int codeSize() { return codeSize; }
+    public boolean protectedMode() { return (s.cr0 & CR0_PE) != 0; }
+    public boolean realMode() { return (s.cr0 & CR0_PE) == 0; }
+    public boolean v86() { return (s.cr0 & CR0_PE) != 0 && (s.flagsRest & Flags.VM) != 0; }
+    public boolean longMode() { return (s.efer & EFER_LMA) != 0; }
+    public boolean mode64() { return codeSize == 64; }
+    public boolean pagingEnabled() { return (s.cr0 & CR0_PG) != 0 && (s.cr0 & CR0_PE) != 0; }
+    public boolean nxEnabled() { return (s.efer & EFER_NXE) != 0; }
+    public boolean cr0(long bit) { return (s.cr0 & bit) != 0; }
+    public boolean cr4(long bit) { return (s.cr4 & bit) != 0; }
+    boolean profileHas1GPages() { return has1G; }
+    /** SMAP override: RFLAGS.AC = 1 and CPL < 3 (implicit accesses never pass here). */
+    boolean acAllowsSmap() { return (s.flagsRest & Flags.AC) != 0 && cpl < 3; }
+
+    /** The stack address size: 64 in 64-bit mode, else SS.B. */
+    public int stackAddrSize() {
+        return codeSize == 64 ? 8 : s.seg[Reg.SS].big() ? 4 : 2;
+    }
+
+    // ===================================================================== accessors
+
+    public CpuState state() { return s; }
+    public CpuProfile profile() { return profile; }
+    public Vendor vendor() { return profile.vendor(); }
+    public PhysicalBus bus() { return bus; }
+    public IoBus io() { return io; }
+    public Mmu mmu() { return mmu; }
+    public Decoder decoder() { return decoder; }
+    public Segmentation segmentation() { return segmentation; }
+    public Interrupts interrupts() { return interrupts; }
+    public Rng rng() { return rng; }
+    public int apicId() { return apicId; }
+    public long cycles() { return cycles; }
+    public long instructions() { return instructions; }
+    public boolean has(Feature f) { return features[f.ordinal()]; }
+    public GuestMode guestMode() { return guestMode; }
+    public void setGuestMode(GuestMode m) { guestMode = m == null ? NativeMode.INSTANCE : m; }
+    public void setListener(ExecutionListener l) { listener = l; }
+    public ExecutionListener listener() { return listener; }
+    public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
+    public InterruptSource interruptSource() { return interruptSource; }
+    public Object lastVmExit() { return lastVmExit; }
+    public String shutdownReason() { return shutdownReason; }
+    /** The instruction being executed (for handlers and guest modes). */
+    public DecodedInsn current() { return current; }
+
+    public void addCycles(long n) {
+        cycles += n;
+    }
+
+    /** Sets the TSC (WRMSR IA32_TIME_STAMP_COUNTER): the cycle counter itself is never changed. */
+    public void setTsc(long v) {
+        s.tscAdjust = v - cycles * profile.tscPerCycle();
+    }
+
+    /** TSC as derived from the cycle counter plus IA32_TSC writes' offset (deterministic). */
+    public long tsc() {
+        return cycles * profile.tscPerCycle() + s.tscAdjust;
+    }
+
+    /** Something may have become deliverable (interrupt line, IF set, shadow ended): check after this instruction. */
+    public void signalEvent() {
+        eventPending = true;
+    }
+
+    /** Asks a running CPU to stop at the next instruction boundary; safe from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+        eventPending = true;
+    }
+
+    // ===================================================================== the step loop
+
+    /**
+     * Runs until a stop condition: halted, shutdown, VM exit, stop requested, or one of the limits.
+     *
+     * @param maxInstructions instructions to execute at most (Long.MAX_VALUE for no limit)
+     * @param maxCycles       cycles to spend at most (Long.MAX_VALUE for no limit)
+     */
+    public StopReason run(long maxInstructions, long maxCycles) {
+        long insnEnd = saturatingAdd(instructions, maxInstructions);
+        long cycleEnd = saturatingAdd(cycles, maxCycles);
+        stopReason = null;
+        eventPending = true;
+        while (true) {
+            if (eventPending) {
+                StopReason r = events();
+                if (r != null) {
+                    return r;
+                }
+            }
+            if (instructions >= insnEnd) {
+                return StopReason.INSTRUCTION_LIMIT;
+            }
+            if (cycles >= cycleEnd) {
+                return StopReason.CYCLE_LIMIT;
+            }
+            StopReason r = step();
+            if (r != null) {
+                return r;
+            }
+        }
+    }
+
+    /** Executes exactly one instruction (or delivers one event); returns a stop reason or null. */
+    public StopReason step() {
+        long startRip = s.rip;
+        boolean tf = (s.flagsRest & Flags.TF) != 0;
+        try {
+            DecodedInsn d = fetchDecode();
+            current = d;
+            if (listener != null) {
+                listener.beforeInstruction(this, d);
+            }
+            centralChecks(d);
+            nextRip = s.rip + d.length;
+            if (codeSize != 64) {
+                nextRip &= codeSize == 32 ? 0xffffffffL : 0xffffL;
+            }
+            Exec.execute(this, d);
+            s.rip = nextRip;
+            cycles += d.cycles;
+            instructions++;
+            if (listener != null) {
+                listener.afterInstruction(this, d);
+            }
+            if (tf) {
+                interrupts.singleStepTrap();
+            }
+        } catch (ArchFault f) {
+            s.rip = startRip;
+            instructions++;
+            return deliverFault(f);
+        } catch (TripleFault t) {
+            return shutdown(t.getMessage());
+        } catch (VmExitSignal v) {
+            lastVmExit = v.exit();
+            return StopReason.VM_EXIT;
+        }
+        if (stopReason != null) {
+            StopReason r = stopReason;
+            stopReason = null;
+            return r;
+        }
+        return null;
+    }
+
+    /** Instruction count at which the STI / MOV SS shadow ends. */
+    private long shadowUntil;
+
+    /** STI sets the interrupt shadow when it changes IF from 0 to 1 (SDM Vol. 2B STI, Vol. 3A 6.8.3). */
+    public void beginStiShadow() {
+        s.stiShadow = true;
+        shadowUntil = instructions + 2;
+    }
+
+    /** MOV SS / POP SS block interrupts and debug traps for one instruction (SDM Vol. 3A 6.8.3). */
+    public void beginMovSsShadow() {
+        s.movSsShadow = true;
+        shadowUntil = instructions + 2;
+    }
+
+    /** True while an STI or MOV SS shadow blocks interrupts. */
+    public boolean inShadow() {
+        if ((s.stiShadow || s.movSsShadow) && instructions >= shadowUntil) {
+            s.stiShadow = false;
+            s.movSsShadow = false;
+        }
+        return s.stiShadow || s.movSsShadow;
+    }
+
+    private StopReason deliverFault(ArchFault f) {
+        try {
+            interrupts.deliverException(f);
+            return null;
+        } catch (TripleFault t) {
+            return shutdown(t.getMessage());
+        } catch (VmExitSignal v) {
+            lastVmExit = v.exit();
+            return StopReason.VM_EXIT;
+        }
+    }
+
+    StopReason shutdown(String why) {
+        try {
+            guestMode.interceptTripleFault(this);
+        } catch (VmExitSignal v) {
+            lastVmExit = v.exit();
+            return StopReason.VM_EXIT;
+        }
+        shutdownReason = why;
+        if (listener != null) {
+            listener.onShutdown(this, why);
+        }
+        return StopReason.SHUTDOWN;
+    }
+
+    /** Pending events at an instruction boundary, in priority order (SDM Vol. 3A 6.9). */
+    private StopReason events() {
+        eventPending = false;
+        if (stopRequested) {
+            stopRequested = false;
+            return StopReason.STOP_REQUESTED;
+        }
+        if (shutdownReason != null && s.halted) {
+            return StopReason.SHUTDOWN;
+        }
+        try {
+            boolean delivered = interrupts.acceptPending();
+            if (s.halted && !delivered) {
+                eventPending = true;
+                return interrupts.canEverWake() ? StopReason.WAITING_FOR_INTERRUPT : StopReason.HALTED;
+            }
+        } catch (TripleFault t) {
+            return shutdown(t.getMessage());
+        } catch (VmExitSignal v) {
+            lastVmExit = v.exit();
+            return StopReason.VM_EXIT;
+        }
+        return null;
+    }
+
+    /** A device or handler ends the current run after this instruction with the given reason. */
+    public void stopAfterInstruction(StopReason r) {
+        stopReason = r;
+    }
+
+    private void centralChecks(DecodedInsn d) {
+        OpcodeRow row = d.row;
+        int attrs = row.attrs();
+        if (attrs != 0) {
+            if ((attrs & OpcodeRow.A_UD) != 0) {
+                throw ArchFault.ud();
+            }
+            if ((attrs & OpcodeRow.A_NO_REAL) != 0 && (realMode() || v86())) {
+                throw ArchFault.ud();
+            }
+            if ((attrs & OpcodeRow.A_CPL0) != 0 && cpl != 0) {
+                throw ArchFault.gp0();
+            }
+        }
+        if (row.intercept() != null && guestMode.active()) {
+            guestMode.interceptInstruction(row.intercept(), d, this);
+        }
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    // ===================================================================== fetch and decode cache
+
+    void fetchInvalidate() {
+        fetchLpn = -1;
+        fetchPage = null;
+    }
+
+    private final Decoder.Fetcher fetcher = this::fetchByte;
+    private long fetchBase;
+
+    private DecodedInsn fetchDecode() {
+        long lin = codeLinear(s.rip);
+        long lpn = lin >>> 12;
+        int off = (int) (lin & 0xfff);
+        if (lpn == fetchLpn && fetchCodeSize == codeSize) {
+            DecodedInsn d = fetchPage[off];
+            if (d != null) {
+                checkCsLimit(d.length);
+                return d;
+            }
+        } else {
+            long pa = mmu.translate(lin, Mmu.EXEC, cpl == 3);
+            fetchLpn = lpn;
+            fetchPpn = pa >>> 12;
+            fetchCodeSize = codeSize;
+            fetchPage = cache.page(fetchPpn, codeSize);
+            DecodedInsn d = fetchPage[off];
+            if (d != null) {
+                checkCsLimit(d.length);
+                return d;
+            }
+        }
+        fetchBase = lin;
+        DecodedInsn d = decoder.decode(fetcher, codeSize);
+        checkCsLimit(d.length);
+        if (off + d.length <= 4096) {
+            d.cacheable = true;
+            if (fetchPage != null) {
+                fetchPage[off] = d;
+                cache.markCode(fetchPpn);
+            }
+        }
+        return d;
+    }
+
+    private int fetchByte(int i) {
+        long lin = fetchBase + i;
+        if (codeSize != 64) {
+            lin &= 0xffffffffL;
+        }
+        return (int) readLinear(lin, 1, Mmu.EXEC) & 0xff;
+    }
+
+    /** CS limit on the whole instruction outside 64-bit mode (SDM Vol. 3A 5.3). */
+    private void checkCsLimit(int len) {
+        if (codeSize == 64) {
+            return;
+        }
+        long end = (s.rip + len - 1) & 0xffffffffL;
+        if (Long.compareUnsigned(end, s.seg[Reg.CS].limit) > 0) {
+            throw ArchFault.gp0();
+        }
+    }
+
+    private long codeLinear(long rip) {
+        if (codeSize == 64) {
+            if (!canonical(rip)) {
+                throw ArchFault.gp0();
+            }
+            return rip;
+        }
+        if (Long.compareUnsigned(rip, s.seg[Reg.CS].limit) > 0) {
+            throw ArchFault.gp0();
+        }
+        return (s.seg[Reg.CS].base + rip) & 0xffffffffL;
+    }
+
+    boolean isCodePage(long ppn) {
+        return cache.isCode(ppn);
+    }
+
+    /** A write reached physical memory: drop decoded instructions of that page. */
+    public void physicalWritten(long pa, int len) {
+        long first = pa >>> 12, last = (pa + len - 1) >>> 12;
+        for (long p = first; p <= last; p++) {
+            if (cache.isCode(p)) {
+                cache.invalidate(p);
+                if (p == fetchPpn) {
+                    fetchInvalidate();
+                }
+            }
+        }
+    }
+
+    /** Drops the whole decode cache (e.g. after a loader wrote guest memory behind the CPU's back). */
+    public void flushDecodeCache() {
+        cache.clear();
+        fetchInvalidate();
+    }
+
+    // ===================================================================== registers
+
+    /** Reads a general-purpose register operand of the given size; byte registers 4..7 are AH..BH without REX. */
+    public long readReg(DecodedInsn d, int r, int size) {
+        switch (size) {
+            case 1:
+                if (!d.rex && r >= 4 && r < 8) {
+                    return (s.gpr[r - 4] >>> 8) & 0xff;
+                }
+                return s.gpr[r] & 0xff;
+            case 2: return s.gpr[r] & 0xffff;
+            case 4: return s.gpr[r] & 0xffffffffL;
+            default: return s.gpr[r];
+        }
+    }
+
+    /** Writes a GPR operand: 8/16-bit writes merge, 32-bit writes zero-extend (SDM Vol. 1 3.4.1.1). */
+    public void writeReg(DecodedInsn d, int r, int size, long v) {
+        switch (size) {
+            case 1:
+                if (!d.rex && r >= 4 && r < 8) {
+                    s.gpr[r - 4] = (s.gpr[r - 4] & ~0xff00L) | ((v & 0xff) << 8);
+                } else {
+                    s.gpr[r] = (s.gpr[r] & ~0xffL) | (v & 0xff);
+                }
+                break;
+            case 2: s.gpr[r] = (s.gpr[r] & ~0xffffL) | (v & 0xffff); break;
+            case 4: s.gpr[r] = v & 0xffffffffL; break;
+            default: s.gpr[r] = v;
+        }
+    }
+
+    /** Plain GPR of a size (no high-byte registers): for implicit operands such as rAX, rCX, rSI. */
+    public long gpr(int r, int size) {
+        return s.gpr[r] & Flags.mask(size);
+    }
+
+    public void setGpr(int r, int size, long v) {
+        switch (size) {
+            case 1: s.gpr[r] = (s.gpr[r] & ~0xffL) | (v & 0xff); break;
+            case 2: s.gpr[r] = (s.gpr[r] & ~0xffffL) | (v & 0xffff); break;
+            case 4: s.gpr[r] = v & 0xffffffffL; break;
+            default: s.gpr[r] = v;
+        }
+    }
+
+    public long readG(DecodedInsn d) {
+        return readReg(d, d.reg, d.opSize);
+    }
+
+    public void writeG(DecodedInsn d, long v) {
+        writeReg(d, d.reg, d.opSize, v);
+    }
+
+    /** Reads the E operand (register or memory) at the instruction's operand size. */
+    public long readE(DecodedInsn d) {
+        return readE(d, d.opSize);
+    }
+
+    public long readE(DecodedInsn d, int size) {
+        return d.memOp ? read(d.seg, ea(d), size) : readReg(d, d.rm, size);
+    }
+
+    public void writeE(DecodedInsn d, long v) {
+        writeE(d, d.opSize, v);
+    }
+
+    public void writeE(DecodedInsn d, int size, long v) {
+        if (d.memOp) {
+            write(d.seg, ea(d), size, v);
+        } else {
+            writeReg(d, d.rm, size, v);
+        }
+    }
+
+    // ===================================================================== memory operands
+
+    /** Effective address (offset within the segment) of the ModRM memory operand (SDM Vol. 2A 2.1.5). */
+    public long ea(DecodedInsn d) {
+        long a = d.disp;
+        if (d.base >= 0) {
+            a += d.base == DecodedInsn.BASE_RIP ? s.rip + d.length : s.gpr[d.base];
+        }
+        if (d.index >= 0) {
+            a += s.gpr[d.index] << d.scale;
+        }
+        switch (d.addrSize) {
+            case 2: return a & 0xffff;
+            case 4: return a & 0xffffffffL;
+            default: return a;
+        }
+    }
+
+    public boolean canonical(long lin) {
+        int sh = cr4(CR4_LA57) ? 7 : 16;
+        return ((lin << sh) >> sh) == lin;
+    }
+
+    /**
+     * Segment translation with limit and type checks (SDM Vol. 3A 5.3, 5.4; 3.3.7.1 canonical check in
+     * 64-bit mode): #GP(0), or #SS(0) for SS-relative accesses.
+     */
+    public long linear(int seg, long off, int size, int access) {
+        Segment sg = s.seg[seg];
+        if (codeSize == 64) {
+            long lin = seg >= Reg.FS ? sg.base + off : off;
+            if (!canonical(lin) || !canonical(lin + size - 1)) {
+                throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+            }
+            return lin;
+        }
+        if (protectedMode() && !v86()) {
+            segmentChecks(sg, seg, off, size, access);
+        } else if (Long.compareUnsigned(off + size - 1, sg.limit) > 0) {
+            throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+        }
+        return (sg.base + off) & 0xffffffffL;
+    }
+
+    private void segmentChecks(Segment sg, int seg, long off, int size, int access) {
+        if (sg.unusable() || (sg.attr & Segment.ATTR_P) == 0) {
+            throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+        }
+        int type = sg.type();
+        boolean code = (type & 8) != 0;
+        if (access == Mmu.WRITE && (code || (type & 2) == 0)) {
+            throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+        }
+        if (access == Mmu.READ && code && (type & 2) == 0) {
+            throw ArchFault.gp0();
+        }
+        long end = off + size - 1;
+        if (!code && (type & 4) != 0) {
+            long upper = sg.big() ? 0xffffffffL : 0xffffL;
+            if (Long.compareUnsigned(off, sg.limit) <= 0 || Long.compareUnsigned(end, upper) > 0) {
+                throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+            }
+        } else if (Long.compareUnsigned(end, sg.limit) > 0) {
+            throw seg == Reg.SS ? ArchFault.ss(0) : ArchFault.gp0();
+        }
+    }
+
+    public long read(int seg, long off, int size) {
+        return readLinear(linear(seg, off, size, Mmu.READ), size, Mmu.READ);
+    }
+
+    public void write(int seg, long off, int size, long v) {
+        writeLinear(linear(seg, off, size, Mmu.WRITE), size, v);
+    }
+
+    /** Reads at a linear address with the current privilege (user when CPL = 3). */
+    public long readLinear(long lin, int size, int access) {
+        int off = (int) lin & 0xfff;
+        if (off + size <= 4096) {
+            int i = Mmu.index(lin >>> 12);
+            int need = cpl == 3 ? Mmu.P_UR : Mmu.P_SR;
+            if (access == Mmu.EXEC) {
+                need <<= 2;
+            }
+            byte[] page = mmu.tlbPage[i];
+            if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
+                return readPage(page, off, size);
+            }
+            long pa = mmu.translate(lin, access, cpl == 3);
+            return readPhys(pa, size);
+        }
+        return readSplit(lin, size, access, cpl == 3);
+    }
+
+    /** Implicit supervisor-mode read (descriptor tables, TSS, IDT: SDM Vol. 3A 4.6). */
+    public long readSystem(long lin, int size) {
+        if ((lin & 0xfff) + size <= 4096) {
+            return readPhys(mmu.translate(lin, Mmu.READ, false), size);
+        }
+        return readSplit(lin, size, Mmu.READ, false);
+    }
+
+    public void writeSystem(long lin, int size, long v) {
+        if ((lin & 0xfff) + size <= 4096) {
+            writePhys(mmu.translate(lin, Mmu.WRITE, false), size, v);
+            return;
+        }
+        writeSplit(lin, size, v, false);
+    }
+
+    public void writeLinear(long lin, int size, long v) {
+        int off = (int) lin & 0xfff;
+        if (off + size <= 4096) {
+            int i = Mmu.index(lin >>> 12);
+            int need = cpl == 3 ? Mmu.P_UW : Mmu.P_SW;
+            byte[] page = mmu.tlbPage[i];
+            if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
+                writePage(page, off, size, v);
+                return;
+            }
+            long pa = mmu.translate(lin, Mmu.WRITE, cpl == 3);
+            writePhys(pa, size, v);
+            return;
+        }
+        writeSplit(lin, size, v, cpl == 3);
+    }
+
+    /** Writes at a linear address with an explicit privilege (event delivery onto a new stack). */
+    public void writeLinearAs(long lin, int size, long v, boolean user) {
+        if ((lin & 0xfff) + size <= 4096) {
+            writePhys(mmu.translate(lin, Mmu.WRITE, user), size, v);
+            return;
+        }
+        writeSplit(lin, size, v, user);
+    }
+
+    /** Checks that a write would succeed (segment already checked) without writing: for RMW and multi-part stores. */
+    public void probeWrite(long lin, int size) {
+        mmu.translate(lin, Mmu.WRITE, cpl == 3);
+        if (((lin & 0xfff) + size) > 4096) {
+            mmu.translate(lin + size - 1, Mmu.WRITE, cpl == 3);
+        }
+    }
+
+    private long readSplit(long lin, int size, int access, boolean user) {
+        int first = 4096 - (int) (lin & 0xfff);
+        long pa1 = mmu.translate(lin, access, user);
+        long lin2 = codeSize == 64 ? lin + first : (lin + first) & 0xffffffffL;
+        long pa2 = mmu.translate(lin2, access, user);
+        long v = 0;
+        for (int k = size - 1; k >= 0; k--) {
+            long pa = k < first ? pa1 + k : pa2 + (k - first);
+            v = (v << 8) | (bus.read(pa, 1) & 0xff);
+        }
+        return v;
+    }
+
+    private void writeSplit(long lin, int size, long v, boolean user) {
+        int first = 4096 - (int) (lin & 0xfff);
+        long pa1 = mmu.translate(lin, Mmu.WRITE, user);
+        long lin2 = codeSize == 64 ? lin + first : (lin + first) & 0xffffffffL;
+        long pa2 = mmu.translate(lin2, Mmu.WRITE, user);
+        for (int k = 0; k < size; k++) {
+            long pa = k < first ? pa1 + k : pa2 + (k - first);
+            writePhys(pa, 1, v >>> (8 * k));
+        }
+    }
+
+    public long readPhys(long pa, int size) {
+        byte[] page = bus.ramPage(pa);
+        if (page != null && (pa & 0xfff) + size <= 4096) {
+            return readPage(page, (int) pa & 0xfff, size);
+        }
+        return bus.read(pa, size);
+    }
+
+    public void writePhys(long pa, int size, long v) {
+        bus.write(pa, size, v);
+        physicalWritten(pa, size);
+    }
+
+    private static long readPage(byte[] p, int off, int size) {
+        switch (size) {
+            case 1: return p[off] & 0xffL;
+            case 2: return (short) LE16.get(p, off) & 0xffffL;
+            case 4: return (int) LE32.get(p, off) & 0xffffffffL;
+            default: return (long) LE64.get(p, off);
+        }
+    }
+
+    private static void writePage(byte[] p, int off, int size, long v) {
+        switch (size) {
+            case 1: p[off] = (byte) v; break;
+            case 2: LE16.set(p, off, (short) v); break;
+            case 4: LE32.set(p, off, (int) v); break;
+            default: LE64.set(p, off, v);
+        }
+    }
+
+    // ===================================================================== stack
+
+    /** Pushes {@code size} bytes on SS:rSP (SDM Vol. 1 6.2, 6.3). The store is checked before RSP changes. */
+    public void push(long v, int size) {
+        int sas = stackAddrSize();
+        long sp = (s.gpr[Reg.RSP] - size) & Flags.mask(sas);
+        write(Reg.SS, sp, size, v);
+        setGpr(Reg.RSP, sas, sp);
+    }
+
+    /** Pops {@code size} bytes from SS:rSP. */
+    public long pop(int size) {
+        int sas = stackAddrSize();
+        long sp = s.gpr[Reg.RSP] & Flags.mask(sas);
+        long v = read(Reg.SS, sp, size);
+        setGpr(Reg.RSP, sas, sp + size);
+        return v;
+    }
+
+    /** Reads the stack {@code offset} bytes above rSP without popping. */
+    public long peek(long offset, int size) {
+        int sas = stackAddrSize();
+        return read(Reg.SS, (s.gpr[Reg.RSP] + offset) & Flags.mask(sas), size);
+    }
+
+    // ===================================================================== control transfer helpers
+
+    /** Near branch target masking by operand size (SDM Vol. 2A JMP: 16-bit truncation) and checks. */
+    public void jumpNear(long target, int opSize) {
+        if (opSize == 2) {
+            target &= 0xffff;
+        } else if (opSize == 4) {
+            target &= 0xffffffffL;
+        }
+        if (codeSize == 64) {
+            if (!canonical(target)) {
+                throw ArchFault.gp0();
+            }
+        } else if (Long.compareUnsigned(target, s.seg[Reg.CS].limit) > 0) {
+            throw ArchFault.gp0();
+        }
+        nextRip = target;
+    }
+
+    // ===================================================================== I/O
+
+    /**
+     * IN/OUT permission (SDM Vol. 1 19.5, 19.5.2): at CPL > IOPL or in virtual-8086 mode consult the TSS
+     * I/O permission bitmap; then the guest-mode intercept.
+     */
+    public void checkIo(int port, int size, boolean in, DecodedInsn d) {
+        if (protectedMode() && (cpl > s.iopl() || v86())) {
+            segmentation.checkIoBitmap(port, size);
+        }
+        if (guestMode.active()) {
+            guestMode.interceptIo(port, size, in, d, this);
+        }
+    }
+
+    public long ioIn(int port, int size) {
+        return io.in(port & 0xffff, size);
+    }
+
+    public void ioOut(int port, int size, long v) {
+        io.out(port & 0xffff, size, v & Flags.mask(size));
+    }
+
+    @Override
+    public String toString() {
+        return "Cpu[" + profile.name() + " rip=" + Long.toHexString(s.rip) + " cpl=" + cpl + " code" + codeSize + "]";
+    }
+}

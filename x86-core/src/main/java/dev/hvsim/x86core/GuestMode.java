@@ -1,0 +1,37 @@
+package dev.hvsim.x86core;
+
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.InterceptPoint;
+
+/**
+ * The SPI through which a vendor extension turns events into VM exits. The core asks the current guest
+ * mode at every intercept point; {@link NativeMode} (root mode, no guest) says no to everything. An
+ * implementation that decides to exit throws {@link dev.hvsim.x86core.fault.VmExitSignal}. Instruction
+ * handlers never ask "am I in a guest?": they only reach these calls.
+ */
+public interface GuestMode {
+
+    /** True when a guest is running; lets the core skip intercept calls entirely in native mode. */
+    boolean active();
+
+    /** Before an instruction whose opcode row names an intercept point (after the central fault checks). */
+    default void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {}
+
+    /** Before an exception is delivered (SDM Vol. 3C 26.2 exception bitmap; APM 15.12). */
+    default void interceptException(int vector, int errorCode, Cpu cpu) {}
+
+    /** Before an I/O instruction touches the port (SDM Vol. 3C 26.1.3; APM 15.10). */
+    default void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {}
+
+    /** Before RDMSR/WRMSR acts (SDM Vol. 3C 26.1.3; APM 15.11). */
+    default void interceptMsr(long index, boolean write, Cpu cpu) {}
+
+    /** Before MOV to/from a control register acts. */
+    default void interceptCr(int cr, boolean write, long value, Cpu cpu) {}
+
+    /** A triple fault: a guest mode normally turns it into a VM exit instead of a shutdown. */
+    default void interceptTripleFault(Cpu cpu) {}
+
+    /** Before an external interrupt is accepted. */
+    default void interceptInterrupt(int vector, Cpu cpu) {}
+}

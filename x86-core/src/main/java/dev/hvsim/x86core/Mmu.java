@@ -1,0 +1,396 @@
+package dev.hvsim.x86core;
+
+import dev.hvsim.x86core.bus.PhysicalBus;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * Linear-to-physical translation (SDM Vol. 3A ch. 4): no paging, 32-bit paging (with PSE and PSE-36),
+ * PAE paging (with PDPTE registers), 4-level and 5-level paging; accessed/dirty updates, NX, WP, SMEP,
+ * SMAP, protection keys, global pages; exact #PF error codes (4.7). A direct-mapped software TLB caches
+ * translations with per-privilege permission bits; INVLPG, INVPCID and CR3/CR4 writes invalidate it as
+ * 4.10.4 requires (it may invalidate more than required, never less).
+ */
+public final class Mmu {
+    public static final int READ = 0, WRITE = 1, EXEC = 2;
+    /** #PF error-code bits (SDM Vol. 3A 4.7, Figure 4-12). */
+    public static final int PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16, PF_PK = 32;
+
+    static final int TLB_BITS = 10, TLB_SIZE = 1 << TLB_BITS;
+    /** TLB permission bits: supervisor read/write/exec, user read/write/exec. */
+    static final int P_SR = 1, P_SW = 2, P_SX = 4, P_UR = 8, P_UW = 16, P_UX = 32;
+
+    private final Cpu cpu;
+    private final PhysicalBus bus;
+    private final long physMask;
+    final long[] tlbTag = new long[TLB_SIZE];
+    final long[] tlbPhys = new long[TLB_SIZE];
+    final byte[][] tlbPage = new byte[TLB_SIZE][];
+    final int[] tlbPerm = new int[TLB_SIZE];
+    final boolean[] tlbGlobal = new boolean[TLB_SIZE];
+    final long[] tlbLargeMask = new long[TLB_SIZE];
+    /** PAE PDPTE registers (SDM Vol. 3A 4.4.1), loaded on CR3 writes in PAE mode. */
+    public final long[] pdpte = new long[4];
+    /** Paging-structure memory references performed (for cycle accounting). */
+    long walkRefs;
+
+    Mmu(Cpu cpu, PhysicalBus bus, int maxPhysAddr) {
+        this.cpu = cpu;
+        this.bus = bus;
+        this.physMask = (1L << maxPhysAddr) - 1;
+        flushAll();
+    }
+
+    public long physAddrMask() {
+        return physMask;
+    }
+
+    // ---------------------------------------------------------------- TLB maintenance
+
+    public void flushAll() {
+        java.util.Arrays.fill(tlbTag, -1L);
+        java.util.Arrays.fill(tlbPage, null);
+        cpu.fetchInvalidate();
+    }
+
+    /** CR3 write without PCID preservation semantics: drops every non-global translation. */
+    public void flushNonGlobal() {
+        for (int i = 0; i < TLB_SIZE; i++) {
+            if (!tlbGlobal[i]) {
+                tlbTag[i] = -1L;
+                tlbPage[i] = null;
+            }
+        }
+        cpu.fetchInvalidate();
+    }
+
+    /** INVLPG / INVPCID individual address: the page and any large page containing it. */
+    public void flushPage(long linear) {
+        long lpn = linear >>> 12;
+        for (int i = 0; i < TLB_SIZE; i++) {
+            long t = tlbTag[i];
+            if (t == lpn || t != -1L && tlbLargeMask[i] != 0
+                    && ((t << 12) & ~tlbLargeMask[i]) == (linear & ~tlbLargeMask[i])) {
+                tlbTag[i] = -1L;
+                tlbPage[i] = null;
+            }
+        }
+        cpu.fetchInvalidate();
+    }
+
+    /** Drops write permission for translations to a physical page that now holds decoded code. */
+    void protectCodePage(long ppn) {
+        for (int i = 0; i < TLB_SIZE; i++) {
+            if (tlbTag[i] != -1L && (tlbPhys[i] >>> 12) == ppn) {
+                tlbPerm[i] &= ~(P_SW | P_UW);
+            }
+        }
+    }
+
+    static int index(long lpn) {
+        return (int) (lpn ^ (lpn >>> TLB_BITS)) & (TLB_SIZE - 1);
+    }
+
+    // ---------------------------------------------------------------- translation
+
+    /**
+     * Translates a linear address for an access, filling the TLB. {@code user} is true for accesses
+     * made with CPL 3 that are not implicit supervisor accesses (SDM Vol. 3A 4.6).
+     *
+     * @return the physical address
+     */
+    public long translate(long lin, int access, boolean user) {
+        long lpn = lin >>> 12;
+        int i = index(lpn);
+        int need = permBit(access, user);
+        if (tlbTag[i] == lpn && (tlbPerm[i] & need) != 0) {
+            return tlbPhys[i] | (lin & 0xfff);
+        }
+        return walk(lin, access, user, true);
+    }
+
+    static int permBit(int access, boolean user) {
+        int b = access == READ ? P_SR : access == WRITE ? P_SW : P_SX;
+        return user ? b << 3 : b;
+    }
+
+    /** Walks without touching the TLB or A/D bits (for debuggers); returns -1 if not mapped. */
+    public long probe(long lin) {
+        if (!cpu.pagingEnabled()) {
+            return cpu.longMode() ? lin : lin & 0xffffffffL;
+        }
+        Walk w = new Walk();
+        if (!walkTables(lin, w, false)) {
+            return -1;
+        }
+        return w.phys;
+    }
+
+    static final class Walk {
+        long phys;
+        long pageMask; // 0xfff, 0x1fffff, 0x3fffff, 0x3fffffff
+        boolean user = true, writable = true, nx, dirty, global;
+        int key;
+        int faultCode; // #PF error code bits P/RSVD when the walk fails
+        long[] entryAddr = new long[5];
+        int levels;
+        int leafLevelIndex;
+    }
+
+    private long walk(long lin, int access, boolean user, boolean fill) {
+        if (!cpu.pagingEnabled()) {
+            long pa = (cpu.longMode() ? lin : lin & 0xffffffffL) & physMask;
+            fill(lin, pa & ~0xfffL, P_SR | P_SW | P_SX | P_UR | P_UW | P_UX, false, 0);
+            return pa;
+        }
+        Walk w = new Walk();
+        boolean ok = walkTables(lin, w, true);
+        int errAccess = (access == WRITE ? PF_W : 0) | (user ? PF_U : 0)
+                | (access == EXEC && (cpu.nxEnabled() || cpu.cr4(Cpu.CR4_SMEP)) ? PF_I : 0);
+        if (!ok) {
+            cpu.addCycles(w.levels);
+            throw ArchFault.pageFault(w.faultCode | errAccess, lin);
+        }
+        int perm = permissions(w);
+        int need = permBit(access, user);
+        boolean allowed = (perm & need) != 0;
+        if (!allowed) {
+            // SMAP with RFLAGS.AC for explicit supervisor data accesses (SDM Vol. 3A 4.6.1).
+            if (!user && access != EXEC && w.user && cpu.cr4(Cpu.CR4_SMAP) && cpu.acAllowsSmap()
+                    && (access == READ || w.writable || !cpu.cr0(Cpu.CR0_WP))) {
+                allowed = pkAllows(w, access, user);
+            } else if (access == WRITE && !w.dirty && writeAllowedIgnoringDirty(w, user)) {
+                allowed = true; // first write: set D below
+            }
+        }
+        if (!allowed) {
+            int pk = w.user && cpu.cr4(Cpu.CR4_PKE) && access != EXEC && !pkAllows(w, access, user) ? PF_PK : 0;
+            throw ArchFault.pageFault(PF_P | errAccess | pk, lin);
+        }
+        setAccessedDirty(w, access == WRITE);
+        cpu.addCycles(w.levels);
+        if (access == WRITE) {
+            w.dirty = true;
+            perm = permissions(w);
+        }
+        long pa = w.phys;
+        if (fill) {
+            fill(lin, pa & ~0xfffL, perm, w.global && cpu.cr4(Cpu.CR4_PGE), w.pageMask == 0xfff ? 0 : w.pageMask);
+        }
+        return pa;
+    }
+
+    private boolean writeAllowedIgnoringDirty(Walk w, boolean user) {
+        if (user) {
+            return w.user && w.writable && pkAllows(w, WRITE, true);
+        }
+        return (w.writable || !cpu.cr0(Cpu.CR0_WP)) && !(w.user && cpu.cr4(Cpu.CR4_SMAP))
+                && pkAllows(w, WRITE, false);
+    }
+
+    private void fill(long lin, long pageBase, int perm, boolean global, long largeMask) {
+        long lpn = lin >>> 12;
+        int i = index(lpn);
+        long ppn = pageBase >>> 12;
+        if (cpu.isCodePage(ppn)) {
+            perm &= ~(P_SW | P_UW);
+        }
+        tlbTag[i] = lpn;
+        tlbPhys[i] = pageBase;
+        tlbPage[i] = bus.ramPage(pageBase);
+        tlbPerm[i] = perm;
+        tlbGlobal[i] = global;
+        tlbLargeMask[i] = largeMask;
+    }
+
+    /** Permission bits for a completed walk (SDM Vol. 3A 4.6: WP, SMEP, SMAP, NX, PKRU). */
+    private int permissions(Walk w) {
+        boolean wp = cpu.cr0(Cpu.CR0_WP);
+        boolean smep = cpu.cr4(Cpu.CR4_SMEP);
+        boolean smap = cpu.cr4(Cpu.CR4_SMAP);
+        int p = 0;
+        boolean superData = !(w.user && smap);
+        if (superData && pkAllows(w, READ, false)) {
+            p |= P_SR;
+        }
+        if (superData && w.dirty && (w.writable || !wp) && pkAllows(w, WRITE, false)) {
+            p |= P_SW;
+        }
+        if (!w.nx && !(w.user && smep)) {
+            p |= P_SX;
+        }
+        if (w.user) {
+            if (pkAllows(w, READ, true)) {
+                p |= P_UR;
+            }
+            if (w.writable && w.dirty && pkAllows(w, WRITE, true)) {
+                p |= P_UW;
+            }
+            if (!w.nx) {
+                p |= P_UX;
+            }
+        }
+        return p;
+    }
+
+    /** Protection keys (SDM Vol. 3A 4.6.2): apply to data accesses to user-mode pages in 4/5-level paging. */
+    private boolean pkAllows(Walk w, int access, boolean user) {
+        if (!w.user || !cpu.cr4(Cpu.CR4_PKE) || !cpu.longMode() || access == EXEC) {
+            return true;
+        }
+        int pkru = cpu.state().pkru >>> (2 * w.key);
+        boolean ad = (pkru & 1) != 0, wd = (pkru & 2) != 0;
+        if (ad) {
+            return false;
+        }
+        return !(access == WRITE && wd && (user || cpu.cr0(Cpu.CR0_WP)));
+    }
+
+    private boolean walkTables(long lin, Walk w, boolean countRefs) {
+        CpuState s = cpu.state();
+        if (!cpu.cr4(Cpu.CR4_PAE)) {
+            return walk32(lin, w, s);
+        }
+        if (!cpu.longMode()) {
+            return walkPae(lin, w);
+        }
+        int levels = cpu.cr4(Cpu.CR4_LA57) ? 5 : 4;
+        long table = s.cr3 & physMask & ~0xfffL;
+        return walkLong(lin, w, table, levels, levels);
+    }
+
+    /** 32-bit paging (SDM Vol. 3A 4.3). */
+    private boolean walk32(long lin, Walk w, CpuState s) {
+        long pdeAddr = (s.cr3 & 0xfffff000L) | ((lin >>> 20) & 0xffc);
+        long pde = bus.read(pdeAddr, 4);
+        w.entryAddr[0] = pdeAddr;
+        w.levels = 1;
+        if ((pde & 1) == 0) {
+            return fault(w, 0);
+        }
+        accumulate(w, pde, false);
+        if ((pde & 0x80) != 0 && cpu.cr4(Cpu.CR4_PSE)) {
+            // 4 MiB page; PSE-36 bits 20:13 supply physical bits 39:32 (4.3, Table 4-4).
+            long high = ((pde >>> 13) & 0xffL) << 32;
+            if ((pde & (1L << 21)) != 0 || (high & ~physMask) != 0) {
+                return fault(w, PF_RSVD | PF_P);
+            }
+            w.phys = (pde & 0xffc00000L) | high | (lin & 0x3fffff);
+            w.pageMask = 0x3fffff;
+            w.dirty = (pde & 0x40) != 0;
+            w.global = (pde & 0x100) != 0;
+            w.leafLevelIndex = 0;
+            return true;
+        }
+        long pteAddr = (pde & 0xfffff000L) | ((lin >>> 10) & 0xffc);
+        long pte = bus.read(pteAddr, 4);
+        w.entryAddr[1] = pteAddr;
+        w.levels = 2;
+        if ((pte & 1) == 0) {
+            return fault(w, 0);
+        }
+        accumulate(w, pte, false);
+        w.phys = (pte & 0xfffff000L) | (lin & 0xfff);
+        w.pageMask = 0xfff;
+        w.dirty = (pte & 0x40) != 0;
+        w.global = (pte & 0x100) != 0;
+        w.leafLevelIndex = 1;
+        return true;
+    }
+
+    /** PAE paging (SDM Vol. 3A 4.4) using the PDPTE registers. */
+    private boolean walkPae(long lin, Walk w) {
+        long e = pdpte[(int) ((lin >>> 30) & 3)];
+        if ((e & 1) == 0) {
+            w.levels = 0;
+            return fault(w, 0);
+        }
+        return walkLong(lin, w, e & physMask & ~0xfffL, 2, 2);
+    }
+
+    /** IA-32e 4/5-level walk, also the PDE/PTE part of PAE (SDM Vol. 3A 4.5). */
+    private boolean walkLong(long lin, Walk w, long table, int levels, int remaining) {
+        int n = 0;
+        boolean pae = !cpu.longMode();
+        for (int level = remaining; level >= 1; level--) {
+            int shift = 12 + 9 * (level - 1);
+            long addr = table | (((lin >>> shift) & 0x1ff) << 3);
+            long e = bus.read(addr, 8);
+            w.entryAddr[n] = addr;
+            n++;
+            w.levels = n;
+            if ((e & 1) == 0) {
+                return fault(w, 0);
+            }
+            boolean ps = (e & 0x80) != 0;
+            if (reserved(e, level, ps, pae)) {
+                return fault(w, PF_RSVD | PF_P);
+            }
+            accumulate(w, e, true);
+            if (level == 1 || ps) {
+                long pageMask = (1L << shift) - 1;
+                w.phys = (e & physMask & ~pageMask) | (lin & pageMask); // large pages: PAT bit 12 is below pageMask
+                w.pageMask = pageMask;
+                w.dirty = (e & 0x40) != 0;
+                w.global = (e & 0x100) != 0;
+                w.key = (int) ((e >>> 59) & 0xf);
+                w.leafLevelIndex = n - 1;
+                return true;
+            }
+            table = e & physMask & ~0xfffL;
+        }
+        return fault(w, 0);
+    }
+
+    /** Reserved-bit checks (SDM Vol. 3A 4.5, Tables 4-15..4-20; 4.4 for PAE). */
+    private boolean reserved(long e, int level, boolean ps, boolean pae) {
+        long addrBits = e & 0x000ffffffffff000L;
+        if ((addrBits & ~physMask) != 0) {
+            return true;
+        }
+        if ((e & (1L << 63)) != 0 && !cpu.nxEnabled()) {
+            return true;
+        }
+        if (pae && (e & 0x7ff0000000000000L) != 0) {
+            return true; // PAE entries: bits 62:52 reserved
+        }
+        if (ps) {
+            if (level >= 4 || level == 3 && (pae || !cpu.profileHas1GPages())) {
+                return true;
+            }
+            if (level >= 2) {
+                long low = e & ((1L << (12 + 9 * (level - 1))) - 1) & ~0x1fffL; // bits 12+1 .. page offset
+                return low != 0;
+            }
+        }
+        return false;
+    }
+
+    private static void accumulate(Walk w, long e, boolean nxBit) {
+        w.writable &= (e & 2) != 0;
+        w.user &= (e & 4) != 0;
+        if (nxBit) {
+            w.nx |= (e & (1L << 63)) != 0;
+        }
+    }
+
+    private static boolean fault(Walk w, int code) {
+        w.faultCode = code;
+        return false;
+    }
+
+    private void setAccessedDirty(Walk w, boolean write) {
+        int width = cpu.cr4(Cpu.CR4_PAE) ? 8 : 4;
+        for (int k = 0; k < w.levels; k++) {
+            long a = w.entryAddr[k];
+            long e = bus.read(a, width);
+            long ne = e | 0x20;
+            if (write && k == w.leafLevelIndex) {
+                ne |= 0x40;
+            }
+            if (ne != e) {
+                bus.write(a, width, ne);
+                cpu.physicalWritten(a, width);
+            }
+        }
+    }
+}

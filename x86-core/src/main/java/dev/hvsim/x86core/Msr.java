@@ -1,0 +1,15 @@
+package dev.hvsim.x86core;
+
+/** MSR indices the core knows by name (SDM Vol. 4 ch. 2; AMD APM Vol. 2 Appendix A). */
+public final class Msr {
+    public static final long IA32_TIME_STAMP_COUNTER = 0x10, IA32_PLATFORM_ID = 0x17, IA32_APIC_BASE = 0x1b,
+            IA32_FEATURE_CONTROL = 0x3a, IA32_TSC_ADJUST = 0x3b, IA32_SPEC_CTRL = 0x48, IA32_BIOS_SIGN_ID = 0x8b,
+            IA32_MTRRCAP = 0xfe, IA32_SYSENTER_CS = 0x174, IA32_SYSENTER_ESP = 0x175, IA32_SYSENTER_EIP = 0x176,
+            IA32_MCG_CAP = 0x179, IA32_MCG_STATUS = 0x17a, IA32_MISC_ENABLE = 0x1a0, IA32_PAT = 0x277,
+            IA32_MTRR_DEF_TYPE = 0x2ff, IA32_EFER = 0xc0000080L, IA32_STAR = 0xc0000081L, IA32_LSTAR = 0xc0000082L,
+            IA32_CSTAR = 0xc0000083L, IA32_FMASK = 0xc0000084L, IA32_FS_BASE = 0xc0000100L,
+            IA32_GS_BASE = 0xc0000101L, IA32_KERNEL_GS_BASE = 0xc0000102L, IA32_TSC_AUX = 0xc0000103L,
+            AMD_VM_CR = 0xc0010114L, AMD_VM_HSAVE_PA = 0xc0010117L;
+
+    private Msr() {}
+}
