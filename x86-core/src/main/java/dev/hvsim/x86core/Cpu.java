@@ -117,6 +117,11 @@ public final class Cpu {
         java.util.Arrays.fill(s.dr, 0);
         s.dr[6] = 0xffff0ff0L;
         s.dr[7] = 0x400;
+        // x87/SSE power-on state (SDM Vol. 3A 10.1.1, Table 10-1)
+        s.fcw = 0x40; s.fsw = 0; s.ftwAbridged = 0xff; s.fop = 0; s.fip = 0; s.fdp = 0; s.fcs = 0; s.fds = 0;
+        s.mxcsr = CpuState.MXCSR_INIT;
+        java.util.Arrays.fill(s.fpr, (byte) 0);
+        java.util.Arrays.fill(s.xmm, 0);
         s.msr.clear();
         s.msr.put(Msr.IA32_PAT, 0x0007040600070406L);
         s.msr.put(Msr.IA32_APIC_BASE, 0xfee00000L | 0x800 | (apicId == 0 ? 0x100 : 0));

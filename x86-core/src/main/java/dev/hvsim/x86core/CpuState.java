@@ -43,6 +43,17 @@ public final class CpuState {
     /** TSC minus cycles x ratio: what WRMSR to IA32_TIME_STAMP_COUNTER changes. */
     public long tscAdjust;
     public final long[] dr = new long[8];
+
+    // ---- x87 / SSE state as FXSAVE sees it (SDM Vol. 1 8.1, 10.5.1; no x87 arithmetic is modelled) ----
+    public static final int FCW_INIT = 0x37f, MXCSR_INIT = 0x1f80;
+    public int fcw = FCW_INIT, fsw, fop, fcs, fds, mxcsr = MXCSR_INIT;
+    /** Abridged tag word (FXSAVE format): bit i = 1 when physical register i is valid. */
+    public int ftwAbridged;
+    public long fip, fdp;
+    /** ST0..ST7 / MM0..MM7 as 10 bytes each (80-bit extended precision), physical order. */
+    public final byte[] fpr = new byte[80];
+    /** XMM0..XMM15: low and high quadword of each. */
+    public final long[] xmm = new long[32];
     /** MSRs without a dedicated field, by index. */
     public final LongLongHashMap msr = new LongLongHashMap();
 
@@ -169,6 +180,10 @@ public final class CpuState {
         gdtrBase = o.gdtrBase; gdtrLimit = o.gdtrLimit; idtrBase = o.idtrBase; idtrLimit = o.idtrLimit;
         cr0 = o.cr0; cr2 = o.cr2; cr3 = o.cr3; cr4 = o.cr4; cr8 = o.cr8; efer = o.efer; tscAdjust = o.tscAdjust; xcr0 = o.xcr0; pkru = o.pkru;
         System.arraycopy(o.dr, 0, dr, 0, 8);
+        fcw = o.fcw; fsw = o.fsw; fop = o.fop; fcs = o.fcs; fds = o.fds; mxcsr = o.mxcsr;
+        ftwAbridged = o.ftwAbridged; fip = o.fip; fdp = o.fdp;
+        System.arraycopy(o.fpr, 0, fpr, 0, fpr.length);
+        System.arraycopy(o.xmm, 0, xmm, 0, xmm.length);
         msr.clear();
         msr.putAll(o.msr);
         stiShadow = o.stiShadow; movSsShadow = o.movSsShadow; nmiBlocked = o.nmiBlocked; halted = o.halted;
@@ -193,6 +208,18 @@ public final class CpuState {
         m.put("CR8", hex(cr8)); m.put("EFER", hex(efer)); m.put("XCR0", hex(xcr0)); m.put("PKRU", hex(pkru));
         for (int i = 0; i < 8; i++) {
             m.put("DR" + i, hex(dr[i]));
+        }
+        m.put("FCW", hex(fcw)); m.put("FSW", hex(fsw)); m.put("FTW", hex(ftwAbridged)); m.put("FOP", hex(fop));
+        m.put("FIP", hex(fip)); m.put("FDP", hex(fdp)); m.put("MXCSR", hex(mxcsr));
+        for (int i = 0; i < 8; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 9; k >= 0; k--) {
+                sb.append(String.format("%02x", fpr[i * 10 + k] & 0xff));
+            }
+            m.put("FPR" + i, sb.toString());
+        }
+        for (int i = 0; i < 16; i++) {
+            m.put("XMM" + i, hex(xmm[2 * i + 1]) + ":" + hex(xmm[2 * i]));
         }
         msr.forEachKeyValue((k, v) -> m.put("MSR_" + Long.toHexString(k), hex(v)));
         return m;

@@ -164,14 +164,18 @@ public final class Interrupts {
         cpu.modeChanged();
     }
 
-    private long[] readGate(int vector, int errorBase, int size) {
+    /** The gate just read by {@link #readGate}: low and (IA-32e) high quadword. */
+    private long gateLo, gateHi;
+    /** The stack frame being built (at most 10 entries: v8086 segments, SS, SP, FLAGS, CS, IP, error). */
+    private final long[] frame = new long[10];
+
+    private void readGate(int vector, int errorBase, int size) {
         CpuState s = cpu.s;
         if ((long) vector * size + size - 1 > s.idtrLimit) {
             throw ArchFault.gp(errorBase);
         }
-        long lo = cpu.readSystem(s.idtrBase + (long) vector * size, 8);
-        long hi = size == 16 ? cpu.readSystem(s.idtrBase + (long) vector * size + 8, 8) : 0;
-        return new long[] {lo, hi};
+        gateLo = cpu.readSystem(s.idtrBase + (long) vector * size, 8);
+        gateHi = size == 16 ? cpu.readSystem(s.idtrBase + (long) vector * size + 8, 8) : 0;
     }
 
     /** Gate checks common to both modes; returns the target code-segment descriptor. */
@@ -217,16 +221,17 @@ public final class Interrupts {
         CpuState s = cpu.s;
         int ext = ext(kind);
         int errorBase = vector * 8 + 2 + ext;
-        long[] g = readGate(vector, errorBase, 16);
-        long desc = gateTarget(g[0], vector, kind, ext, errorBase, true);
-        int sel = (int) (g[0] >>> 16) & 0xffff;
+        readGate(vector, errorBase, 16);
+        long g0 = gateLo, g1 = gateHi;
+        long desc = gateTarget(g0, vector, kind, ext, errorBase, true);
+        int sel = (int) (g0 >>> 16) & 0xffff;
         int attr = Segmentation.attr(desc);
         int dpl = (attr >>> 5) & 3;
         boolean conforming = (attr & 4) != 0;
         int oldCpl = cpu.cpl();
         int newCpl = conforming ? oldCpl : dpl;
-        int ist = (int) (g[0] >>> 32) & 7;
-        long target = (g[0] & 0xffff) | ((g[0] >>> 32) & 0xffff0000L) | (g[1] << 32);
+        int ist = (int) (g0 >>> 32) & 7;
+        long target = (g0 & 0xffff) | ((g0 >>> 32) & 0xffff0000L) | (g1 << 32);
         long rsp;
         boolean stackSwitch = newCpl < oldCpl;
         if (ist != 0) {
@@ -244,11 +249,18 @@ public final class Interrupts {
         long oldSs = s.seg[Reg.SS].selector;
         long oldRsp = s.gpr[Reg.RSP];
         long flags = s.rflags();
-        long[] frame = errorCode != ArchFault.NO_ERROR_CODE
-                ? new long[] {oldSs, oldRsp, flags, s.seg[Reg.CS].selector, returnRip, errorCode & 0xffffffffL}
-                : new long[] {oldSs, oldRsp, flags, s.seg[Reg.CS].selector, returnRip};
+        int n = 0;
+        frame[n++] = oldSs;
+        frame[n++] = oldRsp;
+        frame[n++] = flags;
+        frame[n++] = s.seg[Reg.CS].selector;
+        frame[n++] = returnRip;
+        if (errorCode != ArchFault.NO_ERROR_CODE) {
+            frame[n++] = errorCode & 0xffffffffL;
+        }
         long sp = rsp;
-        for (long v : frame) {
+        for (int k = 0; k < n; k++) {
+            long v = frame[k];
             sp -= 8;
             if (!cpu.canonical(sp)) {
                 throw ArchFault.ss(ext);
@@ -261,7 +273,7 @@ public final class Interrupts {
         }
         s.gpr[Reg.RSP] = sp;
         cpu.segmentation().loadCs(sel, desc, newCpl);
-        clearFlagsOnDelivery(g[0]);
+        clearFlagsOnDelivery(g0);
         s.rip = target;
         cpu.nextRip = target;
     }
@@ -274,10 +286,11 @@ public final class Interrupts {
         if (cpu.v86() && (kind == Kind.SOFTWARE_INT) && s.iopl() < 3) {
             throw ArchFault.gp0(); // INT n in v8086 with IOPL < 3 (SDM Vol. 3A 20.3.3, no VME)
         }
-        long[] g = readGate(vector, errorBase, 8);
-        long desc = gateTarget(g[0], vector, kind, ext, errorBase, false);
-        int sel = (int) (g[0] >>> 16) & 0xffff;
-        int gtype = (int) (g[0] >>> 40) & 0xf;
+        readGate(vector, errorBase, 8);
+        long g0 = gateLo;
+        long desc = gateTarget(g0, vector, kind, ext, errorBase, false);
+        int sel = (int) (g0 >>> 16) & 0xffff;
+        int gtype = (int) (g0 >>> 40) & 0xf;
         boolean gate32 = (gtype & 8) != 0;
         int width = gate32 ? 4 : 2;
         int attr = Segmentation.attr(desc);
@@ -289,7 +302,7 @@ public final class Interrupts {
         if (fromV86 && newCpl != 0) {
             throw ArchFault.gp((sel & 0xfffc) | ext);
         }
-        long target = (g[0] & 0xffff) | ((g[0] >>> 32) & 0xffff0000L);
+        long target = (g0 & 0xffff) | ((g0 >>> 32) & 0xffff0000L);
         if (!gate32) {
             target &= 0xffff;
         }
@@ -317,26 +330,27 @@ public final class Interrupts {
             ssBig = s.seg[Reg.SS].big();
         }
         long spMask = ssBig ? 0xffffffffL : 0xffffL;
-        java.util.ArrayList<Long> frame = new java.util.ArrayList<>(10);
+        int n = 0;
         if (stackSwitch) {
             if (fromV86) {
-                frame.add((long) s.seg[Reg.GS].selector);
-                frame.add((long) s.seg[Reg.FS].selector);
-                frame.add((long) s.seg[Reg.DS].selector);
-                frame.add((long) s.seg[Reg.ES].selector);
+                frame[n++] = s.seg[Reg.GS].selector;
+                frame[n++] = s.seg[Reg.FS].selector;
+                frame[n++] = s.seg[Reg.DS].selector;
+                frame[n++] = s.seg[Reg.ES].selector;
             }
-            frame.add((long) s.seg[Reg.SS].selector);
-            frame.add(s.gpr[Reg.RSP]);
+            frame[n++] = s.seg[Reg.SS].selector;
+            frame[n++] = s.gpr[Reg.RSP];
         }
-        frame.add(flags);
-        frame.add((long) s.seg[Reg.CS].selector);
-        frame.add(returnRip);
+        frame[n++] = flags;
+        frame[n++] = s.seg[Reg.CS].selector;
+        frame[n++] = returnRip;
         if (errorCode != ArchFault.NO_ERROR_CODE) {
-            frame.add(errorCode & 0xffffffffL);
+            frame[n++] = errorCode & 0xffffffffL;
         }
         boolean user = newCpl == 3;
         long p = sp;
-        for (long v : frame) {
+        for (int k = 0; k < n; k++) {
+            long v = frame[k];
             p = (p - width) & spMask;
             cpu.writeLinearAs((ssBase + p) & 0xffffffffL, width, v, user);
         }
@@ -347,12 +361,14 @@ public final class Interrupts {
         }
         s.gpr[Reg.RSP] = ssBig ? p : (s.gpr[Reg.RSP] & ~0xffffL) | p;
         if (fromV86) {
-            for (int r : new int[] {Reg.GS, Reg.FS, Reg.DS, Reg.ES}) {
-                s.seg[r].set(0, 0, 0, Segment.ATTR_UNUSABLE);
+            for (int r = Reg.ES; r <= Reg.GS; r++) {
+                if (r != Reg.CS && r != Reg.SS) {
+                    s.seg[r].set(0, 0, 0, Segment.ATTR_UNUSABLE);
+                }
             }
             s.flagsRest &= ~Flags.VM;
         }
-        clearFlagsOnDelivery(g[0]);
+        clearFlagsOnDelivery(g0);
         cpu.segmentation().loadCs(sel, desc, newCpl);
         s.rip = target;
         cpu.nextRip = target;

@@ -32,16 +32,43 @@ public final class Mmu {
     public final long[] pdpte = new long[4];
     /** Paging-structure memory references performed (for cycle accounting). */
     long walkRefs;
+    /** Cycles per paging-structure reference (profile's pageWalkReference). */
+    private final int refCost;
+    /** The one walk record, reused: walks never nest (no allocation on a TLB miss). */
+    private final Walk scratch = new Walk();
 
     Mmu(Cpu cpu, PhysicalBus bus, int maxPhysAddr) {
         this.cpu = cpu;
         this.bus = bus;
         this.physMask = (1L << maxPhysAddr) - 1;
+        this.refCost = Math.max(1, cpu.profile().pageWalkReference());
         flushAll();
     }
 
     public long physAddrMask() {
         return physMask;
+    }
+
+    // ---------------------------------------------------------------- PAE PDPTE registers
+
+    /**
+     * Loads the four PDPTE registers from the 32-byte aligned table at CR3[31:5] (SDM Vol. 3A 4.4.1):
+     * done by MOV to CR3 in PAE paging, by MOV to CR0/CR4 that enable PAE paging or change CR4.PGE,
+     * PSE, PAE or SMEP in it. A present entry with a reserved bit set (bits 2:1, 8:5, 63:MAXPHYADDR)
+     * makes the instruction #GP(0); then nothing is loaded.
+     */
+    public void loadPdptes(long cr3) {
+        long base = cr3 & 0xffffffe0L;
+        long rsvd = 0x1e6L | ~physMask;
+        long[] e = new long[4];
+        for (int i = 0; i < 4; i++) {
+            e[i] = bus.read(base + 8L * i, 8);
+            if ((e[i] & 1) != 0 && (e[i] & rsvd) != 0) {
+                throw ArchFault.gp0();
+            }
+        }
+        System.arraycopy(e, 0, pdpte, 0, 4);
+        walkRefs += 4;
     }
 
     // ---------------------------------------------------------------- TLB maintenance
@@ -134,6 +161,20 @@ public final class Mmu {
         long[] entryAddr = new long[5];
         int levels;
         int leafLevelIndex;
+
+        void reset() {
+            phys = 0;
+            pageMask = 0;
+            user = true;
+            writable = true;
+            nx = false;
+            dirty = false;
+            global = false;
+            key = 0;
+            faultCode = 0;
+            levels = 0;
+            leafLevelIndex = 0;
+        }
     }
 
     private long walk(long lin, int access, boolean user, boolean fill) {
@@ -142,12 +183,16 @@ public final class Mmu {
             fill(lin, pa & ~0xfffL, P_SR | P_SW | P_SX | P_UR | P_UW | P_UX, false, 0);
             return pa;
         }
-        Walk w = new Walk();
+        Walk w = scratch;
+        w.reset();
         boolean ok = walkTables(lin, w, true);
+        // I/D is set for fetches only when SMEP or (PAE/4-level paging with NXE) (SDM Vol. 3A 4.7).
+        boolean fetchBit = cpu.cr4(Cpu.CR4_SMEP) || cpu.nxEnabled() && cpu.cr4(Cpu.CR4_PAE);
         int errAccess = (access == WRITE ? PF_W : 0) | (user ? PF_U : 0)
-                | (access == EXEC && (cpu.nxEnabled() || cpu.cr4(Cpu.CR4_SMEP)) ? PF_I : 0);
+                | (access == EXEC && fetchBit ? PF_I : 0);
+        walkRefs += w.levels;
         if (!ok) {
-            cpu.addCycles(w.levels);
+            cpu.addCycles((long) w.levels * refCost);
             throw ArchFault.pageFault(w.faultCode | errAccess, lin);
         }
         int perm = permissions(w);
@@ -167,7 +212,7 @@ public final class Mmu {
             throw ArchFault.pageFault(PF_P | errAccess | pk, lin);
         }
         setAccessedDirty(w, access == WRITE);
-        cpu.addCycles(w.levels);
+        cpu.addCycles((long) w.levels * refCost);
         if (access == WRITE) {
             w.dirty = true;
             perm = permissions(w);

@@ -127,6 +127,49 @@ public final class Segmentation {
         cpu.modeChanged();
     }
 
+    /** Real-address / virtual-8086 CS load by a far transfer: selector and base only (SDM Vol. 3A 20.1.1). */
+    public void loadRealCs(int selector) {
+        Segment cs = cpu.s.seg[Reg.CS];
+        if (cpu.v86()) {
+            cs.set(selector, (long) (selector & 0xffff) << 4, 0xffff, 0xfb);
+        } else {
+            cs.selector = selector & 0xffff;
+            cs.base = (long) (selector & 0xffff) << 4;
+        }
+        cpu.modeChanged();
+    }
+
+    /** Loads SS from a descriptor already checked by a control transfer (sets the accessed bit). */
+    public void loadSs(int selector, long desc) {
+        setAccessed(selector, desc);
+        cpu.s.seg[Reg.SS].set(selector, base(desc), limit(desc), attr(desc) | 1);
+    }
+
+    /** A null SS in 64-bit mode at CPL &lt; 3 (SDM Vol. 3A 5.8.3.1, 6.14.4): unusable, DPL = RPL. */
+    public void loadNullSs(int selector) {
+        int rpl = selector & 3;
+        cpu.s.seg[Reg.SS].set(selector & 3, 0, 0, Segment.ATTR_UNUSABLE | (rpl << 5) | 0x13 | Segment.ATTR_P);
+    }
+
+    /**
+     * After RET/IRET to an outer privilege level: ES, DS, FS, GS that are null or hold a data or
+     * non-conforming code segment with DPL &lt; the new CPL become null (SDM Vol. 2B RET, IRET pseudo-code
+     * "FOR each SegReg in (ES, FS, GS, and DS)"). The base is kept (64-bit FS/GS bases stay usable).
+     */
+    public void nullInaccessibleDataSegments(int newCpl) {
+        for (int r = Reg.ES; r <= Reg.GS; r++) {
+            if (r == Reg.CS || r == Reg.SS) {
+                continue;
+            }
+            Segment sg = cpu.s.seg[r];
+            boolean conformingCode = (sg.attr & 0x1c) == 0x1c;
+            if (sg.unusable() || (sg.selector & 0xfffc) == 0 || !conformingCode && sg.dpl() < newCpl) {
+                sg.selector = 0;
+                sg.attr = Segment.ATTR_UNUSABLE;
+            }
+        }
+    }
+
     /** The 16-byte system descriptor base in IA-32e mode (LDT, TSS, call gates: SDM Vol. 3A 7.2.3). */
     public long systemBase64(int selector, long low) {
         long addr = descriptorAddress(selector, 15);
