@@ -104,6 +104,9 @@ public final class Interrupts {
             deliver(vector, errorCode, kind, returnRip);
         } catch (ArchFault second) {
             int v2 = second.vector();
+            if (v2 == Vectors.PF) {
+                cpu.s.cr2 = second.cr2(); // CR2 is loaded when the #PF is detected, even if it becomes #DF
+            }
             if (vector == Vectors.DF && (Vectors.isContributory(v2) || v2 == Vectors.PF)) {
                 throw new TripleFault("fault " + Vectors.name(v2) + " while delivering #DF");
             }
@@ -116,9 +119,6 @@ public final class Interrupts {
             if (df) {
                 deliverChained(Vectors.DF, 0, Kind.EXCEPTION, cpu.s.rip);
                 return;
-            }
-            if (v2 == Vectors.PF) {
-                cpu.s.cr2 = second.cr2();
             }
             deliverChained(v2, second.errorCode(), Kind.EXCEPTION, cpu.s.rip);
         }
