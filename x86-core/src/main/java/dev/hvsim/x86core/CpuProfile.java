@@ -74,7 +74,8 @@ public record CpuProfile(String name, Vendor vendor, String description, int max
     }
 
     public boolean has(Feature f) {
-        int[] r = cpuidExact(f.leaf, f.subleaf);
+        // Feature.leaf is an int: extended leaves (0x8000_0001) are negative and must be read unsigned.
+        int[] r = cpuidExact(f.leaf & 0xffffffffL, f.subleaf);
         return r != null && ((r[f.register] >>> f.bit) & 1) != 0;
     }
 
