@@ -28,7 +28,11 @@ public final class TestCpu {
     public final List<int[]> events = new ArrayList<>();
 
     private TestCpu(String profile) {
-        cpu = new Cpu(CpuProfile.load(profile), bus, bus);
+        this(CpuProfile.load(profile));
+    }
+
+    private TestCpu(CpuProfile profile) {
+        cpu = new Cpu(profile, bus, bus);
         cpu.setListener(new ExecutionListener() {
             @Override
             public void onEvent(Cpu c, int vector, int errorCode, boolean external) {
@@ -185,7 +189,20 @@ public final class TestCpu {
     }
 
     public static TestCpu long64(String profile) {
-        TestCpu t = protectedFlat(32, profile);
+        return long64(CpuProfile.load(profile));
+    }
+
+    /** 64-bit mode with an explicit (possibly modified) profile. */
+    public static TestCpu long64(CpuProfile profile) {
+        TestCpu t = new TestCpu(profile);
+        t.writeGdt();
+        var ps = t.cpu.state();
+        ps.cr0 = 0x11;
+        for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
+            ps.seg[r].set(0x10, 0, 0xffffffffL, 0x93 | Segment.ATTR_G | Segment.ATTR_DB);
+        }
+        ps.gpr[Reg.RSP] = STACK;
+        t.cpu.setCpl(0);
         var s = t.cpu.state();
         // PML4 -> PDPT -> 4 page directories of 2 MiB pages
         t.bus.write(PAGING, 8, (PAGING + 0x1000) | 7);
