@@ -403,6 +403,9 @@ public final class Cpu {
             if ((attrs & OpcodeRow.A_CPL0) != 0 && cpl != 0) {
                 throw ArchFault.gp0();
             }
+            if ((attrs & OpcodeRow.A_TSD) != 0 && cpl != 0 && (s.cr4 & CR4_TSD) != 0) {
+                throw ArchFault.gp0(); // SDM Vol. 2B RDTSC/RDTSCP; priority over VM exits: Vol. 3C 26.1.1
+            }
         }
         if (row.intercept() != null && guestMode.active()) {
             guestMode.interceptInstruction(row.intercept(), d, this);
