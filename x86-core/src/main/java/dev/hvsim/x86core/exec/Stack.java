@@ -84,13 +84,22 @@ final class Stack {
         }
     }
 
-    /** PUSHA/PUSHAD: AX, CX, DX, BX, the original SP, BP, SI, DI; all eight stores checked first. */
+    /**
+     * PUSHA/PUSHAD: AX, CX, DX, BX, the original SP, BP, SI, DI; all eight stores checked first. In real and
+     * virtual-8086 mode a slot straddling the SS limit is #GP(0), not #SS (SDM Vol. 2B PUSHA real-address mode
+     * exceptions: "#GP If the ESP or SP register contains 7, 9, 11, 13, or 15").
+     */
     private static void pusha(Cpu cpu, int size) {
         int sas = cpu.stackAddrSize();
         long mask = Flags.mask(sas);
         long sp = cpu.gpr(Reg.RSP, sas);
+        boolean realLike = cpu.realMode() || cpu.v86();
         for (int i = 1; i <= 8; i++) {
-            cpu.probeWrite(cpu.linear(Reg.SS, (sp - (long) i * size) & mask, size, Mmu.WRITE), size);
+            long off = (sp - (long) i * size) & mask;
+            if (realLike && off + size - 1 > cpu.state().seg[Reg.SS].limit) {
+                throw ArchFault.gp0();
+            }
+            cpu.probeWrite(cpu.linear(Reg.SS, off, size, Mmu.WRITE), size);
         }
         long origSp = cpu.gpr(Reg.RSP, size);
         for (int r = Reg.RAX; r <= Reg.RDI; r++) {
