@@ -94,7 +94,7 @@ final class DatactlSupport {
         CpuProfile p = CpuProfile.load(name);
         List<CpuProfile.CpuidLeaf> leaves = new ArrayList<>();
         for (CpuProfile.CpuidLeaf l : p.cpuid()) {
-            if (l.leaf() == f.leaf && (l.subleaf() < 0 || l.subleaf() == f.subleaf)) {
+            if (l.leaf() == (f.leaf & 0xffff_ffffL) && (l.subleaf() < 0 || l.subleaf() == f.subleaf)) {
                 int[] r = l.regs();
                 r[f.register] &= ~(1 << f.bit);
                 l = new CpuProfile.CpuidLeaf(l.leafHex(), l.subleaf(), hex(r[0]), hex(r[1]), hex(r[2]), hex(r[3]));
@@ -111,8 +111,12 @@ final class DatactlSupport {
 
     /** A real-mode CPU over a custom profile with {@code hex} at CS:0 (CS base = CODE). */
     static Cpu realWith(CpuProfile p, String hex) {
+        return realWith(p, hex, 0);
+    }
+
+    static Cpu realWith(CpuProfile p, String hex, int apicId) {
         TestBus bus = new TestBus();
-        Cpu cpu = new Cpu(p, bus, bus);
+        Cpu cpu = new Cpu(p, bus, bus, apicId);
         CpuState s = cpu.state();
         s.seg[Reg.CS].set((int) (TestCpu.CODE >>> 4), TestCpu.CODE, 0xffff, 0x9b);
         for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
