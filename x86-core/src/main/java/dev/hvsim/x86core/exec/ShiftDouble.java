@@ -4,6 +4,7 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Mmu;
+import dev.hvsim.x86core.Vendor;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.fault.ArchFault;
 
@@ -31,7 +32,10 @@ final class ShiftDouble {
             dst = cpu.readReg(d, d.rm, size);
         }
         if (count == 0) {
-            return; // SDM SHLD/SHRD: "If the count operand is 0, the flags are not affected"
+            if (!d.memOp) {
+                cpu.writeReg(d, d.rm, size, dst); // no flag changes, but a 32-bit register is zero-extended
+            }
+            return;
         }
         long src = cpu.readG(d);
         long r = left ? shld(size, dst, src, count) : shrd(size, dst, src, count);
@@ -39,6 +43,10 @@ final class ShiftDouble {
         int bits = size << 3;
         long msb = ShiftRotate.bit(r, bits - 1);
         long of = left ? msb ^ cf : msb ^ ShiftRotate.bit(r, bits - 2);
+        if (count > bits && cpu.vendor() == Vendor.AMD) {
+            cf = 0; // 16-bit count 17..31 on AMD Zen (measured): CF = 0, and SHLD's OF = 0
+            of = left ? 0 : of;
+        }
         long f = Flags.szp(r, size) | cf | (of != 0 ? Flags.OF : 0) | ShiftRotate.shiftAf(cpu.vendor());
         if (d.memOp) {
             cpu.writeLinear(lin, size, r);

@@ -90,7 +90,12 @@ final class ShiftRotate {
             v = cpu.readReg(d, d.rm, size);
         }
         if (count == 0) {
-            return; // SDM Vol. 2B SAL/SAR/SHL/SHR "Flags Affected": a count of 0 affects nothing
+            // SDM "Flags Affected": a count of 0 changes no flag; a register is still written, so a 32-bit
+            // operand is zero-extended (measured on AMD Zen; the Intel profile does the same)
+            if (!d.memOp) {
+                cpu.writeReg(d, d.rm, size, v);
+            }
+            return;
         }
         long old = s.oszapc();
         long r = result(op, size, v, count, old & Flags.CF);
