@@ -43,9 +43,10 @@ final class ShiftDouble {
         int bits = size << 3;
         long msb = ShiftRotate.bit(r, bits - 1);
         long of = left ? msb ^ cf : msb ^ ShiftRotate.bit(r, bits - 2);
-        if (count > bits && cpu.vendor() == Vendor.AMD) {
-            cf = 0; // 16-bit count 17..31 on AMD Zen (measured): CF = 0, and SHLD's OF = 0
-            of = left ? 0 : of;
+        if (count >= bits && cpu.vendor() == Vendor.AMD) {
+            // 16-bit counts 16..31 on AMD Zen (measured): CF = 0 above 16, and SHLD's OF equals CF
+            cf = count > bits ? 0 : cf;
+            of = left ? cf : of;
         }
         long f = Flags.szp(r, size) | cf | (of != 0 ? Flags.OF : 0) | ShiftRotate.shiftAf(cpu.vendor());
         if (d.memOp) {
