@@ -19,8 +19,8 @@ def alias6(h):
             return (b[:i + 1] + bytes([b[i + 1] | 0x10]) + b[i + 2:]).hex()
     raise ValueError(h)
 cases = []  # (mode, asm_target, asm_host, regs(dict), mem(int or None), size, memoff, post)
-def add(mode, asm, regs, mem=None, size=None, memoff=0, post=None, host_asm=None):
-    cases.append(dict(mode=mode, asm=asm, host=host_asm or asm.replace("[bx", "[r9").replace("[ebx", "[r9").replace("[rbx", "[r9"),
+def add(mode, asm, regs, mem=None, size=None, memoff=0, post=None, host_asm=None, host_post=True):
+    cases.append(dict(host_post=host_post, mode=mode, asm=asm, host=host_asm or asm.replace("[bx", "[r9").replace("[ebx", "[r9").replace("[rbx", "[r9"),
                       regs=regs, mem=mem, size=size, memoff=memoff, post=post))
 def emit(javafile_marker, outname, post_asm=None):
     pass
@@ -37,7 +37,7 @@ def run_all():
     enc = assemble([c["host"] for c in cases], 64)
     lines = []
     for c, (h, d) in zip(cases, enc):
-        c["hosthex"] = h if not c["post"] else c["post"](h)
+        c["hosthex"] = h if not (c["post"] and c["host_post"]) else c["post"](h)
         r = c["regs"]
         memq = [0] * 8
         if c["mem"] is not None:
@@ -90,6 +90,6 @@ def java_rows(profile=":amd"):
         hexs = " ".join(c["hex"][i:i + 2] for i in range(0, len(c["hex"]), 2))
         dis = c["dis"].replace("  ", " ")
         if c["post"]:
-            dis = dis.replace("shl", "sal(/6)")
+            dis = dis.replace("shl", "sal(/6)") + " (" + c["hex"][:2] + " form)" if "test" in dis or not c["host_post"] else dis.replace("shl", "sal(/6)")
         rows.append('            c("%s%s", "%s", "%s", "%s", "%s")' % (c["mode"], profile, hexs, " ".join(dis.split()), " ".join(ins), outs))
     return ",\n".join(rows)

@@ -56,4 +56,4 @@ body = '''    static final List<Case> FAULTS = List.of(
 doc = ''' * Per-form tests of BT/BTS/BTR/BTC (register and imm8 offsets, bit-base memory addressing), BSF/BSR,
  * TZCNT/LZCNT, POPCNT, ANDN, BEXTR, BLSR/BLSMSK/BLSI, BZHI, PDEP/PEXT, ADCX/ADOX (SDM Vol. 2A/2B), as
  * raw bytes plus the disassembly, with LOCK legality and the CPUID feature gates.'''
-write("/work/wt-alu/x86-core/src/test/java/dev/hvsim/x86core/exec/BitOpsTest.java", "BitOpsTest", doc, rows, "", body)
+write("../../../../x86-core/src/test/java/dev/hvsim/x86core/exec/BitOpsTest.java", "BitOpsTest", doc, rows, "", body)

@@ -32,4 +32,4 @@ body = '''    static final List<Case> FAULTS = List.of(
 doc = ''' * Per-form tests of MUL/IMUL/DIV/IDIV (F6/F7 /4-/7, every size), IMUL Gv,Ev / Gv,Ev,Iz / Gv,Ev,Ibs and
  * MULX (SDM Vol. 2A/2B), as raw bytes plus the disassembly, including #DE for zero divisors and
  * quotient overflow at every size (Long.MIN_VALUE / -1 and 128-by-64 cases).'''
-write("/work/wt-alu/x86-core/src/test/java/dev/hvsim/x86core/exec/MulDivTest.java", "MulDivTest", doc, rows, "", body)
+write("../../../../x86-core/src/test/java/dev/hvsim/x86core/exec/MulDivTest.java", "MulDivTest", doc, rows, "", body)

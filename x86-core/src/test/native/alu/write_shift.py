@@ -45,4 +45,4 @@ body = '''    static final List<Case> FAULTS = List.of(
 '''
 doc = ''' * Per-form tests of ROL/ROR/RCL/RCR/SHL/SHR/SAR and the /6 SAL alias, SHLD/SHRD, SARX/SHLX/SHRX and
  * RORX (SDM Vol. 2B), as raw bytes plus the disassembly, with the faults and feature gates.'''
-write("/work/wt-alu/x86-core/src/test/java/dev/hvsim/x86core/exec/ShiftRotateTest.java", "ShiftRotateTest", doc, rows, "", body)
+write("../../../../x86-core/src/test/java/dev/hvsim/x86core/exec/ShiftRotateTest.java", "ShiftRotateTest", doc, rows, "", body)
