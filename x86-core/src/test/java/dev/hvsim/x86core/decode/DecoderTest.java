@@ -140,4 +140,13 @@ class DecoderTest {
             assertThat(r.mnemonic()).as(r.text()).isNotBlank();
         }
     }
+
+    @Test
+    void disassemblerRendersOperands() {
+        assertThat(Disassembler.format(decode("4a 8b 44 8d f0", 64), 0)).isEqualTo("mov rax, qword [rbp+r9*4-0x10]");
+        assertThat(Disassembler.format(decode("28 e0", 16), 0)).isEqualTo("sub al, ah");
+        assertThat(Disassembler.format(decode("83 05 10 00 00 00 ff", 64), 0))
+                .isEqualTo("add dword [rip+0x10], 0xffffffffffffffff");
+        assertThat(Disassembler.format(decode("75 f1", 64), 0x1000d)).isEqualTo("jnz 0x10000");
+    }
 }
