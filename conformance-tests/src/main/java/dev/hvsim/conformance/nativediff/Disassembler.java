@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Optional real disassembly for failure reports, through GNU objdump
- * ({@code objdump -D -b binary -mi386:x86-64 -M intel}). Empty when objdump is missing or fails.
+ * ({@code objdump -D -b binary -mi386:x86-64 -M intel --insn-width=15}). Empty when objdump is missing or fails.
  */
 public final class Disassembler {
     private Disassembler() {
@@ -22,7 +22,7 @@ public final class Disassembler {
             file = Files.createTempFile("hvsim-code", ".bin");
             Files.write(file, code);
             Process p = new ProcessBuilder("objdump", "-D", "-b", "binary", "-mi386:x86-64", "-M", "intel",
-                    file.toString()).redirectErrorStream(true).start();
+                    "--insn-width=15", file.toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return Optional.empty();

@@ -133,7 +133,7 @@ final class InsnFactory {
             memE = t.has(Template.MEM_ONLY)
                     || (!t.has(Template.REG_ONLY) && rnd.nextInt(100) < MEM_PERCENT);
             if (memE) {
-                Mem m = dataMem();
+                Mem m = eb == 128 && rnd.nextInt(4) != 0 ? alignedAbsolute() : dataMem();
                 m.encodeInto(e);
                 needsRex |= m.needsRex();
                 return ptr(eb) + " " + m.text();
@@ -182,6 +182,11 @@ final class InsnFactory {
                 case 5: return new Mem(-1, maskedIndex(), scale(), DATA + 0x100 + rnd.nextInt(0xF00), 4, true, a32);
                 default: return new Mem(-1, -1, 1, DATA + 0x100 + rnd.nextInt(0x1700), 4, true, a32);
             }
+        }
+
+        /** [disp32] on a 16-byte boundary: CMPXCHG16B needs one, else #GP (SDM 2A). */
+        private Mem alignedAbsolute() {
+            return new Mem(-1, -1, 1, DATA + 0x100 + 16 * rnd.nextInt(0x170), 4, true, rnd.nextInt(8) == 0);
         }
 
         /** LEA's operand: any registers, the address is only computed (SDM 2A "LEA"). */

@@ -36,6 +36,7 @@ public final class IsaGenerator {
     private final long seed;
     private final CpuFeatures features;
     private final List<Template> templates;
+    private final List<Template> definers;
     private final double[] cumulative;
 
     /** A generator for {@code seed} using only instructions {@code features} allows. */
@@ -43,11 +44,15 @@ public final class IsaGenerator {
         this(seed, features, Catalogue.available(features));
     }
 
-    /** A generator restricted to {@code templates} (for focused campaigns and tests). */
+    /**
+     * A generator restricted to {@code templates} (for focused campaigns and tests); definers
+     * are still drawn from every row {@code features} allows.
+     */
     public IsaGenerator(long seed, CpuFeatures features, List<Template> templates) {
         this.seed = seed;
         this.features = features;
         this.templates = List.copyOf(templates);
+        this.definers = SequenceBuilder.definers(Catalogue.available(features));
         this.cumulative = cumulativeWeights(this.templates);
     }
 
@@ -80,7 +85,7 @@ public final class IsaGenerator {
         long rflags = (rnd.nextLong() & Flag.TRACKED) | 0x2;
         byte[] data = new byte[IsaLayout.DATA_SIZE];
         rnd.nextBytes(data);
-        SequenceBuilder b = new SequenceBuilder(rnd, templates);
+        SequenceBuilder b = new SequenceBuilder(rnd, definers);
         int count = 1 + rnd.nextInt(MAX_INSNS);
         for (int i = 0; i < count; i++) {
             b.add(pickTemplate(rnd));

@@ -27,10 +27,18 @@ final class SequenceBuilder {
     private final List<Integer> targets = new ArrayList<>();
     private long undefined;
 
-    SequenceBuilder(SplittableRandom rnd, List<Template> available) {
+    /**
+     * @param definers catalogue rows usable as definers (see {@link #definers(List)})
+     */
+    SequenceBuilder(SplittableRandom rnd, List<Template> definers) {
         this.rnd = rnd;
         this.factory = new InsnFactory(rnd);
-        this.definers = available.stream().filter(SequenceBuilder::isDefiner).toList();
+        this.definers = definers;
+    }
+
+    /** The rows of {@code available} that read no flag and define some: candidate definers. */
+    static List<Template> definers(List<Template> available) {
+        return available.stream().filter(SequenceBuilder::isDefiner).toList();
     }
 
     /** Appends {@code t} (with preludes and, if needed, a definer) and maybe lands branches. */
@@ -39,7 +47,7 @@ final class SequenceBuilder {
         Insn main = group.get(group.size() - 1);
         long needed = main.effect().reads() & stateAfter(group.subList(0, group.size() - 1), undefined);
         if (needed != 0) {
-            List<Insn> withDefiner = new ArrayList<>(definer(needed));
+            List<Insn> withDefiner = new ArrayList<>(definer(main.effect().reads()));
             withDefiner.addAll(group);
             group = withDefiner;
         }
@@ -64,10 +72,11 @@ final class SequenceBuilder {
         undefined = insn.effect().apply(undefined);
     }
 
+    /** An instruction group after which none of {@code needed} is undefined. */
     private List<Insn> definer(long needed) {
-        for (int attempt = 0; attempt < 64; attempt++) {
+        for (int attempt = 0; attempt < 256; attempt++) {
             Template d = definers.get(rnd.nextInt(definers.size()));
-            if ((d.flags().defines() & needed) != needed) {
+            if ((d.flags().apply(undefined) & needed) != 0) {
                 continue;
             }
             List<Insn> g = factory.build(d);

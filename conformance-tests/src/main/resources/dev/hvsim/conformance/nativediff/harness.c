@@ -35,8 +35,9 @@
  * and after the instruction for traps (#BP, #DB), as the SDM defines them.
  * The handler rewrites the frame so that sigreturn resumes the harness.
  *
- * A 250 ms interval timer is the watchdog: a case still running on two
- * consecutive ticks is abandoned with vector 256.
+ * A 250 ms ITIMER_VIRTUAL (user CPU time, so a descheduled harness never
+ * misfires) is the watchdog: a case still running on two consecutive ticks,
+ * i.e. after at least 250 ms of its own CPU time, is abandoned with vector 256.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -189,9 +190,9 @@ static void install_handlers(void) {
         if (sigaction(sigs[i], &sa, NULL) != 0) die("sigaction");
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sa.sa_sigaction = on_alarm;
-    if (sigaction(SIGALRM, &sa, NULL) != 0) die("sigaction(SIGALRM)");
+    if (sigaction(SIGVTALRM, &sa, NULL) != 0) die("sigaction(SIGVTALRM)");
     struct itimerval tv = {{0, 250000}, {0, 250000}};
-    if (setitimer(ITIMER_REAL, &tv, NULL) != 0) die("setitimer");
+    if (setitimer(ITIMER_VIRTUAL, &tv, NULL) != 0) die("setitimer");
 }
 
 static void map_fixed(unsigned long addr, size_t size, int prot) {

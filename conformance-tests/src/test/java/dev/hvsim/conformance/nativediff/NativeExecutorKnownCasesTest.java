@@ -135,7 +135,7 @@ class NativeExecutorKnownCasesTest {
 
     @Test
     void endlessLoopIsAbandonedAndTheNextCaseStillRuns() {
-        // eb fe  jmp $: the harness watchdog gives up after 250..500 ms.
+        // eb fe  jmp $: the harness watchdog gives up after 250..500 ms of CPU time.
         List<IsaOutcome> out = executor.run(List.of(
                 handWritten(gprs(), 0x2, "eb fe", "jmp $"),
                 handWritten(gprs(), 0x2, "90", "nop")));
