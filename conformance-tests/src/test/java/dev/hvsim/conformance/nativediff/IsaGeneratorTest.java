@@ -99,6 +99,24 @@ class IsaGeneratorTest {
     }
 
     @Test
+    void everyRowAndRegisterKindIsGenerated() {
+        IsaGenerator g = new IsaGenerator(SEED, CpuFeatures.all());
+        java.util.Set<String> rows = new java.util.HashSet<>();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 30_000; i++) {
+            for (Step s : g.generate(i).steps()) {
+                rows.add(s.template());
+                text.append(s.text()).append('\n');
+            }
+        }
+        assertThat(rows).containsAll(Catalogue.all().stream().map(Template::name).toList());
+        for (String form : List.of(" ah", "bh", "spl", "dil", "r15b", "lock ", "[esi", "[rsi+r",
+                "*8+0x1000", "[0x1000", "xmmword ptr", "word ptr", "rax, 0x")) {
+            assertThat(text.indexOf(form)).as("never generated: '%s'", form).isNotNegative();
+        }
+    }
+
+    @Test
     void casesRespectTheLayout() {
         IsaGenerator g = new IsaGenerator(SEED, CpuFeatures.all());
         for (IsaCase c : g.cases(0, 2_000)) {
