@@ -13,6 +13,11 @@
 # (#NP for a not-present IDT gate, error code with IDT bit), 6.13 (error code format).
   .include "hvsim.inc"
 
+# CHECK_DF_RESUMED what: after a resume at df_resume, df_resume must have been consumed.
+.macro CHECK_DF_RESUMED what
+  CHECK64 "\what: #DF handler resumed through df_resume", df_resume(%rip), $0
+.endm
+
 .set SEL_SYSDESC, SEL_SPARE0 + 0x18   # an all-zero descriptor: MOV DS with it is #GP(0x78)
 .set UNMAPPED, 0x40000000             # PDPT entry 1 of the identity map is not present
 
@@ -57,7 +62,7 @@ main64:
   mov %ax, %ds
   FAIL64 "#GP with not-present gate: no exception"
 1:
-  call check_df
+  CHECK_DF_RESUMED "#GP -> #NP"
   CHECK64 "#GP -> #NP: #DF", last_vec(%rip), $VEC_DF
   CHECK64 "#GP -> #NP: #DF error code 0", last_err(%rip), $0
   lea ist1_top-40(%rip), %rax
@@ -82,7 +87,7 @@ main64:
   mov UNMAPPED+0x100, %rax
   FAIL64 "#PF with not-present gate: no exception"
 1:
-  call check_df
+  CHECK_DF_RESUMED "#PF -> #NP"
   CHECK64 "#PF -> #NP: #DF", last_vec(%rip), $VEC_DF
   CHECK64 "#PF -> #NP: #DF error code 0", last_err(%rip), $0
   mov $UNMAPPED+0x100, %eax
@@ -102,7 +107,7 @@ main64:
   FAIL64 "#PF on an unmapped stack: no exception"
 1:
   mov %r12, %rsp
-  call check_df
+  CHECK_DF_RESUMED "#PF -> #PF"
   CHECK64 "#PF -> #PF: #DF", last_vec(%rip), $VEC_DF
   CHECK64 "#PF -> #PF: #DF error code 0", last_err(%rip), $0
   lea ist1_top-40(%rip), %rax
@@ -119,11 +124,6 @@ main64:
   movzbl %al, %eax
   CHECK64 "#PF -> #PF: CR2 in the frame being pushed (UNMAPPED+0x1fd0..0x1ff8)", %rax, $1
   FINISH64
-
-# check_df: after a resume at df_resume, df_resume must have been consumed.
-check_df:
-  CHECK64 "handler resumed through df_resume", df_resume(%rip), $0
-  ret
 
   .include "runtime64.inc"
   .include "runtime32.inc"
