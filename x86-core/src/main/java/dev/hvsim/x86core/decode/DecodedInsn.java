@@ -11,7 +11,7 @@ public final class DecodedInsn {
 
     public OpcodeRow row;
     public int family;
-    /** The row's centrally applied checks (A_UD, A_NO_REAL, A_CPL0), copied for the hot path. */
+    /** The row's centrally applied checks (A_UD, A_NO_REAL, A_CPL0, A_TSD), copied for the hot path. */
     public int checks;
     /** The row's intercept point, copied for the hot path; null when none. */
     public InterceptPoint intercept;
