@@ -73,7 +73,20 @@ public final class Machine {
 
     /** Loads an ELF guest and puts the CPU at its entry in 32-bit protected mode. */
     public LoadedImage loadElf(byte[] file) throws LoadException {
-        return started(ElfLoader.load(file, memory));
+        return loadElf(file, -1);
+    }
+
+    /** Loads an ELF guest and starts it at {@code entry} instead of its own entry point (-1: its own). */
+    public LoadedImage loadElf(byte[] file, long entry) throws LoadException {
+        if (entry >= 0 && (entry >= ram.size() || entry > 0xffffffffL)) {
+            throw new LoadException(String.format("entry 0x%x is outside RAM (%d MiB) or above 4 GiB", entry,
+                    config.memoryMiB()));
+        }
+        LoadedImage loaded = ElfLoader.load(file, memory);
+        if (entry >= 0) {
+            loaded = new LoadedImage(loaded.format(), entry, loaded.mode(), loaded.segments());
+        }
+        return started(loaded);
     }
 
     /**
