@@ -42,34 +42,36 @@ final class DemoCommand implements Callable<Integer> {
         RunOutcome o = m.run(LIMITS);
         out.println("--- end of guest output ---");
         explain(out, m, image, o, forms);
-        int status = Reports.outcome(term, o);
+        int status = Reports.outcome(term, o, m);
         return o instanceof RunOutcome.GuestExit && ((RunOutcome.GuestExit) o).value() == 0 ? 0 : status;
     }
 
     private static void explain(PrintStream out, Machine m, LoadedImage image, RunOutcome o, FormCounter forms) {
         out.println();
-        out.printf(Locale.ROOT, "What happened: hvsim loaded the %s image of '%s' into a modelled PC with %d MiB of "
-                + "sparse RAM%n", image.format(), GUEST, m.config().memoryMiB());
-        out.printf(Locale.ROOT, "and started the CPU at 0x%x in 32-bit protected mode (paging off, flat segments, "
-                + "EAX=0x2BADB002), as a multiboot loader does.%n", image.entry());
-        out.printf(Locale.ROOT, "The CPU retired %,d instructions (%d different forms; most frequent: %s)%n",
+        out.println("What happened:");
+        out.printf(Locale.ROOT, "  - hvsim loaded the %s image of '%s' into a modelled PC with %d MiB of sparse RAM%n",
+                image.format(), GUEST, m.config().memoryMiB());
+        out.printf(Locale.ROOT, "    and started the %s CPU model at 0x%x in 32-bit protected mode (paging off,%n",
+                m.cpu().profile().name(), image.entry());
+        out.println("    flat segments, EAX=0x2BADB002), as a multiboot boot loader does.");
+        out.printf(Locale.ROOT, "  - The CPU retired %,d instructions of %d different forms (most frequent: %s)%n",
                 o.stats().instructions(), forms.distinctForms(), String.join(", ", forms.top(3)));
-        out.printf(Locale.ROOT, "in %,d modelled cycles, %.3f s of host time (%.1f MIPS), and ended in %s.%n",
-                o.stats().cycles(), o.stats().seconds(), o.stats().mips(), Reports.mode(m.cpu()));
-        out.println(ending(o));
+        out.printf(Locale.ROOT, "    in %,d modelled cycles; that took %.3f s of host time (%.2f MIPS).%n",
+                o.stats().cycles(), o.stats().seconds(), o.stats().mips());
+        out.println("  - It ended in " + Reports.mode(m.cpu()) + ".");
+        out.println("  - " + ending(o));
         out.println();
-        out.println("Next: run your own guest with `./hvsim run --stats GUEST.elf` (add --vendor amd for the AMD "
-                + "model);");
-        out.println("`./hvsim help run` lists every option and the exit statuses.");
+        out.println("Next: run a guest of your own with `./hvsim run --stats GUEST.elf` (--vendor amd for the");
+        out.println("AMD model); `./hvsim help run` lists every option and the exit statuses.");
     }
 
     private static String ending(RunOutcome o) {
         if (o instanceof RunOutcome.GuestExit) {
             long v = ((RunOutcome.GuestExit) o).value();
-            return "The guest wrote its output to the 16550 UART (port 0x3f8) and ended by writing " + v
-                    + " to the debug-exit port 0xf4" + (v == 0 ? " (all its checks passed)." : " (a failure code).");
+            return "The guest printed through the 16550 UART (port 0x3f8) and then wrote " + v
+                    + " to the debug-exit\n    port 0xf4" + (v == 0 ? ": all its checks passed." : ": a failure code.");
         }
         return "The guest did not finish normally: " + o.describe()
-                + ". (x86-core may not implement every instruction it uses yet.)";
+                + ".\n    (x86-core may not implement every instruction it uses yet.)";
     }
 }

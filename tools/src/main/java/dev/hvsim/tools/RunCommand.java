@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
         byte[] bytes = GuestSetup.read(guest);
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry);
         RunOutcome o = m.run(limits);
-        int status = Reports.outcome(term, o);
+        int status = Reports.outcome(term, o, m);
         if (stats) {
             term.out().flush();
             term.err().println(Reports.stats(o.stats()));
