@@ -175,4 +175,27 @@ class MachineTest {
         assertThat(o).isInstanceOf(RunOutcome.GuestExit.class);
         assertThat(((RunOutcome.GuestExit) o).value()).isEqualTo(0xffffffffL);
     }
+
+    @Test
+    void guestStoresReachARegisteredMmioDevice() throws LoadException {
+        // 89 05 00 00 bf fe  mov [0xfebf0000], eax ; 8b 1d 04 00 bf fe  mov ebx, [0xfebf0004] ; f4  hlt
+        java.util.List<String> log = new java.util.ArrayList<>();
+        Machine m = machine(Vendor.INTEL);
+        m.memory().map("probe", 0xfebf0000L, 0x1000, new dev.hvsim.machine.bus.MmioDevice() {
+            @Override
+            public long read(long offset, int size) {
+                log.add("r" + offset + "/" + size);
+                return 0x12345678;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                log.add("w" + offset + "/" + size + "=" + Long.toHexString(value));
+            }
+        });
+        m.loadFlat(GuestCode.hex("890500 00bffe 8b1d0400bffe f4"), 0x100000, -1);
+        assertThat(m.run(RunLimits.instructions(10)).kind()).isEqualTo(RunOutcome.Kind.HALTED);
+        assertThat(log).containsExactly("w0/4=2badb002", "r4/4");
+        assertThat(m.cpu().state().gpr[Reg.RBX]).isEqualTo(0x12345678);
+    }
 }
