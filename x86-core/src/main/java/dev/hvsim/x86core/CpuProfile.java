@@ -74,7 +74,7 @@ public record CpuProfile(String name, Vendor vendor, String description, int max
     }
 
     public boolean has(Feature f) {
-        int[] r = cpuidExact(f.leaf, f.subleaf);
+        int[] r = cpuidExact(f.leaf & 0xffffffffL, f.subleaf); // extended leaves 8000_00xxH are negative ints
         return r != null && ((r[f.register] >>> f.bit) & 1) != 0;
     }
 
