@@ -1,22 +1,18 @@
 package dev.hvsim.tools;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.hvsim.guests.Guests;
+import java.util.List;
 
 /**
- * The guests built by the guests module, by name: the classpath resource
- * {@code /dev/hvsim/guests/NAME.elf} (guests/DESIGN.md). A name without a resource is reported as
- * "guest NAME is not built".
+ * The guests built by the guests module, by name, through {@link Guests} (class-path resources
+ * {@code /dev/hvsim/guests/NAME.elf}, guests/DESIGN.md), with the CLI's one-line errors.
  */
 final class GuestImages {
-    static final String ROOT = "/dev/hvsim/guests/";
-
     private GuestImages() {}
 
     /** True when the guest's ELF image is on the class path. */
     static boolean isBuilt(String name) {
-        return validName(name) && GuestImages.class.getResource(ROOT + name + ".elf") != null;
+        return validName(name) && Guests.class.getResource("/dev/hvsim/guests/" + name + ".elf") != null;
     }
 
     /** The ELF image of guest {@code name}. */
@@ -24,14 +20,18 @@ final class GuestImages {
         if (!validName(name)) {
             throw new BadInputException("invalid guest name '" + name + "' (letters, digits, '-' and '_' only)");
         }
-        try (InputStream in = GuestImages.class.getResourceAsStream(ROOT + name + ".elf")) {
-            if (in == null) {
-                throw new BadInputException("guest " + name + " is not built (no class-path resource " + ROOT + name
-                        + ".elf; the guests module builds it with GNU binutils)");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read guest " + name, e);
+        if (!isBuilt(name)) {
+            throw new BadInputException("guest " + name + " is not built (" + known() + ")");
+        }
+        return Guests.bytes(name);
+    }
+
+    private static String known() {
+        try {
+            List<String> names = Guests.names();
+            return names.isEmpty() ? "no guests are built" : "built guests: " + String.join(", ", names);
+        } catch (IllegalArgumentException e) { // no index: the guests module was not built at all
+            return "the guests module has not built any guest; it needs GNU binutils";
         }
     }
 

@@ -64,7 +64,7 @@ class MainTest {
         Cli b = Cli.run("bench", "--guest", "no-such-guest");
         assertThat(b.status).isEqualTo(6);
         assertThat(b.oneErrorLine()).isTrue();
-        assertThat(b.err).startsWith("hvsim: guest no-such-guest is not built");
+        assertThat(b.err).startsWith("hvsim: guest no-such-guest is not built (");
         assertThat(Cli.run("bench", "--guest", "../etc/passwd").err).contains("invalid guest name");
         assertThat(Cli.run("bench", "--seconds", "0").status).isEqualTo(6);
     }
