@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Builds every guest program under SRC into OUT with GNU binutils.
-#   NAME.S            -> NAME.elf (linked with NAME.ld if present, else at 0x100000) and NAME.bin (flat)
-# A guest source starts with a line "# hvsim-guest: load=ADDR entry=ADDR" only when it is flat-loaded
-# somewhere else than its link address; see guests/DESIGN.md.
+# Builds every guest program under SRC into OUT with GNU binutils (see guests/DESIGN.md).
+#   SRC/NAME.S -> OUT/NAME.elf  ELF32 (EM_386) multiboot image, linked at 0x100000 with SRC/NAME.ld if
+#                               present, else SRC/include/guest.ld
+#                 OUT/NAME.bin  flat image of the loaded sections (file offset 0 = link address 0x100000)
+#   OUT/index.txt               one guest name per line, sorted
+# Sources are plain GNU as (no C preprocessor); shared macros and runtime code come from SRC/include
+# via .include. Code is assembled with --64 (so .code16/.code32/.code64 may be mixed), linked as
+# elf_x86_64 and wrapped as ELF32 with objcopy, because multiboot loaders (QEMU -kernel) refuse ELF64.
 set -euo pipefail
+if [ $# -ne 2 ]; then echo "usage: build-guests.sh SRC OUT" >&2; exit 2; fi
 src=$1 out=$2
-mkdir -p "$out"
 for tool in as ld objcopy; do
   command -v "$tool" >/dev/null || { echo "hvsim guests: GNU binutils '$tool' not found (install binutils)" >&2; exit 1; }
 done
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 shopt -s nullglob
+names=()
 for s in "$src"/*.S; do
   name=$(basename "$s" .S)
-  obj="$out/$name.o"
-  as --64 -o "$obj" "$s"
-  if [ -f "$src/$name.ld" ]; then
-    ld -m elf_x86_64 -nostdlib -T "$src/$name.ld" -o "$out/$name.elf" "$obj"
-  else
-    ld -m elf_x86_64 -nostdlib -Ttext=0x100000 -e _start -o "$out/$name.elf" "$obj"
-  fi
-  objcopy -O binary "$out/$name.elf" "$out/$name.bin"
-  rm -f "$obj"
+  script="$src/include/guest.ld"
+  [ -f "$src/$name.ld" ] && script="$src/$name.ld"
+  as --64 --fatal-warnings -I "$src" -I "$src/include" -o "$tmp/$name.o" "$s"
+  ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+     -T "$script" -o "$tmp/$name.elf64" "$tmp/$name.o"
+  objcopy -I elf64-x86-64 -O elf32-i386 "$tmp/$name.elf64" "$out/$name.elf"
+  objcopy -O binary "$tmp/$name.elf64" "$out/$name.bin"
+  names+=("$name")
 done
+if [ ${#names[@]} -eq 0 ]; then echo "hvsim guests: no guest sources (*.S) in $src" >&2; exit 1; fi
+printf '%s\n' "${names[@]}" | LC_ALL=C sort > "$out/index.txt"

@@ -50,6 +50,8 @@ public final class Cpu {
     private final Segmentation segmentation;
     private final Rng rng;
     private GuestMode guestMode = NativeMode.INSTANCE;
+    /** Cached {@code guestMode.active()}: guest modes are swapped at VM entry and exit only. */
+    private boolean guestActive;
     private ExecutionListener listener;
     private InterruptSource interruptSource = InterruptSource.NONE;
     private final int apicId;
@@ -74,7 +76,6 @@ public final class Cpu {
     private long fetchLpn = -1;
     private DecodedInsn[] fetchPage;
     private long fetchPpn;
-    private int fetchCodeSize;
 
     public Cpu(CpuProfile profile, PhysicalBus bus, IoBus io) {
         this(profile, bus, io, 0);
@@ -204,7 +205,10 @@ public final class Cpu {
     public long instructions() { return instructions; }
     public boolean has(Feature f) { return features[f.ordinal()]; }
     public GuestMode guestMode() { return guestMode; }
-    public void setGuestMode(GuestMode m) { guestMode = m == null ? NativeMode.INSTANCE : m; }
+    public void setGuestMode(GuestMode m) {
+        guestMode = m == null ? NativeMode.INSTANCE : m;
+        guestActive = guestMode.active();
+    }
     public void setListener(ExecutionListener l) { listener = l; }
     public ExecutionListener listener() { return listener; }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
@@ -282,7 +286,9 @@ public final class Cpu {
             if (listener != null) {
                 listener.beforeInstruction(this, d);
             }
-            centralChecks(d);
+            if ((d.checks | (guestActive ? 1 : 0)) != 0) {
+                centralChecks(d);
+            }
             nextRip = s.rip + d.length;
             if (codeSize != 64) {
                 nextRip &= codeSize == 32 ? 0xffffffffL : 0xffffL;
@@ -395,9 +401,9 @@ public final class Cpu {
         stopReason = r;
     }
 
+    /** The opcode row's central checks, in SDM priority order (mode validity before privilege). */
     private void centralChecks(DecodedInsn d) {
-        OpcodeRow row = d.row;
-        int attrs = row.attrs();
+        int attrs = d.checks;
         if (attrs != 0) {
             if ((attrs & OpcodeRow.A_UD) != 0) {
                 throw ArchFault.ud();
@@ -408,9 +414,12 @@ public final class Cpu {
             if ((attrs & OpcodeRow.A_CPL0) != 0 && cpl != 0) {
                 throw ArchFault.gp0();
             }
+            if ((attrs & OpcodeRow.A_TSD) != 0 && cpl != 0 && (s.cr4 & CR4_TSD) != 0) {
+                throw ArchFault.gp0(); // SDM Vol. 2B RDTSC/RDTSCP; priority over VM exits: Vol. 3C 26.1.1
+            }
         }
-        if (row.intercept() != null && guestMode.active()) {
-            guestMode.interceptInstruction(row.intercept(), d, this);
+        if (d.intercept != null && guestActive) {
+            guestMode.interceptInstruction(d.intercept, d, this);
         }
     }
 
@@ -430,10 +439,22 @@ public final class Cpu {
     private long fetchBase;
 
     private DecodedInsn fetchDecode() {
+        long rip = s.rip;
+        if (codeSize == 64 && (rip >>> 12) == fetchLpn) {
+            // Same page as the last fetch: it was translated and is canonical; the mode has not changed.
+            DecodedInsn d = fetchPage[(int) rip & 0xfff];
+            if (d != null) {
+                return d;
+            }
+        }
+        return fetchDecodeSlow();
+    }
+
+    private DecodedInsn fetchDecodeSlow() {
         long lin = codeLinear(s.rip);
         long lpn = lin >>> 12;
         int off = (int) (lin & 0xfff);
-        if (lpn == fetchLpn && fetchCodeSize == codeSize) {
+        if (lpn == fetchLpn) {
             DecodedInsn d = fetchPage[off];
             if (d != null) {
                 checkCsLimit(d.length);
@@ -443,7 +464,6 @@ public final class Cpu {
             long pa = mmu.translate(lin, Mmu.EXEC, cpl == 3);
             fetchLpn = lpn;
             fetchPpn = pa >>> 12;
-            fetchCodeSize = codeSize;
             fetchPage = cache.page(fetchPpn, codeSize);
             DecodedInsn d = fetchPage[off];
             if (d != null) {

@@ -74,8 +74,7 @@ public record CpuProfile(String name, Vendor vendor, String description, int max
     }
 
     public boolean has(Feature f) {
-        // Feature.leaf is an int: extended leaves (0x8000_0001) are negative and must be read unsigned.
-        int[] r = cpuidExact(f.leaf & 0xffffffffL, f.subleaf);
+        int[] r = cpuidExact(f.leaf & 0xffffffffL, f.subleaf); // extended leaves 8000_00xxH are negative ints
         return r != null && ((r[f.register] >>> f.bit) & 1) != 0;
     }
 

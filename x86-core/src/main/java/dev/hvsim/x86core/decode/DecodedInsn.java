@@ -11,6 +11,10 @@ public final class DecodedInsn {
 
     public OpcodeRow row;
     public int family;
+    /** The row's centrally applied checks (A_UD, A_NO_REAL, A_CPL0, A_TSD), copied for the hot path. */
+    public int checks;
+    /** The row's intercept point, copied for the hot path; null when none. */
+    public InterceptPoint intercept;
     public int handler;
     public int length;
     /** Code size the bytes were decoded in: 16, 32 or 64. */

@@ -159,6 +159,8 @@ public final class Decoder {
         }
         d.row = row;
         d.family = row.family();
+        d.checks = row.attrs() & (OpcodeRow.A_UD | OpcodeRow.A_NO_REAL | OpcodeRow.A_CPL0 | OpcodeRow.A_TSD);
+        d.intercept = row.intercept();
         d.handler = row.handler();
         d.cycles = costs.cycles(row.cost());
         // ---- sizes (SDM Vol. 1 3.6, Table 3-4) ----

@@ -58,6 +58,8 @@ public record OpcodeRow(int map, int opcode, int prefix, int reg, int mod, int r
     public static final int A_UD = 1 << 12;
     /** VEX.W = 1 selects this row. */
     public static final int A_VEXW1 = 1 << 13;
+    /** Time-stamp read (RDTSC, RDTSCP): #GP(0) when CR4.TSD = 1 and CPL > 0, before any intercept. */
+    public static final int A_TSD = 1 << 14;
 
     public boolean has(int attr) {
         return (attrs & attr) != 0;

@@ -1,0 +1,61 @@
+package dev.hvsim.benchmarks;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What {@link BenchRunner} measured.
+ *
+ * @param guest   guest name
+ * @param profile CPU profile name
+ * @param warmup  the warm-up runs (not part of the statistics)
+ * @param runs    the measured runs
+ * @param host    the JVM and CPU it ran on
+ */
+public record BenchResult(String guest, String profile, List<Sample> warmup, List<Sample> runs, HostInfo host) {
+
+    /** One run: instructions retired, modelled cycles, host wall-clock nanoseconds. */
+    public record Sample(long instructions, long cycles, long wallNanos) {
+        /** Guest MIPS of this run. */
+        public double mips() {
+            return wallNanos <= 0 ? 0 : instructions * 1000.0 / wallNanos;
+        }
+    }
+
+    public BenchResult {
+        warmup = List.copyOf(warmup);
+        runs = List.copyOf(runs);
+    }
+
+    /** Median guest MIPS of the measured runs (mean of the middle two for an even count). */
+    public double medianMips() {
+        double[] m = runs.stream().mapToDouble(Sample::mips).sorted().toArray();
+        if (m.length == 0) {
+            return 0;
+        }
+        int mid = m.length / 2;
+        return m.length % 2 == 1 ? m[mid] : (m[mid - 1] + m[mid]) / 2;
+    }
+
+    /** Best (highest) guest MIPS of the measured runs. */
+    public double bestMips() {
+        return runs.stream().mapToDouble(Sample::mips).max().orElse(0);
+    }
+
+    /** Instructions retired by one run (the same for every run of a deterministic guest). */
+    public long instructionsPerRun() {
+        return runs.isEmpty() ? 0 : runs.get(0).instructions();
+    }
+
+    /** Modelled cycles of one run. */
+    public long cyclesPerRun() {
+        return runs.isEmpty() ? 0 : runs.get(0).cycles();
+    }
+
+    /** Wall-clock nanoseconds of the measured runs, sorted. */
+    public long[] sortedWallNanos() {
+        long[] w = runs.stream().mapToLong(Sample::wallNanos).toArray();
+        Arrays.sort(w);
+        return w;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.hvsim.tools;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hvsim.benchmarks.BenchException;
+import dev.hvsim.benchmarks.BenchResult;
+import dev.hvsim.benchmarks.BenchRunner;
+import dev.hvsim.machine.load.LoadException;
+import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.Vendor;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hvsim bench}: guest MIPS of the compute benchmark guest, measured by {@link BenchRunner}
+ * (a warm-up run, then repeated runs for the time budget; median and best).
+ */
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest.",
+            "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
+final class BenchCommand implements Callable<Integer> {
+    private final Terminal term;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Time budget for measured runs (default: ${DEFAULT-VALUE}).")
+    double seconds = 10;
+
+    @Option(names = "--guest", paramLabel = "NAME", description = "Benchmark guest (default: ${DEFAULT-VALUE}; bench-small is quicker).")
+    String guest = "bench";
+
+    @Option(names = "--json", description = "Print the result as JSON on stdout.")
+    boolean json;
+
+    BenchCommand(Terminal term) {
+        this.term = term;
+    }
+
+    @Override
+    public Integer call() throws BadInputException {
+        if (!(seconds > 0 && seconds < 1e6)) {
+            throw new BadInputException("--seconds must be a positive number, not " + seconds);
+        }
+        byte[] elf = GuestImages.elf(guest);
+        CpuProfile profile = CpuProfile.forVendor(Vendor.INTEL);
+        BenchRunner runner = new BenchRunner(profile,
+                BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
+        if (!json) {
+            term.out().printf("hvsim bench: guest %s on %s, %.1f s budget...%n", guest, profile.name(), seconds);
+            term.out().flush();
+        }
+        BenchResult result;
+        try {
+            result = runner.run(guest, m -> m.loadElf(elf));
+        } catch (LoadException e) {
+            throw new BadInputException("guest " + guest + ": " + e.getMessage());
+        } catch (BenchException e) {
+            term.error(e.getMessage());
+            int status = ExitStatus.of(e.outcome());
+            return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
+        }
+        term.out().println(json ? json(result) : text(result));
+        return ExitStatus.HALTED;
+    }
+
+    /** The human-readable report. */
+    static String text(BenchResult r) {
+        return String.format(Locale.ROOT, String.join("%n",
+                "  runs:        %d measured after %d warm-up, %,d instructions and %,d cycles each",
+                "  guest MIPS:  median %.1f, best %.1f",
+                "  wall times:  %s s",
+                "  JVM:         %s",
+                "  CPU:         %s (%d logical CPUs), %s"),
+                r.runs().size(), r.warmup().size(), r.instructionsPerRun(), r.cyclesPerRun(),
+                r.medianMips(), r.bestMips(), wallTimes(r), r.host().jvm(), r.host().cpu(), r.host().cores(),
+                r.host().os());
+    }
+
+    private static String wallTimes(BenchResult r) {
+        long[] w = r.sortedWallNanos();
+        return String.format(Locale.ROOT, "%.3f .. %.3f", w[0] / 1e9, w[w.length - 1] / 1e9);
+    }
+
+    /** The JSON report (one object). */
+    static String json(BenchResult r) {
+        List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
+        JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
+                r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.host().jvm(),
+                r.host().cpu(), r.host().cores(), r.host().os());
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write bench JSON", e);
+        }
+    }
+
+    /** The fields of {@code hvsim bench --json}. */
+    record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
+            long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, String jvm, String cpu,
+            int cores, String os) {}
+}

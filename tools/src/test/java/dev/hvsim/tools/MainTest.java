@@ -1,0 +1,95 @@
+package dev.hvsim.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hvsim.benchmarks.BenchResult;
+import dev.hvsim.benchmarks.BenchRunner;
+import dev.hvsim.benchmarks.ComputeLoop;
+import dev.hvsim.machine.RunLimits;
+import dev.hvsim.x86core.CpuProfile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class MainTest {
+
+    @Test
+    void versionAndHelp() {
+        Cli v = Cli.run("--version");
+        assertThat(v.status).isZero();
+        assertThat(v.out).startsWith("hvsim ").contains("Java ");
+        Cli h = Cli.run("help");
+        assertThat(h.status).isZero();
+        assertThat(h.out).contains("run").contains("demo").contains("bench");
+        Cli hr = Cli.run("help", "run");
+        assertThat(hr.out).contains("--max-insns").contains("--timeout").contains("--load").contains("Exit status");
+        assertThat(Cli.run("run", "--help").status).isZero();
+        assertThat(Cli.run("bench", "--help").out).contains("--seconds").contains("--json").contains("--guest");
+    }
+
+    @Command(name = "boom")
+    static final class Boom implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("kaboom\nsecond line");
+        }
+    }
+
+    @Test
+    void unexpectedErrorsAreOneLineAndStatus70() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Terminal term = new Terminal(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
+                StandardCharsets.UTF_8));
+        CommandLine cmd = Main.commandLine(term);
+        cmd.addSubcommand("boom", new Boom());
+        assertThat(cmd.execute("boom")).isEqualTo(70);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("hvsim: IllegalStateException: kaboom (internal error; please report)\n");
+    }
+
+    @Test
+    void demoAndBenchNameGuestsThatAreNotBuilt() {
+        if (!GuestImages.isBuilt("hello")) {
+            Cli d = Cli.run("demo");
+            assertThat(d.status).isEqualTo(6);
+            assertThat(d.err).startsWith("hvsim: guest hello is not built");
+        }
+        Cli b = Cli.run("bench", "--guest", "no-such-guest");
+        assertThat(b.status).isEqualTo(6);
+        assertThat(b.oneErrorLine()).isTrue();
+        assertThat(b.err).startsWith("hvsim: guest no-such-guest is not built (");
+        assertThat(Cli.run("bench", "--guest", "../etc/passwd").err).contains("invalid guest name");
+        assertThat(Cli.run("bench", "--seconds", "0").status).isEqualTo(6);
+    }
+
+    @Test
+    void demoExplainsTheHelloGuestWhenItIsBuilt() {
+        if (GuestImages.isBuilt("hello")) {
+            Cli d = Cli.run("demo");
+            assertThat(d.out).contains("What happened").contains("instructions").contains("hvsim run");
+        }
+    }
+
+    @Test
+    void benchReportsAsTextAndJson() throws Exception {
+        BenchRunner runner = new BenchRunner(CpuProfile.load("intel-core"),
+                new BenchRunner.Options(Duration.ZERO, 1, 3, 3, RunLimits.none()));
+        BenchResult r = runner.run("loop", m -> m.loadFlat(ComputeLoop.image(1000), ComputeLoop.LOAD_ADDRESS, -1));
+        assertThat(BenchCommand.text(r)).contains("3 measured after 1 warm-up").contains("median").contains("best")
+                .contains("JVM:").contains("CPU:");
+        JsonNode json = new ObjectMapper().readTree(BenchCommand.json(r));
+        assertThat(json.get("guest").asText()).isEqualTo("loop");
+        assertThat(json.get("runs").asInt()).isEqualTo(3);
+        assertThat(json.get("instructionsPerRun").asLong()).isEqualTo(ComputeLoop.instructions(1000));
+        assertThat(json.get("medianMips").asDouble()).isPositive();
+        assertThat(json.get("runMips")).hasSize(3);
+        assertThat(json.get("jvm").asText()).isNotBlank();
+    }
+}
