@@ -1,7 +1,8 @@
 # doublefault: when a second exception during delivery becomes #DF, and when it does not.
 # The #DF gate uses IST1; the handler (runtime64.inc) resumes at df_resume and the test checks
 # vector 8, error code 0, the IST1 frame and, where it is defined, CR2.
-#   1. benign then contributory: #UD whose gate is not present -> #NP((6<<3)|2), no #DF.
+#   1. benign then contributory: #UD whose gate is not present -> #NP((6<<3)|2|EXT), no #DF. EXT (bit 0)
+#      is 1: the #NP occurred while delivering an earlier exception (SDM Vol. 3A 6.13, error code).
 #   2. contributory then contributory: #GP (MOV DS, system descriptor) whose gate is not present
 #      -> #NP during #GP delivery -> #DF(0).
 #   3. page fault then contributory: #PF whose gate is not present -> #NP -> #DF(0).
@@ -41,7 +42,7 @@ main64:
   call idt64_set_gate
   lea 1f(%rip), %rax
   mov %rax, df_resume(%rip)
-  EXPECT_FAULT "#UD with not-present gate: #NP((6<<3)|2), not #DF", VEC_NP, (6<<3)|2, ud2
+  EXPECT_FAULT "#UD with not-present gate: #NP((6<<3)|2|EXT), not #DF", VEC_NP, (6<<3)|3, ud2
 1:
   movq $0, df_resume(%rip)
   CHECK64 "#UD with not-present gate: last exception is #NP", last_vec(%rip), $VEC_NP
