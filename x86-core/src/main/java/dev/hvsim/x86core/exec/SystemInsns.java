@@ -77,6 +77,7 @@ final class SystemInsns {
         b.row(1, 0x34, "SYSENTER", sys, SYSENTER).feature(Feature.SEP).cost("syscall").add();
         b.row(1, 0x35, "SYSEXIT", sys, SYSEXIT).feature(Feature.SEP).cost("syscall").add();
         CacheTlbInsns.register(b);
+        SmapPku.register(b);
     }
 
     /**
@@ -97,6 +98,10 @@ final class SystemInsns {
 
     static void execute(Cpu cpu, DecodedInsn d) {
         int h = d.handler;
+        if (h >= SmapPku.CLAC) {
+            SmapPku.execute(cpu, d);
+            return;
+        }
         if (h >= SGDT) {
             executeTables(cpu, d);
             return;
