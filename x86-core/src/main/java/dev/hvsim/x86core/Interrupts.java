@@ -48,8 +48,16 @@ public final class Interrupts {
         deliverChained(v, f.errorCode(), Kind.EXCEPTION, cpu.s.rip);
     }
 
-    /** INT n, INT3, INTO, INT1 from an instruction: delivered with RIP of the next instruction. */
+    /**
+     * INT n, INT3, INTO, INT1 from an instruction: delivered with RIP of the next instruction. INT3, INTO
+     * and INT1 are exceptions (#BP, #OF, #DB) and so pass the guest mode's exception intercept (VMX
+     * exception bitmap, SDM Vol. 3C 26.2; SVM exception intercepts, APM Vol. 2 15.12); INT n does not.
+     * The guest mode can tell them from faults through {@link Cpu#current()}.
+     */
     public void softwareInterrupt(int vector, Kind kind) {
+        if (kind != Kind.SOFTWARE_INT && cpu.guestMode().active()) {
+            cpu.guestMode().interceptException(vector, ArchFault.NO_ERROR_CODE, cpu);
+        }
         deliverChained(vector, ArchFault.NO_ERROR_CODE, kind, cpu.nextRip);
         cpu.nextRip = cpu.s.rip;
     }
