@@ -5,15 +5,12 @@ import static dev.hvsim.x86core.exec.AluHarness.c;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of ROL/ROR/RCL/RCR/SHL/SHR/SAR and the /6 SAL alias, SHLD/SHRD, SARX/SHLX/SHRX and
  * RORX (SDM Vol. 2B), as raw bytes plus the disassembly, with the faults and feature gates.
  */
-class ShiftRotateTest {
+class ShiftRotateTest extends AluFamilyTest {
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -683,7 +680,7 @@ class ShiftRotateTest {
                     "rax=0xbcda fl=OS"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         String m = c.asm();
         if (m.startsWith("shld") || m.startsWith("shrd")) {
             return m.matches("sh.d\\s+(WORD PTR .*|[abcd]x,.*)")
@@ -695,25 +692,23 @@ class ShiftRotateTest {
         return 0;
     }
 
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
+    @Override
+    List<Case> siliconCases() {
+        return SILICON;
     }
 
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
+    @Override
+    List<Case> faultCases() {
+        return FAULTS;
     }
 
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
+    @Override
+    List<Case> intelPolicyCases() {
+        return INTEL_POLICY;
     }
 
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
+    @Override
+    long vendorFlags(Case c) {
+        return vendorFlagsOf(c);
     }
 }
