@@ -17,6 +17,10 @@ import org.junit.jupiter.api.Test;
  * in 16/32-bit code) in every code size, LOCK on memory versus register destinations (SDM Vol. 2A/2B).
  */
 class ArithTest extends AluFamilyTest {
+
+    ArithTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, ArithTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -1006,25 +1010,5 @@ class ArithTest extends AluFamilyTest {
         // f4 hlt
         TestCpu t = TestCpu.real().code("f4");
         assertThat(t.runToHlt()).isEqualTo(StopReason.HALTED);
-    }
-
-    @Override
-    List<Case> siliconCases() {
-        return SILICON;
-    }
-
-    @Override
-    List<Case> faultCases() {
-        return FAULTS;
-    }
-
-    @Override
-    List<Case> intelPolicyCases() {
-        return INTEL_POLICY;
-    }
-
-    @Override
-    long vendorFlags(Case c) {
-        return vendorFlagsOf(c);
     }
 }

@@ -12,6 +12,10 @@ import java.util.List;
  * raw bytes plus the disassembly, with LOCK legality and the CPUID feature gates.
  */
 class BitOpsTest extends AluFamilyTest {
+
+    BitOpsTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, BitOpsTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -491,25 +495,5 @@ class BitOpsTest extends AluFamilyTest {
             return Flags.OF;
         }
         return m.startsWith("bextr") ? Flags.AF : 0;
-    }
-
-    @Override
-    List<Case> siliconCases() {
-        return SILICON;
-    }
-
-    @Override
-    List<Case> faultCases() {
-        return FAULTS;
-    }
-
-    @Override
-    List<Case> intelPolicyCases() {
-        return INTEL_POLICY;
-    }
-
-    @Override
-    long vendorFlags(Case c) {
-        return vendorFlagsOf(c);
     }
 }

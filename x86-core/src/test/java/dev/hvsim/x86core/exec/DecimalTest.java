@@ -12,6 +12,10 @@ import java.util.List;
  * code segment.
  */
 class DecimalTest extends AluFamilyTest {
+
+    DecimalTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, DecimalTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -119,25 +123,5 @@ class DecimalTest extends AluFamilyTest {
             return Flags.OF;
         }
         return m.startsWith("aaa") || m.startsWith("aas") ? Flags.OF | Flags.SF | Flags.ZF : 0;
-    }
-
-    @Override
-    List<Case> siliconCases() {
-        return SILICON;
-    }
-
-    @Override
-    List<Case> faultCases() {
-        return FAULTS;
-    }
-
-    @Override
-    List<Case> intelPolicyCases() {
-        return INTEL_POLICY;
-    }
-
-    @Override
-    long vendorFlags(Case c) {
-        return vendorFlagsOf(c);
     }
 }

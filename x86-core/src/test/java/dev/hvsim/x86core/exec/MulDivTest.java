@@ -12,6 +12,10 @@ import java.util.List;
  * quotient overflow at every size (Long.MIN_VALUE / -1 and 128-by-64 cases).
  */
 class MulDivTest extends AluFamilyTest {
+
+    MulDivTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, MulDivTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -254,25 +258,5 @@ class MulDivTest extends AluFamilyTest {
     static long vendorFlagsOf(Case c) {
         String m = c.asm();
         return m.startsWith("mulx") ? 0 : Flags.SF | Flags.ZF | Flags.AF | Flags.PF;
-    }
-
-    @Override
-    List<Case> siliconCases() {
-        return SILICON;
-    }
-
-    @Override
-    List<Case> faultCases() {
-        return FAULTS;
-    }
-
-    @Override
-    List<Case> intelPolicyCases() {
-        return INTEL_POLICY;
-    }
-
-    @Override
-    long vendorFlags(Case c) {
-        return vendorFlagsOf(c);
     }
 }

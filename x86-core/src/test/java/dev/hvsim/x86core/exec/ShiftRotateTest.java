@@ -11,6 +11,10 @@ import java.util.List;
  * RORX (SDM Vol. 2B), as raw bytes plus the disassembly, with the faults and feature gates.
  */
 class ShiftRotateTest extends AluFamilyTest {
+
+    ShiftRotateTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, ShiftRotateTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -690,25 +694,5 @@ class ShiftRotateTest extends AluFamilyTest {
             return m.startsWith("shlx") || m.startsWith("shrx") || m.startsWith("sarx") ? 0 : Flags.AF;
         }
         return 0;
-    }
-
-    @Override
-    List<Case> siliconCases() {
-        return SILICON;
-    }
-
-    @Override
-    List<Case> faultCases() {
-        return FAULTS;
-    }
-
-    @Override
-    List<Case> intelPolicyCases() {
-        return INTEL_POLICY;
-    }
-
-    @Override
-    long vendorFlags(Case c) {
-        return vendorFlagsOf(c);
     }
 }
