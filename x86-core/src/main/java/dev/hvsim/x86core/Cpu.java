@@ -8,6 +8,7 @@ import dev.hvsim.x86core.decode.Decoder;
 import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.decode.OpcodeRow;
 import dev.hvsim.x86core.exec.Exec;
+import dev.hvsim.x86core.exec.FastPath;
 import dev.hvsim.x86core.fault.ArchFault;
 import dev.hvsim.x86core.fault.TripleFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
@@ -288,7 +289,7 @@ public final class Cpu {
             if (codeSize != 64) {
                 nextRip &= codeSize == 32 ? 0xffffffffL : 0xffffL;
             }
-            Exec.execute(this, d);
+            FastPath.execute(this, d);
             s.rip = nextRip;
             cycles += d.cycles;
             instructions++;
@@ -468,6 +469,7 @@ public final class Cpu {
         }
         fetchBase = lin;
         DecodedInsn d = decoder.decode(fetcher, codeSize);
+        FastPath.classify(d);
         checkCsLimit(d.length);
         if (off + d.length <= 4096) {
             d.cacheable = true;
@@ -676,11 +678,39 @@ public final class Cpu {
         }
     }
 
+    /**
+     * Reads a data operand at seg:off. In 64-bit mode a TLB hit needs no canonical check: the TLB only
+     * holds translations of canonical pages, and an access that stays within one page cannot leave it.
+     */
     public long read(int seg, long off, int size) {
+        if (codeSize == 64) {
+            long lin = seg >= Reg.FS ? s.seg[seg].base + off : off;
+            int po = (int) lin & 0xfff;
+            long lpn = lin >>> 12;
+            int i = Mmu.index(lpn);
+            byte[] page = mmu.tlbPage[i];
+            if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                    && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
+                return PageAccess.read(page, po, size);
+            }
+        }
         return readLinear(linear(seg, off, size, Mmu.READ), size, Mmu.READ);
     }
 
+    /** Writes a data operand at seg:off; the 64-bit TLB-hit fast path as in {@link #read}. */
     public void write(int seg, long off, int size, long v) {
+        if (codeSize == 64) {
+            long lin = seg >= Reg.FS ? s.seg[seg].base + off : off;
+            int po = (int) lin & 0xfff;
+            long lpn = lin >>> 12;
+            int i = Mmu.index(lpn);
+            byte[] page = mmu.tlbPage[i];
+            if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                    && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+                PageAccess.write(page, po, size, v);
+                return;
+            }
+        }
         writeLinear(linear(seg, off, size, Mmu.WRITE), size, v);
     }
 
