@@ -49,6 +49,8 @@ public final class Cpu {
     /** Cached {@code guestMode.active()}: guest modes are swapped at VM entry and exit only. */
     private boolean guestActive;
     private ExecutionListener listener;
+    /** A listener is attached and wants the per-instruction callbacks. */
+    private boolean perInstructionListener;
     private InterruptSource interruptSource = InterruptSource.NONE;
     private final int apicId;
 
@@ -205,7 +207,10 @@ public final class Cpu {
         guestMode = m == null ? NativeMode.INSTANCE : m;
         guestActive = guestMode.active();
     }
-    public void setListener(ExecutionListener l) { listener = l; }
+    public void setListener(ExecutionListener l) {
+        listener = l;
+        perInstructionListener = l != null && l.observesInstructions();
+    }
     public ExecutionListener listener() { return listener; }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
@@ -265,11 +270,51 @@ public final class Cpu {
             if (cycles >= cycleEnd) {
                 return StopReason.CYCLE_LIMIT;
             }
-            StopReason r = step();
+            StopReason r = !perInstructionListener && !guestActive ? runFast(insnEnd, cycleEnd) : step();
             if (r != null) {
                 return r;
             }
         }
+    }
+
+    /**
+     * The common case of {@link #step} in a loop: no per-instruction listener, no guest mode, and the next instruction
+     * already decoded in the current 64-bit code page with no central checks and TF clear. Anything else
+     * (and every fault) goes through {@link #step}, which this never duplicates: it returns to the caller's
+     * loop as soon as a condition it does not handle comes up.
+     */
+    private StopReason runFast(long insnEnd, long cycleEnd) {
+        while (!eventPending && instructions < insnEnd && cycles < cycleEnd) {
+            long rip = s.rip;
+            DecodedInsn d;
+            if (codeSize != 64 || (rip >>> 12) != fetchLpn || (d = fetchPage[(int) rip & 0xfff]) == null
+                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0) {
+                return step();
+            }
+            current = d;
+            nextRip = rip + d.length;
+            try {
+                FastPath.execute(this, d);
+            } catch (ArchFault f) {
+                s.rip = rip;
+                instructions++;
+                return deliverFault(f);
+            } catch (TripleFault t) {
+                return shutdown(t.getMessage());
+            } catch (VmExitSignal v) {
+                lastVmExit = v.exit();
+                return StopReason.VM_EXIT;
+            }
+            s.rip = nextRip;
+            cycles += d.cycles;
+            instructions++;
+            if (stopReason != null) {
+                StopReason r = stopReason;
+                stopReason = null;
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Executes exactly one instruction (or delivers one event); returns a stop reason or null. */
@@ -279,7 +324,7 @@ public final class Cpu {
         try {
             DecodedInsn d = fetchDecode();
             current = d;
-            if (listener != null) {
+            if (perInstructionListener) {
                 listener.beforeInstruction(this, d);
             }
             if ((d.checks | (guestActive ? 1 : 0)) != 0) {
@@ -293,7 +338,7 @@ public final class Cpu {
             s.rip = nextRip;
             cycles += d.cycles;
             instructions++;
-            if (listener != null) {
+            if (perInstructionListener) {
                 listener.afterInstruction(this, d);
             }
             if (tf) {
