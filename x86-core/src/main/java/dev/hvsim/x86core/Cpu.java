@@ -37,7 +37,8 @@ public final class Cpu {
     private final CpuProfile profile;
     private final PhysicalBus bus;
     private final IoBus io;
-    private final Decoder decoder;
+    private Decoder decoder;
+    private CpuExtension extension;
     final Mmu mmu;
     private final boolean[] features;
     private final boolean has1G;
@@ -195,6 +196,20 @@ public final class Cpu {
     public IoBus io() { return io; }
     public Mmu mmu() { return mmu; }
     public Decoder decoder() { return decoder; }
+
+    /**
+     * Installs a vendor extension on this CPU: its opcode rows join the core's in a decoder of this CPU's
+     * own, its MSRs and CR4 bits are routed to it. Flushes decoded instructions. One extension per CPU;
+     * installing again replaces it, null removes it.
+     */
+    public void install(CpuExtension ext) {
+        this.extension = ext;
+        this.decoder = new Decoder(Exec.table(ext), features, profile.vendor(), profile::cycles);
+        flushDecodeCache();
+    }
+
+    /** The installed extension, or null. */
+    public CpuExtension extension() { return extension; }
     public Segmentation segmentation() { return segmentation; }
     public Interrupts interrupts() { return interrupts; }
     public Rng rng() { return rng; }

@@ -1,6 +1,7 @@
 package dev.hvsim.x86core.exec;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.decode.DecodedInsn;
@@ -102,6 +103,9 @@ final class ControlRegs {
         if (pgOn && lme && (!cpu.cr4(Cpu.CR4_PAE) || s.seg[Reg.CS].longMode())) {
             throw ArchFault.gp0();
         }
+        if (cpu.extension() != null) {
+            cpu.extension().checkCrWrite(cpu, 0, old, v);
+        }
         boolean paePaging = (v & Cpu.CR0_PG) != 0 && cpu.cr4(Cpu.CR4_PAE) && !lme;
         if (paePaging && (changed & (Cpu.CR0_PG | Cpu.CR0_CD | Cpu.CR0_NW)) != 0) {
             cpu.mmu().loadPdptes(s.cr3);
@@ -158,14 +162,15 @@ final class ControlRegs {
         a |= cpu.has(Feature.FXSR) ? Cpu.CR4_OSFXSR : 0;
         a |= cpu.has(Feature.UMIP) ? Cpu.CR4_UMIP : 0;
         a |= cpu.has(Feature.LA57) ? Cpu.CR4_LA57 : 0;
-        a |= cpu.has(Feature.VMX) ? Cpu.CR4_VMXE : 0;
         a |= cpu.has(Feature.FSGSBASE) ? Cpu.CR4_FSGSBASE : 0;
         a |= cpu.has(Feature.PCID) ? Cpu.CR4_PCIDE : 0;
         a |= cpu.has(Feature.XSAVE) ? Cpu.CR4_OSXSAVE : 0;
         a |= cpu.has(Feature.SMEP) ? Cpu.CR4_SMEP : 0;
         a |= cpu.has(Feature.SMAP) ? Cpu.CR4_SMAP : 0;
         a |= cpu.has(Feature.PKU) ? Cpu.CR4_PKE : 0;
-        return a;
+        CpuExtension x = cpu.extension();
+        return x == null ? a : a | x.cr4Bits(cpu); // e.g. VMXE: only with an extension that owns it
+
     }
 
     /**
@@ -186,6 +191,9 @@ final class ControlRegs {
         }
         if (lma && ((v & Cpu.CR4_PAE) == 0 || (changed & Cpu.CR4_LA57) != 0)) {
             throw ArchFault.gp0();
+        }
+        if (cpu.extension() != null) {
+            cpu.extension().checkCrWrite(cpu, 4, old, v);
         }
         boolean paePaging = cpu.pagingEnabled() && (v & Cpu.CR4_PAE) != 0 && !lma;
         if (paePaging && (changed & (Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_PSE | Cpu.CR4_SMEP)) != 0) {
