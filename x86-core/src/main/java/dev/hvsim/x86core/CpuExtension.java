@@ -42,4 +42,17 @@ public interface CpuExtension {
      * committed; throws {@code ArchFault} to refuse it (e.g. fixed bits in VMX operation).
      */
     default void checkCrWrite(Cpu cpu, int cr, long oldValue, long newValue) {}
+
+    /**
+     * The value a CR0 or CR4 write (MOV CR, LMSW, CLTS) attempts, before the core's checks: an extension that owns
+     * bits may keep them (e.g. guest/host-masked bits in VMX non-root operation stay unmodified). Default: as given.
+     */
+    default long crWriteValue(Cpu cpu, int cr, long oldValue, long newValue) {
+        return newValue;
+    }
+
+    /** The value a read of CR0 or CR4 (MOV from CR, SMSW) returns; default: the register. */
+    default long crReadValue(Cpu cpu, int cr, long value) {
+        return value;
+    }
 }

@@ -53,13 +53,19 @@ final class ControlRegs {
         CpuState s = cpu.state();
         long v;
         switch (cr) {
-            case 0: v = s.cr0; break;
+            case 0: v = crRead(cpu, 0, s.cr0); break;
             case 2: v = s.cr2; break;
             case 3: v = s.cr3; break;
-            case 4: v = s.cr4; break;
+            case 4: v = crRead(cpu, 4, s.cr4); break;
             default: v = s.cr8; break;
         }
         cpu.writeReg(d, d.rm, d.opSize, v);
+    }
+
+    /** CR0/CR4 as the installed extension lets software read them (e.g. read shadows); SMSW uses it too. */
+    static long crRead(Cpu cpu, int cr, long v) {
+        CpuExtension x = cpu.extension();
+        return x == null ? v : x.crReadValue(cpu, cr, v);
     }
 
     /** MOV Cr, Rd/q (0F 22). Outside 64-bit mode the value is 32 bits (the upper half becomes 0). */
@@ -85,6 +91,9 @@ final class ControlRegs {
      */
     static void writeCr0(Cpu cpu, long v) {
         CpuState s = cpu.state();
+        if (cpu.extension() != null) {
+            v = cpu.extension().crWriteValue(cpu, 0, s.cr0, v);
+        }
         if ((v >>> 32) != 0) {
             throw ArchFault.gp0();
         }
@@ -180,6 +189,9 @@ final class ControlRegs {
      */
     static void writeCr4(Cpu cpu, long v) {
         CpuState s = cpu.state();
+        if (cpu.extension() != null) {
+            v = cpu.extension().crWriteValue(cpu, 4, s.cr4, v);
+        }
         if ((v & ~cr4Allowed(cpu)) != 0) {
             throw ArchFault.gp0();
         }
