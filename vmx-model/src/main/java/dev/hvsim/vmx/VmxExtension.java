@@ -107,7 +107,8 @@ public final class VmxExtension implements CpuExtension {
         b.row(1, 0xC7, "VMPTRST Mq", ext, VMPTRST).prefix(OpcodeRow.NONE).reg(7).mem().attrs(noReal).feature(Feature.VMX)
                 .cost("system").add();
         // VMREAD NP 0F 78 /r (Ey, Gy), VMWRITE NP 0F 79 /r (Gy, Ey): 64-bit operands in 64-bit mode, else 32
-        int y = noReal | OpcodeRow.A_SIZE_NATIVE;
+        // (the handlers size them; REX.W and 66 do not change it)
+        int y = noReal;
         b.row(1, 0x78, "VMREAD Ey,Gy", ext, VMREAD).prefix(OpcodeRow.NONE).attrs(y).feature(Feature.VMX).cost("system").add();
         b.row(1, 0x79, "VMWRITE Gy,Ey", ext, VMWRITE).prefix(OpcodeRow.NONE).attrs(y).feature(Feature.VMX).cost("system").add();
         // 0F 01 C1 VMCALL (no real-mode #UD: a real-mode guest's VMCALL exits), C2 VMLAUNCH, C3 VMRESUME, C4 VMXOFF

@@ -175,6 +175,11 @@ final class VmxInstructions {
         return f != null && f.existsUnder(x.capabilities()) && x.layout().has(f) ? f : null;
     }
 
+    /** VMREAD/VMWRITE operands are 64 bits in 64-bit mode and 32 bits otherwise, whatever the prefixes. */
+    private static int operandSize(Cpu c) {
+        return c.mode64() ? 8 : 4;
+    }
+
     /** VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS, VMfailValid(12) for an unsupported field. */
     void vmread(DecodedInsn d) {
         prologue(d, ExitReason.VMREAD);
@@ -184,12 +189,13 @@ final class VmxInstructions {
             VmxConventions.failInvalid(c.state());
             return;
         }
-        VmcsField f = component(c.readReg(d, d.reg, d.opSize));
+        int size = operandSize(c);
+        VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
             fail(VmInstructionError.UNSUPPORTED_COMPONENT);
             return;
         }
-        c.writeE(d, d.opSize, v.read(f));
+        c.writeE(d, size, v.read(f));
         succeed();
     }
 
@@ -206,7 +212,8 @@ final class VmxInstructions {
             VmxConventions.failInvalid(c.state());
             return;
         }
-        VmcsField f = component(c.readReg(d, d.reg, d.opSize));
+        int size = operandSize(c);
+        VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
             fail(VmInstructionError.UNSUPPORTED_COMPONENT);
             return;
@@ -215,7 +222,7 @@ final class VmxInstructions {
             fail(VmInstructionError.VMWRITE_READ_ONLY);
             return;
         }
-        v.write(f, c.readE(d, d.opSize));
+        v.write(f, c.readE(d, size));
         succeed();
     }
 
