@@ -383,6 +383,9 @@ public final class Cpu {
         }
         try {
             boolean delivered = interrupts.acceptPending();
+            if (!delivered && (s.stiShadow || s.movSsShadow)) {
+                eventPending = true; // an interrupt held back by the shadow is taken at the next boundary
+            }
             if (s.halted && !delivered) {
                 eventPending = true;
                 return interrupts.canEverWake() ? StopReason.WAITING_FOR_INTERRUPT : StopReason.HALTED;
