@@ -8,13 +8,16 @@ import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.x86core.CpuProfile;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Guest-level benchmark used by {@code hvsim bench}: runs a guest to its debug-exit several times on a
  * fresh machine each time, after warm-up runs that let HotSpot compile the interpreter, and reports
- * guest MIPS = instructions retired / host wall-clock time of the run.
+ * guest MIPS = instructions retired / host wall-clock time of the run; also reported against the CPU
+ * time of the thread that ran the guest, which other load on the machine disturbs less.
  *
  * <p>Each run must end with v = 0 on the debug-exit port (the benchmark guests check their own
  * result); anything else is a {@link BenchException}. Guest output is discarded.
@@ -83,10 +86,13 @@ public final class BenchRunner {
     private BenchResult.Sample once(String name, GuestLoader loader) throws BenchException, LoadException {
         Machine m = new Machine(MachineConfig.of(profile, OutputStream.nullOutputStream()));
         loader.load(m);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
         RunOutcome o = m.run(options.perRunLimits());
+        long cpuNanos = cpu0 < 0 ? 0 : threads.getCurrentThreadCpuTime() - cpu0;
         if (!(o instanceof RunOutcome.GuestExit) || ((RunOutcome.GuestExit) o).value() != 0) {
             throw new BenchException(name, o);
         }
-        return new BenchResult.Sample(o.stats().instructions(), o.stats().cycles(), o.stats().wallNanos());
+        return new BenchResult.Sample(o.stats().instructions(), o.stats().cycles(), o.stats().wallNanos(), cpuNanos);
     }
 }

@@ -47,8 +47,8 @@ class BenchRunnerTest {
     @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
         BenchResult res = new BenchResult("g", "p", java.util.List.of(), java.util.List.of(
-                new BenchResult.Sample(1000, 1, 1000), new BenchResult.Sample(3000, 1, 1000),
-                new BenchResult.Sample(2000, 1, 1000), new BenchResult.Sample(4000, 1, 1000)), HostInfo.current());
+                new BenchResult.Sample(1000, 1, 1000, 500), new BenchResult.Sample(3000, 1, 1000, 500),
+                new BenchResult.Sample(2000, 1, 1000, 500), new BenchResult.Sample(4000, 1, 1000, 500)), HostInfo.current());
         assertThat(res.medianMips()).isEqualTo(2500.0);
         assertThat(res.bestMips()).isEqualTo(4000.0);
     }

@@ -71,12 +71,12 @@ final class BenchCommand implements Callable<Integer> {
     static String text(BenchResult r) {
         return String.format(Locale.ROOT, String.join("%n",
                 "  runs:        %d measured after %d warm-up, %,d instructions and %,d cycles each",
-                "  guest MIPS:  median %.1f, best %.1f",
+                "  guest MIPS:  median %.1f, best %.1f (wall time); median %.1f against the thread's CPU time",
                 "  wall times:  %s s",
                 "  JVM:         %s",
                 "  CPU:         %s (%d logical CPUs), %s"),
                 r.runs().size(), r.warmup().size(), r.instructionsPerRun(), r.cyclesPerRun(),
-                r.medianMips(), r.bestMips(), wallTimes(r), r.host().jvm(), r.host().cpu(), r.host().cores(),
+                r.medianMips(), r.bestMips(), r.medianCpuMips(), wallTimes(r), r.host().jvm(), r.host().cpu(), r.host().cores(),
                 r.host().os());
     }
 
@@ -89,7 +89,8 @@ final class BenchCommand implements Callable<Integer> {
     static String json(BenchResult r) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
-                r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.host().jvm(),
+                r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
+                r.host().jvm(),
                 r.host().cpu(), r.host().cores(), r.host().os());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
@@ -100,6 +101,6 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
-            long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, String jvm, String cpu,
-            int cores, String os) {}
+            long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
+            String jvm, String cpu, int cores, String os) {}
 }

@@ -1,18 +1,17 @@
 package dev.hvsim.x86core;
 
 import dev.hvsim.x86core.bus.IoBus;
+import dev.hvsim.x86core.bus.PageAccess;
 import dev.hvsim.x86core.bus.PhysicalBus;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.Decoder;
 import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.decode.OpcodeRow;
 import dev.hvsim.x86core.exec.Exec;
+import dev.hvsim.x86core.exec.FastPath;
 import dev.hvsim.x86core.fault.ArchFault;
 import dev.hvsim.x86core.fault.TripleFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * One logical x86-64 processor: fetch, decode (through the per-CPU decode cache), central checks,
@@ -33,9 +32,6 @@ public final class Cpu {
     public static final long EFER_SCE = 1, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11,
             EFER_SVME = 1L << 12;
 
-    private static final VarHandle LE16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LE32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     final CpuState s;
     private final CpuProfile profile;
@@ -53,6 +49,8 @@ public final class Cpu {
     /** Cached {@code guestMode.active()}: guest modes are swapped at VM entry and exit only. */
     private boolean guestActive;
     private ExecutionListener listener;
+    /** A listener is attached and wants the per-instruction callbacks. */
+    private boolean perInstructionListener;
     private InterruptSource interruptSource = InterruptSource.NONE;
     private final int apicId;
 
@@ -209,7 +207,10 @@ public final class Cpu {
         guestMode = m == null ? NativeMode.INSTANCE : m;
         guestActive = guestMode.active();
     }
-    public void setListener(ExecutionListener l) { listener = l; }
+    public void setListener(ExecutionListener l) {
+        listener = l;
+        perInstructionListener = l != null && l.observesInstructions();
+    }
     public ExecutionListener listener() { return listener; }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
@@ -269,11 +270,51 @@ public final class Cpu {
             if (cycles >= cycleEnd) {
                 return StopReason.CYCLE_LIMIT;
             }
-            StopReason r = step();
+            StopReason r = !perInstructionListener && !guestActive ? runFast(insnEnd, cycleEnd) : step();
             if (r != null) {
                 return r;
             }
         }
+    }
+
+    /**
+     * The common case of {@link #step} in a loop: no per-instruction listener, no guest mode, and the next instruction
+     * already decoded in the current 64-bit code page with no central checks and TF clear. Anything else
+     * (and every fault) goes through {@link #step}, which this never duplicates: it returns to the caller's
+     * loop as soon as a condition it does not handle comes up.
+     */
+    private StopReason runFast(long insnEnd, long cycleEnd) {
+        while (!eventPending && instructions < insnEnd && cycles < cycleEnd) {
+            long rip = s.rip;
+            DecodedInsn d;
+            if (codeSize != 64 || (rip >>> 12) != fetchLpn || (d = fetchPage[(int) rip & 0xfff]) == null
+                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0) {
+                return step();
+            }
+            current = d;
+            nextRip = rip + d.length;
+            try {
+                FastPath.execute(this, d);
+            } catch (ArchFault f) {
+                s.rip = rip;
+                instructions++;
+                return deliverFault(f);
+            } catch (TripleFault t) {
+                return shutdown(t.getMessage());
+            } catch (VmExitSignal v) {
+                lastVmExit = v.exit();
+                return StopReason.VM_EXIT;
+            }
+            s.rip = nextRip;
+            cycles += d.cycles;
+            instructions++;
+            if (stopReason != null) {
+                StopReason r = stopReason;
+                stopReason = null;
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Executes exactly one instruction (or delivers one event); returns a stop reason or null. */
@@ -283,7 +324,7 @@ public final class Cpu {
         try {
             DecodedInsn d = fetchDecode();
             current = d;
-            if (listener != null) {
+            if (perInstructionListener) {
                 listener.beforeInstruction(this, d);
             }
             if ((d.checks | (guestActive ? 1 : 0)) != 0) {
@@ -293,11 +334,11 @@ public final class Cpu {
             if (codeSize != 64) {
                 nextRip &= codeSize == 32 ? 0xffffffffL : 0xffffL;
             }
-            Exec.execute(this, d);
+            FastPath.execute(this, d);
             s.rip = nextRip;
             cycles += d.cycles;
             instructions++;
-            if (listener != null) {
+            if (perInstructionListener) {
                 listener.afterInstruction(this, d);
             }
             if (tf) {
@@ -476,6 +517,7 @@ public final class Cpu {
         }
         fetchBase = lin;
         DecodedInsn d = decoder.decode(fetcher, codeSize);
+        FastPath.classify(d);
         checkCsLimit(d.length);
         if (off + d.length <= 4096) {
             d.cacheable = true;
@@ -684,11 +726,39 @@ public final class Cpu {
         }
     }
 
+    /**
+     * Reads a data operand at seg:off. In 64-bit mode a TLB hit needs no canonical check: the TLB only
+     * holds translations of canonical pages, and an access that stays within one page cannot leave it.
+     */
     public long read(int seg, long off, int size) {
+        if (codeSize == 64) {
+            long lin = seg >= Reg.FS ? s.seg[seg].base + off : off;
+            int po = (int) lin & 0xfff;
+            long lpn = lin >>> 12;
+            int i = Mmu.index(lpn);
+            byte[] page = mmu.tlbPage[i];
+            if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                    && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
+                return PageAccess.read(page, po, size);
+            }
+        }
         return readLinear(linear(seg, off, size, Mmu.READ), size, Mmu.READ);
     }
 
+    /** Writes a data operand at seg:off; the 64-bit TLB-hit fast path as in {@link #read}. */
     public void write(int seg, long off, int size, long v) {
+        if (codeSize == 64) {
+            long lin = seg >= Reg.FS ? s.seg[seg].base + off : off;
+            int po = (int) lin & 0xfff;
+            long lpn = lin >>> 12;
+            int i = Mmu.index(lpn);
+            byte[] page = mmu.tlbPage[i];
+            if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                    && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+                PageAccess.write(page, po, size, v);
+                return;
+            }
+        }
         writeLinear(linear(seg, off, size, Mmu.WRITE), size, v);
     }
 
@@ -703,7 +773,7 @@ public final class Cpu {
             }
             byte[] page = mmu.tlbPage[i];
             if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
-                return readPage(page, off, size);
+                return PageAccess.read(page, off, size);
             }
             long pa = mmu.translate(lin, access, cpl == 3);
             return readPhys(pa, size);
@@ -734,7 +804,7 @@ public final class Cpu {
             int need = cpl == 3 ? Mmu.P_UW : Mmu.P_SW;
             byte[] page = mmu.tlbPage[i];
             if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
-                writePage(page, off, size, v);
+                PageAccess.write(page, off, size, v);
                 return;
             }
             long pa = mmu.translate(lin, Mmu.WRITE, cpl == 3);
@@ -788,7 +858,7 @@ public final class Cpu {
     public long readPhys(long pa, int size) {
         byte[] page = bus.ramPage(pa);
         if (page != null && (pa & 0xfff) + size <= 4096) {
-            return readPage(page, (int) pa & 0xfff, size);
+            return PageAccess.read(page, (int) pa & 0xfff, size);
         }
         return bus.read(pa, size);
     }
@@ -798,23 +868,6 @@ public final class Cpu {
         physicalWritten(pa, size);
     }
 
-    private static long readPage(byte[] p, int off, int size) {
-        switch (size) {
-            case 1: return p[off] & 0xffL;
-            case 2: return (short) LE16.get(p, off) & 0xffffL;
-            case 4: return (int) LE32.get(p, off) & 0xffffffffL;
-            default: return (long) LE64.get(p, off);
-        }
-    }
-
-    private static void writePage(byte[] p, int off, int size, long v) {
-        switch (size) {
-            case 1: p[off] = (byte) v; break;
-            case 2: LE16.set(p, off, (short) v); break;
-            case 4: LE32.set(p, off, (int) v); break;
-            default: LE64.set(p, off, v);
-        }
-    }
 
     // ===================================================================== stack
 

@@ -8,6 +8,15 @@ import dev.hvsim.x86core.decode.DecodedInsn;
  */
 public interface ExecutionListener {
 
+    /**
+     * Whether this listener needs {@link #beforeInstruction} and {@link #afterInstruction}; a listener that
+     * answers false (it only watches events or shutdown) lets the CPU keep its fast instruction loop.
+     * Asked once, when the listener is attached.
+     */
+    default boolean observesInstructions() {
+        return true;
+    }
+
     /** Before an instruction executes (after decoding); RIP still points at it. */
     default void beforeInstruction(Cpu cpu, DecodedInsn insn) {}
 

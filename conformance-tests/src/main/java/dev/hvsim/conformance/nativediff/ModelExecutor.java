@@ -1,19 +1,18 @@
 package dev.hvsim.conformance.nativediff;
 
+import dev.hvsim.machine.bus.IoPortBus;
+import dev.hvsim.machine.bus.MemoryBus;
+import dev.hvsim.machine.bus.Ram;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Segment;
 import dev.hvsim.x86core.StopReason;
-import dev.hvsim.x86core.bus.IoBus;
-import dev.hvsim.x86core.bus.PhysicalBus;
 import dev.hvsim.x86core.fault.Vectors;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Runs {@link IsaCase}s on the hvsim CPU model under the same contract as the native harness
@@ -31,6 +30,8 @@ public final class ModelExecutor implements IsaExecutor {
     private static final int USER_CS = 0x23, USER_SS = 0x1b, KERNEL_CS = 0x08;
     /** Instructions per case before giving up (the native harness uses CPU time; any loop is a timeout). */
     private static final int STEP_BUDGET = 10_000;
+    /** Sparse RAM large enough to hold CODE; only touched pages cost memory. */
+    private static final long RAM_MIB = 1024;
 
     private final CpuProfile profile;
 
@@ -49,12 +50,12 @@ public final class ModelExecutor implements IsaExecutor {
 
     /** Runs one case on a fresh machine. */
     public IsaOutcome runOne(IsaCase c) {
-        MapBus bus = new MapBus();
+        MemoryBus bus = new MemoryBus(Ram.ofMiB(RAM_MIB));
         buildSystem(bus);
         byte[] data = Arrays.copyOf(c.data(), IsaLayout.DATA_SIZE);
-        bus.load(IsaLayout.DATA, data);
-        bus.load(IsaLayout.CODE, c.code());
-        Cpu cpu = new Cpu(profile, bus, bus);
+        bus.load(IsaLayout.DATA, data, 0, data.length);
+        bus.load(IsaLayout.CODE, c.code(), 0, c.code().length);
+        Cpu cpu = new Cpu(profile, bus, new IoPortBus());
         enterUserMode(cpu, c);
         long end = IsaLayout.CODE + c.code().length;
         for (int i = 0; i < STEP_BUDGET; i++) {
@@ -71,7 +72,7 @@ public final class ModelExecutor implements IsaExecutor {
         return outcome(cpu, bus, cpu.state().gpr.clone(), cpu.state().rflags(), cpu.state().rip, IsaOutcome.TIMEOUT);
     }
 
-    private IsaOutcome fromFrame(Cpu cpu, MapBus bus, StopReason r) {
+    private IsaOutcome fromFrame(Cpu cpu, MemoryBus bus, StopReason r) {
         CpuState s = cpu.state();
         long at = s.rip;
         if (r == StopReason.SHUTDOWN || at < HANDLERS || at >= HANDLERS + 256 * 16) {
@@ -89,7 +90,7 @@ public final class ModelExecutor implements IsaExecutor {
         return outcome(cpu, bus, gprs, rflags, rip, vector);
     }
 
-    private static IsaOutcome outcome(Cpu cpu, MapBus bus, long[] gprs, long rflags, long rip, int vector) {
+    private static IsaOutcome outcome(Cpu cpu, MemoryBus bus, long[] gprs, long rflags, long rip, int vector) {
         byte[] data = new byte[IsaLayout.DATA_SIZE];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) bus.read(IsaLayout.DATA + i, 1);
@@ -97,7 +98,7 @@ public final class ModelExecutor implements IsaExecutor {
         return new IsaOutcome(gprs, rflags & Flag.TRACKED, rip - IsaLayout.CODE, data, vector);
     }
 
-    private static void buildSystem(MapBus bus) {
+    private static void buildSystem(MemoryBus bus) {
         // Paging (SDM Vol. 3A 4.5): PML4[0] -> PDPT[0] -> PD; PD[0] a 2 MiB supervisor page for the
         // system structures; PD[128] -> data PT (2 user pages), PD[256] -> code PT (1 user page).
         bus.write(PML4, 8, PDPT | 7);
@@ -155,46 +156,5 @@ public final class ModelExecutor implements IsaExecutor {
         cpu.setCpl(3);
         cpu.modeChanged();
         cpu.mmu().flushAll();
-    }
-
-    /** Sparse RAM for one case; I/O ports read all-ones. */
-    private static final class MapBus implements PhysicalBus, IoBus {
-        private final Map<Long, byte[]> pages = new HashMap<>();
-
-        @Override
-        public byte[] ramPage(long pa) {
-            return pages.computeIfAbsent(pa >>> 12, k -> new byte[4096]);
-        }
-
-        @Override
-        public long read(long pa, int size) {
-            long v = 0;
-            for (int i = size - 1; i >= 0; i--) {
-                v = (v << 8) | (ramPage(pa + i)[(int) ((pa + i) & 0xfff)] & 0xff);
-            }
-            return v;
-        }
-
-        @Override
-        public void write(long pa, int size, long value) {
-            for (int i = 0; i < size; i++) {
-                ramPage(pa + i)[(int) ((pa + i) & 0xfff)] = (byte) (value >>> (8 * i));
-            }
-        }
-
-        void load(long pa, byte[] bytes) {
-            for (int i = 0; i < bytes.length; i++) {
-                write(pa + i, 1, bytes[i]);
-            }
-        }
-
-        @Override
-        public long in(int port, int size) {
-            return (1L << (8 * size)) - 1;
-        }
-
-        @Override
-        public void out(int port, int size, long value) {
-        }
     }
 }

@@ -1,9 +1,7 @@
 package dev.hvsim.machine.bus;
 
+import dev.hvsim.x86core.bus.PageAccess;
 import dev.hvsim.x86core.bus.PhysicalBus;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -21,9 +19,6 @@ import java.util.List;
  * <p>Map regions before the CPU runs: a CPU may have cached a RAM page in its TLB.
  */
 public final class MemoryBus implements PhysicalBus {
-    private static final VarHandle LE16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LE32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** A device's claim on [base, base + size). */
     public record Region(String name, long base, long size, MmioDevice device) {
@@ -88,7 +83,7 @@ public final class MemoryBus implements PhysicalBus {
         }
         if (r == null && inOnePlainPage(pa, size)) {
             byte[] page = ram.pageIfPresent(pa);
-            return page == null ? 0 : readPage(page, (int) (pa & 0xfff), size);
+            return page == null ? 0 : PageAccess.read(page, (int) (pa & 0xfff), size);
         }
         long v = 0;
         for (int i = 0; i < size; i++) {
@@ -105,7 +100,7 @@ public final class MemoryBus implements PhysicalBus {
             return;
         }
         if (r == null && inOnePlainPage(pa, size)) {
-            writePage(ram.page(pa), (int) (pa & 0xfff), size, value);
+            PageAccess.write(ram.page(pa), (int) (pa & 0xfff), size, value);
             return;
         }
         for (int i = 0; i < size; i++) {
@@ -201,21 +196,4 @@ public final class MemoryBus implements PhysicalBus {
         return size >= 8 ? -1L : (1L << (8 * size)) - 1;
     }
 
-    private static long readPage(byte[] p, int off, int size) {
-        switch (size) {
-            case 1: return p[off] & 0xffL;
-            case 2: return (short) LE16.get(p, off) & 0xffffL;
-            case 4: return (int) LE32.get(p, off) & 0xffffffffL;
-            default: return (long) LE64.get(p, off);
-        }
-    }
-
-    private static void writePage(byte[] p, int off, int size, long v) {
-        switch (size) {
-            case 1: p[off] = (byte) v; break;
-            case 2: LE16.set(p, off, (short) v); break;
-            case 4: LE32.set(p, off, (int) v); break;
-            default: LE64.set(p, off, v);
-        }
-    }
 }

@@ -48,6 +48,8 @@ public final class DecodedInsn {
     /** VEX.vvvv (inverted back to a register number), VEX.L. */
     public int vexReg;
     public int vexL;
+    /** Specialised form for the interpreter's fast path (0: none) and its two operands (exec.FastPath). */
+    public int fast, fastA, fastB;
     /** Cycle cost from the profile's latency table. */
     public int cycles;
     /** True when the instruction lies in one 4 KiB page (only those are cached). */

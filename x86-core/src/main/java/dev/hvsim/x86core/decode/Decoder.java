@@ -173,7 +173,9 @@ public final class Decoder {
             d.mod = modrm >>> 6;
             d.reg = ((modrm >>> 3) & 7) | rexR;
             d.rm = (modrm & 7) | rexB;
-            if (d.mod != 3) {
+            if (row.has(OpcodeRow.A_MOD_IGNORED)) {
+                d.mod = 3;
+            } else if (d.mod != 3) {
                 d.memOp = true;
                 i = decodeMemory(f, d, modrm, i, rexX, rexB, is64);
             }

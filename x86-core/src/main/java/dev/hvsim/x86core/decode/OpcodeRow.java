@@ -60,6 +60,11 @@ public record OpcodeRow(int map, int opcode, int prefix, int reg, int mod, int r
     public static final int A_VEXW1 = 1 << 13;
     /** Time-stamp read (RDTSC, RDTSCP): #GP(0) when CR4.TSD = 1 and CPL > 0, before any intercept. */
     public static final int A_TSD = 1 << 14;
+    /**
+     * ModRM.mod is ignored and the r/m field always names a register (MOV CR/DR, SDM Vol. 2B MOV:
+     * "the 2 bits in the mod field are ignored").
+     */
+    public static final int A_MOD_IGNORED = 1 << 15;
 
     public boolean has(int attr) {
         return (attrs & attr) != 0;

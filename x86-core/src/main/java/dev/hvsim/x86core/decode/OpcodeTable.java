@@ -134,7 +134,7 @@ public final class OpcodeTable {
             for (String op : operands) {
                 if (op.matches("M[a-z]*") && mod == OpcodeRow.MOD_ANY) {
                     mod = OpcodeRow.MOD_MEM;
-                } else if (op.matches("[RNU][a-z]+") && mod == OpcodeRow.MOD_ANY) {
+                } else if (op.matches("[RNU][a-z]+") && mod == OpcodeRow.MOD_ANY && (attrs & OpcodeRow.A_MOD_IGNORED) == 0) {
                     mod = OpcodeRow.MOD_REG;
                 }
             }

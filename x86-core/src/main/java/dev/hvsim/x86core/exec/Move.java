@@ -63,17 +63,27 @@ final class Move {
         Exchange.register(b);
     }
 
+    /**
+     * The frequent MOV forms stay in this small method so the JIT can inline it into the dispatch;
+     * the rest are in {@link #executeOther}.
+     */
     static void execute(Cpu cpu, DecodedInsn d) {
-        if (d.handler >= Exchange.BASE) {
-            Exchange.execute(cpu, d);
-            return;
-        }
         switch (d.handler) {
             case MOV_EG: cpu.writeE(d, cpu.readG(d)); break;
             case MOV_GE: cpu.writeG(d, cpu.readE(d)); break;
             case MOV_EI: cpu.writeE(d, d.imm); break;
             case MOV_ZI: cpu.writeReg(d, d.reg, d.opSize, d.imm); break;
             case LEA: cpu.writeG(d, cpu.ea(d)); break; // ea() is address-size wide; writeG truncates/zero-extends
+            default: executeOther(cpu, d);
+        }
+    }
+
+    private static void executeOther(Cpu cpu, DecodedInsn d) {
+        if (d.handler >= Exchange.BASE) {
+            Exchange.execute(cpu, d);
+            return;
+        }
+        switch (d.handler) {
             case MOV_AO: cpu.setGpr(Reg.RAX, d.opSize, cpu.read(dataSeg(d), moffs(d), d.opSize)); break;
             case MOV_OA: cpu.write(dataSeg(d), moffs(d), d.opSize, cpu.gpr(Reg.RAX, d.opSize)); break;
             case MOVZX_B: cpu.writeG(d, cpu.readE(d, 1)); break;

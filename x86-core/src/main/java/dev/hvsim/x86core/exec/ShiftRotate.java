@@ -97,7 +97,8 @@ final class ShiftRotate {
             }
             return;
         }
-        long old = s.oszapc();
+        // only rotates keep (RCL/RCR: consume) the old flags; shifts define all six
+        long old = op <= RCR ? s.oszapc() : 0;
         long r = result(op, size, v, count, old & Flags.CF);
         long f = flags(op, size, v, count, r, old, cpu.vendor());
         if (d.memOp) {
@@ -180,7 +181,8 @@ final class ShiftRotate {
         return (old & (Flags.SF | Flags.ZF | Flags.AF | Flags.PF)) | cf | (of != 0 ? Flags.OF : 0);
     }
 
-    private static long shiftFlags(int op, int size, long a, int count, long r, Vendor vendor) {
+    /** The OSZAPC bits after SHL/SHR/SAR with a masked, non-zero count (see {@link #flags}). */
+    static long shiftFlags(int op, int size, long a, int count, long r, Vendor vendor) {
         int bits = size << 3;
         long cf;
         long of;

@@ -81,13 +81,13 @@ final class SystemInsns {
     }
 
     /**
-     * MOV CR / MOV DR (0F 20-23): ModRM.mod is treated as 11 by hardware; the model requires mod = 11
-     * (DEVIATIONS.md). Rows exist for CR0, CR2, CR3, CR4 (CR8 is REX.R + /0), so CR1, CR5-CR7 are #UD at
+     * MOV CR / MOV DR (0F 20-23): ModRM.mod is ignored and r/m always names a register (SDM Vol. 2B MOV
+     * control/debug registers). Rows exist for CR0, CR2, CR3, CR4 (CR8 is REX.R + /0), so CR1, CR5-CR7 are #UD at
      * decode, before any intercept.
      */
     private static void registerCrDr(OpcodeTable.Builder b) {
         int sys = Family.SYSTEM;
-        int a = OpcodeRow.A_CPL0 | OpcodeRow.A_SIZE_NATIVE;
+        int a = OpcodeRow.A_CPL0 | OpcodeRow.A_SIZE_NATIVE | OpcodeRow.A_MOD_IGNORED;
         for (int cr : new int[] {0, 2, 3, 4}) {
             b.row(1, 0x20, "MOV Rv,Cv", sys, MOV_R_CR).reg(cr).attrs(a).intercept(InterceptPoint.MOV_CR).cost("cr").add();
             b.row(1, 0x22, "MOV Cv,Rv", sys, MOV_CR_R).reg(cr).attrs(a).intercept(InterceptPoint.MOV_CR).cost("cr").add();

@@ -149,4 +149,17 @@ class DecoderTest {
                 .isEqualTo("add dword [rip+0x10], 0xffffffffffffffff");
         assertThat(Disassembler.format(decode("75 f1", 64), 0x1000d)).isEqualTo("jnz 0x10000");
     }
+
+    @Test
+    void movCrIgnoresModField() {
+        // 0f 20 c0  mov rax, cr0 ; 0f 20 00 is the same instruction (mod ignored, no displacement follows)
+        DecodedInsn reg = decode("0f 20 c0", 64);
+        DecodedInsn mem = decode("0f 20 00", 64);
+        assertThat(mem.memOp).isFalse();
+        assertThat(mem.length).isEqualTo(3);
+        assertThat(mem.rm).isEqualTo(reg.rm);
+        // 0f 22 58  mov cr3, rax with mod = 01: still 3 bytes, no disp8 consumed
+        assertThat(decode("0f 22 58", 64).length).isEqualTo(3);
+        assertThat(decode("0f 23 80", 32).length).isEqualTo(3);
+    }
 }

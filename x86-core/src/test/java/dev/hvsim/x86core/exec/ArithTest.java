@@ -9,17 +9,18 @@ import dev.hvsim.x86core.StopReason;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import dev.hvsim.x86core.testing.TestCpu;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of ADD/ADC/SUB/SBB/CMP/AND/OR/XOR (00-3D, 80-83 every /n, 82 outside 64-bit mode),
  * TEST (84/85/A8/A9, F6/F7 /0 and the /1 alias), NOT/NEG (F6/F7 /2-/3), INC/DEC (FE/FF /0-/1 and 40-4F
  * in 16/32-bit code) in every code size, LOCK on memory versus register destinations (SDM Vol. 2A/2B).
  */
-class ArithTest {
+class ArithTest extends AluFamilyTest {
+
+    ArithTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, ArithTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -935,7 +936,7 @@ class ArithTest {
             c("p32:amd", "21 c3", "and ebx,eax: AF cleared on AMD too", "rax=-1 rbx=0x10 fl=A", "rbx=0x10 fl=-"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         return 0;
     }
 
@@ -1009,27 +1010,5 @@ class ArithTest {
         // f4 hlt
         TestCpu t = TestCpu.real().code("f4");
         assertThat(t.runToHlt()).isEqualTo(StopReason.HALTED);
-    }
-
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
     }
 }

@@ -5,16 +5,17 @@ import static dev.hvsim.x86core.exec.AluHarness.c;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of BT/BTS/BTR/BTC (register and imm8 offsets, bit-base memory addressing), BSF/BSR,
  * TZCNT/LZCNT, POPCNT, ANDN, BEXTR, BLSR/BLSMSK/BLSI, BZHI, PDEP/PEXT, ADCX/ADOX (SDM Vol. 2A/2B), as
  * raw bytes plus the disassembly, with LOCK legality and the CPUID feature gates.
  */
-class BitOpsTest {
+class BitOpsTest extends AluFamilyTest {
+
+    BitOpsTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, BitOpsTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -488,33 +489,11 @@ class BitOpsTest {
             c("l64", "48 0f a3 d8", "bt rax,rbx: OF/SF/ZF/AF/PF kept", "rax=2 rbx=1 fl=OSZAP", "fl=OSZAPC"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         String m = c.asm();
         if (m.startsWith("tzcnt") || m.startsWith("lzcnt")) {
             return Flags.OF;
         }
         return m.startsWith("bextr") ? Flags.AF : 0;
-    }
-
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
     }
 }

@@ -5,16 +5,17 @@ import static dev.hvsim.x86core.exec.AluHarness.c;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of DAA, DAS, AAA, AAS, AAM Ib, AAD Ib (SDM Vol. 2A) in the 16- and 32-bit code sizes,
  * #UD in 64-bit mode and #DE for AAM 0; expected values measured on AMD Zen in a 32-bit compatibility
  * code segment.
  */
-class DecimalTest {
+class DecimalTest extends AluFamilyTest {
+
+    DecimalTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, DecimalTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -116,33 +117,11 @@ class DecimalTest {
             c("r16", "d5 0a", "aad: OF/AF/CF of the 8-bit addition", "rax=0x0909 fl=-", "rax=0x63 fl=AP"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         String m = c.asm();
         if (m.startsWith("daa") || m.startsWith("das")) {
             return Flags.OF;
         }
         return m.startsWith("aaa") || m.startsWith("aas") ? Flags.OF | Flags.SF | Flags.ZF : 0;
-    }
-
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
     }
 }

@@ -5,16 +5,17 @@ import static dev.hvsim.x86core.exec.AluHarness.c;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of MUL/IMUL/DIV/IDIV (F6/F7 /4-/7, every size), IMUL Gv,Ev / Gv,Ev,Iz / Gv,Ev,Ibs and
  * MULX (SDM Vol. 2A/2B), as raw bytes plus the disassembly, including #DE for zero divisors and
  * quotient overflow at every size (Long.MIN_VALUE / -1 and 128-by-64 cases).
  */
-class MulDivTest {
+class MulDivTest extends AluFamilyTest {
+
+    MulDivTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, MulDivTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -254,30 +255,8 @@ class MulDivTest {
             c("l64", "48 f7 fb", "idiv rbx: -7 / 2 truncates toward zero", "rax=-7 rdx=-1 rbx=2 fl=-", "rax=-3 rdx=-1 fl=-"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         String m = c.asm();
         return m.startsWith("mulx") ? 0 : Flags.SF | Flags.ZF | Flags.AF | Flags.PF;
-    }
-
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
     }
 }

@@ -5,15 +5,16 @@ import static dev.hvsim.x86core.exec.AluHarness.c;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.exec.AluHarness.Case;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
 
 /**
  * Per-form tests of ROL/ROR/RCL/RCR/SHL/SHR/SAR and the /6 SAL alias, SHLD/SHRD, SARX/SHLX/SHRX and
  * RORX (SDM Vol. 2B), as raw bytes plus the disassembly, with the faults and feature gates.
  */
-class ShiftRotateTest {
+class ShiftRotateTest extends AluFamilyTest {
+
+    ShiftRotateTest() {
+        super(SILICON, FAULTS, INTEL_POLICY, ShiftRotateTest::vendorFlagsOf);
+    }
     /**
      * Every operand form, register and memory, in each code size where it exists, on the amd-zen profile.
      * Expected values were measured on AMD Zen silicon (src/test/native/alu/gen_cases.py ran the same
@@ -683,7 +684,7 @@ class ShiftRotateTest {
                     "rax=0xbcda fl=OS"));
 
     /** Flags where the Intel profile's documented policy differs from AMD's for this case. */
-    static long vendorFlags(Case c) {
+    static long vendorFlagsOf(Case c) {
         String m = c.asm();
         if (m.startsWith("shld") || m.startsWith("shrd")) {
             return m.matches("sh.d\\s+(WORD PTR .*|[abcd]x,.*)")
@@ -693,27 +694,5 @@ class ShiftRotateTest {
             return m.startsWith("shlx") || m.startsWith("shrx") || m.startsWith("sarx") ? 0 : Flags.AF;
         }
         return 0;
-    }
-
-
-    @TestFactory
-    Stream<DynamicTest> everyFormMatchesSiliconOnAmd() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelDiffersOnlyInDocumentedFlags() {
-        return SILICON.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
-                () -> AluHarness.checkOnIntel(c, vendorFlags(c))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> faultsAndFeatureGates() {
-        return FAULTS.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> intelPolicy() {
-        return INTEL_POLICY.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> AluHarness.check(c)));
     }
 }

@@ -35,6 +35,11 @@ public final class TestCpu {
         cpu = new Cpu(profile, bus, bus);
         cpu.setListener(new ExecutionListener() {
             @Override
+            public boolean observesInstructions() {
+                return false;
+            }
+
+            @Override
             public void onEvent(Cpu c, int vector, int errorCode, boolean external) {
                 events.add(new int[] {vector, errorCode});
             }
