@@ -270,7 +270,9 @@ public final class Cpu {
             if (cycles >= cycleEnd) {
                 return StopReason.CYCLE_LIMIT;
             }
-            StopReason r = !perInstructionListener && !guestActive ? runFast(insnEnd, cycleEnd) : step();
+            // eventPending still set after events(): an interrupt waits for a shadow to end; step once
+            StopReason r = !perInstructionListener && !guestActive && !eventPending ? runFast(insnEnd, cycleEnd)
+                    : step();
             if (r != null) {
                 return r;
             }
@@ -424,7 +426,7 @@ public final class Cpu {
         }
         try {
             boolean delivered = interrupts.acceptPending();
-            if (!delivered && (s.stiShadow || s.movSsShadow)) {
+            if (!delivered && interruptSource != InterruptSource.NONE && inShadow()) {
                 eventPending = true; // an interrupt held back by the shadow is taken at the next boundary
             }
             if (s.halted && !delivered) {
