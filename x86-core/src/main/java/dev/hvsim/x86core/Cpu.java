@@ -207,6 +207,14 @@ public final class Cpu {
         guestMode = m == null ? NativeMode.INSTANCE : m;
         guestActive = guestMode.active();
     }
+    /**
+     * Installs the second stage (EPT, nested paging) that guest-physical addresses go through; {@code null}
+     * or {@link SecondStage#IDENTITY} for none. Changing it flushes the TLB (its entries hold host-physical
+     * addresses of the previous stage).
+     */
+    public void setSecondStage(SecondStage s) { mmu.setSecondStage(s); }
+    /** The installed second stage ({@link SecondStage#IDENTITY} when none). */
+    public SecondStage secondStage() { return mmu.secondStage(); }
     public void setListener(ExecutionListener l) {
         listener = l;
         perInstructionListener = l != null && l.observesInstructions();

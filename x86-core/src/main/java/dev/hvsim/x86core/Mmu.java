@@ -9,6 +9,11 @@ import dev.hvsim.x86core.fault.ArchFault;
  * SMAP, protection keys, global pages; exact #PF error codes (4.7). A direct-mapped software TLB caches
  * translations with per-privilege permission bits; INVLPG, INVPCID and CR3/CR4 writes invalidate it as
  * 4.10.4 requires (it may invalidate more than required, never less).
+ *
+ * <p>With a {@link SecondStage} installed (EPT, nested paging), every guest paging-structure read and
+ * A/D write, every PDPTE load and the final guest-physical address go through it, and the TLB caches
+ * final linear to host-physical translations, limited to the accesses both stages allow. Without one
+ * the only extra cost is a null check on a TLB miss.
  */
 public final class Mmu {
     public static final int READ = 0, WRITE = 1, EXEC = 2;
@@ -36,6 +41,8 @@ public final class Mmu {
     private final int refCost;
     /** The one walk record, reused: walks never nest (no allocation on a TLB miss). */
     private final Walk scratch = new Walk();
+    /** The installed second stage, or null for none (guest-physical = host-physical). */
+    private SecondStage secondStage;
 
     Mmu(Cpu cpu, PhysicalBus bus, int maxPhysAddr) {
         this.cpu = cpu;
@@ -47,6 +54,33 @@ public final class Mmu {
 
     public long physAddrMask() {
         return physMask;
+    }
+
+    // ---------------------------------------------------------------- second stage
+
+    /** Installs a second stage ({@code null} or {@link SecondStage#IDENTITY} for none); flushes the TLB if it changes. */
+    void setSecondStage(SecondStage s) {
+        SecondStage n = s == SecondStage.IDENTITY ? null : s;
+        if (n != secondStage) {
+            secondStage = n;
+            flushAll();
+        }
+    }
+
+    /** The installed second stage; {@link SecondStage#IDENTITY} when none. */
+    public SecondStage secondStage() {
+        return secondStage == null ? SecondStage.IDENTITY : secondStage;
+    }
+
+    /** Paging-structure memory references made so far by this CPU's walks, both stages (cycle accounting). */
+    public long walkReferences() {
+        return walkRefs;
+    }
+
+    /** Counts {@code n} paging-structure references made by a second-stage walk and charges their cycles. */
+    public void chargeWalkReferences(int n) {
+        walkRefs += n;
+        cpu.addCycles((long) n * refCost);
     }
 
     // ---------------------------------------------------------------- PAE PDPTE registers
@@ -62,7 +96,11 @@ public final class Mmu {
         long rsvd = 0x1e6L | ~physMask;
         long[] e = new long[4];
         for (int i = 0; i < 4; i++) {
-            e[i] = bus.read(base + 8L * i, 8);
+            long a = base + 8L * i;
+            if (secondStage != null) {
+                a = secondStage.translate(a, SecondStage.READ, SecondStage.PAGING_STRUCTURE, 0);
+            }
+            e[i] = bus.read(a, 8);
             if ((e[i] & 1) != 0 && (e[i] & rsvd) != 0) {
                 throw ArchFault.gp0();
             }
@@ -143,13 +181,15 @@ public final class Mmu {
     /** Walks without touching the TLB or A/D bits (for debuggers); returns -1 if not mapped. */
     public long probe(long lin) {
         if (!cpu.pagingEnabled()) {
-            return cpu.longMode() ? lin : lin & 0xffffffffL;
+            long gpa = cpu.longMode() ? lin : lin & 0xffffffffL;
+            return secondStage == null ? gpa : secondStage.probe(gpa);
         }
         Walk w = new Walk();
-        if (!walkTables(lin, w, false)) {
+        w.probe = true;
+        if (!walkTables(lin, w, false) || w.probeFailed) {
             return -1;
         }
-        return w.phys;
+        return secondStage == null ? w.phys : secondStage.probe(w.phys);
     }
 
     static final class Walk {
@@ -159,8 +199,18 @@ public final class Mmu {
         int key;
         int faultCode; // #PF error code bits P/RSVD when the walk fails
         long[] entryAddr = new long[5];
+        /** Host-physical address of each entry, and whether the second stage let it be written. */
+        long[] entryHpa = new long[5];
+        boolean[] entryWritable = new boolean[5];
         int levels;
         int leafLevelIndex;
+        /** PAT index (PAT, PCD, PWT) of the leaf entry. */
+        int patIndex;
+        /** Second-stage flags for this walk's paging-structure accesses; the linear address walked. */
+        int ssFlags;
+        long lin;
+        /** A debugger probe: entries are read with {@link SecondStage#probe}; set when one is unmapped. */
+        boolean probe, probeFailed;
 
         void reset() {
             phys = 0;
@@ -174,17 +224,26 @@ public final class Mmu {
             faultCode = 0;
             levels = 0;
             leafLevelIndex = 0;
+            patIndex = 0;
         }
     }
 
     private long walk(long lin, int access, boolean user, boolean fill) {
         if (!cpu.pagingEnabled()) {
             long pa = (cpu.longMode() ? lin : lin & 0xffffffffL) & physMask;
-            fill(lin, pa & ~0xfffL, P_SR | P_SW | P_SX | P_UR | P_UW | P_UX, false, 0);
+            int perm = P_SR | P_SW | P_SX | P_UR | P_UW | P_UX;
+            if (secondStage != null) {
+                pa = secondStage.translate(pa, access, SecondStage.LINEAR_VALID | (user ? SecondStage.USER : 0)
+                        | (cpu.cr0(Cpu.CR0_CD) ? SecondStage.CACHE_DISABLED : 0), lin);
+                perm &= allowedPerms(secondStage.lastAllowed(), access);
+            }
+            fill(lin, pa & ~0xfffL, perm, false, 0);
             return pa;
         }
         Walk w = scratch;
         w.reset();
+        w.lin = lin;
+        w.ssFlags = SecondStage.PAGING_STRUCTURE | SecondStage.LINEAR_VALID | (user ? SecondStage.USER : 0);
         boolean ok = walkTables(lin, w, true);
         // I/D is set for fetches only when SMEP or (PAE/4-level paging with NXE) (SDM Vol. 3A 4.7).
         boolean fetchBit = cpu.cr4(Cpu.CR4_SMEP) || cpu.nxEnabled() && cpu.cr4(Cpu.CR4_PAE);
@@ -218,10 +277,61 @@ public final class Mmu {
             perm = permissions(w);
         }
         long pa = w.phys;
+        if (secondStage != null) {
+            int f = SecondStage.LINEAR_VALID | (user ? SecondStage.USER : 0) | (w.user ? SecondStage.GUEST_USER_PAGE : 0)
+                    | (w.writable ? SecondStage.GUEST_WRITABLE_PAGE : 0) | (w.nx ? SecondStage.GUEST_NX_PAGE : 0)
+                    | (cpu.cr0(Cpu.CR0_CD) ? SecondStage.CACHE_DISABLED : 0) | w.patIndex << SecondStage.PAT_SHIFT;
+            pa = secondStage.translate(pa, access, f, lin);
+            perm &= allowedPerms(secondStage.lastAllowed(), access);
+        }
         if (fill) {
             fill(lin, pa & ~0xfffL, perm, w.global && cpu.cr4(Cpu.CR4_PGE), w.pageMask == 0xfff ? 0 : w.pageMask);
         }
         return pa;
+    }
+
+    /** TLB permission bits for the accesses a second stage allows (always including the one it just checked). */
+    private static int allowedPerms(int allowed, int access) {
+        allowed |= 1 << access;
+        int p = 0;
+        if ((allowed & SecondStage.ALLOW_READ) != 0) {
+            p |= P_SR | P_UR;
+        }
+        if ((allowed & SecondStage.ALLOW_WRITE) != 0) {
+            p |= P_SW | P_UW;
+        }
+        if ((allowed & SecondStage.ALLOW_EXEC) != 0) {
+            p |= P_SX | P_UX;
+        }
+        return p;
+    }
+
+    /**
+     * Reads guest paging-structure entry {@code k} of a walk at guest-physical {@code addr}: through the
+     * second stage when one is installed (a paging-structure read, SDM Vol. 3C 29.3.3; APM 15.25.5),
+     * remembering its host-physical address for the A/D write-back.
+     */
+    private long readEntry(Walk w, int k, long addr, int size) {
+        w.entryAddr[k] = addr;
+        SecondStage ss = secondStage;
+        if (ss == null) {
+            w.entryHpa[k] = addr;
+            w.entryWritable[k] = true;
+            return bus.read(addr, size);
+        }
+        long hpa;
+        if (w.probe) {
+            hpa = ss.probe(addr);
+            if (hpa == -1) {
+                w.probeFailed = true;
+                return 0;
+            }
+        } else {
+            hpa = ss.translate(addr, SecondStage.READ, w.ssFlags, w.lin);
+            w.entryWritable[k] = (ss.lastAllowed() & SecondStage.ALLOW_WRITE) != 0;
+        }
+        w.entryHpa[k] = hpa;
+        return bus.read(hpa, size);
     }
 
     private boolean writeAllowedIgnoringDirty(Walk w, boolean user) {
@@ -306,8 +416,7 @@ public final class Mmu {
     /** 32-bit paging (SDM Vol. 3A 4.3). */
     private boolean walk32(long lin, Walk w, CpuState s) {
         long pdeAddr = (s.cr3 & 0xfffff000L) | ((lin >>> 20) & 0xffc);
-        long pde = bus.read(pdeAddr, 4);
-        w.entryAddr[0] = pdeAddr;
+        long pde = readEntry(w, 0, pdeAddr, 4);
         w.levels = 1;
         if ((pde & 1) == 0) {
             return fault(w, 0);
@@ -324,11 +433,11 @@ public final class Mmu {
             w.dirty = (pde & 0x40) != 0;
             w.global = (pde & 0x100) != 0;
             w.leafLevelIndex = 0;
+            w.patIndex = patIndex(pde, 1L << 12);
             return true;
         }
         long pteAddr = (pde & 0xfffff000L) | ((lin >>> 10) & 0xffc);
-        long pte = bus.read(pteAddr, 4);
-        w.entryAddr[1] = pteAddr;
+        long pte = readEntry(w, 1, pteAddr, 4);
         w.levels = 2;
         if ((pte & 1) == 0) {
             return fault(w, 0);
@@ -339,6 +448,7 @@ public final class Mmu {
         w.dirty = (pte & 0x40) != 0;
         w.global = (pte & 0x100) != 0;
         w.leafLevelIndex = 1;
+        w.patIndex = patIndex(pte, 0x80);
         return true;
     }
 
@@ -359,8 +469,7 @@ public final class Mmu {
         for (int level = remaining; level >= 1; level--) {
             int shift = 12 + 9 * (level - 1);
             long addr = table | (((lin >>> shift) & 0x1ff) << 3);
-            long e = bus.read(addr, 8);
-            w.entryAddr[n] = addr;
+            long e = readEntry(w, n, addr, 8);
             n++;
             w.levels = n;
             if ((e & 1) == 0) {
@@ -379,6 +488,7 @@ public final class Mmu {
                 w.global = (e & 0x100) != 0;
                 w.key = (int) ((e >>> 59) & 0xf);
                 w.leafLevelIndex = n - 1;
+                w.patIndex = patIndex(e, level == 1 ? 0x80 : 1L << 12);
                 return true;
             }
             table = e & physMask & ~0xfffL;
@@ -418,6 +528,11 @@ public final class Mmu {
         }
     }
 
+    /** PAT index of a leaf entry: PAT (bit 7 in a PTE, bit 12 in a large-page entry), PCD, PWT (SDM Vol. 3A 11.12.3). */
+    private static int patIndex(long e, long patBit) {
+        return ((e & patBit) != 0 ? 4 : 0) | (int) ((e >>> 3) & 3);
+    }
+
     private static boolean fault(Walk w, int code) {
         w.faultCode = code;
         return false;
@@ -426,13 +541,18 @@ public final class Mmu {
     private void setAccessedDirty(Walk w, boolean write) {
         int width = cpu.cr4(Cpu.CR4_PAE) ? 8 : 4;
         for (int k = 0; k < w.levels; k++) {
-            long a = w.entryAddr[k];
+            long a = w.entryHpa[k];
             long e = bus.read(a, width);
             long ne = e | 0x20;
             if (write && k == w.leafLevelIndex) {
                 ne |= 0x40;
             }
             if (ne != e) {
+                if (!w.entryWritable[k]) {
+                    // The A/D write is a guest paging-structure write the second stage has not yet allowed.
+                    a = secondStage.translate(w.entryAddr[k], SecondStage.WRITE, w.ssFlags, w.lin);
+                    w.entryHpa[k] = a;
+                }
                 bus.write(a, width, ne);
                 cpu.physicalWritten(a, width);
             }
