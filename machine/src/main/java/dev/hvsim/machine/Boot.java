@@ -65,6 +65,36 @@ public final class Boot {
         cpu.flushDecodeCache();
     }
 
+    /**
+     * Multiboot entry (Multiboot 0.6.96, 3.2 "Machine state"): the 32-bit protected-mode state of
+     * {@link #enterProtected32} with EBX = the information structure and the x87 FPU in its FNINIT state
+     * (control word 0x37F, status 0, every register empty), as QEMU's multiboot loader leaves it.
+     */
+    public static void enterMultiboot(Cpu cpu, long entry, long info) {
+        enterProtected32(cpu, entry);
+        CpuState s = cpu.state();
+        s.gpr[Reg.RBX] = info & 0xffffffffL;
+        s.fcw = 0x37f;
+        s.fsw = 0;
+        s.ftwAbridged = 0;
+    }
+
+    /**
+     * The state a STARTUP IPI with {@code vector} gives a CPU in wait-for-SIPI (SDM Vol. 3A 8.4.4.1,
+     * 11.6.1): real-address mode at CS:IP = (vector &lt;&lt; 8):0000, i.e. physical vector × 4 KiB; the rest is
+     * the INIT state the CPU already has (data segments selector 0 base 0, limit 0xffff).
+     */
+    public static void enterStartup(Cpu cpu, int vector) {
+        CpuState s = cpu.state();
+        int selector = (vector & 0xff) << 8;
+        s.seg[Reg.CS].set(selector, (long) selector << 4, 0xffff, 0x9b);
+        s.rip = 0;
+        s.halted = false;
+        cpu.setCpl(0);
+        cpu.modeChanged();
+        cpu.flushDecodeCache();
+    }
+
     /** Resets {@code cpu} into real-address mode with CS:IP = (entry &gt;&gt; 4):(entry &amp; 0xf). */
     public static void enterRealMode(Cpu cpu, long entry) {
         if (entry < 0 || entry >= 0x100000) {

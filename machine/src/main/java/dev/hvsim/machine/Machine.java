@@ -1,5 +1,7 @@
 package dev.hvsim.machine;
 
+import dev.hvsim.machine.apic.ApicBus;
+import dev.hvsim.machine.apic.LocalApic;
 import dev.hvsim.machine.bus.IoPortBus;
 import dev.hvsim.machine.bus.MemoryBus;
 import dev.hvsim.machine.bus.Ram;
@@ -11,14 +13,18 @@ import dev.hvsim.machine.load.ElfLoader;
 import dev.hvsim.machine.load.FlatLoader;
 import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.machine.load.LoadedImage;
+import dev.hvsim.machine.load.Multiboot;
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.StopReason;
+import java.util.List;
 
 /**
- * A PC around one x86-core {@link Cpu}: sparse RAM, the physical and I/O buses, and the devices
- * (16550 UART at 0x3f8, debug console at 0xe9, debug exit at 0xf4). Load a guest with
- * {@link #loadElf} or {@link #loadFlat} (which also put the CPU in the boot-protocol start state),
- * then {@link #run} it under {@link RunLimits}.
+ * A PC around one or more x86-core {@link Cpu}s: sparse RAM, the physical and I/O buses, the devices
+ * (16550 UART at 0x3f8, debug console at 0xe9, debug exit at 0xf4, and the {@link Platform} chipset:
+ * 8259s, 8254, IOAPIC, local APICs, PCI host bridge, fw_cfg, CMOS/RTC, pc-testdev). Load a guest with
+ * {@link #loadElf}, {@link #loadFlat} or {@link #loadMultiboot} (which also put the BSP in the
+ * boot-protocol start state), then {@link #run} it under {@link RunLimits}.
  *
  * <pre>{@code
  * Machine m = new Machine(MachineConfig.of(CpuProfile.forVendor(Vendor.INTEL), System.out));
@@ -26,12 +32,22 @@ import dev.hvsim.x86core.StopReason;
  * RunOutcome o = m.run(RunLimits.instructions(1_000_000_000L).withTimeout(Duration.ofSeconds(10)));
  * }</pre>
  *
+ * <p>Several CPUs (machine/DESIGN.md, "Several CPUs"): CPU 0 is the bootstrap processor; the others wait
+ * for INIT and STARTUP IPIs. The CPUs run in turn, {@link #QUANTUM} instructions each, always in the same
+ * order, so a run is reproducible. Each CPU's run is also cut at the next timer deadline (its APIC timer,
+ * the PIT), so timer interrupts arrive at the modelled time; when every CPU waits in HLT, modelled time
+ * jumps to the next deadline instead of spinning the host.
+ *
  * <p>A machine holds no static state: several run side by side in one JVM, each on its own thread.
  * Only {@link #requestStop()} may be called from another thread.
  */
 public final class Machine {
     /** Instructions per slice when a timeout is set: the clock is read between slices. */
     public static final long SLICE = 1 << 20;
+    /** Instructions each CPU runs per turn when there are several. */
+    public static final int QUANTUM = 1000;
+    /** Consecutive jumps to a timer deadline that wake no CPU after which HLT counts as final. */
+    static final int MAX_IDLE_JUMPS = 10_000;
 
     private final MachineConfig config;
     private final Ram ram;
@@ -39,12 +55,22 @@ public final class Machine {
     private final IoPortBus io;
     private final ConsoleOutput console;
     private final Uart16550 uart;
-    private final Cpu cpu;
+    private final Platform platform;
+    private final Cpu[] cpus;
+    private final LocalApic[] apics;
+    /** Per CPU: in the wait-for-SIPI state (APs from power-on, any CPU after INIT). */
+    private final boolean[] waitForSipi;
+    private final boolean[] initPending;
+    private final int[] sipiPending;
+    private int running;
+    /** Modelled time: the highest cycle count any CPU reached (halted CPUs are brought up to it). */
+    private long now;
     private boolean exited;
     private long exitValue;
     private LoadedImage image;
+    private long bootInfo;
 
-    /** Builds the machine: RAM, buses, devices and the CPU in its power-on state. */
+    /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
     public Machine(MachineConfig config) {
         this.config = config;
         this.ram = Ram.ofMiB(config.memoryMiB());
@@ -55,16 +81,58 @@ public final class Machine {
         io.register("com1", Uart16550.COM1, Uart16550.SIZE, uart);
         io.register("debugcon", DebugConsole.PORT, 1, new DebugConsole(console));
         io.register("debug-exit", DebugExit.PORT, DebugExit.SIZE, new DebugExit(this::guestExit));
-        this.cpu = new Cpu(config.profile(), memory, io);
+        int n = config.cpus();
+        this.cpus = new Cpu[n];
+        this.apics = new LocalApic[n];
+        this.waitForSipi = new boolean[n];
+        this.initPending = new boolean[n];
+        this.sipiPending = new int[n];
+        this.platform = new Platform(memory, io, ram.size(), n, this::platformTime, () -> cpus[0].signalEvent());
+        for (int i = 0; i < n; i++) {
+            cpus[i] = new Cpu(config.profile(), memory, io, i);
+            apics[i] = new LocalApic(cpus[i], platform.apicBus);
+        }
+        apics[0].connectExtInt(platform.pic);
+        platform.apicBus.setStartupControl(new ApicBus.StartupControl() {
+            @Override public void init(LocalApic target) { deliverInit(target.cpu().apicId()); }
+            @Override public void startup(LocalApic target, int vector) { deliverSipi(target.cpu().apicId(), vector); }
+        });
+        powerOn();
+    }
+
+    /**
+     * The BSP runs; the APs wait for SIPI. The BSP's APIC is left in virtual-wire mode as a BIOS leaves it
+     * (MultiProcessor Specification 1.4, 3.6.2.2): software-enabled (SVR 0x1FF), LINT0 = ExtINT (the 8259's
+     * INTR), LINT1 = NMI.
+     */
+    private void powerOn() {
+        for (int i = 0; i < cpus.length; i++) {
+            waitForSipi[i] = i != 0;
+            initPending[i] = false;
+            sipiPending[i] = -1;
+            apics[i].reset();
+        }
+        apics[0].write(LocalApic.SVR, 4, 0x1ff);
+        apics[0].write(LocalApic.LVT_LINT0, 4, 0x700);
+        apics[0].write(LocalApic.LVT_LINT1, 4, 0x400);
     }
 
     public MachineConfig config() { return config; }
-    public Cpu cpu() { return cpu; }
+    /** The bootstrap processor (CPU 0). */
+    public Cpu cpu() { return cpus[0]; }
+    /** Every CPU, by APIC ID. */
+    public List<Cpu> cpus() { return List.of(cpus); }
+    public LocalApic apic(int cpu) { return apics[cpu]; }
+    public Platform platform() { return platform; }
     public Ram ram() { return ram; }
     public MemoryBus memory() { return memory; }
     public IoPortBus io() { return io; }
     public ConsoleOutput console() { return console; }
     public Uart16550 uart() { return uart; }
+    /** Whether CPU {@code i} waits for a STARTUP IPI. */
+    public boolean waitingForSipi(int i) { return waitForSipi[i]; }
+    /** Physical address of the multiboot information structure of the last multiboot load, or 0. */
+    public long bootInfo() { return bootInfo; }
 
     /** The image loaded last, or null. */
     public LoadedImage image() {
@@ -78,15 +146,37 @@ public final class Machine {
 
     /** Loads an ELF guest and starts it at {@code entry} instead of its own entry point (-1: its own). */
     public LoadedImage loadElf(byte[] file, long entry) throws LoadException {
-        if (entry >= 0 && (entry >= ram.size() || entry > 0xffffffffL)) {
-            throw new LoadException(String.format("entry 0x%x is outside RAM (%d MiB) or above 4 GiB", entry,
-                    config.memoryMiB()));
-        }
+        checkEntry(entry);
         LoadedImage loaded = ElfLoader.load(file, memory);
         if (entry >= 0) {
             loaded = new LoadedImage(loaded.format(), entry, loaded.mode(), loaded.segments());
         }
-        return started(loaded);
+        return started(loaded, 0);
+    }
+
+    private void checkEntry(long entry) throws LoadException {
+        if (entry >= 0 && (entry >= ram.size() || entry > 0xffffffffL)) {
+            throw new LoadException(String.format("entry 0x%x is outside RAM (%d MiB) or above 4 GiB", entry,
+                    config.memoryMiB()));
+        }
+    }
+
+    /**
+     * Loads a multiboot kernel with its modules as QEMU's {@code -kernel NAME -append ARGS -initrd MODULES}
+     * does (Multiboot 0.6.96; {@link Multiboot}) and puts the BSP at its entry: 32-bit protected mode,
+     * EAX = 0x2BADB002, EBX = the information structure, x87 control word 0x37F.
+     *
+     * @param entry start address instead of the kernel's entry, or -1
+     */
+    public LoadedImage loadMultiboot(byte[] kernel, String name, String args, List<Multiboot.Module> modules,
+            long entry) throws LoadException {
+        checkEntry(entry);
+        Multiboot.Loaded l = Multiboot.load(kernel, name, args, modules, memory);
+        LoadedImage loaded = l.image();
+        if (entry >= 0) {
+            loaded = new LoadedImage(loaded.format(), entry, loaded.mode(), loaded.segments());
+        }
+        return started(loaded, l.infoAddress());
     }
 
     /**
@@ -94,32 +184,90 @@ public final class Machine {
      * in real mode when the address is below 1 MiB, else in 32-bit protected mode.
      */
     public LoadedImage loadFlat(byte[] bytes, long address, long entry) throws LoadException {
-        return started(FlatLoader.load(bytes, address, entry, memory));
+        return started(FlatLoader.load(bytes, address, entry, memory), 0);
     }
 
-    private LoadedImage started(LoadedImage loaded) {
+    private LoadedImage started(LoadedImage loaded, long info) {
         image = loaded;
+        bootInfo = info;
         exited = false;
-        Boot.start(cpu, loaded);
+        for (Cpu c : cpus) {
+            c.reset();
+            c.flushDecodeCache();
+        }
+        now = 0;
+        powerOn();
+        if (info != 0) {
+            Boot.enterMultiboot(cpus[0], loaded.entry(), info);
+        } else {
+            Boot.start(cpus[0], loaded);
+        }
         return loaded;
     }
 
     /** Asks a running {@link #run} to return {@link RunOutcome.Stopped} soon; safe from any thread. */
     public void requestStop() {
-        cpu.requestStop();
+        for (Cpu c : cpus) {
+            c.requestStop();
+        }
     }
 
+    /** Modelled time in core cycles: the running CPU's cycle count, or the machine's time between turns. */
+    public long platformTime() {
+        return Math.max(now, cpus[running].cycles());
+    }
+
+    // ------------------------------------------------------------------ INIT and STARTUP (SDM Vol. 3A 8.4, 11.6.1)
+
+    private void deliverInit(int i) {
+        initPending[i] = true;
+        sipiPending[i] = -1;
+        cpus[running].stopAfterInstruction(StopReason.CYCLE_LIMIT); // end the sender's turn: the target reacts
+    }
+
+    private void deliverSipi(int i, int vector) {
+        sipiPending[i] = vector;
+        cpus[running].stopAfterInstruction(StopReason.CYCLE_LIMIT);
+    }
+
+    /** INIT: the CPU's INIT state (SDM Vol. 3A Table 10-1), then wait for SIPI; STARTUP: real mode at vector × 4 KiB. */
+    private void applyStartup(int i) {
+        Cpu c = cpus[i];
+        if (initPending[i]) {
+            initPending[i] = false;
+            long cycles = Math.max(c.cycles(), now);
+            c.reset();
+            c.addCycles(cycles);
+            apics[i].reset();
+            waitForSipi[i] = true;
+        }
+        if (sipiPending[i] >= 0) {
+            int v = sipiPending[i];
+            sipiPending[i] = -1;
+            if (waitForSipi[i]) {
+                waitForSipi[i] = false;
+                if (c.cycles() < now) {
+                    c.addCycles(now - c.cycles());
+                }
+                Boot.enterStartup(c, v);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ running
+
     /**
-     * Runs the CPU until the guest halts for good, shuts down, writes the debug-exit port, or a limit
+     * Runs the CPUs until the guest halts for good, shuts down, writes the debug-exit port, or a limit
      * is reached. Once the guest has exited, further calls return the same exit at once.
      */
     public RunOutcome run(RunLimits limits) {
-        long insn0 = cpu.instructions(), cycles0 = cpu.cycles(), t0 = System.nanoTime();
+        long t0 = System.nanoTime(), time0 = now;
         long timeoutNanos = limits.timeout() == null ? Long.MAX_VALUE : limits.timeout().toNanos();
+        long done = 0;
+        int idleJumps = 0;
         try {
             while (true) {
-                long done = cpu.instructions() - insn0;
-                RunStats stats = new RunStats(done, cpu.cycles() - cycles0, System.nanoTime() - t0);
+                RunStats stats = new RunStats(done, now - time0, System.nanoTime() - t0);
                 if (exited) {
                     return new RunOutcome.GuestExit(exitValue, stats);
                 }
@@ -129,11 +277,31 @@ public final class Machine {
                 if (stats.wallNanos() >= timeoutNanos) {
                     return new RunOutcome.Timeout(limits.timeout(), stats);
                 }
-                long left = limits.maxInstructions() - done;
-                StopReason r = cpu.run(limits.timeout() == null ? left : Math.min(SLICE, left), Long.MAX_VALUE);
-                RunOutcome o = outcome(r, insn0, cycles0, t0);
-                if (o != null) {
-                    return o;
+                boolean ran = false;
+                for (int i = 0; i < cpus.length && done < limits.maxInstructions(); i++) {
+                    long left = limits.maxInstructions() - done;
+                    long budget = cpus.length > 1 ? Math.min(QUANTUM, left)
+                            : limits.timeout() == null ? left : Math.min(SLICE, left);
+                    applyStartup(i);
+                    long before = cpus[i].instructions();
+                    StopReason r = turn(i, budget);
+                    if (r == null) {
+                        continue;
+                    }
+                    long n = cpus[i].instructions() - before;
+                    done += n;
+                    ran |= n > 0;
+                    RunOutcome o = outcome(r, done, time0, t0);
+                    if (o != null) {
+                        return o;
+                    }
+                }
+                if (ran) {
+                    idleJumps = 0;
+                } else if (done < limits.maxInstructions() && !exited) {
+                    if (++idleJumps > MAX_IDLE_JUMPS || !jumpToNextDeadline()) {
+                        return new RunOutcome.Halted(new RunStats(done, now - time0, System.nanoTime() - t0));
+                    }
                 }
             }
         } finally {
@@ -141,21 +309,70 @@ public final class Machine {
         }
     }
 
-    /** The outcome a stop reason ends the run with, or null to go on with the next slice. */
-    private RunOutcome outcome(StopReason r, long insn0, long cycles0, long t0) {
-        RunStats stats = new RunStats(cpu.instructions() - insn0, cpu.cycles() - cycles0, System.nanoTime() - t0);
+    /** CPU {@code i}'s turn (after {@link #applyStartup}): timers, then up to {@code budget} instructions; null if it cannot run. */
+    private StopReason turn(int i, long budget) {
+        if (waitForSipi[i]) {
+            return null;
+        }
+        Cpu c = cpus[i];
+        running = i;
+        platform.apicBus.setCurrent(i);
+        if (c.state().halted && c.cycles() < now) {
+            c.addCycles(now - c.cycles()); // a halted CPU's clock keeps up with the others
+        }
+        apics[i].tick();
+        platform.pit.tick();
+        long deadline = Math.min(apics[i].timerDeadline(), platform.pit.deadline());
+        long cycles = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - c.cycles());
+        StopReason r = c.run(budget, cycles);
+        now = Math.max(now, c.cycles());
+        apics[i].tick();
+        platform.pit.tick();
+        return r;
+    }
+
+    /**
+     * Every CPU waits (HLT or wait-for-SIPI): advance modelled time to the next timer deadline that could
+     * wake a CPU with IF = 1. False when there is none, i.e. the halt is final.
+     */
+    private boolean jumpToNextDeadline() {
+        long next = Long.MAX_VALUE;
+        boolean wakeable = false;
+        for (int i = 0; i < cpus.length; i++) {
+            if (!waitForSipi[i] && (cpus[i].state().rflags() & Flags.IF) != 0) {
+                wakeable = true;
+                next = Math.min(next, apics[i].timerDeadline());
+            }
+        }
+        if (wakeable) {
+            next = Math.min(next, platform.pit.deadline());
+        }
+        if (next == Long.MAX_VALUE) {
+            return false;
+        }
+        now = Math.max(now, next);
+        for (int i = 0; i < cpus.length; i++) {
+            if (!waitForSipi[i] && cpus[i].cycles() < now) {
+                cpus[i].addCycles(now - cpus[i].cycles());
+            }
+        }
+        return true;
+    }
+
+    /** The outcome a stop reason ends the run with, or null to go on. */
+    private RunOutcome outcome(StopReason r, long done, long time0, long t0) {
+        RunStats stats = new RunStats(done, now - time0, System.nanoTime() - t0);
         if (exited) {
             return new RunOutcome.GuestExit(exitValue, stats);
         }
         switch (r) {
             case HALTED:
-            case WAITING_FOR_INTERRUPT: // no device raises interrupts yet, so nothing can wake the CPU
-                return new RunOutcome.Halted(stats);
-            case SHUTDOWN:
-                return new RunOutcome.Shutdown(cpu.shutdownReason(), stats);
+            case WAITING_FOR_INTERRUPT: // the machine decides when no CPU can run
             case INSTRUCTION_LIMIT:
             case CYCLE_LIMIT:
                 return null;
+            case SHUTDOWN:
+                return new RunOutcome.Shutdown(cpus[running].shutdownReason(), stats);
             default:
                 return new RunOutcome.Stopped(r, stats);
         }
@@ -164,6 +381,6 @@ public final class Machine {
     private void guestExit(long value) {
         exited = true;
         exitValue = value;
-        cpu.stopAfterInstruction(StopReason.STOP_REQUESTED);
+        cpus[running].stopAfterInstruction(StopReason.STOP_REQUESTED);
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code hvsim run}: loads a guest file into a machine and runs it. */
 @Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Run a guest (an ELF executable or a flat binary) on the modelled PC.",
+        description = {"Run a guest (a multiboot kernel, an ELF executable or a flat binary) on the modelled PC.",
             "Serial (0x3f8) and debug-console (0xe9) output go to stdout.",
             "",
             "Exit status:",
@@ -42,9 +42,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--mem", paramLabel = "MIB", description = "RAM size in MiB (default: ${DEFAULT-VALUE}).")
     long memMiB = MachineConfig.DEFAULT_MEMORY_MIB;
 
-    @Option(names = "--load", paramLabel = "auto|elf|flat@ADDR",
-            description = "How to load GUEST (default: auto = ELF if it has the ELF magic, else flat at 0x100000).")
+    @Option(names = "--load", paramLabel = "auto|multiboot|elf|flat@ADDR",
+            description = "How to load GUEST (default: auto = multiboot if it has a multiboot header, else ELF if it"
+                    + " has the ELF magic, else flat at 0x100000).")
     String load = "auto";
+
+    @Option(names = "--append", paramLabel = "ARGS",
+            description = "Multiboot command line after the kernel name (QEMU's -append).")
+    String append;
+
+    @Option(names = "--initrd", paramLabel = "FILE[ ARGS][,FILE...]",
+            description = "Multiboot modules, comma-separated, each with its command line (QEMU's -initrd).")
+    String initrd;
+
+    @Option(names = "--smp", paramLabel = "N", description = "Number of CPUs, 1..64 (default: 1; QEMU's -smp N).")
+    int smp = 1;
 
     @Option(names = "--entry", paramLabel = "ADDR", converter = Addresses.class,
             description = "Start address (default: the ELF entry point or the flat load address).")
@@ -68,9 +80,10 @@ final class RunCommand implements Callable<Integer> {
         RunLimits limits = limits();
         LoadSpec spec = LoadSpec.parse(load);
         CpuProfile p = GuestSetup.profile(vendor, profile);
-        Machine m = GuestSetup.machine(p, memMiB, term.out());
+        Machine m = GuestSetup.machine(p, memMiB, smp, term.out());
         byte[] bytes = GuestSetup.read(guest);
-        GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry);
+        MultibootArgs boot = MultibootArgs.of(guest, append, initrd);
+        GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, boot);
         RunOutcome o = m.run(limits);
         int status = Reports.outcome(term, o, m);
         if (stats) {

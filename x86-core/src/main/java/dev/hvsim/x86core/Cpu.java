@@ -10,6 +10,7 @@ import dev.hvsim.x86core.decode.OpcodeRow;
 import dev.hvsim.x86core.exec.Exec;
 import dev.hvsim.x86core.exec.FastPath;
 import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.CpuSignal;
 import dev.hvsim.x86core.fault.TripleFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
 
@@ -293,7 +294,9 @@ public final class Cpu {
             if (cycles >= cycleEnd) {
                 return StopReason.CYCLE_LIMIT;
             }
-            StopReason r = !perInstructionListener && !guestActive ? runFast(insnEnd, cycleEnd) : step();
+            // eventPending still set after events(): an interrupt waits for a shadow to end; step once
+            StopReason r = !perInstructionListener && !guestActive && !eventPending ? runFast(insnEnd, cycleEnd)
+                    : step();
             if (r != null) {
                 return r;
             }
@@ -318,26 +321,40 @@ public final class Cpu {
             nextRip = rip + d.length;
             try {
                 FastPath.execute(this, d);
-            } catch (ArchFault f) {
-                s.rip = rip;
-                instructions++;
-                return deliverFault(f);
-            } catch (TripleFault t) {
-                return shutdown(t.getMessage());
-            } catch (VmExitSignal v) {
-                lastVmExit = v.exit();
-                return StopReason.VM_EXIT;
+            } catch (CpuSignal signal) {
+                return signalled(signal, rip);
             }
             s.rip = nextRip;
             cycles += d.cycles;
             instructions++;
             if (stopReason != null) {
-                StopReason r = stopReason;
-                stopReason = null;
-                return r;
+                return takeStopReason();
             }
         }
         return null;
+    }
+
+    /**
+     * What a signal thrown by an instruction at {@code rip} ends the step with: a fault is delivered
+     * (the faulting instruction counts as executed), a triple fault shuts down, a VM exit stops the run.
+     */
+    private StopReason signalled(CpuSignal signal, long rip) {
+        if (signal instanceof ArchFault) {
+            s.rip = rip;
+            instructions++;
+            return deliverFault((ArchFault) signal);
+        }
+        if (signal instanceof TripleFault) {
+            return shutdown(signal.getMessage());
+        }
+        lastVmExit = ((VmExitSignal) signal).exit();
+        return StopReason.VM_EXIT;
+    }
+
+    private StopReason takeStopReason() {
+        StopReason r = stopReason;
+        stopReason = null;
+        return r;
     }
 
     /** Executes exactly one instruction (or delivers one event); returns a stop reason or null. */
@@ -367,20 +384,11 @@ public final class Cpu {
             if (tf) {
                 interrupts.singleStepTrap();
             }
-        } catch (ArchFault f) {
-            s.rip = startRip;
-            instructions++;
-            return deliverFault(f);
-        } catch (TripleFault t) {
-            return shutdown(t.getMessage());
-        } catch (VmExitSignal v) {
-            lastVmExit = v.exit();
-            return StopReason.VM_EXIT;
+        } catch (CpuSignal signal) {
+            return signalled(signal, startRip);
         }
         if (stopReason != null) {
-            StopReason r = stopReason;
-            stopReason = null;
-            return r;
+            return takeStopReason();
         }
         return null;
     }
@@ -447,6 +455,9 @@ public final class Cpu {
         }
         try {
             boolean delivered = interrupts.acceptPending();
+            if (!delivered && interruptSource != InterruptSource.NONE && inShadow()) {
+                eventPending = true; // an interrupt held back by the shadow is taken at the next boundary
+            }
             if (s.halted && !delivered) {
                 eventPending = true;
                 return interrupts.canEverWake() ? StopReason.WAITING_FOR_INTERRUPT : StopReason.HALTED;

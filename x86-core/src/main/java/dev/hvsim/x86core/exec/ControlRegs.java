@@ -223,6 +223,7 @@ final class ControlRegs {
             throw ArchFault.gp0();
         }
         cpu.state().cr8 = v;
+        cpu.interruptSource().cr8Written(v);
         cpu.signalEvent();
     }
 

@@ -111,7 +111,11 @@ final class Msrs {
             case (int) Msr.IA32_FS_BASE: return require(exists64(cpu), s.seg[Reg.FS].base);
             case (int) Msr.IA32_GS_BASE: return require(exists64(cpu), s.seg[Reg.GS].base);
             case (int) Msr.IA32_TSC_AUX: return require(hasTscAux(cpu), s.msr(i));
-            default: throw ArchFault.gp0();
+            default:
+                if (cpu.interruptSource().ownsMsr(i)) {
+                    return cpu.interruptSource().readMsr(i); // the platform's local APIC (InterruptSource)
+                }
+                throw ArchFault.gp0();
         }
     }
 
@@ -185,7 +189,12 @@ final class Msrs {
             case (int) Msr.IA32_FS_BASE: require(exists64(cpu), 0); canonical(cpu, v); s.seg[Reg.FS].base = v; break;
             case (int) Msr.IA32_GS_BASE: require(exists64(cpu), 0); canonical(cpu, v); s.seg[Reg.GS].base = v; break;
             case (int) Msr.IA32_TSC_AUX: require(hasTscAux(cpu) && (v >>> 32) == 0, 0); s.msr.put(i, v); break;
-            default: throw ArchFault.gp0(); // unknown and read-only MSRs (MTRRCAP, MCG_CAP, FEATURE_CONTROL...)
+            default:
+                if (cpu.interruptSource().ownsMsr(i)) {
+                    cpu.interruptSource().writeMsr(i, v); // the platform's local APIC (InterruptSource)
+                    break;
+                }
+                throw ArchFault.gp0(); // unknown and read-only MSRs (MTRRCAP, MCG_CAP, FEATURE_CONTROL...)
         }
     }
 

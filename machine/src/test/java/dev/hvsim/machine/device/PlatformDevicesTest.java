@@ -1,0 +1,157 @@
+package dev.hvsim.machine.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hvsim.machine.Machine;
+import dev.hvsim.machine.MachineConfig;
+import dev.hvsim.machine.Timebase;
+import dev.hvsim.machine.apic.LocalApic;
+import dev.hvsim.machine.bus.IoPortBus;
+import dev.hvsim.x86core.CpuProfile;
+import java.io.ByteArrayOutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chipset devices through the machine's buses: 8259 pair, 8254, IOAPIC, PCI host bridge, fw_cfg,
+ * CMOS/RTC and pc-testdev (the datasheet and QEMU facts are in each class's Javadoc).
+ */
+class PlatformDevicesTest {
+    private final Machine m = new Machine(MachineConfig.of(CpuProfile.load("intel-core"), new ByteArrayOutputStream())
+            .withCpus(2));
+    private final IoPortBus io = m.io();
+    private final LocalApic bsp = m.apic(0);
+
+    private void picInit() {
+        io.out(0x20, 1, 0x11);
+        io.out(0xa0, 1, 0x11);
+        io.out(0x21, 1, 0x20);
+        io.out(0xa1, 1, 0x28);
+        io.out(0x21, 1, 4);
+        io.out(0xa1, 1, 2);
+        io.out(0x21, 1, 1);
+        io.out(0xa1, 1, 1);
+    }
+
+    @Test
+    void picMasksAcknowledgesAndCascades() {
+        picInit();
+        assertThat(io.in(0x21, 1)).isZero();
+        io.out(0x21, 1, 0xff);
+        io.out(0xa1, 1, 0xff);
+        assertThat(io.in(0x21, 1)).isEqualTo(0xffL);
+        m.platform().pic.setIrq(3, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(-1); // masked
+        io.out(0x21, 1, 0xf7);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        bsp.acknowledge(0x23);
+        io.out(0x20, 1, 0x0b); // OCW3: read ISR
+        assertThat(io.in(0x20, 1)).isEqualTo(8L);
+        io.out(0x20, 1, 0x20); // non-specific EOI
+        assertThat(io.in(0x20, 1)).isZero();
+        io.out(0x21, 1, 0xfb);
+        io.out(0xa1, 1, 0xfe);
+        m.platform().pic.setIrq(8, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x28);
+    }
+
+    @Test
+    void pitCountsFromModelledTimeAndRaisesIrq0() {
+        picInit();
+        io.out(0x21, 1, 0xfe);
+        io.out(0x43, 1, 0x34);
+        io.out(0x40, 1, 1193 & 0xff);
+        io.out(0x40, 1, 1193 >> 8);
+        long deadline = m.platform().pit.deadline();
+        assertThat(deadline).isEqualTo(Timebase.cyclesFor(1193, Timebase.PIT_HZ));
+        m.cpu().addCycles(deadline);
+        m.platform().pit.tick();
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x20);
+        io.out(0x43, 1, 0x00); // latch
+        int lo = (int) io.in(0x40, 1), hi = (int) io.in(0x40, 1);
+        assertThat(lo | hi << 8).isBetween(1, 1193);
+    }
+
+    @Test
+    void ioapicEdgeLevelAndRemoteIrr() {
+        IoApic ioapic = m.platform().ioapic;
+        ioapic.write(0, 4, 1);
+        assertThat(ioapic.read(0x10, 4)).isEqualTo(0x00170011L);
+        ioapic.write(0, 4, 0x10 + 2 * 5);
+        ioapic.write(0x10, 4, 0x8055); // level, vector 0x55
+        io.out(0x2005, 1, 1);          // pc-testdev line 5
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x55);
+        assertThat(ioapic.entry(5) & IoApic.REMOTE_IRR).isNotZero();
+        bsp.acknowledge(0x55);
+        io.out(0x2005, 1, 0);
+        bsp.write(LocalApic.EOI, 4, 0);
+        assertThat(ioapic.entry(5) & IoApic.REMOTE_IRR).isZero();
+        // edge to APIC 1
+        ioapic.write(0, 4, 0x10 + 2 * 6 + 1);
+        ioapic.write(0x10, 4, 1L << 24);
+        ioapic.write(0, 4, 0x10 + 2 * 6);
+        ioapic.write(0x10, 4, 0x56);
+        io.out(0x2006, 1, 1);
+        assertThat(m.apic(1).pendingInterrupt()).isEqualTo(0x56);
+        assertThat(ioapic.read(0x10, 2)).isZero(); // bad size
+    }
+
+    @Test
+    void pciHostBridge() {
+        io.out(0xcf8, 4, 0x80000000L);
+        assertThat(io.in(0xcfc, 4)).isEqualTo(0x12378086L);
+        assertThat(io.in(0xcfe, 2)).isEqualTo(0x1237L);
+        io.out(0xcf8, 4, 0x80000008L);
+        assertThat(io.in(0xcfc, 4) >>> 8).isEqualTo(0x060000L);
+        io.out(0xcf8, 4, 0x80000000L); // vendor ID is read-only
+        io.out(0xcfc, 2, 0);
+        assertThat(io.in(0xcfc, 2)).isEqualTo(0x8086L);
+        io.out(0xcf8, 4, 0x80010000L); // bus 1
+        assertThat(io.in(0xcfc, 4)).isEqualTo(0xffffffffL);
+        io.out(0xcf8, 4, 0x00000000L); // disabled
+        assertThat(io.in(0xcfc, 4)).isEqualTo(0xffffffffL);
+    }
+
+    private long fwcfg(int key, int bytes) {
+        io.out(0x510, 2, key);
+        long v = 0;
+        for (int i = 0; i < bytes; i++) {
+            v |= io.in(0x511, 1) << (8 * i);
+        }
+        return v;
+    }
+
+    @Test
+    void fwCfgItems() {
+        assertThat(fwcfg(0x00, 4)).isEqualTo(0x554d4551L);
+        assertThat(fwcfg(0x01, 4)).isEqualTo(1L);
+        assertThat(fwcfg(0x05, 2)).isEqualTo(2L);
+        assertThat(fwcfg(0x03, 8)).isEqualTo(128L << 20);
+        assertThat(fwcfg(0x11, 8)).isZero();
+        assertThat(fwcfg(0x1234, 4)).isZero();
+    }
+
+    private int cmos(int reg) {
+        io.out(0x70, 1, reg);
+        return (int) io.in(0x71, 1);
+    }
+
+    @Test
+    void cmosValuesAreSaneAndDeterministic() {
+        assertThat(cmos(0x0a)).isEqualTo(0x26);
+        assertThat(cmos(0x0b)).isEqualTo(0x02);
+        assertThat(cmos(0x0d)).isEqualTo(0x80);
+        assertThat(cmos(0x15) | cmos(0x16) << 8).isEqualTo(640);
+        assertThat(cmos(0x17) | cmos(0x18) << 8).isEqualTo(0xffff); // 127 MiB, capped at 0xFFFF KiB
+        assertThat(cmos(0x34) | cmos(0x35) << 8).isEqualTo((128 - 16) * 16); // above 16 MiB in 64 KiB units
+        assertThat(cmos(0x5f)).isEqualTo(1);
+        assertThat(cmos(0x09)).isEqualTo(0x00);
+        assertThat(cmos(0x32)).isEqualTo(0x20);
+        assertThat(cmos(0x00)).isEqualTo(0x00);
+        m.cpu().addCycles(61 * Timebase.CORE_HZ);
+        assertThat(cmos(0x00)).isEqualTo(0x01);
+        assertThat(cmos(0x02)).isEqualTo(0x01);
+        io.out(0x70, 1, 0x40);
+        io.out(0x71, 1, 0x5a);
+        assertThat(cmos(0x40)).isEqualTo(0x5a);
+    }
+}
