@@ -96,8 +96,30 @@ public final class VmxExtension implements CpuExtension {
 
     // ------------------------------------------------------------------ opcode rows
 
+    /** The core rows plus the VMX rows, built once: the rows do not depend on the CPU. */
+    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(new RowsOnly());
+
+    @Override
+    public OpcodeTable opcodeTable() {
+        return TABLE;
+    }
+
+    /** Contributes the rows without any CPU (for the shared table). */
+    private static final class RowsOnly implements CpuExtension {
+        @Override public void contributeRows(OpcodeTable.Builder b) { rows(b); }
+        @Override public void execute(Cpu cpu, DecodedInsn d) { throw ArchFault.ud(); }
+        @Override public boolean ownsMsr(long index) { return false; }
+        @Override public long readMsr(Cpu cpu, long index) { throw ArchFault.gp0(); }
+        @Override public void writeMsr(Cpu cpu, long index, long value) { throw ArchFault.gp0(); }
+        @Override public long cr4Bits(Cpu cpu) { return 0; }
+    }
+
     @Override
     public void contributeRows(OpcodeTable.Builder b) {
+        rows(b);
+    }
+
+    private static void rows(OpcodeTable.Builder b) {
         int ext = Family.EXTENSION, noReal = OpcodeRow.A_NO_REAL;
         // SDM Vol. 2 / Vol. 3C 31.3: VMXON F3 0F C7 /6, VMCLEAR 66 0F C7 /6, VMPTRLD NP 0F C7 /6, VMPTRST NP 0F C7 /7
         b.row(1, 0xC7, "VMXON Mq", ext, VMXON).prefix(0xF3).reg(6).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();

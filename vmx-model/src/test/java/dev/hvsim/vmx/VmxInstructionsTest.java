@@ -233,4 +233,14 @@ class VmxInstructionsTest {
         fresh.t.reg(Reg.RCX, 0x3a).reg(Reg.RAX, 2).reg(Reg.RDX, 0);         // bit 1 without SMX: reserved
         assertThat(fresh.exec("0f 30")).containsExactly(GP, 0);
     }
+
+    @Test
+    void everyCpuOfAVmxProfileGetsTheExtensionThroughTheProvider() {
+        var bus = new dev.hvsim.x86core.testing.TestBus();
+        Cpu intel = new Cpu(dev.hvsim.x86core.CpuProfile.load("intel-core"), bus, bus);
+        assertThat(intel.extension()).isInstanceOf(VmxExtension.class);
+        assertThat(((VmxExtension) intel.extension()).capabilities().vmxSupported()).isTrue();
+        Cpu amd = new Cpu(dev.hvsim.x86core.CpuProfile.load("amd-zen"), bus, bus);
+        assertThat(amd.extension()).isNull();
+    }
 }

@@ -97,6 +97,15 @@ public final class Cpu {
         this.rng = new Rng(0x6876_7369_6dL + apicId);
         bus.addWriteObserver((pa, len) -> physicalWritten(pa, len));
         reset();
+        for (CpuExtension.Provider p : ExtensionProviders.ALL) {
+            CpuExtension x = p.create(this);
+            if (x != null) {
+                if (x != extension) {
+                    install(x);
+                }
+                break;
+            }
+        }
     }
 
     // ===================================================================== reset and modes
@@ -205,7 +214,8 @@ public final class Cpu {
      */
     public void install(CpuExtension ext) {
         this.extension = ext;
-        this.decoder = new Decoder(Exec.table(ext), features, profile.vendor(), profile::cycles);
+        this.decoder = new Decoder(ext == null ? Exec.table() : ext.opcodeTable(), features, profile.vendor(),
+                profile::cycles);
         flushDecodeCache();
     }
 

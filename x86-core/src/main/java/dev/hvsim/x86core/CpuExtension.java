@@ -19,8 +19,27 @@ import dev.hvsim.x86core.decode.OpcodeTable;
  */
 public interface CpuExtension {
 
-    /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). Called once per install. */
+    /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). */
     void contributeRows(OpcodeTable.Builder b);
+
+    /**
+     * The opcode table of a CPU with this extension: the core rows plus {@link #contributeRows}. The default builds
+     * it on each install; an extension whose rows never change returns one immutable table it built once.
+     */
+    default OpcodeTable opcodeTable() {
+        return dev.hvsim.x86core.exec.Exec.table(this);
+    }
+
+    /**
+     * Finds extensions on the class path ({@link java.util.ServiceLoader}): each {@link Cpu} asks every provider
+     * once, when it is constructed, and installs the first extension offered. A provider offers one only for a
+     * CPU whose profile advertises its feature, so a profile that advertises VMX gets the VMX model wherever
+     * vmx-model is present (the {@code hvsim} command line, tests) without the platform naming it.
+     */
+    interface Provider {
+        /** The extension for {@code cpu}, or null when its profile does not have this extension's feature. */
+        CpuExtension create(Cpu cpu);
+    }
 
     /** Executes one of the extension's rows ({@code d.handler} is the extension's handler id). */
     void execute(Cpu cpu, DecodedInsn d);
