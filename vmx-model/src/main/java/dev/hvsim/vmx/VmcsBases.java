@@ -37,7 +37,9 @@ public final class VmcsBases {
         } else if (PROTECTED_MODE.equals(name)) {
             lm = false;
         } else {
-            throw new IllegalArgumentException("unknown base '" + name + "' (known: " + String.join(", ", names()) + ")");
+            throw new IllegalArgumentException("unknown base '" + name + "' (known: " + String.join(", ", names())
+                    + (name.equals("real-mode-guest") ? "; a real-mode guest needs \"unrestricted guest\", which "
+                    + "the profile does not advertise yet" : "") + ")");
         }
         controls(m, lm);
         host(m);
