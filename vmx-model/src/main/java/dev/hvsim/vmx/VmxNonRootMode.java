@@ -64,14 +64,45 @@ public final class VmxNonRootMode implements GuestMode {
                 break;
             case CLTS: clts(insn); break;
             case LMSW: lmsw(insn, cpu); break;
+            case INVLPG:
+                if (proc(9)) {
+                    exit(ExitReason.INVLPG, linear(insn, cpu), insn);
+                }
+                break;
+            case RDPMC: exitIf(11, ExitReason.RDPMC, insn); break;
+            case RDTSC: exitIf(12, ExitReason.RDTSC, insn); break;
+            case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
+            case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
+            case PAUSE: exitIf(30, ExitReason.PAUSE, insn); break;
+            case RDTSCP: case INVPCID:
+                throw dev.hvsim.x86core.fault.ArchFault.ud();
             default: break;
         }
     }
 
-    /** 26.1.3 I/O: with "unconditional I/O exiting" every IN/INS/OUT/OUTS exits (qualification Table 28-5). */
+    private void exitIf(int procBit, int reason, DecodedInsn insn) {
+        if (proc(procBit)) {
+            exit(reason, 0, insn);
+        }
+    }
+
+    /** The linear address of a memory operand (INVLPG's exit qualification). */
+    private static long linear(DecodedInsn d, Cpu cpu) {
+        long ea = cpu.ea(d);
+        if (cpu.mode64()) {
+            return d.seg >= dev.hvsim.x86core.Reg.FS ? ea + cpu.state().seg[d.seg].base : ea;
+        }
+        return (cpu.state().seg[d.seg].base + ea) & 0xffffffffL;
+    }
+
+    /**
+     * 26.1.3 I/O: with "use I/O bitmaps" an access exits when a bit of bitmap A (ports 0-7FFFH) or B (8000H-FFFFH)
+     * for one of its ports is set, or when it wraps past FFFFH; otherwise "unconditional I/O exiting" decides.
+     * Qualification (Table 28-5): size - 1, direction, string, REP, immediate operand, port.
+     */
     @Override
     public void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {
-        if (!proc(24)) {
+        if (proc(25) ? !ioBitmapExit(cpu, port, size) : !proc(24)) {
             return;
         }
         String m = insn.row.mnemonic();
@@ -82,9 +113,38 @@ public final class VmxNonRootMode implements GuestMode {
         exit(ExitReason.IO, q, insn);
     }
 
-    /** 26.1.3 RDMSR/WRMSR: without "use MSR bitmaps" every execution exits (reasons 31/32, no qualification). */
+    private boolean ioBitmapExit(Cpu cpu, int port, int size) {
+        Vmcs v = vmcs();
+        for (int p = port; p < port + size; p++) {
+            if (p > 0xffff) {
+                return true;
+            }
+            long base = v.read(p < 0x8000 ? F.IO_BITMAP_A : F.IO_BITMAP_B);
+            int bit = p & 0x7fff;
+            if ((cpu.bus().read(base + (bit >>> 3), 1) >>> (bit & 7) & 1) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * 26.1.3 RDMSR/WRMSR: without "use MSR bitmaps" every execution exits (reasons 31/32, no qualification); with
+     * them, ECX outside 0-1FFFH and C0000000H-C0001FFFH exits, else the bit of the read-low (offset 0), read-high
+     * (1024), write-low (2048) or write-high (3072) bitmap decides (25.6.9).
+     */
     @Override
     public void interceptMsr(long index, boolean write, Cpu cpu) {
+        if (proc(28)) {
+            boolean low = index <= 0x1fff, high = index >= 0xc0000000L && index <= 0xc0001fffL;
+            if (low || high) {
+                long base = vmcs().read(F.MSR_BITMAP) + (write ? 2048 : 0) + (high ? 1024 : 0);
+                int bit = (int) (index & 0x1fff);
+                if ((cpu.bus().read(base + (bit >>> 3), 1) >>> (bit & 7) & 1) == 0) {
+                    return;
+                }
+            }
+        }
         exit(write ? ExitReason.WRMSR : ExitReason.RDMSR, 0, cpu.current());
     }
 
@@ -109,6 +169,11 @@ public final class VmxNonRootMode implements GuestMode {
             }
             case 3:
                 if (write ? proc(15) && !cr3Target(v, value) : proc(16)) {
+                    exit(ExitReason.CR_ACCESS, q, d);
+                }
+                break;
+            case 8:
+                if (write ? proc(19) : proc(20)) {
                     exit(ExitReason.CR_ACCESS, q, d);
                 }
                 break;

@@ -197,4 +197,71 @@ class VmExitTest {
         assertThat(e.reason()).isEqualTo(34);
         assertThat(e.qualification()).isEqualTo(2);
     }
+
+    private static VmxHarness withProc(String code, int... bits) {
+        VmxHarness h = new VmxHarness().ready().longModeGuest(code);
+        Vmcs v = h.vmx.currentVmcs();
+        long p = v.read("CPU_BASED_VM_EXEC_CONTROL");
+        for (int b : bits) {
+            p |= 1L << b;
+        }
+        v.write("CPU_BASED_VM_EXEC_CONTROL", p);
+        return h;
+    }
+
+    @Test
+    void instructionExitsOfThePrimaryControls() {
+        assertThat(launchAndRun(withProc("0f 31", 12)).reason()).isEqualTo(ExitReason.RDTSC);       // rdtsc
+        assertThat(launchAndRun(withProc("f3 90", 30)).reason()).isEqualTo(ExitReason.PAUSE);       // pause
+        assertThat(launchAndRun(withProc("31 c9 0f 33", 11)).reason()).isEqualTo(ExitReason.RDPMC); // xor ecx,ecx; rdpmc
+        // 0f 01 3c 25 34 12 00 00   invlpg [0x1234]
+        VmExit e = launchAndRun(withProc("0f 01 3c 25 34 12 00 00", 9));
+        assertThat(e.reason()).isEqualTo(ExitReason.INVLPG);
+        assertThat(e.qualification()).isEqualTo(0x1234);
+        assertThat(e.instructionLength()).isEqualTo(8);
+        // without the controls the same instructions run (then VMCALL exits)
+        assertThat(launchAndRun(withProc("0f 31 f3 90 0f 01 c1")).reason()).isEqualTo(ExitReason.VMCALL);
+    }
+
+    @Test
+    void rdtscpIsUdWithoutSecondaryControls() {
+        VmxHarness h = withProc("0f 01 f9");                                   // rdtscp
+        h.vmx.currentVmcs().write("EXCEPTION_BITMAP", 1L << 6);
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.EXCEPTION_OR_NMI);
+        assertThat(e.interruptionInfo() & 0xff).isEqualTo(6);
+    }
+
+    @Test
+    void msrBitmapsDecidePerMsr() {
+        // b9 10 00 00 00  mov ecx, 0x10 (TSC) ; 0f 32 rdmsr ; b9 77 02 00 00  mov ecx, 0x277 ; 0f 32
+        VmxHarness h = withProc("b9 10 00 00 00 0f 32 b9 77 02 00 00 0f 32", 28);
+        h.vmx.currentVmcs().write("MSR_BITMAP", 0x6000);
+        h.t.bus.write(0x6000 + (0x277 >>> 3), 1, 1 << (0x277 & 7));            // read-low bit of IA32_PAT
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.RDMSR);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 12);                  // the TSC read did not exit
+    }
+
+    @Test
+    void ioBitmapsDecidePerPort() {
+        // e4 60  in al, 0x60 ; e4 61  in al, 0x61
+        VmxHarness h = withProc("e4 60 e4 61", 25);
+        Vmcs v = h.vmx.currentVmcs();
+        v.write("IO_BITMAP_A", 0x6000);
+        v.write("IO_BITMAP_B", 0x7000);
+        h.t.bus.write(0x6000 + (0x61 >>> 3), 1, 1 << (0x61 & 7));
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.IO);
+        assertThat(e.qualification() >>> 16).isEqualTo(0x61);
+        assertThat(h.t.bus.ioLog).hasSize(1);                                   // port 0x60 was read by the guest
+    }
+
+    @Test
+    void cr8LoadExiting() {
+        // 44 0f 22 c0  mov cr8, rax
+        VmExit e = launchAndRun(withProc("44 0f 22 c0", 19));
+        assertThat(e.reason()).isEqualTo(ExitReason.CR_ACCESS);
+        assertThat(e.qualification()).isEqualTo(8);
+    }
 }

@@ -100,8 +100,10 @@ class VmxCapabilitiesTest {
     @Test
     void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
         assertThat(allowed1(target, ControlWord.PIN_BASED)).isEmpty();
-        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("hltExiting", "cr3LoadExiting",
-                "cr3StoreExiting", "unconditionalIoExiting");
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("hltExiting", "invlpgExiting",
+                "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
+                "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
+                "pauseExiting");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).isEmpty();
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer");
