@@ -264,4 +264,32 @@ class VmExitTest {
         assertThat(e.reason()).isEqualTo(ExitReason.CR_ACCESS);
         assertThat(e.qualification()).isEqualTo(8);
     }
+
+    @Test
+    void vmxInstructionsInNonRootExitWithInstructionInformation() {
+        // 0f 78 c8  vmread rax, rcx  -> reason 23, register form: reg2 = RCX (31:28), reg1 = RAX (6:3), bit 10
+        VmExit e = launchAndRun(new VmxHarness().ready().longModeGuest("0f 78 c8"));
+        assertThat(e.reason()).isEqualTo(ExitReason.VMREAD);
+        assertThat(e.instructionInfo()).isEqualTo(1 << 28 | 1 << 10 | 2 << 7);
+        assertThat(e.qualification()).isZero();
+        // 0f c7 34 25 00 00 02 00  vmptrld [0x20000] -> reason 21, qualification = displacement, no base/index
+        VmExit p = launchAndRun(new VmxHarness().ready().longModeGuest("0f c7 34 25 00 00 02 00"));
+        assertThat(p.reason()).isEqualTo(ExitReason.VMPTRLD);
+        assertThat(p.qualification()).isEqualTo(0x20000);
+        assertThat(p.instructionInfo()).isEqualTo(1 << 27 | 1 << 22 | 3 << 15 | 2 << 7);
+        // 0f 01 c2  vmlaunch in non-root: reason 20 (BASIC-NONROOT)
+        assertThat(launchAndRun(new VmxHarness().ready().longModeGuest("0f 01 c2")).reason())
+                .isEqualTo(ExitReason.VMLAUNCH);
+    }
+
+    @Test
+    void vmlaunchRightAfterMovSsIsVmfailValid26() {
+        VmxHarness h = new VmxHarness().ready().longModeGuest("0f a2");
+        // 8e d0  mov ss, eax ; 0f 01 c2  vmlaunch   (BASIC-MOVSS)
+        h.t.reg(dev.hvsim.x86core.Reg.RAX, 0x10);
+        h.t.code("8e d0 0f 01 c2");
+        assertThat(h.t.step(2)).isNotEqualTo(StopReason.VM_EXIT);
+        assertThat(h.failedValid(26)).isTrue();
+        assertThat(h.vmx.inNonRoot()).isFalse();
+    }
 }
