@@ -67,6 +67,8 @@ public final class LocalApic implements InterruptSource {
     int icrDest32;
     final ApicTimer timer = new ApicTimer();
     boolean nmiPending;
+    /** An SMI message was accepted; nothing services it (no SMM: DEVIATIONS.md). */
+    boolean smiPending;
     /** The last vector offered came from the 8259 (ExtINT), so acknowledging it is an INTA to the PIC. */
     private boolean offeredExtInt;
     private final java.util.function.LongUnaryOperator tscToCycleFn = this::tscToCycle;
@@ -104,6 +106,7 @@ public final class LocalApic implements InterruptSource {
         timer.divideConfig = 0;
         timer.modeChanged();
         nmiPending = false;
+        smiPending = false;
         cpu.state().cr8 = 0;
     }
 
@@ -230,6 +233,11 @@ public final class LocalApic implements InterruptSource {
         cpu.signalEvent();
     }
 
+    /** An SMI was delivered to this CPU and is latched; without SMM it is never serviced. */
+    public boolean smiPending() {
+        return smiPending;
+    }
+
     // ------------------------------------------------------------------ priorities (11.8.3.1)
 
     /** PPR: the TPR if its class is at least the highest in-service class, else that class. */
@@ -256,7 +264,9 @@ public final class LocalApic implements InterruptSource {
     /**
      * An interrupt message for this APIC from an IPI, the IOAPIC or a local source. Fixed and
      * lowest-priority interrupts with vectors 0..15 are discarded with ESR "receive illegal vector"
-     * (11.5.3); SMI is not modelled (no SMM: DEVIATIONS.md); INIT and SIPI go to the machine.
+     * (11.5.3). SMI (11.6.1 delivery mode 010B, vector ignored) is accepted and latched in {@link
+     * #smiPending()}, as the processor latches SMI#, but hvsim has no SMM, so nothing services it and the
+     * CPU carries on (DEVIATIONS.md). INIT and SIPI go to the machine.
      */
     public void receive(int mode, int vector, boolean level) {
         vector &= 0xff;
@@ -280,7 +290,8 @@ public final class LocalApic implements InterruptSource {
                 break;
             case INIT: bus.init(this); break;
             case STARTUP: bus.startup(this, vector); break;
-            default: break; // SMI, ExtINT from an IOAPIC, reserved modes: ignored
+            case SMI: smiPending = true; break;
+            default: break; // ExtINT from an IOAPIC, reserved modes: ignored
         }
     }
 
