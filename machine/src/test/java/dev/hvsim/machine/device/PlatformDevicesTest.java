@@ -54,6 +54,58 @@ class PlatformDevicesTest {
         assertThat(bsp.pendingInterrupt()).isEqualTo(0x28);
     }
 
+    /** 8259A datasheet, OCW2: rotate on non-specific EOI, set priority, rotate on specific EOI. */
+    @Test
+    void picPriorityRotation() {
+        picInit();
+        io.out(0x21, 1, 0x00);
+        m.platform().pic.setIrq(3, true);
+        m.platform().pic.setIrq(5, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        bsp.acknowledge(0x23);
+        io.out(0x20, 1, 0xa0);                     // rotate on non-specific EOI: IR3 becomes the lowest
+        m.platform().pic.setIrq(3, false);
+        m.platform().pic.setIrq(3, true);          // a new edge on IR3: now below IR5 (IR4 is the highest)
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x25);
+        bsp.acknowledge(0x25);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(-1); // IR3 has lower priority than IR5 in service
+        io.out(0x20, 1, 0x65);                     // specific EOI for IR5
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        io.out(0x20, 1, 0xc2);                     // set priority: IR2 lowest, IR3 highest
+        m.platform().pic.setIrq(1, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        bsp.acknowledge(0x23);
+        io.out(0x20, 1, 0xe3);                     // rotate on specific EOI of IR3: IR4 highest, IR1 before IR3
+        assertThat(m.platform().pic.master().isr()).isZero();
+        m.platform().pic.setIrq(3, false);
+        m.platform().pic.setIrq(3, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x21);
+        io.out(0x20, 1, 0x11);                     // ICW1 resets the priorities (IR0 highest)
+        assertThat(m.platform().pic.master().vectorBase()).isEqualTo(0x20);
+    }
+
+    /** PIIX ELCR (0x4D0/0x4D1): per-IRQ level triggering; IRQ 0, 1, 2, 8, 13 stay edge. */
+    @Test
+    void elcrMakesSingleLinesLevelTriggered() {
+        picInit();
+        io.out(0x4d0, 1, 0xff);
+        io.out(0x4d1, 1, 0xff);
+        assertThat(io.in(0x4d0, 1)).isEqualTo(0xf8L);
+        assertThat(io.in(0x4d1, 1)).isEqualTo(0xdeL);
+        io.out(0x4d0, 1, 0x20);                    // IRQ 5 level, IRQ 3 edge
+        io.out(0x4d1, 1, 0);
+        io.out(0x21, 1, 0x00);
+        m.platform().pic.setIrq(5, true);
+        bsp.acknowledge(bsp.pendingInterrupt());
+        io.out(0x20, 1, 0x20);
+        assertThat(m.platform().pic.master().irr() & 0x20).as("level: IRR follows the line").isNotZero();
+        m.platform().pic.setIrq(5, false);
+        assertThat(m.platform().pic.master().irr() & 0x20).isZero();
+        m.platform().pic.setIrq(3, true);
+        bsp.acknowledge(bsp.pendingInterrupt());
+        assertThat(m.platform().pic.master().irr() & 0x08).as("edge: IRR cleared by INTA").isZero();
+    }
+
     @Test
     void pitCountsFromModelledTimeAndRaisesIrq0() {
         picInit();
