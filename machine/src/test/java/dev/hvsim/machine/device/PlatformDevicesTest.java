@@ -106,6 +106,70 @@ class PlatformDevicesTest {
         assertThat(m.platform().pic.master().irr() & 0x08).as("edge: IRR cleared by INTA").isZero();
     }
 
+    private long pitTicks() {
+        return Timebase.ticks(m.cpu().cycles(), Timebase.PIT_HZ);
+    }
+
+    private void pitAdvance(long ticks) {
+        long target = Timebase.cyclesFor(pitTicks() + ticks, Timebase.PIT_HZ);
+        m.cpu().addCycles(target - m.cpu().cycles());
+    }
+
+    private int pitCount() {
+        return (int) io.in(0x40, 1) | (int) io.in(0x40, 1) << 8;
+    }
+
+    /** 8254 datasheet: read-back status (OUT, NULL COUNT, RW, mode, BCD) and count, in that order. */
+    @Test
+    void pitReadBackAndModeWaveforms() {
+        picInit();
+        io.out(0x21, 1, 0xfe);
+        io.out(0x43, 1, 0x38);                     // channel 0, LSB then MSB, mode 4
+        io.out(0x43, 1, 0xe2);                     // read back the status of channel 0
+        assertThat(io.in(0x40, 1)).isEqualTo(0xf8L); // OUT high, null count, RW 3, mode 4
+        long t0 = pitTicks();
+        io.out(0x40, 1, 100);
+        io.out(0x40, 1, 0);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1)).isEqualTo(0xb8L); // count loaded
+        assertThat(m.platform().pit.deadline()).isEqualTo(Timebase.cyclesFor(t0 + 101, Timebase.PIT_HZ));
+        pitAdvance(100);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1) & 0x80).as("mode 4: OUT low for the clock at terminal count").isZero();
+
+        io.out(0x43, 1, 0x32);                     // mode 1: waits for a gate trigger that never comes
+        io.out(0x40, 1, 100);
+        io.out(0x40, 1, 0);
+        assertThat(m.platform().pit.deadline()).isEqualTo(Long.MAX_VALUE);
+        pitAdvance(500);
+        io.out(0x43, 1, 0xc2);                     // read back status and count
+        assertThat(io.in(0x40, 1)).isEqualTo(0xf2L); // OUT high, null count (not triggered), RW 3, mode 1
+        assertThat(pitCount()).isEqualTo(100);
+
+        io.out(0x43, 1, 0x36);                     // mode 3, count 10: by 2 per clock, 5 clocks high, 5 low
+        io.out(0x40, 1, 10);
+        io.out(0x40, 1, 0);
+        pitAdvance(3);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1)).isEqualTo(0xb6L); // OUT high, RW 3, mode 3
+        assertThat(pitCount()).isEqualTo(4);
+        pitAdvance(3);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1) & 0x80).as("mode 3: second half low").isZero();
+        assertThat(pitCount()).isEqualTo(8);
+
+        io.out(0x43, 1, 0x34);                     // mode 2, count 10: OUT low only while the count is 1
+        io.out(0x40, 1, 10);
+        io.out(0x40, 1, 0);
+        pitAdvance(8);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1) & 0x80).isEqualTo(0x80L);
+        pitAdvance(1);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1) & 0x80).isZero();
+        assertThat(pitCount()).isEqualTo(1);
+    }
+
     @Test
     void pitCountsFromModelledTimeAndRaisesIrq0() {
         picInit();
