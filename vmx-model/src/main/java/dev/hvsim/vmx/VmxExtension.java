@@ -196,6 +196,12 @@ public final class VmxExtension implements CpuExtension {
     // ------------------------------------------------------------------ control registers
 
     /** CR4.VMXE is writable when the profile advertises VMX (CPUID.1:ECX.VMX). */
+    /** CPUID.1:ECX.VMX is reported while this extension is installed (Cpu.install). */
+    @Override
+    public dev.hvsim.x86core.decode.Feature feature() {
+        return dev.hvsim.x86core.decode.Feature.VMX;
+    }
+
     @Override
     public long cr4Bits(Cpu c) {
         return c.has(Feature.VMX) ? Cpu.CR4_VMXE : 0;

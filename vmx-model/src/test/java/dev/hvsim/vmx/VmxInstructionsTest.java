@@ -31,6 +31,17 @@ class VmxInstructionsTest {
     static final int UD = 6, GP = 13;
 
     @Test
+    void cpuidReportsVmxOnlyWhileTheModelIsInstalled() {
+        // CPUID.1:ECX.VMX[5] (SDM Vol. 3C 24.6 "Discovering support for VMX")
+        VmxHarness h = new VmxHarness();
+        assertThat(h.cpu.has(dev.hvsim.x86core.decode.Feature.VMX)).isTrue();
+        h.cpu.install(null);
+        assertThat(h.cpu.has(dev.hvsim.x86core.decode.Feature.VMX)).isFalse();
+        h.cpu.install(new VmxProvider().create(h.cpu));
+        assertThat(h.cpu.has(dev.hvsim.x86core.decode.Feature.VMX)).isTrue();
+    }
+
+    @Test
     void vmxonNeedsCr4VmxeFeatureControlCr0FixedBitsAndCpl0() {
         VmxHarness h = new VmxHarness();
         h.cpu.state().cr4 &= ~Cpu.CR4_VMXE;

@@ -88,6 +88,9 @@ public final class Cpu {
         this.apicId = apicId;
         this.s = new CpuState();
         this.features = profile.featureVector();
+        // VMX and SVM exist only while a vendor model implementing them is installed (see install)
+        features[Feature.VMX.ordinal()] = false;
+        features[Feature.SVM.ordinal()] = false;
         this.has1G = profile.has(Feature.PAGE1GB);
         this.decoder = new Decoder(Exec.table(), features, profile.vendor(), profile::cycles);
         this.mmu = new Mmu(this, bus, profile.maxPhysAddr());
@@ -214,6 +217,11 @@ public final class Cpu {
      */
     public void install(CpuExtension ext) {
         this.extension = ext;
+        features[Feature.VMX.ordinal()] = false;
+        features[Feature.SVM.ordinal()] = false;
+        if (ext != null && ext.feature() != null) {
+            features[ext.feature().ordinal()] = profile.has(ext.feature());
+        }
         this.decoder = new Decoder(ext == null ? Exec.table() : ext.opcodeTable(), features, profile.vendor(),
                 profile::cycles);
         flushDecodeCache();

@@ -19,6 +19,14 @@ import dev.hvsim.x86core.decode.OpcodeTable;
  */
 public interface CpuExtension {
 
+    /**
+     * The CPUID feature this extension implements (VMX, SVM), or null. CPUID reports that bit only while
+     * the extension is installed, so a CPU never advertises an extension it cannot execute.
+     */
+    default dev.hvsim.x86core.decode.Feature feature() {
+        return null;
+    }
+
     /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). */
     void contributeRows(OpcodeTable.Builder b);
 

@@ -4,6 +4,7 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Vendor;
+import dev.hvsim.x86core.decode.Feature;
 import java.util.List;
 
 /**
@@ -47,6 +48,9 @@ final class Cpuid {
         if (leaf == 1) {
             ebx = (ebx & 0x00ff_ffffL) | (long) (cpu.apicId() & 0xff) << 24;
             ecx = setBit(ecx, 27, cpu.cr4(Cpu.CR4_OSXSAVE));
+            ecx = setBit(ecx, 5, cpu.has(Feature.VMX)); // only while the VMX model is installed
+        } else if (leaf == EXT_BASE + 1) {
+            ecx = setBit(ecx, 2, cpu.has(Feature.SVM)); // only while the SVM model is installed
         } else if (leaf == 7 && subleaf == 0) {
             ecx = setBit(ecx, 4, cpu.cr4(Cpu.CR4_PKE));
         }
