@@ -351,7 +351,9 @@ public final class Mmu {
         }
         tlbTag[i] = lpn;
         tlbPhys[i] = pageBase;
-        tlbPage[i] = bus.ramPage(pageBase);
+        // A watched page never gets its host page: every access to it takes the slow path (MemoryWatch).
+        MemoryWatch watch = cpu.memoryWatch;
+        tlbPage[i] = watch != null && watch.watchesPage(lpn) ? null : bus.ramPage(pageBase);
         tlbPerm[i] = perm;
         tlbGlobal[i] = global;
         tlbLargeMask[i] = largeMask;
