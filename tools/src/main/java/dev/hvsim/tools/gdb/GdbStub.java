@@ -32,6 +32,7 @@ public final class GdbStub {
     private final Monitor monitor;
     private final ServerSocket server;
     private RspConnection conn;
+    private Socket socket;
     /** The vCPU that g/G/p/P/m/M/X and monitor commands act on (gdb's Hg). */
     private int regCpu;
     private volatile Thread runner;
@@ -65,6 +66,7 @@ public final class GdbStub {
         try (Socket s = server.accept()) {
             server.close();
             s.setTcpNoDelay(true);
+            socket = s;
             conn = new RspConnection(new BufferedInputStream(s.getInputStream()),
                     new BufferedOutputStream(s.getOutputStream()));
             attach();
@@ -370,6 +372,9 @@ public final class GdbStub {
         lastStop = reply.startsWith("W") ? lastStop : reply;
         try {
             conn.send(reply);
+            if (finished != null) {
+                socket.shutdownInput(); // the guest is gone: the session ends after its exit reply
+            }
         } catch (IOException ignored) {
             // the connection is gone; the session loop ends
         } finally {
