@@ -7,8 +7,10 @@ import dev.hvsim.tools.gdb.GdbStub;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Vendor;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -59,19 +61,32 @@ final class GdbCommand implements Callable<Integer> {
         this.term = term;
     }
 
+    /** The machine with the guest loaded, stopped at its first instruction, writing guest output to {@code console}. */
+    private Machine build(byte[] bytes, OutputStream console) throws BadInputException {
+        LoadSpec spec = LoadSpec.parse(load);
+        CpuProfile p = GuestSetup.profile(vendor, profile);
+        Machine m = GuestSetup.machine(p, memMiB, smp, console);
+        GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, MultibootArgs.of(guest, append, initrd));
+        return m;
+    }
+
     @Override
     public Integer call() throws BadInputException {
         if (port < 0 || port > 65535) {
             throw new BadInputException("bad --port value " + port + ": must be 0..65535");
         }
-        LoadSpec spec = LoadSpec.parse(load);
-        CpuProfile p = GuestSetup.profile(vendor, profile);
-        Machine m = GuestSetup.machine(p, memMiB, smp, term.out());
         byte[] bytes = GuestSetup.read(guest);
-        GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, MultibootArgs.of(guest, append, initrd));
+        Machine m = build(bytes, term.out());
+        Function<OutputStream, Machine> replay = console -> {
+            try {
+                return build(bytes, console);
+            } catch (BadInputException e) { // it loaded once: the same input cannot fail now
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        };
         GdbStub stub;
         try {
-            stub = new GdbStub(m, port);
+            stub = new GdbStub(m, port, replay, term.out());
         } catch (IOException e) {
             throw new BadInputException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
         }
@@ -85,6 +100,7 @@ final class GdbCommand implements Callable<Integer> {
             term.error("gdb connection failed: " + e.getMessage());
             return ExitStatus.HALTED;
         }
+        m = stub.machine(); // a reverse step replaces the machine with a replayed one
         switch (end) {
             case GUEST_EXITED:
                 return Reports.outcome(term, stub.lastOutcome(), m);

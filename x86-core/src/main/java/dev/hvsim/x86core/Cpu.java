@@ -227,12 +227,13 @@ public final class Cpu {
     public ExecutionListener listener() { return listener; }
 
     /**
-     * Installs data watchpoints ({@code null}: none) and flushes the TLB, so that watched pages are no
-     * longer reachable through its fast path. Call again after the watched set changes.
+     * Installs data watchpoints ({@code null}: none) and takes the host page out of every TLB entry of a
+     * watched page, so that accesses to it leave the fast path. Translations stay cached (no walk, no cycle
+     * and no accessed flag more than without a watch). Call again after the watched set changes.
      */
     public void setMemoryWatch(MemoryWatch w) {
         memoryWatch = w;
-        mmu.flushAll();
+        mmu.refreshHostPages();
     }
 
     public MemoryWatch memoryWatch() { return memoryWatch; }

@@ -21,7 +21,19 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     static final int SW = 0, HW = 1, WRITE = 2, READ = 3, ACCESS = 4;
 
     /** Why the last run stopped, as far as this control saw it. */
-    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT }
+    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET }
+
+    /** What breakpoints and watchpoints do: stop (normal), nothing (replaying), or get recorded (reverse-continue). */
+    enum Mode { NORMAL, REPLAY, RECORD }
+
+    /**
+     * A point in a deterministic run: just before vCPU {@code cpu} executes the instruction with index
+     * {@code count} (its {@code count} earlier instructions retired), or just after its {@code count}-th retired.
+     */
+    record Position(int cpu, long count, boolean after) {}
+
+    /** A breakpoint or watchpoint hit seen while recording. */
+    record Recorded(Position at, Hit hit, int kind, long addr) {}
 
     private record Watch(int kind, long addr, long len) {
         boolean covers(long a, int size) {
@@ -38,7 +50,13 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     private int skipCpu = -1;
     private long skipRip;
 
+    Mode mode = Mode.NORMAL;
+    /** Where a replay stops, or null. */
+    Position target;
+    final List<Recorded> recorded = new ArrayList<>();
     Hit hit = Hit.NONE;
+    /** The last stop came after an instruction (a step, a watchpoint), not before one. */
+    boolean hitAfter;
     int hitKind;
     int hitCpu;
     long hitAddr;
@@ -51,12 +69,17 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
         lastCpu = id;
         if (interrupt) {
             interrupt = false;
-            stop(cpu, Hit.INTERRUPT, 0, 0);
+            stop(cpu, Hit.INTERRUPT, 0, 0, false);
             cpu.stopBeforeInstruction(StopReason.STOP_REQUESTED);
             return;
         }
         if (id == stepCpu && stepStarted) { // the stepped instruction faulted: the step ends at the handler
-            stop(cpu, Hit.STEP, 0, 0);
+            stop(cpu, Hit.STEP, 0, 0, false);
+            cpu.stopBeforeInstruction(StopReason.STEP_DONE);
+            return;
+        }
+        if (target != null && id == target.cpu() && cpu.instructions() >= target.count()) {
+            stop(cpu, Hit.REPLAY_TARGET, 0, 0, false);
             cpu.stopBeforeInstruction(StopReason.STEP_DONE);
             return;
         }
@@ -68,8 +91,13 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
                 return;
             }
         }
-        if (contains(sw, rip) || contains(hw, rip)) {
-            stop(cpu, Hit.BREAKPOINT, contains(sw, rip) ? SW : HW, rip);
+        if (mode != Mode.NORMAL && (contains(sw, rip) || contains(hw, rip))) {
+            if (mode == Mode.RECORD) {
+                recorded.add(new Recorded(new Position(id, cpu.instructions(), false), Hit.BREAKPOINT,
+                        contains(sw, rip) ? SW : HW, rip));
+            }
+        } else if (contains(sw, rip) || contains(hw, rip)) {
+            stop(cpu, Hit.BREAKPOINT, contains(sw, rip) ? SW : HW, rip, false);
             cpu.stopBeforeInstruction(StopReason.BREAKPOINT);
             return;
         }
@@ -84,15 +112,22 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
 
     @Override
     public void afterInstruction(Cpu cpu, DecodedInsn insn) {
+        if (target != null && target.after() && cpu.apicId() == target.cpu() && cpu.instructions() >= target.count()
+                && hit == Hit.NONE) {
+            stop(cpu, Hit.REPLAY_TARGET, 0, 0, true);
+            cpu.stopAfterInstruction(StopReason.STEP_DONE);
+            return;
+        }
         if (cpu.apicId() == stepCpu && hit == Hit.NONE) {
-            stop(cpu, Hit.STEP, 0, 0);
+            stop(cpu, Hit.STEP, 0, 0, true);
             cpu.stopAfterInstruction(StopReason.STEP_DONE);
         }
     }
 
-    private void stop(Cpu cpu, Hit h, int kind, long addr) {
+    private void stop(Cpu cpu, Hit h, int kind, long addr, boolean after) {
         if (hit == Hit.NONE) {
             hit = h;
+            hitAfter = after;
             hitKind = kind;
             hitCpu = cpu.apicId();
             hitAddr = addr;
@@ -102,11 +137,30 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     /** Prepares a run: step {@code stepCpu} (-1: continue), resuming {@code cpu} at {@code rip} without re-hitting a breakpoint there. */
     void resume(int stepCpu, int cpu, long rip) {
         hit = Hit.NONE;
+        mode = Mode.NORMAL;
+        target = null;
         this.stepCpu = stepCpu;
         stepStarted = false;
         skipCpu = cpu;
         skipRip = rip;
         interrupt = false;
+    }
+
+    /** Prepares a replay run that stops at {@code to}, with breakpoints ignored ({@link Mode#REPLAY}) or recorded. */
+    void replay(Position to, Mode m) {
+        hit = Hit.NONE;
+        mode = m;
+        target = to;
+        stepCpu = -1;
+        skipCpu = -1;
+        recorded.clear();
+        interrupt = false;
+    }
+
+    /** Ends a replay: the hit and the recorded hits stay readable. */
+    void endReplay() {
+        mode = Mode.NORMAL;
+        target = null;
     }
 
     /** Ctrl-C: stop at the next instruction boundary; safe from any thread. */
@@ -168,7 +222,15 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             boolean kindMatches = w.kind == ACCESS || (w.kind == WRITE) == write;
             if (kindMatches && w.covers(lin, size)) {
                 long at = Long.compareUnsigned(lin, w.addr) < 0 ? w.addr : lin;
-                stop(cpu, Hit.WATCHPOINT, w.kind, at);
+                if (mode == Mode.RECORD) {
+                    recorded.add(new Recorded(new Position(cpu.apicId(), cpu.instructions() + 1, true), Hit.WATCHPOINT,
+                            w.kind, at));
+                    return;
+                }
+                if (mode == Mode.REPLAY) {
+                    return;
+                }
+                stop(cpu, Hit.WATCHPOINT, w.kind, at, true);
                 cpu.stopAfterInstruction(StopReason.BREAKPOINT);
                 return;
             }

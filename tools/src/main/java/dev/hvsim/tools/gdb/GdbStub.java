@@ -7,11 +7,13 @@ import dev.hvsim.x86core.Cpu;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A GDB remote-serial-protocol stub over a {@link Machine}: one connection on 127.0.0.1, one thread per vCPU
@@ -25,11 +27,18 @@ import java.util.List;
  * Anything else gets the empty "unsupported" reply; malformed packets get {@code E01}.
  */
 public final class GdbStub {
-    private final Machine machine;
-    private final List<Cpu> cpus;
+    private Machine machine;
+    private List<Cpu> cpus;
     private final DebugControl control = new DebugControl();
-    private final GuestMemory memory;
-    private final Monitor monitor;
+    private GuestMemory memory;
+    private Monitor monitor;
+    /** Builds the same machine afresh (loaded, at its first instruction) on a console; null: no reverse execution. */
+    private final Function<OutputStream, Machine> replayFactory;
+    private final OutputStream console;
+    /** Where the guest is stopped, in the deterministic timeline (reverse execution replays to positions). */
+    private DebugControl.Position here = new DebugControl.Position(0, 0, false);
+    /** Registers or memory were changed through gdb: a replay from the start would not reproduce the state. */
+    private boolean edited;
     private final ServerSocket server;
     private RspConnection conn;
     private Socket socket;
@@ -43,10 +52,19 @@ public final class GdbStub {
 
     /** Binds the listening socket on 127.0.0.1 ({@code port} 0: an ephemeral port). */
     public GdbStub(Machine machine, int port) throws IOException {
-        this.machine = machine;
-        this.cpus = machine.cpus();
-        this.memory = new GuestMemory(machine);
-        this.monitor = new Monitor(machine, memory);
+        this(machine, port, null, null);
+    }
+
+    /**
+     * A stub with reverse execution: {@code replayFactory} builds the same machine as {@code machine} was built
+     * (same configuration and image, at its first instruction) writing guest output to the stream it is given;
+     * {@code console} is where guest output goes.
+     */
+    public GdbStub(Machine machine, int port, Function<OutputStream, Machine> replayFactory, OutputStream console)
+            throws IOException {
+        this.replayFactory = replayFactory;
+        this.console = console;
+        use(machine);
         this.server = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
     }
 
@@ -85,6 +103,21 @@ public final class GdbStub {
         }
     }
 
+    /** The machine being debugged (a reverse step replaces it with a replayed one). */
+    public Machine machine() {
+        return machine;
+    }
+
+    private void use(Machine m) {
+        boolean phys = memory != null && memory.physical;
+        machine = m;
+        cpus = m.cpus();
+        memory = new GuestMemory(m);
+        memory.physical = phys;
+        monitor = new Monitor(m, memory);
+        regCpu = Math.min(regCpu, cpus.size() - 1);
+    }
+
     /** The outcome of the last run (e.g. the guest's exit), or null. */
     public RunOutcome lastOutcome() {
         return lastOutcome;
@@ -98,6 +131,7 @@ public final class GdbStub {
     private void attach() {
         for (Cpu c : cpus) {
             c.setListener(control);
+            c.setMemoryWatch(control.hasWatches() ? control : null);
         }
     }
 
@@ -168,6 +202,7 @@ public final class GdbStub {
             case 'T': setThread(cmd.substring(1), false); return null;
             case 'Z': case 'z': breakpoint(cmd); return null;
             case 'c': case 's': case 'C': case 'S': simpleResume(cmd); return null;
+            case 'b': reverse(cmd); return null;
             case 'D': conn.send("OK"); return End.DETACHED;
             case 'k': return End.KILLED;
             case 'v': return vPacket(cmd);
@@ -189,6 +224,7 @@ public final class GdbStub {
             return;
         }
         Registers.writeAll(cpu(), b);
+        edited = true;
         conn.send("OK");
     }
 
@@ -205,6 +241,7 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
+        edited = true;
         conn.send(Registers.write(cpu(), r, b, 0) ? "OK" : "E01");
     }
 
@@ -231,6 +268,7 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
+        edited = true;
         conn.send(memory.write(cpu(), addr, b) ? "OK" : "E14");
     }
 
@@ -243,6 +281,7 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
+        edited |= b.length > 0;
         conn.send(b.length == 0 || memory.write(cpu(), addr, b) ? "OK" : "E14");
     }
 
@@ -310,6 +349,7 @@ public final class GdbStub {
         }
         if (!arg.isEmpty()) {
             cpu().state().rip = Long.parseUnsignedLong(arg, 16);
+            edited = true;
         }
         resume(k == 's' || k == 'S' ? regCpu : -1);
     }
@@ -388,9 +428,11 @@ public final class GdbStub {
                 finished = (int) ((RunOutcome.GuestExit) o).status();
                 return String.format("W%02x", ((RunOutcome.GuestExit) o).status() & 0xff);
             case HALTED:
+                control.hitAfter = true;
                 console("hvsim: the guest halted for good (HLT and nothing can wake it)\n");
                 return threadStop("05", "", 0);
             case SHUTDOWN:
+                control.hitAfter = true;
                 console("hvsim: " + o.describe() + "\n");
                 return threadStop("0b", "", 0);
             default:
@@ -413,6 +455,7 @@ public final class GdbStub {
 
     private String threadStop(String sig, String why, int cpu) {
         regCpu = cpu;
+        here = new DebugControl.Position(cpu, cpus.get(cpu).instructions(), control.hitAfter);
         return "T" + sig + why + "thread:" + Integer.toHexString(cpu + 1) + ";";
     }
 
@@ -424,12 +467,113 @@ public final class GdbStub {
         }
     }
 
+    // ------------------------------------------------------------------ reverse execution
+
+    /**
+     * {@code bs} (reverse-stepi) and {@code bc} (reverse-continue) by deterministic re-execution from the start:
+     * the machine is rebuilt and run to the position wanted, with its console muted up to there.
+     */
+    private void reverse(String cmd) throws IOException {
+        if (replayFactory == null || !(cmd.equals("bs") || cmd.equals("bc"))) {
+            conn.send("");
+            return;
+        }
+        if (edited) {
+            console("hvsim: reverse execution is not available after registers or memory were changed through gdb\n");
+            conn.send("E01");
+            return;
+        }
+        DebugControl.Position from = here;
+        boolean toBreakpoint = cmd.equals("bc");
+        Thread t = new Thread(() -> {
+            String reply;
+            try {
+                reply = toBreakpoint ? reverseContinue(from) : reverseStep(from);
+            } catch (RuntimeException e) {
+                console("hvsim: internal error during reverse execution: " + e + "\n");
+                reply = "S06";
+            }
+            lastStop = reply;
+            try {
+                conn.send(reply);
+            } catch (IOException ignored) {
+                // the session loop sees the closed connection
+            } finally {
+                runner = null;
+            }
+        }, "hvsim-gdb-reverse");
+        t.setDaemon(true);
+        runner = t;
+        t.start();
+    }
+
+    private String reverseStep(DebugControl.Position from) {
+        int t = regCpu;
+        long n = cpus.get(t).instructions();
+        if (n == 0) {
+            return "T05replaylog:begin;thread:" + Integer.toHexString(t + 1) + ";";
+        }
+        return replayTo(new DebugControl.Position(t, n - 1, false), DebugControl.Mode.REPLAY, "");
+    }
+
+    private String reverseContinue(DebugControl.Position from) {
+        String r = replayTo(from, DebugControl.Mode.RECORD, "");
+        if (control.hit != DebugControl.Hit.REPLAY_TARGET) {
+            return r; // interrupted
+        }
+        DebugControl.Recorded last = null;
+        for (DebugControl.Recorded x : List.copyOf(control.recorded)) {
+            if (!x.at().equals(from)) {
+                last = x;
+            }
+        }
+        if (last == null) {
+            replayTo(new DebugControl.Position(0, 0, false), DebugControl.Mode.REPLAY, "");
+            return "T05replaylog:begin;thread:1;";
+        }
+        String why = last.hit() == DebugControl.Hit.BREAKPOINT ? (last.kind() == DebugControl.SW ? "swbreak:;" : "hwbreak:;")
+                : (last.kind() == DebugControl.WRITE ? "watch" : last.kind() == DebugControl.READ ? "rwatch" : "awatch")
+                        + ":" + Long.toHexString(last.addr()) + ";";
+        return replayTo(last.at(), DebugControl.Mode.REPLAY, why);
+    }
+
+    /** Rebuilds the machine and runs it to {@code to}; the stop reply for where it stopped. */
+    private String replayTo(DebugControl.Position to, DebugControl.Mode mode, String why) {
+        MutableOutput out = new MutableOutput(console == null ? OutputStream.nullOutputStream() : console);
+        out.muted = true;
+        Machine m = replayFactory.apply(out);
+        for (Cpu c : machine.cpus()) {
+            c.setListener(null);
+            c.setMemoryWatch(null);
+        }
+        use(m);
+        attach();
+        control.replay(to, mode);
+        RunOutcome o = m.run(RunLimits.none());
+        out.muted = false;
+        lastOutcome = o;
+        DebugControl.Hit h = control.hit;
+        control.endReplay();
+        if (h == DebugControl.Hit.REPLAY_TARGET) {
+            control.hitAfter = to.after();
+            return threadStop("05", why, to.cpu());
+        }
+        if (h == DebugControl.Hit.INTERRUPT) {
+            control.hitAfter = false;
+            return threadStop("02", "", control.hitCpu);
+        }
+        console("hvsim: the replay did not reach the position (" + o.describe() + ")\n");
+        control.hitAfter = true;
+        return threadStop("05", "", control.lastCpu);
+    }
+
     // ------------------------------------------------------------------ queries
 
     private void query(String cmd) throws IOException {
         if (cmd.startsWith("qSupported")) {
             conn.send("PacketSize=" + Integer.toHexString(RspConnection.PACKET_SIZE)
-                    + ";qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+");
+                    + ";qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+"
+                    + (replayFactory != null ? ";ReverseStep+;ReverseContinue+" : ""));
         } else if (cmd.equals("QStartNoAckMode")) {
             conn.send("OK");
             conn.setNoAck(true);

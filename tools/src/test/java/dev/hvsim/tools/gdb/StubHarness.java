@@ -18,8 +18,12 @@ final class StubHarness implements AutoCloseable {
     final CompletableFuture<GdbStub.End> end = new CompletableFuture<>();
 
     StubHarness(Machine machine) throws IOException {
+        this(machine, null);
+    }
+
+    StubHarness(Machine machine, java.util.function.Function<java.io.OutputStream, Machine> replay) throws IOException {
         this.machine = machine;
-        this.stub = new GdbStub(machine, 0);
+        this.stub = new GdbStub(machine, 0, replay, replay == null ? null : console);
         Thread t = new Thread(() -> {
             try {
                 end.complete(stub.serve());
@@ -36,7 +40,18 @@ final class StubHarness implements AutoCloseable {
         return new StubHarness(machine(name, cpus, new ByteArrayOutputStream()));
     }
 
-    static Machine machine(String name, int cpus, ByteArrayOutputStream console) throws Exception {
+    /** The named shipped guest with reverse execution (a replay factory building the same machine). */
+    static StubHarness reversible(String name, int cpus) throws Exception {
+        return new StubHarness(machine(name, cpus, new ByteArrayOutputStream()), out -> {
+            try {
+                return machine(name, cpus, out);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    static Machine machine(String name, int cpus, java.io.OutputStream console) throws Exception {
         Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(Vendor.INTEL), 128, console, cpus));
         m.loadMultiboot(Guests.bytes(name), name, "", java.util.List.of(), -1);
         return m;
