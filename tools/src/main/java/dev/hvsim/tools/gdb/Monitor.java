@@ -23,7 +23,7 @@ final class Monitor {
             "  cycles                    instructions retired and modelled cycles, per vCPU",
             "  break-exit, break-entry, break-entry-fail, vmcs, vmcb, exits",
             "                            " + NO_HV,
-            "  reverse-stepi / reverse-continue (bs/bc) are not supported yet", "");
+            "gdb's reverse-stepi and reverse-continue replay the run from the start (hvsim gdb only).", "");
 
     private final Machine machine;
     private final GuestMemory memory;

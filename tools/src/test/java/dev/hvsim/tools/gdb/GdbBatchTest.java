@@ -94,4 +94,49 @@ class GdbBatchTest {
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.DETACHED);
         }
     }
+
+    @Test
+    void reverseStepiAndReverseContinue() throws Exception {
+        long main64 = ElfSymbols.address(MODES, "main64");
+        long finish64 = ElfSymbols.address(MODES, "finish64");
+        try (StubHarness h = StubHarness.reversible("modes", 1)) {
+            String out = runGdb(h.stub.port(),
+                    "break *0x" + Long.toHexString(main64),
+                    "continue",
+                    "stepi",
+                    "info registers rip rsi",
+                    "stepi",
+                    "info registers rip rsi",
+                    "reverse-stepi",
+                    "info registers rip rsi",
+                    "reverse-stepi",
+                    "info registers rip",
+                    "reverse-stepi",
+                    "info registers rip",
+                    "hbreak *0x" + Long.toHexString(finish64),
+                    "continue",
+                    "continue",
+                    "reverse-continue",
+                    "info registers rip",
+                    "delete",
+                    "reverse-continue",
+                    "info registers rip",
+                    "kill");
+            assertThat(out).doesNotContain("Remote 'g' packet reply is too long", "Target does not support",
+                    "Remote failure reply");
+            List<String> rsi = out.lines().filter(l -> l.startsWith("rsi")).toList();
+            assertThat(rsi).hasSize(3);
+            assertThat(rsi.get(2)).isEqualTo(rsi.get(0)); // reverse-stepi brought back the earlier value
+            assertThat(rsi.get(1)).isNotEqualTo(rsi.get(0));
+            List<String> rip = out.lines().filter(l -> l.startsWith("rip")).toList();
+            assertThat(rip.get(2)).isEqualTo(rip.get(0));
+            assertThat(rip.get(3)).startsWith(String.format("rip            0x%x", main64));
+            assertThat(rip.get(4)).doesNotContain(String.format("0x%x", main64)); // before main64: 32-bit code
+            assertThat(out).contains(String.format("Breakpoint 2, 0x%016x", finish64));
+            assertThat(rip.get(5)).startsWith(String.format("rip            0x%x", main64)); // reverse-continue to bp 1
+            assertThat(out).contains("No more reverse-execution history.");
+            assertThat(rip.get(6)).startsWith(String.format("rip            0x%x", ElfSymbols.address(MODES, "_start")));
+            assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
 }
