@@ -16,6 +16,7 @@ import dev.hvsim.machine.load.LoadedImage;
 import dev.hvsim.machine.load.Multiboot;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.Flags;
+import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.StopReason;
 import java.util.List;
 
@@ -247,7 +248,9 @@ public final class Machine {
         if (initPending[i]) {
             initPending[i] = false;
             long cycles = Math.max(c.cycles(), now);
+            long apicBase = c.state().msr(Msr.IA32_APIC_BASE);
             c.reset();
+            c.state().msr.put(Msr.IA32_APIC_BASE, apicBase); // INIT keeps the APIC's mode (SDM 11.12.5.1, Figure 11-27)
             c.addCycles(cycles);
             apics[i].reset();
             waitForSipi[i] = true;

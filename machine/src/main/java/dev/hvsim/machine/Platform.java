@@ -41,6 +41,7 @@ public final class Platform {
         memory.map("local-apic", LocalApic.DEFAULT_BASE, 0x1000, apicBus);
         io.register("pic-master", 0x20, 2, pic.master());
         io.register("pic-slave", 0xa0, 2, pic.slave());
+        io.register("elcr", Pic8259.ELCR_PORT, 2, pic.elcr());
         io.register("pit", Pit8254.PORT, Pit8254.SIZE, pit);
         io.register("cmos", CmosRtc.PORT, CmosRtc.SIZE, cmos);
         io.register("pci-address", PciHost.ADDRESS_PORT, 4, pci.address());

@@ -36,6 +36,13 @@ public interface InterruptSource {
     /** WRMSR of an MSR this source owns; may throw {@code ArchFault} (#GP). */
     default void writeMsr(long index, long value) {}
 
+    /**
+     * WRMSR changed IA32_APIC_BASE from {@code oldValue} to {@code newValue} after the core checked the
+     * reserved bits and the mode transitions of SDM Vol. 3A 11.12.5 (the local APIC follows the new mode:
+     * disabled, xAPIC or x2APIC). Not called on the per-instruction path.
+     */
+    default void apicBaseWritten(long oldValue, long newValue) {}
+
     InterruptSource NONE = new InterruptSource() {
         @Override public int pendingInterrupt() { return -1; }
         @Override public void acknowledge(int vector) {}

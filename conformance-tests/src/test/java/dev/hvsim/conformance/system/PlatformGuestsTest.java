@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The PC platform from the inside (guests/DESIGN.md): the guests apic (local APIC registers, IPIs to self,
- * the timer in each mode, CR8), platform (multiboot information, fw_cfg, PCI, CMOS, 8259, IOAPIC with
+ * the timer in each mode, CR8), x2apic (x2APIC mode: MSR interface, SELF IPI, timer, IPIs through the 64-bit
+ * ICR to the other CPUs, #GP(0) rules and IA32_APIC_BASE transitions), platform (multiboot information, fw_cfg, PCI, CMOS, 8259, IOAPIC with
  * pc-testdev, 8254), smp (INIT/SIPI start-up of every AP, IPIs by ID and broadcast) and hello-c (compiled
  * C) boot through the multiboot loader on 1, 2 and 4 CPUs and both profiles, and end through port 0xf4 with
  * status 1 (no failed check). Runs are deterministic: the same guest gives the same cycles and output.
@@ -32,7 +33,7 @@ class PlatformGuestsTest {
     static Stream<Arguments> runs() {
         Stream.Builder<Arguments> b = Stream.builder();
         for (String profile : new String[] {"intel-core", "amd-zen"}) {
-            for (String g : new String[] {"apic", "platform", "smp", "hello-c"}) {
+            for (String g : new String[] {"apic", "x2apic", "platform", "smp", "hello-c"}) {
                 for (int cpus : new int[] {1, 2, 4}) {
                     b.add(Arguments.of(g, profile, cpus));
                 }
@@ -63,6 +64,14 @@ class PlatformGuestsTest {
         assertThat(r.console).contains("INFO cmdline=platform.elf console=ttyS0 x=1")
                 .contains("INFO mods_count=0x00000001 mod0=env.txt a=b size=0x0000000c first-word=0x6c6c6568")
                 .contains("INFO fw_cfg ram=0x08000000").contains("INFO mem_upper=0x0001fc00");
+    }
+
+    @Test
+    void x2apicGuestReachesEveryCpuThroughTheMsrInterface() throws LoadException {
+        Run r = run("x2apic", "intel-core", 2, "", List.of());
+        assertThat(r.console).contains("PASS every AP started through the x2APIC ICR")
+                .contains("PASS ipi by 32-bit id: replies to the BSP").contains("PASS logical cluster ipi reaches every AP")
+                .contains("PASS apic_base x2APIC -> xAPIC: #GP(0)");
     }
 
     @Test

@@ -15,7 +15,10 @@ import java.util.function.IntConsumer;
  * <p>Destinations (11.6.2): physical (APIC ID, 0xFF = broadcast) or logical (flat or cluster model of
  * each APIC's DFR/LDR); shorthands self, all including self, all excluding self. Lowest priority picks,
  * among the destinations, the APIC with the lowest PPR, ties broken by the lowest APIC ID (deterministic;
- * hardware arbitration is model specific, 11.6.2.4).
+ * hardware arbitration is model specific, 11.6.2.4). In x2APIC mode (11.12) destinations are 32 bits:
+ * physical x2APIC IDs (0xFFFFFFFF = broadcast) or logical cluster/bitmap pairs; the MMIO page of an APIC in
+ * x2APIC mode does not answer (11.12.1: it behaves like a globally disabled xAPIC, so the access goes
+ * to the bus: reads all ones, writes are ignored).
  */
 public final class ApicBus implements MmioDevice {
     /** What the machine does on INIT and STARTUP messages. */
@@ -46,12 +49,15 @@ public final class ApicBus implements MmioDevice {
 
     @Override
     public long read(long offset, int size) {
+        if (!apics.isEmpty() && current().x2apicMode()) {
+            return size >= 8 ? -1L : (1L << (size * 8)) - 1; // unclaimed bus cycle
+        }
         return apics.isEmpty() ? 0 : current().read(offset, size);
     }
 
     @Override
     public void write(long offset, int size, long value) {
-        if (!apics.isEmpty()) {
+        if (!apics.isEmpty() && !current().x2apicMode()) {
             current().write(offset, size, value);
         }
     }
@@ -72,8 +78,8 @@ public final class ApicBus implements MmioDevice {
         eoiListener.accept(vector);
     }
 
-    /** An IPI from {@code from} (ICR fields). */
-    void send(LocalApic from, int shorthand, boolean logical, int dest, int mode, int vector) {
+    /** An IPI from {@code from} (ICR fields; {@code x2Format}: a 32-bit x2APIC destination). */
+    void send(LocalApic from, int shorthand, boolean logical, int dest, boolean x2Format, int mode, int vector) {
         switch (shorthand) {
             case 1: from.receive(mode, vector, false); return;
             case 2: case 3:
@@ -83,7 +89,7 @@ public final class ApicBus implements MmioDevice {
                     }
                 }
                 return;
-            default: deliver(logical, dest, mode, vector, false);
+            default: deliver(logical, dest, x2Format, mode, vector, false);
         }
     }
 
@@ -92,10 +98,14 @@ public final class ApicBus implements MmioDevice {
      * message that selects no APIC is dropped.
      */
     public void deliver(boolean logical, int dest, int mode, int vector, boolean level) {
+        deliver(logical, dest, false, mode, vector, level);
+    }
+
+    private void deliver(boolean logical, int dest, boolean x2Format, int mode, int vector, boolean level) {
         if (mode == LocalApic.LOWEST) {
             LocalApic best = null;
             for (LocalApic a : apics) {
-                if (selects(a, logical, dest) && (best == null || a.ppr() < best.ppr())) {
+                if (selects(a, logical, dest, x2Format) && (best == null || a.ppr() < best.ppr())) {
                     best = a;
                 }
             }
@@ -105,16 +115,13 @@ public final class ApicBus implements MmioDevice {
             return;
         }
         for (LocalApic a : apics) {
-            if (selects(a, logical, dest)) {
+            if (selects(a, logical, dest, x2Format)) {
                 a.receive(mode, vector, level);
             }
         }
     }
 
-    private static boolean selects(LocalApic a, boolean logical, int dest) {
-        if (logical) {
-            return a.matchesLogical(dest);
-        }
-        return dest == 0xff || a.id() == dest;
+    private static boolean selects(LocalApic a, boolean logical, int dest, boolean x2Format) {
+        return logical ? a.matchesLogical(dest, x2Format) : a.matchesPhysical(dest, x2Format);
     }
 }

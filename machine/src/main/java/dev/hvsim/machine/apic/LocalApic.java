@@ -14,7 +14,9 @@ import dev.hvsim.x86core.fault.ArchFault;
  * version (0x00050014: version 0x14, six LVT entries, as QEMU), TPR, APR (reads 0), PPR (11.8.3.1), EOI,
  * LDR, DFR, SVR, ISR/TMR/IRR (256 bits each), ESR (11.5.3), the LVT (timer, thermal, performance
  * counters, LINT0, LINT1, error: 11.5.1), ICR (11.6.1), the timer's initial/current count and divide
- * configuration (11.5.4). x2APIC is not implemented (CPUID.1:ECX.x2APIC = 0 in both profiles).
+ * configuration (11.5.4). In x2APIC mode (IA32_APIC_BASE.EXTD and EN, 11.12) the same registers are MSRs
+ * 0x800-0x8FF ({@link X2ApicMsrs}), the ID is the CPU's APIC ID (read-only), the LDR is derived from it
+ * (11.12.10.2) and the MMIO page no longer answers (11.12.1).
  *
  * <p>Acceptance (11.8.3, 11.8.4): {@link #pendingInterrupt()} offers the highest vector in the IRR when its
  * priority class is above the PPR's; acknowledging moves it to the ISR. The core applies IF, the STI/MOV SS
@@ -44,11 +46,12 @@ public final class LocalApic implements InterruptSource {
             ESR_ILLEGAL_REGISTER = 1 << 7;
     private static final int L_TIMER = 0, L_THERMAL = 1, L_PERF = 2, L_LINT0 = 3, L_LINT1 = 4, L_ERROR = 5;
     /** Writable bits of each LVT entry (Figure 11-8). */
-    private static final int[] LVT_WRITABLE = {0x000700ff, 0x000107ff, 0x000107ff, 0x0001a7ff, 0x0001a7ff, 0x000100ff};
+    static final int[] LVT_WRITABLE = {0x000700ff, 0x000107ff, 0x000107ff, 0x0001a7ff, 0x0001a7ff, 0x000100ff};
 
     private final Cpu cpu;
     private final ApicBus bus;
     private final boolean tscDeadlineSupported;
+    private final boolean x2apicSupported;
     private ExtIntSource extInt;
 
     int id;
@@ -60,8 +63,12 @@ public final class LocalApic implements InterruptSource {
     int esr, esrPending;
     final int[] lvt = new int[6];
     int icrLo, icrHi;
+    /** The ICR's 32-bit destination (ICR bits 63:32) as written in x2APIC mode (11.12.9). */
+    int icrDest32;
     final ApicTimer timer = new ApicTimer();
     boolean nmiPending;
+    /** An SMI message was accepted; nothing services it (no SMM: DEVIATIONS.md). */
+    boolean smiPending;
     /** The last vector offered came from the 8259 (ExtINT), so acknowledging it is an INTA to the PIC. */
     private boolean offeredExtInt;
     private final java.util.function.LongUnaryOperator tscToCycleFn = this::tscToCycle;
@@ -71,16 +78,20 @@ public final class LocalApic implements InterruptSource {
         this.cpu = cpu;
         this.bus = bus;
         this.tscDeadlineSupported = cpu.has(Feature.TSC_DEADLINE);
+        this.x2apicSupported = cpu.has(Feature.X2APIC);
         reset();
         bus.attach(this);
         cpu.setInterruptSource(this);
     }
 
-    /** Power-up and INIT state (SDM 11.4.7.1): IRR/ISR/TMR/ESR clear, LVT masked, SVR 0xFF, DFR all ones. */
+    /**
+     * Power-up and INIT state (SDM 11.4.7.1): IRR/ISR/TMR/ESR clear, LVT masked, SVR 0xFF, DFR all ones. In
+     * x2APIC mode (kept by INIT, 11.12.5.1) the LDR is the one derived from the x2APIC ID.
+     */
     public void reset() {
         id = cpu.apicId();
         tpr = 0;
-        ldr = 0;
+        ldr = x2apicMode() ? x2apicLdr(id) : 0;
         dfr = 0xffffffff;
         svr = 0xff;
         java.util.Arrays.fill(isr, 0);
@@ -91,9 +102,11 @@ public final class LocalApic implements InterruptSource {
         java.util.Arrays.fill(lvt, LVT_MASK);
         icrLo = 0;
         icrHi = 0;
+        icrDest32 = 0;
         timer.divideConfig = 0;
         timer.modeChanged();
         nmiPending = false;
+        smiPending = false;
         cpu.state().cr8 = 0;
     }
 
@@ -108,6 +121,16 @@ public final class LocalApic implements InterruptSource {
     /** IA32_APIC_BASE bit 11 (11.4.4). */
     public boolean hardwareEnabled() {
         return (cpu.state().msr(Msr.IA32_APIC_BASE) & 0x800) != 0;
+    }
+
+    /** IA32_APIC_BASE.EXTD and EN (bits 10 and 11): the APIC is in x2APIC mode (11.12.1). */
+    public boolean x2apicMode() {
+        return (cpu.state().msr(Msr.IA32_APIC_BASE) & 0xc00) == 0xc00;
+    }
+
+    /** The x2APIC logical ID (11.12.10.2): cluster ID = x2APIC ID[19:4] in bits 31:16, 1 << ID[3:0] below. */
+    static int x2apicLdr(int x2apicId) {
+        return (x2apicId >>> 4) << 16 | 1 << (x2apicId & 0xf);
     }
 
     /** SVR bit 8 (11.4.7.2). */
@@ -165,24 +188,54 @@ public final class LocalApic implements InterruptSource {
         tpr = (int) (cr8 & 0xf) << 4;
     }
 
+    /** IA32_TSC_DEADLINE with TSC_DEADLINE, and the x2APIC range 0x800-0x8FF with X2APIC (11.12.1.2). */
     @Override
     public boolean ownsMsr(long index) {
-        return index == TSC_DEADLINE_MSR && tscDeadlineSupported;
+        return index == TSC_DEADLINE_MSR && tscDeadlineSupported || x2apicSupported && X2ApicMsrs.inRange(index);
     }
 
     /** IA32_TSC_DEADLINE (SDM 11.5.4.1): reads 0 outside TSC-deadline mode and after the timer fired. */
     @Override
     public long readMsr(long index) {
+        if (X2ApicMsrs.inRange(index)) {
+            return X2ApicMsrs.read(this, index);
+        }
         return timerMode() == ApicTimer.TSC_DEADLINE ? timer.tscDeadline : 0;
     }
 
     /** Arms (non-zero) or disarms (0) the TSC-deadline timer; ignored in the other timer modes. */
     @Override
     public void writeMsr(long index, long value) {
+        if (X2ApicMsrs.inRange(index)) {
+            X2ApicMsrs.write(this, index, value);
+            return;
+        }
         if (timerMode() == ApicTimer.TSC_DEADLINE) {
             timer.tscDeadline = value;
             timerReprogrammed();
         }
+    }
+
+    /**
+     * The APIC follows IA32_APIC_BASE (the core checked the transitions of 11.12.5): entering x2APIC mode
+     * makes the ID the CPU's x2APIC ID and derives the LDR (11.12.5.1, 11.12.10.2); leaving x2APIC mode
+     * for disabled resets the APIC to its power-up state (11.12.5.1), from which xAPIC mode starts.
+     */
+    @Override
+    public void apicBaseWritten(long oldValue, long newValue) {
+        boolean wasX2 = (oldValue & 0xc00) == 0xc00, isX2 = (newValue & 0xc00) == 0xc00;
+        if (!wasX2 && isX2) {
+            id = cpu.apicId();
+            ldr = x2apicLdr(id);
+        } else if (wasX2 && (newValue & 0x800) == 0) {
+            reset();
+        }
+        cpu.signalEvent();
+    }
+
+    /** An SMI was delivered to this CPU and is latched; without SMM it is never serviced. */
+    public boolean smiPending() {
+        return smiPending;
     }
 
     // ------------------------------------------------------------------ priorities (11.8.3.1)
@@ -211,7 +264,9 @@ public final class LocalApic implements InterruptSource {
     /**
      * An interrupt message for this APIC from an IPI, the IOAPIC or a local source. Fixed and
      * lowest-priority interrupts with vectors 0..15 are discarded with ESR "receive illegal vector"
-     * (11.5.3); SMI is not modelled (no SMM: DEVIATIONS.md); INIT and SIPI go to the machine.
+     * (11.5.3). SMI (11.6.1 delivery mode 010B, vector ignored) is accepted and latched in {@link
+     * #smiPending()}, as the processor latches SMI#, but hvsim has no SMM, so nothing services it and the
+     * CPU carries on (DEVIATIONS.md). INIT and SIPI go to the machine.
      */
     public void receive(int mode, int vector, boolean level) {
         vector &= 0xff;
@@ -235,7 +290,8 @@ public final class LocalApic implements InterruptSource {
                 break;
             case INIT: bus.init(this); break;
             case STARTUP: bus.startup(this, vector); break;
-            default: break; // SMI, ExtINT from an IOAPIC, reserved modes: ignored
+            case SMI: smiPending = true; break;
+            default: break; // ExtINT from an IOAPIC, reserved modes: ignored
         }
     }
 
@@ -397,9 +453,17 @@ public final class LocalApic implements InterruptSource {
 
     /** ICR low write: send the IPI it describes (11.6.1). */
     private void sendIpi() {
-        int vector = icrLo & 0xff, mode = (icrLo >>> 8) & 7, shorthand = (icrLo >>> 18) & 3;
-        boolean logical = (icrLo & (1 << 11)) != 0, assert_ = (icrLo & (1 << 14)) != 0;
-        boolean levelTrig = (icrLo & (1 << 15)) != 0;
+        sendIpi(icrLo, icrHi >>> 24, false);
+    }
+
+    /**
+     * The IPI described by ICR low half {@code lo} to {@code dest}: an 8-bit xAPIC destination or, from
+     * x2APIC mode, a 32-bit one (11.12.9).
+     */
+    void sendIpi(int lo, int dest, boolean x2Format) {
+        int vector = lo & 0xff, mode = (lo >>> 8) & 7, shorthand = (lo >>> 18) & 3;
+        boolean logical = (lo & (1 << 11)) != 0, assert_ = (lo & (1 << 14)) != 0;
+        boolean levelTrig = (lo & (1 << 15)) != 0;
         if (mode == INIT && !assert_ && levelTrig) {
             return; // INIT level de-assert: not supported by Pentium 4 and later, no effect (11.6.1)
         }
@@ -407,11 +471,26 @@ public final class LocalApic implements InterruptSource {
             error(ESR_SEND_ILLEGAL_VECTOR);
             return;
         }
-        bus.send(this, shorthand, logical, icrHi >>> 24, mode, vector);
+        bus.send(this, shorthand, logical, dest, x2Format, mode, vector);
     }
 
-    /** Whether logical destination {@code dest} selects this APIC (flat or cluster model, 11.6.2.2). */
-    boolean matchesLogical(int dest) {
+    /**
+     * Whether physical destination {@code dest} selects this APIC: its (x2)APIC ID, or the broadcast ID
+     * (0xFF for an 8-bit destination, 0xFFFFFFFF for a 32-bit x2APIC one, 11.12.9).
+     */
+    boolean matchesPhysical(int dest, boolean x2Format) {
+        return dest == (x2Format ? 0xffffffff : 0xff) || id == dest;
+    }
+
+    /**
+     * Whether logical destination {@code dest} selects this APIC: in xAPIC mode the flat or cluster model
+     * of the DFR (11.6.2.2); in x2APIC mode always the cluster model (11.12.10.2: cluster ID in bits 31:16
+     * and a bitmap in 15:0; 0xFFFFFFFF is the broadcast).
+     */
+    boolean matchesLogical(int dest, boolean x2Format) {
+        if (x2apicMode()) {
+            return dest == 0xffffffff || (dest >>> 16) == (ldr >>> 16) && (dest & ldr & 0xffff) != 0;
+        }
         int logicalId = ldr >>> 24;
         if ((dfr >>> 28) == 0xf) {
             return (logicalId & dest) != 0;

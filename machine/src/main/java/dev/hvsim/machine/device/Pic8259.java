@@ -9,20 +9,50 @@ import dev.hvsim.machine.bus.IoDevice;
  * Register {@link #master()} and {@link #slave()} on the I/O bus.
  *
  * <p>Modelled: the initialisation sequence (ICW1 with or without ICW4, single or cascade, edge or level
- * (LTIM)), ICW2 vector base (bits 7:3), ICW4 automatic EOI, OCW1 interrupt mask, OCW2 non-specific and
- * specific EOI, OCW3 read IRR / read ISR, fully nested priority (IR0 highest), spurious IR7 / IR15 when
- * an INTA finds nothing. Not modelled: priority rotation, special mask mode, poll mode, buffered mode
+ * (LTIM)), ICW2 vector base (bits 7:3), ICW4 automatic EOI, OCW1 interrupt mask, OCW2 (datasheet, "Operation
+ * Command Words", R/SL/EOI bits 7:5): non-specific and specific EOI, rotate on non-specific EOI, rotate on
+ * specific EOI, set priority, rotate in automatic EOI mode set/clear; OCW3 read IRR / read ISR; priority
+ * (IR0 highest after ICW1, rotated by the commands above: the lowest-priority level is the last one
+ * rotated); spurious IR7 / IR15 when an INTA finds nothing; the PIIX edge/level control registers (ELCR,
+ * {@link #elcr()}, ports 0x4D0/0x4D1: bit n = IRQ n level-triggered; IRQ 0, 1, 2, 8 and 13 are always
+ * edge, as on the PIIX and in QEMU). Not modelled: special mask mode, poll mode, buffered mode
  * (DEVIATIONS.md). Initial state (what a BIOS leaves): vector bases 0x08 and 0x70, every line masked.
  */
 public final class Pic8259 implements LocalApic.ExtIntSource {
     /** One 8259A. */
     public final class Chip implements IoDevice {
         int irr, isr, imr = 0xff, base, lines;
+        /** The level with the lowest priority (7 after ICW1: IR0 highest); rotation moves it. */
+        int lowest = 7;
+        /** ELCR bits of this chip's lines (1 = level-triggered) and the bits that may be set. */
+        int elcr;
+        private final int elcrWritable;
         int icwStep;
-        boolean needIcw4, single, levelTriggered, autoEoi, readIsr;
+        boolean needIcw4, single, levelTriggered, autoEoi, rotateAutoEoi, readIsr;
 
-        Chip(int base) {
+        Chip(int base, int elcrWritable) {
             this.base = base;
+            this.elcrWritable = elcrWritable;
+        }
+
+        private boolean level(int bit) {
+            return levelTriggered || (elcr & bit) != 0;
+        }
+
+        /** The set bit of {@code v} with the highest priority (the first after {@link #lowest}), or -1. */
+        private int highest(int v) {
+            for (int k = 1; k <= 8; k++) {
+                int line = (lowest + k) & 7;
+                if ((v & (1 << line)) != 0) {
+                    return line;
+                }
+            }
+            return -1;
+        }
+
+        /** 0 = highest priority, 7 = lowest. */
+        private int priority(int line) {
+            return (line - lowest - 1) & 7;
         }
 
         @Override
@@ -53,22 +83,38 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
                 isr = 0;
                 irr = 0;
                 autoEoi = false;
+                rotateAutoEoi = false;
                 readIsr = false;
+                lowest = 7;
                 icwStep = 2;
             } else if ((v & 0x08) != 0) { // OCW3
                 if ((v & 2) != 0) {
                     readIsr = (v & 1) != 0;
                 }
-            } else { // OCW2
-                int cmd = v >>> 5;
-                if (cmd == 1 || cmd == 5) { // non-specific EOI (rotation not modelled)
-                    int h = lowestBit(isr); // the highest-priority in-service level
+            } else {
+                ocw2(v >>> 5, v & 7);
+            }
+        }
+
+        /** OCW2 with R/SL/EOI = {@code cmd} and level {@code l}. */
+        private void ocw2(int cmd, int l) {
+            switch (cmd) {
+                case 1: case 5: { // non-specific EOI; 5: and rotate (the level becomes the lowest)
+                    int h = highest(isr); // the highest-priority in-service level
                     if (h >= 0) {
                         isr &= ~(1 << h);
+                        if (cmd == 5) {
+                            lowest = h;
+                        }
                     }
-                } else if (cmd == 3 || cmd == 7) { // specific EOI
-                    isr &= ~(1 << (v & 7));
+                    break;
                 }
+                case 3: isr &= ~(1 << l); break;                  // specific EOI
+                case 7: isr &= ~(1 << l); lowest = l; break;      // rotate on specific EOI
+                case 6: lowest = l; break;                        // set priority
+                case 4: rotateAutoEoi = true; break;              // rotate in automatic EOI mode (set)
+                case 0: rotateAutoEoi = false; break;             // rotate in automatic EOI mode (clear)
+                default: break;                                   // 2: no operation
             }
         }
 
@@ -86,7 +132,7 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
 
         void setLine(int line, boolean high) {
             int bit = 1 << line;
-            if (levelTriggered) {
+            if (level(bit)) {
                 irr = high ? irr | bit : irr & ~bit;
             } else if (high && (lines & bit) == 0) {
                 irr |= bit; // rising edge
@@ -94,28 +140,30 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
             lines = high ? lines | bit : lines & ~bit;
         }
 
-        /** The requested line that would be serviced next, or -1 (fully nested mode). */
+        /** The requested line that would be serviced next, or -1 (nested by the current priorities). */
         int pendingLine() {
             int req = irr & ~imr;
             if (this == master && slaveChip.pendingLine() >= 0 && (imr & 4) == 0) {
                 req |= 4;
             }
-            int h = lowestBit(req);
+            int h = highest(req);
             if (h < 0) {
                 return -1;
             }
-            int inService = lowestBit(isr);
-            return inService >= 0 && inService <= h ? -1 : h;
+            int inService = highest(isr);
+            return inService >= 0 && priority(inService) <= priority(h) ? -1 : h;
         }
 
         /** INTA for {@code line}: IRR to ISR (unless automatic EOI); returns the vector. */
         int ack(int line) {
             int bit = 1 << line;
-            if (!levelTriggered) {
+            if (!level(bit)) {
                 irr &= ~bit;
             }
             if (!autoEoi) {
                 isr |= bit;
+            } else if (rotateAutoEoi) {
+                lowest = line; // rotate in automatic EOI mode: the serviced level becomes the lowest
             }
             return base + line;
         }
@@ -126,8 +174,26 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
         public int vectorBase() { return base; }
     }
 
-    private final Chip master = new Chip(0x08);
-    private final Chip slaveChip = new Chip(0x70);
+    /** The ELCR pair at 0x4D0 (IRQ 0..7) and 0x4D1 (IRQ 8..15). */
+    private final class Elcr implements IoDevice {
+        @Override
+        public long in(int offset, int size) {
+            return (offset & 1) == 0 ? master.elcr : slaveChip.elcr;
+        }
+
+        @Override
+        public void out(int offset, int size, long value) {
+            Chip c = (offset & 1) == 0 ? master : slaveChip;
+            c.elcr = (int) value & c.elcrWritable;
+            changed();
+        }
+    }
+
+    /** First ELCR port; {@link #elcr()} covers two. */
+    public static final int ELCR_PORT = 0x4d0;
+    private final Chip master = new Chip(0x08, 0xf8);
+    private final Chip slaveChip = new Chip(0x70, 0xde);
+    private final IoDevice elcr = new Elcr();
     private final Runnable onChange;
 
     /** {@code onChange} runs when INTR may have changed (it signals the BSP). */
@@ -137,6 +203,9 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
 
     public Chip master() { return master; }
     public Chip slave() { return slaveChip; }
+
+    /** The edge/level control registers, two ports at {@link #ELCR_PORT}. */
+    public IoDevice elcr() { return elcr; }
 
     /** Sets ISA IRQ line {@code irq} (0..15): 0..7 on the master, 8..15 on the slave. */
     public void setIrq(int irq, boolean high) {
@@ -193,9 +262,5 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
             return;
         }
         master.ack(line);
-    }
-
-    private static int lowestBit(int v) {
-        return v == 0 ? -1 : Integer.numberOfTrailingZeros(v);
     }
 }

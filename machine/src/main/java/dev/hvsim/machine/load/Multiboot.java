@@ -26,8 +26,9 @@ import java.util.List;
  *       mem_lower = 640 KiB; mem_upper = KiB of RAM from 1 MiB up to the first hole (at most 0xFEC00000,
  *       where the IOAPIC and local APIC pages are); the command line is "KERNEL-NAME ARGS" like QEMU's;
  *       the memory map (3.3, "mmap") has the entries available 0..0x9FC00, reserved 0x9FC00..0xA0000,
- *       reserved 0xF0000..0x100000, available 1 MiB..min(RAM, 0xFEC00000), and available 4 GiB..RAM when
- *       RAM extends beyond 4 GiB. Everything is below 4 GiB.</li>
+ *       reserved 0xF0000..0x100000, available 1 MiB..min(RAM, 0xFEC00000), reserved 0xFEC00000..4 GiB (the
+ *       IOAPIC and local APIC pages; the firmware reports this hole in its e820 map, as SeaBIOS does under
+ *       QEMU), and available 4 GiB..RAM when RAM extends beyond 4 GiB. The structures are below 4 GiB.</li>
  * </ul>
  */
 public final class Multiboot {
@@ -202,6 +203,7 @@ public final class Multiboot {
         m.add(new long[] {0x9fc00, 0x400, 2});
         m.add(new long[] {0xf0000, 0x10000, 2});
         m.add(new long[] {0x100000, Math.min(ram, HOLE) - 0x100000, 1});
+        m.add(new long[] {HOLE, 0x1_0000_0000L - HOLE, 2}); // IOAPIC 0xFEC00000, local APIC 0xFEE00000
         if (ram > 0x1_0000_0000L) {
             m.add(new long[] {0x1_0000_0000L, ram - 0x1_0000_0000L, 1});
         }

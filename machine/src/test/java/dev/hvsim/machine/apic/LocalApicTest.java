@@ -91,6 +91,25 @@ class LocalApicTest {
         assertThat(a.pendingNmi()).isTrue();
     }
 
+    /**
+     * SDM 11.6.1: delivery mode 010B (SMI) is a valid IPI whose vector is ignored (no "send illegal vector"
+     * error); the target latches it. hvsim has no SMM, so it stays pending and nothing else changes.
+     */
+    @Test
+    void smiIpiIsAcceptedAndLatchedButNotServiced() {
+        a.write(LocalApic.SVR, 4, 0x1ff);
+        a.write(LocalApic.ICR_HI, 4, 1L << 24);
+        a.write(LocalApic.ICR_LO, 4, 0x4200);           // SMI to APIC 1, vector 0
+        assertThat(b.smiPending()).isTrue();
+        assertThat(a.smiPending()).isFalse();
+        assertThat(b.pendingInterrupt()).isEqualTo(-1);
+        assertThat(b.pendingNmi()).isFalse();
+        a.write(LocalApic.ESR, 4, 0);
+        assertThat(a.read(LocalApic.ESR, 4)).isZero();
+        b.reset();                                      // the power-up/INIT state has no latched SMI
+        assertThat(b.smiPending()).isFalse();
+    }
+
     @Test
     void logicalFlatDestinationAndLowestPriority() {
         a.write(LocalApic.LDR, 4, 0x01000000);

@@ -54,6 +54,122 @@ class PlatformDevicesTest {
         assertThat(bsp.pendingInterrupt()).isEqualTo(0x28);
     }
 
+    /** 8259A datasheet, OCW2: rotate on non-specific EOI, set priority, rotate on specific EOI. */
+    @Test
+    void picPriorityRotation() {
+        picInit();
+        io.out(0x21, 1, 0x00);
+        m.platform().pic.setIrq(3, true);
+        m.platform().pic.setIrq(5, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        bsp.acknowledge(0x23);
+        io.out(0x20, 1, 0xa0);                     // rotate on non-specific EOI: IR3 becomes the lowest
+        m.platform().pic.setIrq(3, false);
+        m.platform().pic.setIrq(3, true);          // a new edge on IR3: now below IR5 (IR4 is the highest)
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x25);
+        bsp.acknowledge(0x25);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(-1); // IR3 has lower priority than IR5 in service
+        io.out(0x20, 1, 0x65);                     // specific EOI for IR5
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        io.out(0x20, 1, 0xc2);                     // set priority: IR2 lowest, IR3 highest
+        m.platform().pic.setIrq(1, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x23);
+        bsp.acknowledge(0x23);
+        io.out(0x20, 1, 0xe3);                     // rotate on specific EOI of IR3: IR4 highest, IR1 before IR3
+        assertThat(m.platform().pic.master().isr()).isZero();
+        m.platform().pic.setIrq(3, false);
+        m.platform().pic.setIrq(3, true);
+        assertThat(bsp.pendingInterrupt()).isEqualTo(0x21);
+        io.out(0x20, 1, 0x11);                     // ICW1 resets the priorities (IR0 highest)
+        assertThat(m.platform().pic.master().vectorBase()).isEqualTo(0x20);
+    }
+
+    /** PIIX ELCR (0x4D0/0x4D1): per-IRQ level triggering; IRQ 0, 1, 2, 8, 13 stay edge. */
+    @Test
+    void elcrMakesSingleLinesLevelTriggered() {
+        picInit();
+        io.out(0x4d0, 1, 0xff);
+        io.out(0x4d1, 1, 0xff);
+        assertThat(io.in(0x4d0, 1)).isEqualTo(0xf8L);
+        assertThat(io.in(0x4d1, 1)).isEqualTo(0xdeL);
+        io.out(0x4d0, 1, 0x20);                    // IRQ 5 level, IRQ 3 edge
+        io.out(0x4d1, 1, 0);
+        io.out(0x21, 1, 0x00);
+        m.platform().pic.setIrq(5, true);
+        bsp.acknowledge(bsp.pendingInterrupt());
+        io.out(0x20, 1, 0x20);
+        assertThat(m.platform().pic.master().irr() & 0x20).as("level: IRR follows the line").isNotZero();
+        m.platform().pic.setIrq(5, false);
+        assertThat(m.platform().pic.master().irr() & 0x20).isZero();
+        m.platform().pic.setIrq(3, true);
+        bsp.acknowledge(bsp.pendingInterrupt());
+        assertThat(m.platform().pic.master().irr() & 0x08).as("edge: IRR cleared by INTA").isZero();
+    }
+
+    private long pitTicks() {
+        return Timebase.ticks(m.cpu().cycles(), Timebase.PIT_HZ);
+    }
+
+    private void pitAdvance(long ticks) {
+        long target = Timebase.cyclesFor(pitTicks() + ticks, Timebase.PIT_HZ);
+        m.cpu().addCycles(target - m.cpu().cycles());
+    }
+
+    private int pitCount() {
+        return (int) io.in(0x40, 1) | (int) io.in(0x40, 1) << 8;
+    }
+
+    /** 8254 datasheet: read-back status (OUT, NULL COUNT, RW, mode, BCD) and count, in that order. */
+    @Test
+    void pitReadBackAndModeWaveforms() {
+        picInit();
+        io.out(0x21, 1, 0xfe);
+        io.out(0x43, 1, 0x38);                     // channel 0, LSB then MSB, mode 4
+        io.out(0x43, 1, 0xe2);                     // read back the status of channel 0
+        assertThat(io.in(0x40, 1)).isEqualTo(0xf8L); // OUT high, null count, RW 3, mode 4
+        long t0 = pitTicks();
+        io.out(0x40, 1, 100);
+        io.out(0x40, 1, 0);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1)).isEqualTo(0xb8L); // count loaded
+        assertThat(m.platform().pit.deadline()).isEqualTo(Timebase.cyclesFor(t0 + 101, Timebase.PIT_HZ));
+        pitAdvance(100);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1) & 0x80).as("mode 4: OUT low for the clock at terminal count").isZero();
+
+        io.out(0x43, 1, 0x32);                     // mode 1: waits for a gate trigger that never comes
+        io.out(0x40, 1, 100);
+        io.out(0x40, 1, 0);
+        assertThat(m.platform().pit.deadline()).isEqualTo(Long.MAX_VALUE);
+        pitAdvance(500);
+        io.out(0x43, 1, 0xc2);                     // read back status and count
+        assertThat(io.in(0x40, 1)).isEqualTo(0xf2L); // OUT high, null count (not triggered), RW 3, mode 1
+        assertThat(pitCount()).isEqualTo(100);
+
+        io.out(0x43, 1, 0x36);                     // mode 3, count 10: by 2 per clock, 5 clocks high, 5 low
+        io.out(0x40, 1, 10);
+        io.out(0x40, 1, 0);
+        pitAdvance(3);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1)).isEqualTo(0xb6L); // OUT high, RW 3, mode 3
+        assertThat(pitCount()).isEqualTo(4);
+        pitAdvance(3);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1) & 0x80).as("mode 3: second half low").isZero();
+        assertThat(pitCount()).isEqualTo(8);
+
+        io.out(0x43, 1, 0x34);                     // mode 2, count 10: OUT low only while the count is 1
+        io.out(0x40, 1, 10);
+        io.out(0x40, 1, 0);
+        pitAdvance(8);
+        io.out(0x43, 1, 0xe2);
+        assertThat(io.in(0x40, 1) & 0x80).isEqualTo(0x80L);
+        pitAdvance(1);
+        io.out(0x43, 1, 0xc2);
+        assertThat(io.in(0x40, 1) & 0x80).isZero();
+        assertThat(pitCount()).isEqualTo(1);
+    }
+
     @Test
     void pitCountsFromModelledTimeAndRaisesIrq0() {
         picInit();

@@ -53,11 +53,14 @@ class MultibootTest {
         assertThat(m.memory().read(mods + 4, 4) - m0).isEqualTo(5000L);
         assertThat(string(m.memory().read(mods + 8, 4))).isEqualTo("m1 x");
         assertThat(m.memory().read(mods + 16, 4)).isGreaterThanOrEqualTo(m0 + 5000);
-        // memory map: 24-byte entries, the 4th is RAM from 1 MiB
+        // memory map: 24-byte entries, the 4th is RAM from 1 MiB, the 5th the reserved APIC hole below 4 GiB
         long mmap = m.memory().read(info + 48, 4);
-        assertThat(m.memory().read(info + 44, 4)).isEqualTo(4 * 24L);
+        assertThat(m.memory().read(info + 44, 4)).isEqualTo(5 * 24L);
         assertThat(m.memory().read(mmap + 3 * 24 + 4, 8)).isEqualTo(0x100000L);
         assertThat(m.memory().read(mmap + 3 * 24 + 20, 4)).isEqualTo(1L);
+        assertThat(m.memory().read(mmap + 4 * 24 + 4, 8)).isEqualTo(0xfec00000L);
+        assertThat(m.memory().read(mmap + 4 * 24 + 12, 8)).isEqualTo(0x01400000L);
+        assertThat(m.memory().read(mmap + 4 * 24 + 20, 4)).isEqualTo(2L);
     }
 
     @Test

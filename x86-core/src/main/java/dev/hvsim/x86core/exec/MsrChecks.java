@@ -47,10 +47,24 @@ final class MsrChecks {
         }
     }
 
-    /** Bits 7:0 and 9 reserved, bit 10 (x2APIC enable) only with X2APIC, base below MAXPHYADDR. */
-    static void apicBase(Cpu cpu, long v) {
-        long rsvd = 0x2ffL | ~cpu.mmu().physAddrMask() | (cpu.has(Feature.X2APIC) ? 0 : 0x400L);
+    /** IA32_APIC_BASE.EN (bit 11) and EXTD (bit 10, x2APIC enable). */
+    static final long APIC_EN = 0x800, APIC_EXTD = 0x400;
+
+    /**
+     * Bits 7:0 and 9 reserved, bit 10 (EXTD) only with X2APIC, base below MAXPHYADDR (11.4.4, Figure 11-5);
+     * the mode transitions of 11.12.5 (Figure 11-27): EN=0 with EXTD=1 is invalid, x2APIC to xAPIC must go
+     * through disabled, and disabled to x2APIC must go through xAPIC (as KVM enforces).
+     */
+    static void apicBase(Cpu cpu, long old, long v) {
+        long rsvd = 0x2ffL | ~cpu.mmu().physAddrMask() | (cpu.has(Feature.X2APIC) ? 0 : APIC_EXTD);
         if ((v & rsvd) != 0) {
+            throw ArchFault.gp0();
+        }
+        long mode = v & (APIC_EN | APIC_EXTD), oldMode = old & (APIC_EN | APIC_EXTD);
+        boolean invalid = mode == APIC_EXTD;
+        boolean x2ToX = oldMode == (APIC_EN | APIC_EXTD) && mode == APIC_EN;
+        boolean offToX2 = oldMode == 0 && mode == (APIC_EN | APIC_EXTD);
+        if (invalid || x2ToX || offToX2) {
             throw ArchFault.gp0();
         }
     }

@@ -144,7 +144,13 @@ final class Msrs {
                 s.tscAdjust += v - s.msr(i); // SDM Vol. 3A 17.17.3
                 s.msr.put(i, v);
                 break;
-            case (int) Msr.IA32_APIC_BASE: MsrChecks.apicBase(cpu, v); s.msr.put(i, v); break;
+            case (int) Msr.IA32_APIC_BASE: {
+                long old = s.msr(i);
+                MsrChecks.apicBase(cpu, old, v);
+                s.msr.put(i, v);
+                cpu.interruptSource().apicBaseWritten(old, v); // the platform's local APIC changes mode
+                break;
+            }
             case (int) Msr.IA32_PAT: MsrChecks.pat(v); s.msr.put(i, v); cpu.mmu().flushAll(); break;
             case (int) Msr.IA32_BIOS_SIGN_ID: s.msr.put(i, v); break;
             case (int) Msr.IA32_MCG_STATUS: require(v == 0, 0); s.msr.put(i, v); break;

@@ -44,6 +44,8 @@ class MsrTest {
         "0x250, 0x0606060606060606, true, true",           // FIX64K
         "0x1b, 0x00000000fee00900, true, true",            // APIC_BASE (enable + BSP)
         "0x1b, 0x00000000fee00901, false, false",          // APIC_BASE reserved bit 0
+        "0x1b, 0x00000000fee00d00, true, true",            // APIC_BASE xAPIC -> x2APIC (EXTD, 11.12.5)
+        "0x1b, 0x00000000fee00500, false, false",          // APIC_BASE EN=0 EXTD=1: invalid state
         "0x3a, 0x0000000000000005, false, false",          // FEATURE_CONTROL read-only
         "0xfe, 0x0000000000000000, false, false",          // MTRRCAP read-only
         "0x1a0, 0x0000000000000001, true, false",          // MISC_ENABLE (Intel only)
@@ -65,6 +67,20 @@ class MsrTest {
             } else {
                 assertThat(f).as(p).containsExactly(GP, 0);
             }
+        }
+    }
+
+    /** SDM Vol. 3A 11.12.5, Figure 11-27: x2APIC to xAPIC and disabled to x2APIC are #GP(0). */
+    @Test
+    void apicBaseModeTransitions() {
+        for (String p : new String[] {"intel-core", "amd-zen"}) {
+            TestCpu t = TestCpu.long64(p);
+            assertThat(wrmsr(t, Msr.IA32_APIC_BASE, 0xfee00d00L)).as(p).isNull();      // xAPIC -> x2APIC
+            assertThat(wrmsr(t, Msr.IA32_APIC_BASE, 0xfee00900L)).as(p).containsExactly(GP, 0); // -> xAPIC
+            assertThat(rdmsr(t, Msr.IA32_APIC_BASE)).as(p).isEqualTo(0xfee00d00L);
+            assertThat(wrmsr(t, Msr.IA32_APIC_BASE, 0xfee00100L)).as(p).isNull();      // x2APIC -> disabled
+            assertThat(wrmsr(t, Msr.IA32_APIC_BASE, 0xfee00d00L)).as(p).containsExactly(GP, 0); // -> x2APIC
+            assertThat(wrmsr(t, Msr.IA32_APIC_BASE, 0xfee00900L)).as(p).isNull();      // disabled -> xAPIC
         }
     }
 
