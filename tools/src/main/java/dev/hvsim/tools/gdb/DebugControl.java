@@ -190,7 +190,8 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             case SW: sw = del(sw, addr); return true;
             case HW: hw = del(hw, addr); return true;
             case WRITE: case READ: case ACCESS:
-                return watches.remove(new Watch(kind, addr, len)) || true;
+                watches.remove(new Watch(kind, addr, len)); // removing one that is not set is not an error
+                return true;
             default: return false;
         }
     }
