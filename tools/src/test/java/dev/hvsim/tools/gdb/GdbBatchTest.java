@@ -42,7 +42,9 @@ class GdbBatchTest {
             p.destroyForcibly();
             throw new AssertionError("gdb did not finish within 90 s");
         }
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        System.out.println("gdb transcript:\n" + out); // in the surefire report, for a failing CI run
+        return out;
     }
 
     @Test
