@@ -50,13 +50,14 @@ public final class Main {
         }
     }
 
-    /** The configured command line with its subcommands (run, demo, bench, help). */
+    /** The configured command line with its subcommands (run, demo, bench, check-vmcs, help). */
     static CommandLine commandLine(Terminal term) {
         CommandLine cmd = new CommandLine(new Hvsim(term));
         cmd.addSubcommand("run", new RunCommand(term));
         cmd.addSubcommand("demo", new DemoCommand(term));
         cmd.addSubcommand("bench", new BenchCommand(term));
         cmd.addSubcommand("gdb", new GdbCommand(term));
+        cmd.addSubcommand("check-vmcs", new CheckVmcsCommand(term));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setOut(new PrintWriter(term.out(), true));
         cmd.setErr(new PrintWriter(term.err(), true));

@@ -38,7 +38,8 @@ public final class Cpu {
     private final CpuProfile profile;
     private final PhysicalBus bus;
     private final IoBus io;
-    private final Decoder decoder;
+    private Decoder decoder;
+    private CpuExtension extension;
     final Mmu mmu;
     private final boolean[] features;
     private final boolean has1G;
@@ -100,6 +101,15 @@ public final class Cpu {
         this.rng = new Rng(0x6876_7369_6dL + apicId);
         bus.addWriteObserver((pa, len) -> physicalWritten(pa, len));
         reset();
+        for (CpuExtension.Provider p : ExtensionProviders.ALL) {
+            CpuExtension x = p.create(this);
+            if (x != null) {
+                if (x != extension) {
+                    install(x);
+                }
+                break;
+            }
+        }
     }
 
     // ===================================================================== reset and modes
@@ -200,6 +210,21 @@ public final class Cpu {
     public IoBus io() { return io; }
     public Mmu mmu() { return mmu; }
     public Decoder decoder() { return decoder; }
+
+    /**
+     * Installs a vendor extension on this CPU: its opcode rows join the core's in a decoder of this CPU's
+     * own, its MSRs and CR4 bits are routed to it. Flushes decoded instructions. One extension per CPU;
+     * installing again replaces it, null removes it.
+     */
+    public void install(CpuExtension ext) {
+        this.extension = ext;
+        this.decoder = new Decoder(ext == null ? Exec.table() : ext.opcodeTable(), features, profile.vendor(),
+                profile::cycles);
+        flushDecodeCache();
+    }
+
+    /** The installed extension, or null. */
+    public CpuExtension extension() { return extension; }
     public Segmentation segmentation() { return segmentation; }
     public Interrupts interrupts() { return interrupts; }
     public Rng rng() { return rng; }

@@ -36,6 +36,15 @@ public final class Interrupts {
 
     // ------------------------------------------------------------------ entry points
 
+    /**
+     * Delivers an event a vendor extension injects as part of VM entry (SDM Vol. 3C 28.6 "Event Injection"; AMD
+     * APM Vol. 2 15.20): through the IDT/IVT like any event of {@code kind}, returning to {@code returnRip}, with
+     * no intercept asked for the event itself (faults during its delivery are handled as usual).
+     */
+    public void inject(int vector, int errorCode, Kind kind, long returnRip) {
+        deliverChained(vector, errorCode, kind, returnRip);
+    }
+
     /** Delivers a fault raised by the current instruction; RIP points at it. */
     void deliverException(ArchFault f) {
         int v = f.vector();

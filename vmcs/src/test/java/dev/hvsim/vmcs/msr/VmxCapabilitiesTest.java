@@ -22,28 +22,31 @@ import org.junit.jupiter.api.Test;
 class VmxCapabilitiesTest {
 
     private final VmxCapabilities target = VmxCapabilities.target("intel-core");
+    /** The fuller set the profile is meant to grow into (test fixture), for the codec and existence rules. */
+    private final VmxCapabilities full = VmxCapabilities.target("intel-core-full");
     private final CpuProfile intel = CpuProfile.load("intel-core");
 
     private Map<VmxMsr, Long> targetValues() {
         Map<VmxMsr, Long> m = new EnumMap<>(VmxMsr.class);
         for (VmxMsr msr : VmxMsr.values()) {
-            target.raw(msr).ifPresent(v -> m.put(msr, v));
+            full.raw(msr).ifPresent(v -> m.put(msr, v));
         }
         return m;
     }
 
     @Test
-    void theIntelProfileAdvertisesNoVmxYet() {
-        assertThat(intel.has(Feature.VMX)).as("CPUID.1:ECX.VMX").isFalse();
-        assertThat(target.advertised()).isFalse();
+    void theIntelProfileAdvertisesVmx() {
+        assertThat(intel.has(Feature.VMX)).as("CPUID.1:ECX.VMX").isTrue();
+        assertThat(target.advertised()).isTrue();
         VmxCapabilities inForce = VmxCapabilities.forProfile(intel);
-        assertThat(inForce).isSameAs(VmxCapabilities.none());
-        assertThat(inForce.vmxSupported()).isFalse();
+        assertThat(inForce.vmxSupported()).isTrue();
         for (VmxMsr msr : VmxMsr.values()) {
-            assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEmpty();
+            assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEqualTo(target.rdmsr(msr.index()));
         }
-        assertThat(inForce.controls(ControlWord.PRIMARY_PROC).mayBeOne()).isZero();
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index())).as("no secondary controls").isEmpty();
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_EPT_VPID_CAP.index())).isEmpty();
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
+        assertThat(full.advertised()).isFalse();
     }
 
     @Test
@@ -67,6 +70,11 @@ class VmxCapabilitiesTest {
 
     @Test
     void everyControlWordIsConsistentWithTheDefaultClasses() {
+        consistentWithDefaultClasses(target);
+        consistentWithDefaultClasses(full);
+    }
+
+    private static void consistentWithDefaultClasses(VmxCapabilities target) {
         ControlCatalogue cat = ControlCatalogue.get();
         for (ControlWord w : ControlWord.values()) {
             AllowedSettings legacy = target.legacy(w);
@@ -90,25 +98,42 @@ class VmxCapabilitiesTest {
     }
 
     @Test
-    void theTargetAdvertisesTheseControls() {
-        assertThat(allowed1(ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
+    void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
+        assertThat(allowed1(target, ControlWord.PIN_BASED)).isEmpty();
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("hltExiting", "invlpgExiting",
+                "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
+                "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
+                "pauseExiting");
+        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).isEmpty();
+        assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
+                "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer");
+        assertThat(allowed1(target, ControlWord.ENTRY)).containsExactly("loadDebugControls", "ia32eModeGuest",
+                "loadIa32Pat", "loadIa32Efer");
+        assertThat(target.controls(ControlWord.PRIMARY_PROC).allowed0(15)).isTrue();
+        assertThat(target.legacy(ControlWord.PRIMARY_PROC).allowed0(15)).isFalse();
+    }
+
+    @Test
+    void theFullTargetAdvertisesTheseControls() {
+        VmxCapabilities target = full;
+        assertThat(allowed1(target, ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
                 "virtualNmis", "activateVmxPreemptionTimer");
-        assertThat(allowed1(ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
+        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
                 "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "pauseLoopExiting",
                 "rdrandExiting", "enableInvpcid", "enableVmFunctions", "vmcsShadowing", "rdseedExiting",
                 "useTscScaling");
-        assertThat(allowed1(ControlWord.ENTRY)).containsExactly("loadDebugControls", "ia32eModeGuest",
+        assertThat(allowed1(target, ControlWord.ENTRY)).containsExactly("loadDebugControls", "ia32eModeGuest",
                 "loadIa32Pat", "loadIa32Efer");
-        assertThat(allowed1(ControlWord.PRIMARY_PROC)).contains("hltExiting", "useMsrBitmaps",
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).contains("hltExiting", "useMsrBitmaps",
                 "activateSecondaryControls").doesNotContain("activateTertiaryControls");
-        assertThat(allowed1(ControlWord.TERTIARY_PROC)).isEmpty();
-        assertThat(allowed1(ControlWord.SECONDARY_EXIT)).isEmpty();
+        assertThat(allowed1(target, ControlWord.TERTIARY_PROC)).isEmpty();
+        assertThat(allowed1(target, ControlWord.SECONDARY_EXIT)).isEmpty();
         // the TRUE MSRs let CR3-load/store exiting and save/load debug controls be 0, as on hardware
         assertThat(target.controls(ControlWord.PRIMARY_PROC).allowed0(15)).isTrue();
         assertThat(target.legacy(ControlWord.PRIMARY_PROC).allowed0(15)).isFalse();
     }
 
-    private List<String> allowed1(ControlWord w) {
+    private static List<String> allowed1(VmxCapabilities target, ControlWord w) {
         return ControlCatalogue.get().bits(w).stream().filter(b -> !b.reserved())
                 .filter(b -> target.controls(w).allowed1(b.bit())).map(ControlBit::javaName)
                 .collect(Collectors.toList());
@@ -116,6 +141,7 @@ class VmxCapabilitiesTest {
 
     @Test
     void instructionEnablingControlsOnlyForInstructionsTheProfileHas() {
+        VmxCapabilities target = full;
         assertThat(target.allowed1(ControlWord.SECONDARY_PROC, "enableRdtscp")).isEqualTo(intel.has(Feature.RDTSCP));
         assertThat(target.allowed1(ControlWord.SECONDARY_PROC, "enableInvpcid")).isEqualTo(intel.has(Feature.INVPCID));
         assertThat(target.allowed1(ControlWord.SECONDARY_PROC, "rdrandExiting")).isEqualTo(intel.has(Feature.RDRAND));
@@ -147,7 +173,18 @@ class VmxCapabilitiesTest {
     }
 
     @Test
+    void inForceMiscIsWhatVmxModelImplements() {
+        VmxMisc misc = target.misc();
+        assertThat(misc.storesLmaOnExit()).isTrue();
+        assertThat(misc.cr3TargetCount()).isEqualTo(4);
+        assertThat(misc.activityHlt() || misc.activityShutdown() || misc.activityWaitForSipi()).isFalse();
+        assertThat(misc.vmwriteAnyField()).isTrue();
+        assertThat(target.basic().insOutsInformation()).isFalse();
+    }
+
+    @Test
     void miscAndEptCapsAreCoherent() {
+        VmxCapabilities target = full;
         VmxMisc misc = target.misc();
         if (target.allowed1(ControlWord.SECONDARY_PROC, "unrestrictedGuest")) {
             assertThat(misc.storesLmaOnExit()).as("required with unrestricted guest (SDM A.6)").isTrue();
@@ -195,6 +232,7 @@ class VmxCapabilitiesTest {
         assertThat(noSecondary.rdmsr(0x48C)).isEmpty();
         assertThat(noSecondary.rdmsr(0x491)).isEmpty();
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(noSecondary)).isFalse();
-        assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(target)).isTrue();
+        assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(full)).isTrue();
+        assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(target)).isFalse();
     }
 }

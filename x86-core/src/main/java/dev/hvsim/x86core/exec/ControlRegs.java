@@ -1,6 +1,7 @@
 package dev.hvsim.x86core.exec;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.decode.DecodedInsn;
@@ -52,13 +53,19 @@ final class ControlRegs {
         CpuState s = cpu.state();
         long v;
         switch (cr) {
-            case 0: v = s.cr0; break;
+            case 0: v = crRead(cpu, 0, s.cr0); break;
             case 2: v = s.cr2; break;
             case 3: v = s.cr3; break;
-            case 4: v = s.cr4; break;
+            case 4: v = crRead(cpu, 4, s.cr4); break;
             default: v = s.cr8; break;
         }
         cpu.writeReg(d, d.rm, d.opSize, v);
+    }
+
+    /** CR0/CR4 as the installed extension lets software read them (e.g. read shadows); SMSW uses it too. */
+    static long crRead(Cpu cpu, int cr, long v) {
+        CpuExtension x = cpu.extension();
+        return x == null ? v : x.crReadValue(cpu, cr, v);
     }
 
     /** MOV Cr, Rd/q (0F 22). Outside 64-bit mode the value is 32 bits (the upper half becomes 0). */
@@ -84,6 +91,9 @@ final class ControlRegs {
      */
     static void writeCr0(Cpu cpu, long v) {
         CpuState s = cpu.state();
+        if (cpu.extension() != null) {
+            v = cpu.extension().crWriteValue(cpu, 0, s.cr0, v);
+        }
         if ((v >>> 32) != 0) {
             throw ArchFault.gp0();
         }
@@ -101,6 +111,9 @@ final class ControlRegs {
         }
         if (pgOn && lme && (!cpu.cr4(Cpu.CR4_PAE) || s.seg[Reg.CS].longMode())) {
             throw ArchFault.gp0();
+        }
+        if (cpu.extension() != null) {
+            cpu.extension().checkCrWrite(cpu, 0, old, v);
         }
         boolean paePaging = (v & Cpu.CR0_PG) != 0 && cpu.cr4(Cpu.CR4_PAE) && !lme;
         if (paePaging && (changed & (Cpu.CR0_PG | Cpu.CR0_CD | Cpu.CR0_NW)) != 0) {
@@ -158,14 +171,15 @@ final class ControlRegs {
         a |= cpu.has(Feature.FXSR) ? Cpu.CR4_OSFXSR : 0;
         a |= cpu.has(Feature.UMIP) ? Cpu.CR4_UMIP : 0;
         a |= cpu.has(Feature.LA57) ? Cpu.CR4_LA57 : 0;
-        a |= cpu.has(Feature.VMX) ? Cpu.CR4_VMXE : 0;
         a |= cpu.has(Feature.FSGSBASE) ? Cpu.CR4_FSGSBASE : 0;
         a |= cpu.has(Feature.PCID) ? Cpu.CR4_PCIDE : 0;
         a |= cpu.has(Feature.XSAVE) ? Cpu.CR4_OSXSAVE : 0;
         a |= cpu.has(Feature.SMEP) ? Cpu.CR4_SMEP : 0;
         a |= cpu.has(Feature.SMAP) ? Cpu.CR4_SMAP : 0;
         a |= cpu.has(Feature.PKU) ? Cpu.CR4_PKE : 0;
-        return a;
+        CpuExtension x = cpu.extension();
+        return x == null ? a : a | x.cr4Bits(cpu); // e.g. VMXE: only with an extension that owns it
+
     }
 
     /**
@@ -175,6 +189,9 @@ final class ControlRegs {
      */
     static void writeCr4(Cpu cpu, long v) {
         CpuState s = cpu.state();
+        if (cpu.extension() != null) {
+            v = cpu.extension().crWriteValue(cpu, 4, s.cr4, v);
+        }
         if ((v & ~cr4Allowed(cpu)) != 0) {
             throw ArchFault.gp0();
         }
@@ -186,6 +203,9 @@ final class ControlRegs {
         }
         if (lma && ((v & Cpu.CR4_PAE) == 0 || (changed & Cpu.CR4_LA57) != 0)) {
             throw ArchFault.gp0();
+        }
+        if (cpu.extension() != null) {
+            cpu.extension().checkCrWrite(cpu, 4, old, v);
         }
         boolean paePaging = cpu.pagingEnabled() && (v & Cpu.CR4_PAE) != 0 && !lma;
         if (paePaging && (changed & (Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_PSE | Cpu.CR4_SMEP)) != 0) {

@@ -87,7 +87,7 @@ final class DescriptorTables {
     /** SMSW: CR0 bits 15:0 to memory; a register receives CR0 at the operand size. */
     static void smsw(Cpu cpu, DecodedInsn d) {
         umip(cpu);
-        storeSelector(cpu, d, cpu.state().cr0);
+        storeSelector(cpu, d, ControlRegs.crRead(cpu, 0, cpu.state().cr0));
     }
 
     /** LMSW: loads PE, MP, EM, TS; PE can be set but not cleared (SDM Vol. 2A LMSW). */
@@ -99,7 +99,9 @@ final class DescriptorTables {
 
     /** CLTS: CR0.TS = 0. */
     static void clts(Cpu cpu) {
-        cpu.state().cr0 &= ~Cpu.CR0_TS;
+        long cr0 = cpu.state().cr0;
+        cpu.state().cr0 = cpu.extension() == null ? cr0 & ~Cpu.CR0_TS
+                : cpu.extension().crWriteValue(cpu, 0, cr0, cr0 & ~Cpu.CR0_TS);
     }
 
     /**

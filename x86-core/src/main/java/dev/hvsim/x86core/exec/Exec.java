@@ -1,6 +1,7 @@
 package dev.hvsim.x86core.exec;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.OpcodeTable;
 import dev.hvsim.x86core.fault.ArchFault;
@@ -11,12 +12,26 @@ public final class Exec {
 
     private Exec() {}
 
-    /** The complete, immutable opcode table. */
+    /** The complete, immutable opcode table of the core (no extension rows). */
     public static OpcodeTable table() {
         return TABLE;
     }
 
+    /** The core rows plus {@code ext}'s rows (a new table per installing CPU); the core table when null. */
+    public static OpcodeTable table(CpuExtension ext) {
+        if (ext == null) {
+            return TABLE;
+        }
+        OpcodeTable.Builder b = coreRows();
+        ext.contributeRows(b);
+        return b.build();
+    }
+
     private static OpcodeTable build() {
+        return coreRows().build();
+    }
+
+    private static OpcodeTable.Builder coreRows() {
         OpcodeTable.Builder b = new OpcodeTable.Builder();
         Arith.register(b);
         ShiftRotate.register(b);
@@ -33,7 +48,7 @@ public final class Exec {
         Io.register(b);
         Fpu.register(b);
         FlagOps.register(b);
-        return b.build();
+        return b;
     }
 
     public static void execute(Cpu cpu, DecodedInsn d) {
@@ -53,7 +68,16 @@ public final class Exec {
             case Family.IO: Io.execute(cpu, d); break;
             case Family.FPU: Fpu.execute(cpu, d); break;
             case Family.FLAGS: FlagOps.execute(cpu, d); break;
+            case Family.EXTENSION: extension(cpu, d); break;
             default: throw ArchFault.ud();
         }
+    }
+
+    private static void extension(Cpu cpu, DecodedInsn d) {
+        CpuExtension x = cpu.extension();
+        if (x == null) {
+            throw ArchFault.ud();
+        }
+        x.execute(cpu, d);
     }
 }

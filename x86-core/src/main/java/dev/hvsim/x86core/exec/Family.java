@@ -8,6 +8,8 @@ package dev.hvsim.x86core.exec;
 public final class Family {
     public static final int ARITH = 1, SHIFT = 2, MULDIV = 3, BITOPS = 4, DECIMAL = 5, MOVE = 6, STACK = 7,
             BRANCH = 8, STRING = 9, MISC = 10, SYSTEM = 11, SEGMENT = 12, IO = 13, FPU = 14, FLAGS = 15;
+    /** Rows contributed by the installed {@link dev.hvsim.x86core.CpuExtension}; executed by it. */
+    public static final int EXTENSION = 16;
 
     private Family() {}
 }

@@ -1,6 +1,7 @@
 package dev.hvsim.x86core.exec;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.Reg;
@@ -83,6 +84,10 @@ final class Msrs {
     /** The value of an MSR; #GP(0) when the profile does not implement it. */
     static long read(Cpu cpu, long i) {
         CpuState s = cpu.state();
+        CpuExtension x = cpu.extension();
+        if (x != null && x.ownsMsr(i)) {
+            return x.readMsr(cpu, i);
+        }
         if (isMtrr(i)) {
             return s.msr(i);
         }
@@ -132,6 +137,11 @@ final class Msrs {
     /** Writes an MSR with its reserved-bit and read-only rules; #GP(0) otherwise. */
     static void write(Cpu cpu, long i, long v) {
         CpuState s = cpu.state();
+        CpuExtension x = cpu.extension();
+        if (x != null && x.ownsMsr(i)) {
+            x.writeMsr(cpu, i, v);
+            return;
+        }
         if (isMtrr(i)) {
             MsrChecks.mtrr(cpu, i, v);
             s.msr.put(i, v);

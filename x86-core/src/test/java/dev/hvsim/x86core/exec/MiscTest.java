@@ -82,7 +82,7 @@ class MiscTest {
     @CsvSource(delimiter = '|', textBlock = """
         intel-core | 0x0        | 0 | 0x0000000d 0x756e6547 0x6c65746e 0x49656e69
         amd-zen    | 0x0        | 0 | 0x0000000d 0x68747541 0x444d4163 0x69746e65
-        intel-core | 0x1        | 0 | 0x000906ea 0x00000800 0x45e22008 0x010bab7d
+        intel-core | 0x1        | 0 | 0x000906ea 0x00000800 0x45e22028 0x010bab7d
         amd-zen    | 0x1        | 0 | 0x00800f12 0x00000800 0x44e22008 0x010bab7d
         intel-core | 0x7        | 0 | 0x00000000 0x001c0789 0x00410008 0x00000000
         intel-core | 0x7        | 1 | 0x00000000 0x00000000 0x00000000 0x00000000
@@ -120,7 +120,7 @@ class MiscTest {
         // leaf 1 ECX[27] follows CR4.OSXSAVE
         TestCpu t = TestCpu.long64();
         t.cpu.state().cr4 |= Cpu.CR4_OSXSAVE;
-        assertThat(cpuid(t, 1, 0)[2]).isEqualTo(0x4de22008L);
+        assertThat(cpuid(t, 1, 0)[2]).isEqualTo(0x4de22028L); // VMX (bit 5): the intel-core profile advertises VMX
         // leaf 7.0 ECX[4] follows CR4.PKE (not for subleaf 1)
         TestCpu u = TestCpu.long64();
         u.cpu.state().cr4 |= Cpu.CR4_PKE;

@@ -1,0 +1,328 @@
+package dev.hvsim.tools;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hvsim.vmcs.VmcsField;
+import dev.hvsim.vmcs.VmcsFields;
+import dev.hvsim.vmx.EntryOutcome;
+import dev.hvsim.vmx.VmcsBases;
+import dev.hvsim.vmx.VmcsChecker;
+import dev.hvsim.vmx.Violation;
+import dev.hvsim.x86core.CpuProfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code hvsim check-vmcs FILE.json [--json] [--all]}: the VM-entry outcome of a VMCS description and the rule(s)
+ * that decide it (issue 4 item 6); {@code --print-base NAME} prints a valid base in the same JSON form. The
+ * checking itself is vmx-model's {@link VmcsChecker}; this class reads the description and prints the report.
+ */
+@Command(name = "check-vmcs", sortOptions = false, mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {"Report the VM-entry outcome of a VMCS description and the named rule(s) that decide it.",
+            "Input: {\"profile\": \"intel-core\", \"base\": \"long-mode-guest\", \"instruction\": \"vmlaunch\", "
+                + "\"vmcs\": {\"GUEST_RFLAGS\": \"0x2\", \"0x4000\": {\"set\": \"0x1\"}}, "
+                + "\"memory\": [{\"address\": \"0x5000\", \"qwords\": [\"0x...\"]}], "
+                + "\"processor\": {\"CR0\": \"0x...\", \"CR4\": \"0x...\", \"EFER\": \"0x...\"}}"})
+final class CheckVmcsCommand implements Callable<Integer> {
+    private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "instruction", "vmcs", "memory", "processor");
+    private final Terminal term;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.json", description = "The VMCS description.")
+    Path file;
+
+    @Option(names = "--json", description = "Print the outcome as one JSON object.")
+    boolean json;
+
+    @Option(names = "--all", description = "List every violated rule, not only those VM entry stops at.")
+    boolean all;
+
+    @Option(names = "--print-base", paramLabel = "NAME",
+            description = "Print the base NAME (long-mode-guest, protected-mode-guest) as a description and exit.")
+    String printBase;
+
+    CheckVmcsCommand(Terminal term) {
+        this.term = term;
+    }
+
+    @Override
+    public Integer call() throws BadInputException {
+        if (printBase != null) {
+            term.out().println(baseJson(printBase));
+            return ExitStatus.HALTED;
+        }
+        if (file == null) {
+            throw new BadInputException("check-vmcs needs FILE.json (or --print-base NAME)");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + file + ": " + e.getMessage());
+        }
+        EntryOutcome o = evaluate(root);
+        term.out().println(json ? json(o) : text(o));
+        return ExitStatus.HALTED;
+    }
+
+    private String where(String what) {
+        return file + ": " + what;
+    }
+
+    private EntryOutcome evaluate(JsonNode root) throws BadInputException {
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(where("the description must be a JSON object"));
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
+            String k = it.next();
+            if (!TOP_LEVEL.contains(k)) {
+                throw new BadInputException(where("unknown key '" + k + "' (known: " + String.join(", ",
+                        new java.util.TreeSet<>(TOP_LEVEL)) + ")"));
+            }
+        }
+        CpuProfile profile;
+        try {
+            profile = CpuProfile.load(text(root, "profile", "intel-core"));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(where(e.getMessage()));
+        }
+        String insn = text(root, "instruction", "vmlaunch");
+        if (!insn.equals("vmlaunch") && !insn.equals("vmresume")) {
+            throw new BadInputException(where("unknown instruction '" + insn + "' (vmlaunch or vmresume)"));
+        }
+        Map<VmcsField, Long> vmcs = new LinkedHashMap<>();
+        if (root.has("base")) {
+            try {
+                vmcs.putAll(VmcsBases.base(text(root, "base", "")));
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(where(e.getMessage()));
+            }
+        }
+        applyFields(root.path("vmcs"), vmcs);
+        Map<Long, Long> memory = memory(root.path("memory"));
+        JsonNode p = root.path("processor");
+        for (Iterator<String> it = p.fieldNames(); it.hasNext();) {
+            String k = it.next();
+            if (!k.equals("CR0") && !k.equals("CR4") && !k.equals("EFER")) {
+                throw new BadInputException(where("unknown processor register '" + k + "' (CR0, CR4, EFER)"));
+            }
+        }
+        long cr0 = p.has("CR0") ? number(p.get("CR0"), "processor CR0") : VmcsChecker.DEFAULT_CR0;
+        long cr4 = p.has("CR4") ? number(p.get("CR4"), "processor CR4") : VmcsChecker.DEFAULT_CR4;
+        long efer = p.has("EFER") ? number(p.get("EFER"), "processor EFER") : VmcsChecker.DEFAULT_EFER;
+        try {
+            return VmcsChecker.check(profile, vmcs, memory, cr0, cr4, efer);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(where(e.getMessage()));
+        }
+    }
+
+    private String text(JsonNode root, String key, String dflt) throws BadInputException {
+        JsonNode n = root.get(key);
+        if (n == null) {
+            return dflt;
+        }
+        if (!n.isTextual()) {
+            throw new BadInputException(where("\"" + key + "\" must be a string"));
+        }
+        return n.asText();
+    }
+
+    /** A number, a hex string ("0x..."), or a decimal string; 64 bits unsigned. */
+    private long number(JsonNode n, String what) throws BadInputException {
+        if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
+            return n.asLong();
+        }
+        if (n != null && n.isTextual()) {
+            String s = n.asText().trim().replace("_", "");
+            try {
+                if (s.startsWith("0x") || s.startsWith("0X")) {
+                    return Long.parseUnsignedLong(s.substring(2), 16);
+                }
+                return Long.parseUnsignedLong(s);
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw new BadInputException(where("malformed value " + n + " for " + what
+                + " (a number, a \"0x...\" string, or {\"set\": ..., \"clear\": ...})"));
+    }
+
+    private void applyFields(JsonNode fields, Map<VmcsField, Long> vmcs) throws BadInputException {
+        if (fields.isMissingNode()) {
+            return;
+        }
+        if (!fields.isObject()) {
+            throw new BadInputException(where("\"vmcs\" must be an object of field: value"));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            VmcsField f;
+            try {
+                f = VmcsFields.get().lookup(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                throw new BadInputException(where("unknown VMCS field '" + e.getKey() + "' (" + ex.getMessage() + ")"));
+            }
+            VmcsField full = f.high() ? VmcsFields.get().find(f.encoding().full().value()).orElseThrow() : f;
+            long mask = f.valueMask();
+            long cur = vmcs.getOrDefault(full, 0L);
+            long part = f.high() ? cur >>> 32 : cur;
+            long v;
+            JsonNode n = e.getValue();
+            if (n.isObject()) {
+                for (Iterator<String> k = n.fieldNames(); k.hasNext();) {
+                    String key = k.next();
+                    if (!key.equals("set") && !key.equals("clear")) {
+                        throw new BadInputException(where(f.name() + ": unknown key '" + key + "' (set, clear)"));
+                    }
+                }
+                long set = n.has("set") ? number(n.get("set"), f.name()) : 0;
+                long clear = n.has("clear") ? number(n.get("clear"), f.name()) : 0;
+                checkWidth(f, set | clear, mask);
+                v = (part | set) & ~clear;
+            } else {
+                v = number(n, f.name());
+                checkWidth(f, v, mask);
+            }
+            vmcs.put(full, f.high() ? (cur & 0xffffffffL) | v << 32 : v);
+        }
+    }
+
+    private void checkWidth(VmcsField f, long v, long mask) throws BadInputException {
+        if ((v & ~mask) != 0) {
+            throw new BadInputException(where(String.format("value %#x does not fit %s (%d bits)", v, f.name(),
+                    Long.bitCount(mask))));
+        }
+    }
+
+    private Map<Long, Long> memory(JsonNode mem) throws BadInputException {
+        Map<Long, Long> m = new HashMap<>();
+        if (mem.isMissingNode()) {
+            return m;
+        }
+        if (!mem.isArray()) {
+            throw new BadInputException(where("\"memory\" must be an array of {\"address\", \"qwords\"}"));
+        }
+        for (JsonNode block : mem) {
+            if (!block.isObject() || !block.has("address") || !block.path("qwords").isArray()) {
+                throw new BadInputException(where("each \"memory\" entry needs \"address\" and a \"qwords\" array"));
+            }
+            long a = number(block.get("address"), "memory address");
+            if ((a & 7) != 0) {
+                throw new BadInputException(where(String.format("memory address %#x is not 8-byte aligned", a)));
+            }
+            for (JsonNode q : block.get("qwords")) {
+                m.put(a, number(q, "memory qword"));
+                a += 8;
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ output
+
+    static String outcomeName(EntryOutcome o) {
+        switch (o.kind()) {
+            case ENTERED: return "entered";
+            case VMFAIL_INVALID: return "vmfail-invalid";
+            case VMFAIL_VALID: return "vmfail-valid";
+            default: return "entry-failure";
+        }
+    }
+
+    private List<Violation> reported(EntryOutcome o) {
+        return all ? o.all() : o.violations();
+    }
+
+    String text(EntryOutcome o) {
+        StringBuilder b = new StringBuilder("outcome: ").append(outcomeName(o));
+        if (o instanceof EntryOutcome.VmFailValid) {
+            int e = ((EntryOutcome.VmFailValid) o).error();
+            b.append(" (VM-instruction error ").append(e).append(e == 7 ? ": VM entry with invalid control field(s)"
+                    : e == 8 ? ": VM entry with invalid host-state field(s)" : "").append(')');
+        } else if (o instanceof EntryOutcome.EntryFailureExit) {
+            EntryOutcome.EntryFailureExit f = (EntryOutcome.EntryFailureExit) o;
+            b.append(String.format(" (VM exit with exit reason %d%s, exit qualification %d)", f.reason(),
+                    f.reason() == 33 ? " \"invalid guest state\"" : f.reason() == 34 ? " \"MSR loading\"" : "",
+                    f.qualification()));
+        }
+        for (Violation v : reported(o)) {
+            b.append(String.format("%n%s (SDM Vol. 3C %s), fields: %s%n  %s", v.id(), v.section(),
+                    String.join(", ", v.fields()), v.message()));
+        }
+        return b.toString();
+    }
+
+    String json(EntryOutcome o) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode n = mapper.createObjectNode();
+        n.put("outcome", outcomeName(o));
+        if (o instanceof EntryOutcome.VmFailValid) {
+            n.put("vm_instruction_error", ((EntryOutcome.VmFailValid) o).error());
+        } else {
+            n.putNull("vm_instruction_error");
+        }
+        if (o instanceof EntryOutcome.EntryFailureExit) {
+            n.put("exit_reason", ((EntryOutcome.EntryFailureExit) o).reason());
+            n.put("exit_qualification", ((EntryOutcome.EntryFailureExit) o).qualification());
+        } else {
+            n.putNull("exit_reason");
+            n.putNull("exit_qualification");
+        }
+        ArrayNode vs = n.putArray("violations");
+        for (Violation v : reported(o)) {
+            ObjectNode e = vs.addObject();
+            e.put("rule", v.id());
+            e.put("section", v.section());
+            ArrayNode fs = e.putArray("fields");
+            v.fields().forEach(fs::add);
+            e.put("message", v.message());
+        }
+        try {
+            return mapper.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String baseJson(String name) throws BadInputException {
+        Map<VmcsField, Long> base;
+        try {
+            base = VmcsBases.base(name);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode n = mapper.createObjectNode();
+        n.put("profile", "intel-core");
+        n.put("instruction", "vmlaunch");
+        ObjectNode f = n.putObject("vmcs");
+        List<Map.Entry<VmcsField, Long>> entries = new ArrayList<>(base.entrySet());
+        for (Map.Entry<VmcsField, Long> e : entries) {
+            f.put(e.getKey().name(), String.format("%#x", e.getValue()));
+        }
+        try {
+            return mapper.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.vmx.EntryOutcome.Entered;
+import dev.hvsim.vmx.EntryOutcome.EntryFailureExit;
+import dev.hvsim.vmx.EntryOutcome.VmFailValid;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checks VMLAUNCH/VMRESUME apply to a VMCS snapshot, in the SDM's order (Vol. 3C 28.2 controls then host state,
+ * 28.3 guest state, 28.4 MSR loading), as a pure function: no CPU state changes here. The 28.1 basic checks
+ * (current VMCS, launch state, MOV SS blocking) are the instruction's ({@link VmxInstructions#vmlaunch}).
+ *
+ * <p>Within 28.2 the SDM lets the processor check controls and host state in any order; this model reports the
+ * control failure (VMfailValid 7) when both groups fail (DEVIATIONS.md). Every violated rule is in
+ * {@link EntryOutcome#all()}.
+ */
+public final class EntryChecks {
+    private EntryChecks() {}
+
+    /** Every rule the model implements, grouped and ordered as the SDM groups them (MSR loading last). */
+    public static List<EntryRule> rules() {
+        List<EntryRule> all = new ArrayList<>();
+        all.addAll(ControlRules.EXECUTION);
+        all.addAll(ControlRules.EXIT);
+        all.addAll(ControlRules.ENTRY);
+        all.addAll(HostRules.STATE);
+        all.addAll(HostRules.ADDRESS_SPACE);
+        all.addAll(GuestRegisterRules.CONTROL_REGISTERS);
+        all.addAll(GuestSegmentRules.SEGMENTS);
+        all.addAll(GuestRegisterRules.DESCRIPTOR_TABLES);
+        all.addAll(GuestRegisterRules.RIP_RFLAGS);
+        all.addAll(GuestNonRegisterRules.NON_REGISTER);
+        all.addAll(GuestNonRegisterRules.PDPTES);
+        all.addAll(MsrLoadRules.ALL);
+        return all;
+    }
+
+    private static final List<EntryRule> STATE_RULES = rules().stream()
+            .filter(r -> r.kind() != EntryRule.Kind.MSR_LOAD).toList();
+
+    /** Runs every rule on the snapshot and decides the outcome. */
+    public static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx) {
+        EntryState s = new EntryState(snapshot, ctx);
+        List<Violation> control = new ArrayList<>(), host = new ArrayList<>(), guest = new ArrayList<>();
+        for (EntryRule r : STATE_RULES) {
+            if (r.check().violated(s)) {
+                Violation v = new Violation(r, "");
+                (r.kind() == EntryRule.Kind.CONTROL ? control : r.kind() == EntryRule.Kind.HOST ? host : guest).add(v);
+            }
+        }
+        // MSR loading happens only after guest state passed (28.4); it is reported in all() only then.
+        MsrLoadRules.Result msr = guest.isEmpty() && control.isEmpty() && host.isEmpty()
+                ? MsrLoadRules.check(s) : new MsrLoadRules.Result(0, List.of());
+        List<Violation> all = new ArrayList<>(control);
+        all.addAll(host);
+        all.addAll(guest);
+        all.addAll(msr.violations());
+        all = List.copyOf(all);
+        if (!control.isEmpty()) {
+            return new VmFailValid(VmInstructionError.ENTRY_INVALID_CONTROL, List.copyOf(control), all);
+        }
+        if (!host.isEmpty()) {
+            return new VmFailValid(VmInstructionError.ENTRY_INVALID_HOST_STATE, List.copyOf(host), all);
+        }
+        if (!guest.isEmpty()) {
+            // the qualification of the first failing rule in SDM order (0 default, 2 PDPTE, 4 link pointer)
+            return new EntryFailureExit(ExitReason.INVALID_GUEST_STATE, guest.get(0).rule().qualification(),
+                    List.copyOf(guest), all);
+        }
+        if (msr.entry() != 0) {
+            return new EntryFailureExit(ExitReason.MSR_LOADING, msr.entry(), msr.violations(), all);
+        }
+        return new Entered();
+    }
+}

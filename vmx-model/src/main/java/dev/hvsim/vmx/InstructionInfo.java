@@ -1,0 +1,34 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.x86core.decode.DecodedInsn;
+
+/**
+ * The VM-exit instruction-information field for the VMX instructions (SDM Vol. 3C 29.2.5 / 27.2.4 in 2016,
+ * Tables "Format of the VM-Exit Instruction-Information Field as Used for VMCLEAR, VMPTRLD, VMPTRST, VMXON, XRSTORS,
+ * and XSAVES" and "... for VMREAD and VMWRITE"): scaling 1:0, reg1 6:3 (VMREAD/VMWRITE register operand), address
+ * size 9:7 (0 16-bit, 1 32-bit, 2 64-bit), bit 10 register/memory (1 = register, VMREAD/VMWRITE only), segment
+ * 17:15, index 21:18 and index invalid 22, base 26:23 and base invalid 27, reg2 31:28 (VMREAD/VMWRITE).
+ */
+final class InstructionInfo {
+    private InstructionInfo() {}
+
+    static int of(DecodedInsn d, boolean readWrite) {
+        int info = 0;
+        if (readWrite) {
+            info |= (d.reg & 0xf) << 28;
+            if (!d.memOp) {
+                return info | (d.rm & 0xf) << 3 | 1 << 10 | addrSize(d) << 7;
+            }
+        }
+        info |= d.scale & 3;
+        info |= addrSize(d) << 7;
+        info |= (d.seg & 7) << 15;
+        info |= d.index < 0 ? 1 << 22 : (d.index & 0xf) << 18;
+        info |= d.base < 0 || d.base == DecodedInsn.BASE_RIP ? 1 << 27 : (d.base & 0xf) << 23;
+        return info;
+    }
+
+    private static int addrSize(DecodedInsn d) {
+        return d.addrSize == 2 ? 0 : d.addrSize == 4 ? 1 : 2;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.vmcs.LaunchState;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.Interrupts;
+import dev.hvsim.x86core.Msr;
+import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.exec.MsrAccess;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * VM entry as snapshot, check, commit (ARCHITECTURE.md; SDM Vol. 3C chapter "VM Entries"): the VMCS is read once
+ * into a {@link VmcsSnapshot}, {@link EntryChecks} decides the {@link EntryOutcome} without touching the CPU, and
+ * only an {@code Entered} outcome changes state: guest state is loaded (28.3.2), the VM-entry MSR-load area
+ * processed (28.4), an injected event delivered (28.6), and the CPU continues in VMX non-root operation.
+ */
+final class VmEntry {
+    private final VmxExtension x;
+    private EntryOutcome last;
+
+    VmEntry(VmxExtension x) {
+        this.x = x;
+    }
+
+    /** The outcome of the last VMLAUNCH/VMRESUME that reached the checks. */
+    EntryOutcome lastOutcome() {
+        return last;
+    }
+
+    /** The checks' view of this CPU at VM entry. */
+    EntryContext context() {
+        Cpu c = x.cpu();
+        return new EntryContext(x.capabilities(), c.longMode(), c.profile().maxPhysAddr(),
+                c.profile().linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value));
+    }
+
+    /** WRMSR at CPL 0 on a copy of the CPU state: does it #GP? The state is restored either way. */
+    static boolean wouldFault(Cpu c, long index, long value) {
+        CpuState saved = c.state().copy();
+        try {
+            MsrAccess.write(c, index, value);
+            return false;
+        } catch (ArchFault f) {
+            return true;
+        } finally {
+            c.state().copyFrom(saved);
+        }
+    }
+
+    void enter(Vmcs v, boolean launch) {
+        VmcsSnapshot snap = VmcsSnapshot.read(v);
+        EntryOutcome o = EntryChecks.check(snap, context());
+        last = o;
+        switch (o.kind()) {
+            case VMFAIL_VALID:
+                x.insns.fail(((EntryOutcome.VmFailValid) o).error());
+                return;
+            case ENTRY_FAILURE:
+                EntryOutcome.EntryFailureExit f = (EntryOutcome.EntryFailureExit) o;
+                x.exits().entryFailure(v, f.reason(), f.qualification());
+                return;
+            default:
+                commit(snap, v, launch);
+        }
+    }
+
+    /** 28.3.2 loading guest state, 28.4 MSR loading, 28.6 event injection. */
+    private void commit(VmcsSnapshot g, Vmcs v, boolean launch) {
+        Cpu c = x.cpu();
+        CpuState s = c.state();
+        long entryCtl = g.get(F.VM_ENTRY_CONTROLS);
+        boolean ia32e = (entryCtl & (1 << 9)) != 0;
+        long keep = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
+        s.cr0 = (g.get(F.GUEST_CR0) & ~keep) | (s.cr0 & keep);
+        s.cr3 = g.get(F.GUEST_CR3);
+        s.cr4 = g.get(F.GUEST_CR4);
+        if ((entryCtl & (1 << 2)) != 0) { // load debug controls
+            s.dr[7] = g.get(F.GUEST_DR7);
+            s.msr.put(VmExits.IA32_DEBUGCTL, g.get(F.GUEST_IA32_DEBUGCTL));
+        }
+        s.msr.put(Msr.IA32_SYSENTER_CS, g.get(F.GUEST_SYSENTER_CS));
+        s.msr.put(Msr.IA32_SYSENTER_ESP, g.get(F.GUEST_SYSENTER_ESP));
+        s.msr.put(Msr.IA32_SYSENTER_EIP, g.get(F.GUEST_SYSENTER_EIP));
+        if ((entryCtl & (1 << 15)) != 0) {
+            s.efer = g.get(F.GUEST_IA32_EFER);
+        } else {
+            s.efer = ia32e ? s.efer | Cpu.EFER_LMA : s.efer & ~Cpu.EFER_LMA;
+            if ((s.cr0 & Cpu.CR0_PG) != 0) {
+                s.efer = ia32e ? s.efer | Cpu.EFER_LME : s.efer & ~Cpu.EFER_LME;
+            }
+        }
+        if ((entryCtl & (1 << 14)) != 0) {
+            s.msr.put(Msr.IA32_PAT, g.get(F.GUEST_IA32_PAT));
+        }
+        for (int seg = Reg.ES; seg <= Reg.GS; seg++) {
+            s.seg[seg].set((int) g.get(F.GUEST_SEL[seg]), g.get(F.GUEST_BASE[seg]), g.get(F.GUEST_LIMIT[seg]),
+                    (int) g.get(F.GUEST_AR[seg]));
+        }
+        s.ldtr.set((int) g.get(F.GUEST_LDTR_SELECTOR), g.get(F.GUEST_LDTR_BASE), g.get(F.GUEST_LDTR_LIMIT),
+                (int) g.get(F.GUEST_LDTR_AR_BYTES));
+        s.tr.set((int) g.get(F.GUEST_TR_SELECTOR), g.get(F.GUEST_TR_BASE), g.get(F.GUEST_TR_LIMIT),
+                (int) g.get(F.GUEST_TR_AR_BYTES));
+        s.gdtrBase = g.get(F.GUEST_GDTR_BASE);
+        s.gdtrLimit = (int) g.get(F.GUEST_GDTR_LIMIT);
+        s.idtrBase = g.get(F.GUEST_IDTR_BASE);
+        s.idtrLimit = (int) g.get(F.GUEST_IDTR_LIMIT);
+        s.gpr[Reg.RSP] = g.get(F.GUEST_RSP);
+        s.rip = g.get(F.GUEST_RIP);
+        s.setRflags(g.get(F.GUEST_RFLAGS));
+        s.halted = false;
+        long intr = g.get(F.GUEST_INTERRUPTIBILITY_INFO);
+        s.stiShadow = false;
+        s.movSsShadow = false;
+        s.nmiBlocked = (intr & GuestNonRegisterRules.BLOCK_NMI) != 0;
+        c.setCpl(GuestSegmentRules.dpl(g.get(F.GUEST_SS_AR_BYTES)));
+        c.modeChanged();
+        c.mmu().flushAll();
+        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+            c.mmu().loadPdptes(s.cr3);
+        }
+        if ((intr & GuestNonRegisterRules.BLOCK_STI) != 0) {
+            c.beginStiShadow();
+        } else if ((intr & GuestNonRegisterRules.BLOCK_MOV_SS) != 0) {
+            c.beginMovSsShadow();
+        }
+        loadMsrs(c, g);
+        if (launch) {
+            v.setLaunchState(LaunchState.LAUNCHED);
+        }
+        x.nonRoot = true;
+        c.setGuestMode(x.guest());
+        c.nextRip = s.rip;
+        inject(c, g);
+    }
+
+    /** 28.4: the checks already proved every entry loadable; load them in order. */
+    private static void loadMsrs(Cpu c, VmcsSnapshot g) {
+        long base = g.get(F.VM_ENTRY_MSR_LOAD_ADDR), n = g.get(F.VM_ENTRY_MSR_LOAD_COUNT);
+        for (int i = 0; i < n; i++) {
+            MsrAccess.write(c, c.bus().read(base + 16L * i, 4), c.bus().read(base + 16L * i + 8, 8));
+        }
+    }
+
+    /**
+     * 28.6 event injection: the event of the VM-entry interruption-information field is delivered through the
+     * guest IDT as if it had occurred right after VM entry; a software event's return address is RIP plus the
+     * VM-entry instruction length.
+     */
+    private static void inject(Cpu c, VmcsSnapshot g) {
+        long info = g.get(F.VM_ENTRY_INTR_INFO_FIELD);
+        if ((info >>> 31 & 1) == 0) {
+            return;
+        }
+        int vector = (int) info & 0xff, type = (int) (info >>> 8) & 7;
+        int err = (info >>> 11 & 1) != 0 ? (int) g.get(F.VM_ENTRY_EXCEPTION_ERROR_CODE) : ArchFault.NO_ERROR_CODE;
+        long rip = c.state().rip;
+        Interrupts.Kind kind;
+        switch (type) {
+            case 0: kind = Interrupts.Kind.EXTERNAL; break;
+            case 2: kind = Interrupts.Kind.NMI; break;
+            case 4: kind = Interrupts.Kind.SOFTWARE_INT; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
+            case 5: kind = Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
+            case 6: kind = Interrupts.Kind.SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
+            default: kind = Interrupts.Kind.EXCEPTION; break; // 3: hardware exception (7, MTF, is not advertised)
+        }
+        c.interrupts().inject(vector, err, kind, rip);
+        c.nextRip = c.state().rip;
+    }
+}

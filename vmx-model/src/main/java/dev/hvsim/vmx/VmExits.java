@@ -1,0 +1,203 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.Flags;
+import dev.hvsim.x86core.Msr;
+import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.Segment;
+import dev.hvsim.x86core.exec.MsrAccess;
+import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.VmExitSignal;
+
+/**
+ * VM exits (SDM Vol. 3C chapter "VM Exits": 29.2 recording VM-exit information, 29.3 saving guest state, 29.4 saving
+ * MSRs, 29.5 loading host state; 27.x in the 2016 edition) and the VM-entry failure exit (28.8), which loads host
+ * state without saving guest state. Every exit ends with a {@link VmExitSignal} carrying the {@link VmExit}: the
+ * run stops with {@code StopReason.VM_EXIT}; a Java VMM reads the record, root-mode x86 code simply continues
+ * at HOST_RIP on the next run.
+ */
+final class VmExits {
+    /** IA32_DEBUGCTL (SDM Vol. 4): the core has no such MSR; VM entry/exit keep its value in the MSR file. */
+    static final long IA32_DEBUGCTL = 0x1d9;
+    private static final long CR0_KEEP = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
+    private final VmxExtension x;
+
+    VmExits(VmxExtension x) {
+        this.x = x;
+    }
+
+    /** A VM exit from non-root operation: record, save guest state, load host state, then signal. */
+    void exit(int reason, long qualification, int insnLength, int insnInfo, int intrInfo, int intrError) {
+        Cpu c = x.cpu();
+        Vmcs v = x.currentVmcs();
+        long guestRip = c.state().rip;
+        v.write(F.VM_EXIT_REASON, reason);
+        v.write(F.EXIT_QUALIFICATION, qualification);
+        v.write(F.VM_EXIT_INSTRUCTION_LEN, insnLength);
+        v.write(F.VMX_INSTRUCTION_INFO, insnInfo);
+        v.write(F.VM_EXIT_INTR_INFO, intrInfo);
+        v.write(F.VM_EXIT_INTR_ERROR_CODE, intrError);
+        v.write(F.IDT_VECTORING_INFO_FIELD, 0);
+        v.write(F.VM_ENTRY_INTR_INFO_FIELD, v.read(F.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
+        saveGuest(c, v);
+        storeMsrs(c, v);
+        leave(c);
+        loadHost(c, v);
+        throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
+                guestRip));
+    }
+
+    /** A VM-entry failure (28.8): exit reason with bit 31, qualification, host state; no guest state saved. */
+    void entryFailure(Vmcs v, int reason, long qualification) {
+        Cpu c = x.cpu();
+        v.write(F.VM_EXIT_REASON, reason | ExitReason.ENTRY_FAILURE_BIT);
+        v.write(F.EXIT_QUALIFICATION, qualification);
+        leave(c);
+        loadHost(c, v);
+        throw new VmExitSignal(new VmExit(reason, true, qualification, 0, 0, 0, 0, c.state().rip));
+    }
+
+    private void leave(Cpu c) {
+        x.nonRoot = false;
+        c.setGuestMode(null);
+    }
+
+    /** 29.3: the guest state the model holds, back into the guest-state area. */
+    private void saveGuest(Cpu c, Vmcs v) {
+        CpuState s = c.state();
+        v.write(F.GUEST_CR0, s.cr0);
+        v.write(F.GUEST_CR3, s.cr3);
+        v.write(F.GUEST_CR4, s.cr4);
+        long exitCtl = v.read(F.VM_EXIT_CONTROLS);
+        if ((exitCtl & (1 << 2)) != 0) { // save debug controls
+            v.write(F.GUEST_DR7, s.dr[7]);
+            v.write(F.GUEST_IA32_DEBUGCTL, s.msr(IA32_DEBUGCTL));
+        }
+        v.write(F.GUEST_RSP, s.gpr[Reg.RSP]);
+        v.write(F.GUEST_RIP, s.rip);
+        v.write(F.GUEST_RFLAGS, s.rflags());
+        for (int seg = Reg.ES; seg <= Reg.GS; seg++) {
+            saveSegment(v, seg, s.seg[seg]);
+        }
+        Segment l = s.ldtr, t = s.tr;
+        v.write(F.GUEST_LDTR_SELECTOR, l.selector);
+        v.write(F.GUEST_LDTR_BASE, l.base);
+        v.write(F.GUEST_LDTR_LIMIT, l.limit);
+        v.write(F.GUEST_LDTR_AR_BYTES, arOf(l));
+        v.write(F.GUEST_TR_SELECTOR, t.selector);
+        v.write(F.GUEST_TR_BASE, t.base);
+        v.write(F.GUEST_TR_LIMIT, t.limit);
+        v.write(F.GUEST_TR_AR_BYTES, arOf(t));
+        v.write(F.GUEST_GDTR_BASE, s.gdtrBase);
+        v.write(F.GUEST_GDTR_LIMIT, s.gdtrLimit);
+        v.write(F.GUEST_IDTR_BASE, s.idtrBase);
+        v.write(F.GUEST_IDTR_LIMIT, s.idtrLimit);
+        v.write(F.GUEST_SYSENTER_CS, s.msr(Msr.IA32_SYSENTER_CS));
+        v.write(F.GUEST_SYSENTER_ESP, s.msr(Msr.IA32_SYSENTER_ESP));
+        v.write(F.GUEST_SYSENTER_EIP, s.msr(Msr.IA32_SYSENTER_EIP));
+        if ((exitCtl & (1 << 18)) != 0) {
+            v.write(F.GUEST_IA32_PAT, s.msr(Msr.IA32_PAT));
+        }
+        if ((exitCtl & (1 << 20)) != 0) {
+            v.write(F.GUEST_IA32_EFER, s.efer);
+        }
+        // IA32_VMX_MISC[5]: "IA-32e mode guest" receives EFER.LMA
+        long entry = v.read(F.VM_ENTRY_CONTROLS);
+        v.write(F.VM_ENTRY_CONTROLS, c.longMode() ? entry | 1 << 9 : entry & ~(1L << 9));
+        boolean shadow = c.inShadow();
+        long intr = (shadow && s.stiShadow ? GuestNonRegisterRules.BLOCK_STI : 0)
+                | (shadow && s.movSsShadow ? GuestNonRegisterRules.BLOCK_MOV_SS : 0)
+                | (s.nmiBlocked ? GuestNonRegisterRules.BLOCK_NMI : 0);
+        v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
+        v.write(F.GUEST_ACTIVITY_STATE, GuestNonRegisterRules.ACTIVE);
+        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    }
+
+    static long arOf(Segment sg) {
+        return sg.attr & 0x1f0ffL;
+    }
+
+    private static void saveSegment(Vmcs v, int seg, Segment sg) {
+        v.write(F.GUEST_SEL[seg], sg.selector);
+        v.write(F.GUEST_BASE[seg], sg.base);
+        v.write(F.GUEST_LIMIT[seg], sg.limit);
+        v.write(F.GUEST_AR[seg], arOf(sg));
+    }
+
+    /** 29.4: the VM-exit MSR-store area (index in each entry, value written to its second quadword). */
+    private static void storeMsrs(Cpu c, Vmcs v) {
+        long base = v.read(F.VM_EXIT_MSR_STORE_ADDR), n = v.read(F.VM_EXIT_MSR_STORE_COUNT);
+        for (int i = 0; i < n; i++) {
+            long index = c.bus().read(base + 16L * i, 4);
+            try {
+                c.bus().write(base + 16L * i + 8, 8, MsrAccess.read(c, index));
+            } catch (ArchFault f) {
+                // a VMX abort on hardware (29.7); this model leaves the entry unchanged (DEVIATIONS.md)
+            }
+        }
+    }
+
+    /** 29.5: host state (and 29.6 the VM-exit MSR-load area). */
+    void loadHost(Cpu c, Vmcs v) {
+        CpuState s = c.state();
+        long exitCtl = v.read(F.VM_EXIT_CONTROLS);
+        boolean host64 = (exitCtl & (1 << 9)) != 0;
+        s.cr0 = (v.read(F.HOST_CR0) & ~CR0_KEEP) | (s.cr0 & CR0_KEEP);
+        s.cr3 = v.read(F.HOST_CR3);
+        long cr4 = v.read(F.HOST_CR4);
+        s.cr4 = host64 ? cr4 | Cpu.CR4_PAE : cr4 & ~Cpu.CR4_PCIDE;
+        s.dr[7] = 0x400;
+        s.msr.put(IA32_DEBUGCTL, 0);
+        s.msr.put(Msr.IA32_SYSENTER_CS, v.read(F.HOST_IA32_SYSENTER_CS));
+        s.msr.put(Msr.IA32_SYSENTER_ESP, v.read(F.HOST_IA32_SYSENTER_ESP));
+        s.msr.put(Msr.IA32_SYSENTER_EIP, v.read(F.HOST_IA32_SYSENTER_EIP));
+        if ((exitCtl & (1 << 21)) != 0) {
+            s.efer = v.read(F.HOST_IA32_EFER);
+        } else {
+            long lm = Cpu.EFER_LMA | Cpu.EFER_LME;
+            s.efer = host64 ? s.efer | lm : s.efer & ~lm;
+        }
+        if ((exitCtl & (1 << 19)) != 0) {
+            s.msr.put(Msr.IA32_PAT, v.read(F.HOST_IA32_PAT));
+        }
+        int g = Segment.ATTR_G;
+        s.seg[Reg.CS].set((int) v.read(F.HOST_CS_SELECTOR), 0, 0xffffffffL,
+                0x9b | g | (host64 ? Segment.ATTR_L : Segment.ATTR_DB));
+        for (int seg : new int[] {Reg.ES, Reg.SS, Reg.DS, Reg.FS, Reg.GS}) {
+            int sel = (int) v.read(F.HOST_SEL[seg]);
+            long base = seg == Reg.FS ? v.read(F.HOST_FS_BASE) : seg == Reg.GS ? v.read(F.HOST_GS_BASE) : 0;
+            s.seg[seg].set(sel, base, 0xffffffffL, sel == 0 ? Segment.ATTR_UNUSABLE : 0x93 | g | Segment.ATTR_DB);
+        }
+        s.tr.set((int) v.read(F.HOST_TR_SELECTOR), v.read(F.HOST_TR_BASE), 0x67, 0x8b);
+        s.ldtr.set(0, 0, 0, Segment.ATTR_UNUSABLE);
+        s.gdtrBase = v.read(F.HOST_GDTR_BASE);
+        s.gdtrLimit = 0xffff;
+        s.idtrBase = v.read(F.HOST_IDTR_BASE);
+        s.idtrLimit = 0xffff;
+        s.gpr[Reg.RSP] = v.read(F.HOST_RSP);
+        s.rip = v.read(F.HOST_RIP);
+        c.nextRip = s.rip;
+        s.setRflags(Flags.FIXED1);
+        s.stiShadow = false;
+        s.movSsShadow = false;
+        s.halted = false;
+        c.setCpl(0);
+        c.modeChanged();
+        c.mmu().flushAll();
+        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+            c.mmu().loadPdptes(s.cr3);
+        }
+        loadMsrs(c, v.read(F.VM_EXIT_MSR_LOAD_ADDR), v.read(F.VM_EXIT_MSR_LOAD_COUNT));
+    }
+
+    private static void loadMsrs(Cpu c, long base, long n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                MsrAccess.write(c, c.bus().read(base + 16L * i, 4), c.bus().read(base + 16L * i + 8, 8));
+            } catch (ArchFault f) {
+                // VMX abort on hardware (29.7): not modelled (DEVIATIONS.md)
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.vmcs.VmcsField;
+import dev.hvsim.vmcs.msr.VmxCapabilities;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.bus.IoBus;
+import dev.hvsim.x86core.bus.PhysicalBus;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Checks a VMCS description without running anything: the VM-entry checks of {@link EntryChecks} on a CPU of the
+ * given profile whose root-mode CR0, CR4 and IA32_EFER are as given, with the given physical memory (MSR-load area,
+ * PDPTEs, VMCS link pointer). The 28.1 basic checks (current VMCS, launch state, MOV SS blocking) do not apply:
+ * the described VMCS is current and its launch state matches the instruction. Behind {@code hvsim check-vmcs}.
+ */
+public final class VmcsChecker {
+    /** Root-mode state by default: IA-32e mode with paging, CR0.NE and CR4.VMXE (VMX operation is possible). */
+    public static final long DEFAULT_CR0 = 0x80000031L, DEFAULT_CR4 = 0x2020L, DEFAULT_EFER = 0xd01L;
+
+    private VmcsChecker() {}
+
+    /**
+     * @param profile  a profile that advertises VMX (IllegalArgumentException otherwise)
+     * @param vmcs     the field values (absent fields are 0)
+     * @param memory   physical memory as quadwords by 8-aligned address
+     * @param cr0      processor CR0 (must be allowed in VMX operation: IllegalArgumentException otherwise)
+     * @param cr4      processor CR4 (likewise)
+     * @param efer     processor IA32_EFER (LMA decides the address-space-size checks)
+     */
+    public static EntryOutcome check(CpuProfile profile, Map<VmcsField, Long> vmcs, Map<Long, Long> memory, long cr0,
+            long cr4, long efer) {
+        VmxCapabilities caps = VmxCapabilities.forProfile(profile);
+        if (!caps.vmxSupported()) {
+            throw new IllegalArgumentException("profile " + profile.name() + " does not advertise VMX");
+        }
+        if (!caps.cr0Fixed().allows(cr0) || !caps.cr4Fixed().allows(cr4)) {
+            throw new IllegalArgumentException(String.format("processor CR0 %#x / CR4 %#x are not allowed in VMX "
+                    + "operation (IA32_VMX_CR0_FIXED0/1 %#x/%#x, IA32_VMX_CR4_FIXED0/1 %#x/%#x)", cr0, cr4,
+                    caps.cr0Fixed().fixed0(), caps.cr0Fixed().fixed1(), caps.cr4Fixed().fixed0(), caps.cr4Fixed().fixed1()));
+        }
+        Memory bus = new Memory();
+        memory.forEach((a, v) -> bus.write(a, 8, v));
+        Cpu cpu = new Cpu(profile, bus, bus);
+        VmxExtension x = VmxExtension.install(cpu, caps);
+        cpu.state().cr0 = cr0;
+        cpu.state().cr4 = cr4;
+        cpu.state().efer = efer;
+        cpu.modeChanged();
+        return EntryChecks.check(VmcsSnapshot.of(vmcs), x.entryContext());
+    }
+
+    /** Sparse RAM and an empty port space. */
+    private static final class Memory implements PhysicalBus, IoBus {
+        private final Map<Long, byte[]> pages = new HashMap<>();
+
+        @Override
+        public byte[] ramPage(long pa) {
+            return pages.computeIfAbsent(pa >>> 12, k -> new byte[4096]);
+        }
+
+        @Override
+        public long read(long pa, int size) {
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                v = v << 8 | ramPage(pa + i)[(int) ((pa + i) & 0xfff)] & 0xff;
+            }
+            return v;
+        }
+
+        @Override
+        public void write(long pa, int size, long value) {
+            for (int i = 0; i < size; i++) {
+                ramPage(pa + i)[(int) ((pa + i) & 0xfff)] = (byte) (value >>> (8 * i));
+            }
+        }
+
+        @Override
+        public long in(int port, int size) {
+            return -1L >>> (64 - 8 * size);
+        }
+
+        @Override
+        public void out(int port, int size, long value) {}
+    }
+}

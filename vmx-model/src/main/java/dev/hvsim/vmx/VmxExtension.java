@@ -1,0 +1,239 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.vmcs.VmcsLayout;
+import dev.hvsim.vmcs.msr.VmxCapabilities;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.Feature;
+import dev.hvsim.x86core.decode.OpcodeRow;
+import dev.hvsim.x86core.decode.OpcodeTable;
+import dev.hvsim.x86core.exec.Family;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * Intel VMX as a {@link CpuExtension} of one CPU: the VMX instructions' opcode rows (SDM Vol. 2 / Vol. 3C
+ * ch. 31), IA32_FEATURE_CONTROL and the VMX capability MSRs (Vol. 3C 24.7, Appendix A), CR4.VMXE and the
+ * CR0/CR4 fixed bits in VMX operation (24.8), and the per-CPU VMX state: in VMX operation or not, root or
+ * non-root, the VMXON pointer and the current-VMCS pointer.
+ *
+ * <pre>{@code
+ * VmxExtension vmx = VmxExtension.install(cpu);   // capabilities from the CPU's profile
+ * }</pre>
+ */
+public final class VmxExtension implements CpuExtension {
+    static final int VMXON = 1, VMXOFF = 2, VMCLEAR = 3, VMPTRLD = 4, VMPTRST = 5, VMREAD = 6, VMWRITE = 7,
+            VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10;
+    /** IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7; Vol. 4 Table 2-2). */
+    public static final long IA32_FEATURE_CONTROL = 0x3a;
+    public static final long FC_LOCK = 1, FC_VMX_IN_SMX = 2, FC_VMX_OUTSIDE_SMX = 4;
+    /** The VMX capability MSRs IA32_VMX_BASIC .. IA32_VMX_EXIT_CTLS2. */
+    public static final long FIRST_VMX_MSR = 0x480, LAST_VMX_MSR = 0x493;
+    /** The current-VMCS pointer value meaning "none" (SDM Vol. 3C 25.1). */
+    public static final long NO_VMCS = -1L;
+
+    private final Cpu cpu;
+    private final VmxCapabilities caps;
+    private final VmcsLayout layout;
+    final VmxInstructions insns;
+    private final VmEntry entry;
+    private final VmExits exits;
+    private final VmxNonRootMode guest;
+
+    long featureControl;
+    boolean vmxOperation;
+    boolean nonRoot;
+    long vmxonPointer = NO_VMCS;
+    long currentVmcs = NO_VMCS;
+
+    private VmxExtension(Cpu cpu, VmxCapabilities caps) {
+        this.cpu = cpu;
+        this.caps = caps;
+        this.layout = caps.vmxSupported() ? VmcsLayout.forRevision(caps.basic().revisionId()) : VmcsLayout.hvsim();
+        this.insns = new VmxInstructions(this);
+        this.entry = new VmEntry(this);
+        this.exits = new VmExits(this);
+        this.guest = new VmxNonRootMode(this);
+    }
+
+    VmEntry entry() { return entry; }
+    VmExits exits() { return exits; }
+    VmxNonRootMode guest() { return guest; }
+
+    /** The outcome of the last VMLAUNCH/VMRESUME that reached the VM-entry checks, or null. */
+    public EntryOutcome lastEntryOutcome() { return entry.lastOutcome(); }
+
+    /** The context VM entry's checks would use on this CPU now (for tools that check a VMCS without entering). */
+    public EntryContext entryContext() { return entry.context(); }
+
+    /** Installs VMX on {@code cpu} with the capabilities its profile advertises ({@link VmxCapabilities#forProfile}). */
+    public static VmxExtension install(Cpu cpu) {
+        return install(cpu, VmxCapabilities.forProfile(cpu.profile()));
+    }
+
+    /** Installs VMX on {@code cpu} with explicit capabilities (tests, the check-vmcs tool). */
+    public static VmxExtension install(Cpu cpu, VmxCapabilities caps) {
+        VmxExtension x = new VmxExtension(cpu, caps);
+        cpu.install(x);
+        return x;
+    }
+
+    public Cpu cpu() { return cpu; }
+    public VmxCapabilities capabilities() { return caps; }
+    public VmcsLayout layout() { return layout; }
+    /** In VMX operation (after a successful VMXON, before VMXOFF). */
+    public boolean inVmxOperation() { return vmxOperation; }
+    /** In VMX non-root operation (a guest is running). */
+    public boolean inNonRoot() { return nonRoot; }
+    public long vmxonPointer() { return vmxonPointer; }
+    public long currentVmcsPointer() { return currentVmcs; }
+    public long featureControl() { return featureControl; }
+
+    /** The current VMCS, or null when the current-VMCS pointer is invalid. */
+    public Vmcs currentVmcs() {
+        return currentVmcs == NO_VMCS ? null : new Vmcs(cpu.bus(), currentVmcs, layout);
+    }
+
+    // ------------------------------------------------------------------ opcode rows
+
+    /** The core rows plus the VMX rows, built once: the rows do not depend on the CPU. */
+    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(new RowsOnly());
+
+    @Override
+    public OpcodeTable opcodeTable() {
+        return TABLE;
+    }
+
+    /** Contributes the rows without any CPU (for the shared table). */
+    private static final class RowsOnly implements CpuExtension {
+        @Override public void contributeRows(OpcodeTable.Builder b) { rows(b); }
+        @Override public void execute(Cpu cpu, DecodedInsn d) { throw ArchFault.ud(); }
+        @Override public boolean ownsMsr(long index) { return false; }
+        @Override public long readMsr(Cpu cpu, long index) { throw ArchFault.gp0(); }
+        @Override public void writeMsr(Cpu cpu, long index, long value) { throw ArchFault.gp0(); }
+        @Override public long cr4Bits(Cpu cpu) { return 0; }
+    }
+
+    @Override
+    public void contributeRows(OpcodeTable.Builder b) {
+        rows(b);
+    }
+
+    private static void rows(OpcodeTable.Builder b) {
+        int ext = Family.EXTENSION, noReal = OpcodeRow.A_NO_REAL;
+        // SDM Vol. 2 / Vol. 3C 31.3: VMXON F3 0F C7 /6, VMCLEAR 66 0F C7 /6, VMPTRLD NP 0F C7 /6, VMPTRST NP 0F C7 /7
+        b.row(1, 0xC7, "VMXON Mq", ext, VMXON).prefix(0xF3).reg(6).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0xC7, "VMCLEAR Mq", ext, VMCLEAR).prefix(0x66).reg(6).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0xC7, "VMPTRLD Mq", ext, VMPTRLD).prefix(OpcodeRow.NONE).reg(6).mem().attrs(noReal).feature(Feature.VMX)
+                .cost("system").add();
+        b.row(1, 0xC7, "VMPTRST Mq", ext, VMPTRST).prefix(OpcodeRow.NONE).reg(7).mem().attrs(noReal).feature(Feature.VMX)
+                .cost("system").add();
+        // VMREAD NP 0F 78 /r (Ey, Gy), VMWRITE NP 0F 79 /r (Gy, Ey): 64-bit operands in 64-bit mode, else 32
+        // (the handlers size them; REX.W and 66 do not change it)
+        int y = noReal;
+        b.row(1, 0x78, "VMREAD Ey,Gy", ext, VMREAD).prefix(OpcodeRow.NONE).attrs(y).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0x79, "VMWRITE Gy,Ey", ext, VMWRITE).prefix(OpcodeRow.NONE).attrs(y).feature(Feature.VMX).cost("system").add();
+        // 0F 01 C1 VMCALL (no real-mode #UD: a real-mode guest's VMCALL exits), C2 VMLAUNCH, C3 VMRESUME, C4 VMXOFF
+        b.row(1, 0x01, "VMCALL", ext, VMCALL).reg(0).rm(1).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0x01, "VMLAUNCH", ext, VMLAUNCH).reg(0).rm(2).attrs(noReal).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0x01, "VMRESUME", ext, VMRESUME).reg(0).rm(3).attrs(noReal).feature(Feature.VMX).cost("system").add();
+        b.row(1, 0x01, "VMXOFF", ext, VMXOFF).reg(0).rm(4).attrs(noReal).feature(Feature.VMX).cost("system").add();
+    }
+
+    @Override
+    public void execute(Cpu c, DecodedInsn d) {
+        switch (d.handler) {
+            case VMXON: insns.vmxon(d); break;
+            case VMXOFF: insns.vmxoff(d); break;
+            case VMCLEAR: insns.vmclear(d); break;
+            case VMPTRLD: insns.vmptrld(d); break;
+            case VMPTRST: insns.vmptrst(d); break;
+            case VMREAD: insns.vmread(d); break;
+            case VMWRITE: insns.vmwrite(d); break;
+            case VMLAUNCH: insns.vmlaunch(d, true); break;
+            case VMRESUME: insns.vmlaunch(d, false); break;
+            case VMCALL: insns.vmcall(d); break;
+            default: throw ArchFault.ud();
+        }
+    }
+
+    // ------------------------------------------------------------------ MSRs
+
+    @Override
+    public boolean ownsMsr(long index) {
+        return index == IA32_FEATURE_CONTROL || index >= FIRST_VMX_MSR && index <= LAST_VMX_MSR;
+    }
+
+    @Override
+    public long readMsr(Cpu c, long index) {
+        if (index == IA32_FEATURE_CONTROL) {
+            return featureControl;
+        }
+        return caps.rdmsr(index).orElseThrow(ArchFault::gp0);
+    }
+
+    /**
+     * WRMSR IA32_FEATURE_CONTROL: #GP(0) once the lock bit is set, for reserved bits, and for bit 1 (VMX in SMX
+     * operation) without SMX (SDM Vol. 3C 24.7; Vol. 4 Table 2-2). The capability MSRs are read-only (#GP).
+     */
+    @Override
+    public void writeMsr(Cpu c, long index, long value) {
+        if (index != IA32_FEATURE_CONTROL || (featureControl & FC_LOCK) != 0) {
+            throw ArchFault.gp0();
+        }
+        long allowed = FC_LOCK | FC_VMX_OUTSIDE_SMX | (smx() ? FC_VMX_IN_SMX : 0);
+        if ((value & ~allowed) != 0) {
+            throw ArchFault.gp0();
+        }
+        featureControl = value;
+    }
+
+    private boolean smx() {
+        int[] l1 = cpu.profile().cpuidExact(1, 0);
+        return l1 != null && (l1[2] & (1 << 6)) != 0;
+    }
+
+    // ------------------------------------------------------------------ control registers
+
+    /** CR4.VMXE is writable when the profile advertises VMX (CPUID.1:ECX.VMX). */
+    @Override
+    public long cr4Bits(Cpu c) {
+        return c.has(Feature.VMX) ? Cpu.CR4_VMXE : 0;
+    }
+
+    /**
+     * In VMX operation CR0 and CR4 must respect IA32_VMX_CR0/CR4_FIXED0/1 (SDM Vol. 3C 24.8 "Restrictions on VMX
+     * Operation"): MOV CR, CLTS, LMSW that would violate them are #GP(0); so clearing CR4.VMXE is #GP(0).
+     */
+    @Override
+    public void checkCrWrite(Cpu c, int cr, long oldValue, long newValue) {
+        if (!vmxOperation) {
+            return;
+        }
+        if (cr == 0 && !caps.cr0Fixed().allows(newValue) || cr == 4 && !caps.cr4Fixed().allows(newValue)) {
+            throw ArchFault.gp0();
+        }
+    }
+
+    /** In non-root operation a CR0/CR4 write leaves the host-owned bits (guest/host mask) unmodified (26.3). */
+    @Override
+    public long crWriteValue(Cpu c, int cr, long oldValue, long newValue) {
+        if (!nonRoot) {
+            return newValue;
+        }
+        long mask = currentVmcs().read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
+        return (newValue & ~mask) | (oldValue & mask);
+    }
+
+    /** In non-root operation reads of CR0/CR4 return the read shadow for host-owned bits (26.3). */
+    @Override
+    public long crReadValue(Cpu c, int cr, long value) {
+        if (!nonRoot) {
+            return value;
+        }
+        Vmcs v = currentVmcs();
+        long mask = v.read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
+        long shadow = v.read(cr == 0 ? F.CR0_READ_SHADOW : F.CR4_READ_SHADOW);
+        return (value & ~mask) | (shadow & mask);
+    }
+}

@@ -1,0 +1,274 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.vmcs.LaunchState;
+import dev.hvsim.vmcs.VmcsField;
+import dev.hvsim.vmcs.VmcsFields;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * The VMX instructions in root operation, each following the operation section of its SDM page (Vol. 3C
+ * 31.3 "VMX Instructions": VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH/VMRESUME,
+ * VMCALL) in the SDM's order: #UD conditions, then the VM exit in non-root operation, then #GP(0) at CPL > 0,
+ * then the VMfail conditions. Real and virtual-8086 mode are #UD through the rows' central check.
+ */
+final class VmxInstructions {
+    private final VmxExtension x;
+
+    VmxInstructions(VmxExtension x) {
+        this.x = x;
+    }
+
+    private Cpu cpu() {
+        return x.cpu();
+    }
+
+    /** IA32_EFER.LMA = 1 and CS.L = 0. */
+    private static boolean compatibilityMode(Cpu c) {
+        return c.longMode() && c.codeSize() != 64;
+    }
+
+    /**
+     * The shared prologue: #UD outside VMX operation or in compatibility mode; the VM exit (reason
+     * {@code exitReason}) in non-root operation; #GP(0) at CPL > 0.
+     */
+    private void prologue(DecodedInsn d, int exitReason) {
+        Cpu c = cpu();
+        if (!x.vmxOperation || compatibilityMode(c)) {
+            throw ArchFault.ud();
+        }
+        if (x.nonRoot) {
+            x.guest().instructionExit(exitReason, d);
+        }
+        if (c.cpl() > 0) {
+            throw ArchFault.gp0();
+        }
+    }
+
+    /** A VMXON/VMCS pointer that is not 4-KiB aligned or sets bits beyond the physical-address width (31.3). */
+    private boolean badPointer(long addr) {
+        long width = x.capabilities().basic().physicalAddressWidth32() ? 0xffffffffL : cpu().mmu().physAddrMask();
+        return (addr & 0xfff) != 0 || (addr & ~width) != 0;
+    }
+
+    private void succeed() {
+        VmxConventions.succeed(cpu().state());
+    }
+
+    /** VMfail(n): VMfailValid(n) with a current VMCS, else VMfailInvalid (31.2). */
+    void fail(int error) {
+        Vmcs v = x.currentVmcs();
+        if (v == null) {
+            VmxConventions.failInvalid(cpu().state());
+        } else {
+            v.write(F.VM_INSTRUCTION_ERROR, error);
+            VmxConventions.failValid(cpu().state());
+        }
+    }
+
+    /** VMXON m64 (SDM Vol. 3C 31.3 VMXON). */
+    void vmxon(DecodedInsn d) {
+        Cpu c = cpu();
+        CpuState s = c.state();
+        if (!c.cr4(Cpu.CR4_VMXE) || compatibilityMode(c)) {
+            throw ArchFault.ud();
+        }
+        if (x.vmxOperation) {
+            if (x.nonRoot) {
+                x.guest().instructionExit(ExitReason.VMXON, d);
+            }
+            if (c.cpl() > 0) {
+                throw ArchFault.gp0();
+            }
+            fail(VmInstructionError.VMXON_IN_ROOT);
+            return;
+        }
+        long fc = x.featureControl;
+        if (c.cpl() > 0 || !x.capabilities().cr0Fixed().allows(s.cr0) || !x.capabilities().cr4Fixed().allows(s.cr4)
+                || (fc & VmxExtension.FC_LOCK) == 0 || (fc & VmxExtension.FC_VMX_OUTSIDE_SMX) == 0) {
+            throw ArchFault.gp0(); // no A20M and no SMX operation in this model (DEVIATIONS.md)
+        }
+        long addr = c.readE(d, 8);
+        if (badPointer(addr)) {
+            VmxConventions.failInvalid(s);
+            return;
+        }
+        Vmcs region = new Vmcs(c.bus(), addr, x.layout());
+        if (region.revisionId() != x.capabilities().basic().revisionId() || region.shadowIndicator()) {
+            VmxConventions.failInvalid(s);
+            return;
+        }
+        x.vmxonPointer = addr;
+        x.currentVmcs = VmxExtension.NO_VMCS;
+        x.vmxOperation = true;
+        succeed();
+    }
+
+    /** VMXOFF (31.3 VMXOFF); dual-monitor treatment is never active here. */
+    void vmxoff(DecodedInsn d) {
+        prologue(d, ExitReason.VMXOFF);
+        x.vmxOperation = false;
+        x.vmxonPointer = VmxExtension.NO_VMCS;
+        x.currentVmcs = VmxExtension.NO_VMCS;
+        succeed();
+    }
+
+    /** VMCLEAR m64 (31.3 VMCLEAR): errors 2 and 3; the VMCS data is always in memory, so only the launch state changes. */
+    void vmclear(DecodedInsn d) {
+        prologue(d, ExitReason.VMCLEAR);
+        long addr = cpu().readE(d, 8);
+        if (badPointer(addr)) {
+            fail(VmInstructionError.VMCLEAR_INVALID_ADDRESS);
+            return;
+        }
+        if (addr == x.vmxonPointer) {
+            fail(VmInstructionError.VMCLEAR_VMXON_POINTER);
+            return;
+        }
+        new Vmcs(cpu().bus(), addr, x.layout()).setLaunchState(LaunchState.CLEAR);
+        if (addr == x.currentVmcs) {
+            x.currentVmcs = VmxExtension.NO_VMCS;
+        }
+        succeed();
+    }
+
+    /** VMPTRLD m64 (31.3 VMPTRLD): errors 9, 10, 11. */
+    void vmptrld(DecodedInsn d) {
+        prologue(d, ExitReason.VMPTRLD);
+        long addr = cpu().readE(d, 8);
+        if (badPointer(addr)) {
+            fail(VmInstructionError.VMPTRLD_INVALID_ADDRESS);
+            return;
+        }
+        if (addr == x.vmxonPointer) {
+            fail(VmInstructionError.VMPTRLD_VMXON_POINTER);
+            return;
+        }
+        Vmcs v = new Vmcs(cpu().bus(), addr, x.layout());
+        boolean shadowOk = x.capabilities().allowed1(dev.hvsim.vmcs.controls.ControlWord.SECONDARY_PROC, "vmcsShadowing");
+        if (v.revisionId() != x.capabilities().basic().revisionId() || v.shadowIndicator() && !shadowOk) {
+            fail(VmInstructionError.VMPTRLD_BAD_REVISION);
+            return;
+        }
+        x.currentVmcs = addr;
+        succeed();
+    }
+
+    /** VMPTRST m64 (31.3 VMPTRST): stores the current-VMCS pointer (FFFFFFFF_FFFFFFFFH when none). */
+    void vmptrst(DecodedInsn d) {
+        prologue(d, ExitReason.VMPTRST);
+        cpu().writeE(d, 8, x.currentVmcs);
+        succeed();
+    }
+
+    /**
+     * The field a VMREAD/VMWRITE names, or null when the encoding is not a supported component: not in the
+     * catalogue, bits 63:32 of the register set, or not existing under the capabilities (31.3 VMREAD).
+     */
+    private VmcsField component(long encoding) {
+        if ((encoding >>> 32) != 0) {
+            return null;
+        }
+        VmcsField f = VmcsFields.get().find((int) encoding).orElse(null);
+        return f != null && f.existsUnder(x.capabilities()) && x.layout().has(f) ? f : null;
+    }
+
+    /** VMREAD/VMWRITE operands are 64 bits in 64-bit mode and 32 bits otherwise, whatever the prefixes. */
+    private static int operandSize(Cpu c) {
+        return c.mode64() ? 8 : 4;
+    }
+
+    /** VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS, VMfailValid(12) for an unsupported field. */
+    void vmread(DecodedInsn d) {
+        prologue(d, ExitReason.VMREAD);
+        Cpu c = cpu();
+        Vmcs v = x.currentVmcs();
+        if (v == null) {
+            VmxConventions.failInvalid(c.state());
+            return;
+        }
+        int size = operandSize(c);
+        VmcsField f = component(c.readReg(d, d.reg, size));
+        if (f == null) {
+            fail(VmInstructionError.UNSUPPORTED_COMPONENT);
+            return;
+        }
+        c.writeE(d, size, v.read(f));
+        succeed();
+    }
+
+    /**
+     * VMWRITE Gy, Ey (31.3 VMWRITE): errors 12 and 13 (read-only VM-exit information fields unless
+     * IA32_VMX_MISC[29]). The value is the operand (32 bits outside 64-bit mode, so a full 64-bit or natural-width
+     * field gets bits 63:32 cleared), truncated to the field's width.
+     */
+    void vmwrite(DecodedInsn d) {
+        prologue(d, ExitReason.VMWRITE);
+        Cpu c = cpu();
+        Vmcs v = x.currentVmcs();
+        if (v == null) {
+            VmxConventions.failInvalid(c.state());
+            return;
+        }
+        int size = operandSize(c);
+        VmcsField f = component(c.readReg(d, d.reg, size));
+        if (f == null) {
+            fail(VmInstructionError.UNSUPPORTED_COMPONENT);
+            return;
+        }
+        if (f.readOnly() && !x.capabilities().misc().vmwriteAnyField()) {
+            fail(VmInstructionError.VMWRITE_READ_ONLY);
+            return;
+        }
+        v.write(f, c.readE(d, size));
+        succeed();
+    }
+
+    /** VMLAUNCH / VMRESUME (31.3; SDM 28.1 basic checks, then {@link VmEntry}). */
+    void vmlaunch(DecodedInsn d, boolean launch) {
+        prologue(d, launch ? ExitReason.VMLAUNCH : ExitReason.VMRESUME);
+        Cpu c = cpu();
+        Vmcs v = x.currentVmcs();
+        if (v == null) {
+            VmxConventions.failInvalid(c.state()); // BASIC-NOVMCS
+            return;
+        }
+        if (c.state().movSsShadow && c.inShadow()) {
+            fail(VmInstructionError.ENTRY_MOV_SS_BLOCKING); // BASIC-MOVSS
+            return;
+        }
+        if (launch && v.launchState() != LaunchState.CLEAR) {
+            fail(VmInstructionError.VMLAUNCH_NON_CLEAR); // BASIC-LAUNCH-STATE
+            return;
+        }
+        if (!launch && v.launchState() != LaunchState.LAUNCHED) {
+            fail(VmInstructionError.VMRESUME_NON_LAUNCHED); // BASIC-RESUME-STATE
+            return;
+        }
+        x.entry().enter(v, launch);
+    }
+
+    /**
+     * VMCALL (31.3 VMCALL): #UD outside VMX operation; in non-root operation a VM exit (reason 18); #UD in
+     * virtual-8086 or compatibility mode; #GP(0) at CPL > 0; in root operation without dual-monitor treatment
+     * VMfail(1) "VMCALL executed in VMX root operation".
+     */
+    void vmcall(DecodedInsn d) {
+        Cpu c = cpu();
+        if (!x.vmxOperation) {
+            throw ArchFault.ud();
+        }
+        if (x.nonRoot) {
+            x.guest().instructionExit(ExitReason.VMCALL, d);
+        }
+        if (c.v86() || compatibilityMode(c)) {
+            throw ArchFault.ud();
+        }
+        if (c.cpl() > 0) {
+            throw ArchFault.gp0();
+        }
+        fail(VmInstructionError.VMCALL_IN_ROOT);
+    }
+}

@@ -1,0 +1,246 @@
+package dev.hvsim.vmx;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.GuestMode;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.InterceptPoint;
+import dev.hvsim.x86core.fault.Vectors;
+
+/**
+ * VMX non-root operation as x86-core's {@link GuestMode}: at each intercept point it consults the current VMCS's
+ * controls and turns the event into a VM exit (SDM Vol. 3C 26.1 "Instructions That Cause VM Exits", 26.2 "Other
+ * Causes of VM Exits"). Implemented: CPUID, INVD, XSETBV, VMCALL and the VMX instructions (unconditional), HLT
+ * ("HLT exiting"), I/O ("unconditional I/O exiting"; I/O bitmaps are not advertised), RDMSR/WRMSR (every access:
+ * MSR bitmaps are not advertised), MOV to/from CR0/CR4 (guest/host masks and read shadows), MOV to/from CR3
+ * (CR3-load/store exiting with CR3-target values), CLTS, LMSW, exceptions (exception bitmap with the #PF
+ * error-code mask/match) and triple fault.
+ */
+public final class VmxNonRootMode implements GuestMode {
+    private final VmxExtension x;
+
+    VmxNonRootMode(VmxExtension x) {
+        this.x = x;
+    }
+
+    @Override
+    public boolean active() {
+        return true;
+    }
+
+    private Vmcs vmcs() {
+        return x.currentVmcs();
+    }
+
+    private boolean proc(int bit) {
+        return (vmcs().read(F.CPU_BASED_VM_EXEC_CONTROL) >>> bit & 1) != 0;
+    }
+
+    private void exit(int reason, long qualification, DecodedInsn d) {
+        x.exits().exit(reason, qualification, d == null ? 0 : d.length, 0, 0, 0);
+    }
+
+    /** An instruction that exits unconditionally or by the VMX instruction's own rule (26.1.2). */
+    void instructionExit(int reason, DecodedInsn d) {
+        int info = 0;
+        long qual = 0;
+        if (reason != ExitReason.VMCALL && reason != ExitReason.VMLAUNCH && reason != ExitReason.VMRESUME
+                && reason != ExitReason.VMXOFF) {
+            info = InstructionInfo.of(d, reason == ExitReason.VMREAD || reason == ExitReason.VMWRITE);
+            qual = d.memOp ? d.disp : 0;
+        }
+        x.exits().exit(reason, qual, d.length, info, 0, 0);
+    }
+
+    @Override
+    public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
+        switch (point) {
+            case CPUID: exit(ExitReason.CPUID, 0, insn); break;
+            case INVD: exit(ExitReason.INVD, 0, insn); break;
+            case XSETBV: exit(ExitReason.XSETBV, 0, insn); break;
+            case HLT:
+                if (proc(7)) {
+                    exit(ExitReason.HLT, 0, insn);
+                }
+                break;
+            case CLTS: clts(insn); break;
+            case LMSW: lmsw(insn, cpu); break;
+            case INVLPG:
+                if (proc(9)) {
+                    exit(ExitReason.INVLPG, linear(insn, cpu), insn);
+                }
+                break;
+            case RDPMC: exitIf(11, ExitReason.RDPMC, insn); break;
+            case RDTSC: exitIf(12, ExitReason.RDTSC, insn); break;
+            case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
+            case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
+            case PAUSE: exitIf(30, ExitReason.PAUSE, insn); break;
+            case RDTSCP: case INVPCID:
+                throw dev.hvsim.x86core.fault.ArchFault.ud();
+            default: break;
+        }
+    }
+
+    private void exitIf(int procBit, int reason, DecodedInsn insn) {
+        if (proc(procBit)) {
+            exit(reason, 0, insn);
+        }
+    }
+
+    /** The linear address of a memory operand (INVLPG's exit qualification). */
+    private static long linear(DecodedInsn d, Cpu cpu) {
+        long ea = cpu.ea(d);
+        if (cpu.mode64()) {
+            return d.seg >= dev.hvsim.x86core.Reg.FS ? ea + cpu.state().seg[d.seg].base : ea;
+        }
+        return (cpu.state().seg[d.seg].base + ea) & 0xffffffffL;
+    }
+
+    /**
+     * 26.1.3 I/O: with "use I/O bitmaps" an access exits when a bit of bitmap A (ports 0-7FFFH) or B (8000H-FFFFH)
+     * for one of its ports is set, or when it wraps past FFFFH; otherwise "unconditional I/O exiting" decides.
+     * Qualification (Table 28-5): size - 1, direction, string, REP, immediate operand, port.
+     */
+    @Override
+    public void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {
+        if (proc(25) ? !ioBitmapExit(cpu, port, size) : !proc(24)) {
+            return;
+        }
+        String m = insn.row.mnemonic();
+        boolean string = m.startsWith("INS") || m.startsWith("OUTS");
+        boolean imm = insn.row.map() == 0 && (insn.row.opcode() & 0xfc) == 0xe4;
+        long q = (size - 1) | (in ? 8 : 0) | (string ? 16 : 0) | (string && insn.rep != 0 ? 32 : 0) | (imm ? 64 : 0)
+                | (long) port << 16;
+        exit(ExitReason.IO, q, insn);
+    }
+
+    private boolean ioBitmapExit(Cpu cpu, int port, int size) {
+        Vmcs v = vmcs();
+        for (int p = port; p < port + size; p++) {
+            if (p > 0xffff) {
+                return true;
+            }
+            long base = v.read(p < 0x8000 ? F.IO_BITMAP_A : F.IO_BITMAP_B);
+            int bit = p & 0x7fff;
+            if ((cpu.bus().read(base + (bit >>> 3), 1) >>> (bit & 7) & 1) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * 26.1.3 RDMSR/WRMSR: without "use MSR bitmaps" every execution exits (reasons 31/32, no qualification); with
+     * them, ECX outside 0-1FFFH and C0000000H-C0001FFFH exits, else the bit of the read-low (offset 0), read-high
+     * (1024), write-low (2048) or write-high (3072) bitmap decides (25.6.9).
+     */
+    @Override
+    public void interceptMsr(long index, boolean write, Cpu cpu) {
+        if (proc(28)) {
+            boolean low = index <= 0x1fff, high = index >= 0xc0000000L && index <= 0xc0001fffL;
+            if (low || high) {
+                long base = vmcs().read(F.MSR_BITMAP) + (write ? 2048 : 0) + (high ? 1024 : 0);
+                int bit = (int) (index & 0x1fff);
+                if ((cpu.bus().read(base + (bit >>> 3), 1) >>> (bit & 7) & 1) == 0) {
+                    return;
+                }
+            }
+        }
+        exit(write ? ExitReason.WRMSR : ExitReason.RDMSR, 0, cpu.current());
+    }
+
+    /**
+     * MOV to/from CR (26.1.3; qualification Table 28-3: CR number 3:0, access type 5:4, GPR 11:8). CR0/CR4 writes
+     * exit when they would change a host-owned bit away from its read shadow; CR3 writes exit with CR3-load
+     * exiting unless the value is one of the first CR3-target-count targets; CR3 reads exit with CR3-store exiting.
+     */
+    @Override
+    public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
+        DecodedInsn d = cpu.current();
+        long q = cr | (write ? 0 : 1L << 4) | (long) d.rm << 8;
+        Vmcs v = vmcs();
+        switch (cr) {
+            case 0: case 4: {
+                long mask = v.read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
+                long shadow = v.read(cr == 0 ? F.CR0_READ_SHADOW : F.CR4_READ_SHADOW);
+                if (write && ((value ^ shadow) & mask) != 0) {
+                    exit(ExitReason.CR_ACCESS, q, d);
+                }
+                break;
+            }
+            case 3:
+                if (write ? proc(15) && !cr3Target(v, value) : proc(16)) {
+                    exit(ExitReason.CR_ACCESS, q, d);
+                }
+                break;
+            case 8:
+                if (write ? proc(19) : proc(20)) {
+                    exit(ExitReason.CR_ACCESS, q, d);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static boolean cr3Target(Vmcs v, long value) {
+        long n = Math.min(v.read(F.CR3_TARGET_COUNT), F.CR3_TARGET.length);
+        for (int i = 0; i < n; i++) {
+            if (v.read(F.CR3_TARGET[i]) == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** CLTS exits when CR0.TS is host-owned and set in the read shadow (26.1.3). */
+    private void clts(DecodedInsn d) {
+        Vmcs v = vmcs();
+        if ((v.read(F.CR0_GUEST_HOST_MASK) & v.read(F.CR0_READ_SHADOW) & Cpu.CR0_TS) != 0) {
+            exit(ExitReason.CR_ACCESS, 2L << 4, d);
+        }
+    }
+
+    /** LMSW exits when it would set a host-owned PE the shadow has clear, or change a host-owned MP/EM/TS (26.1.3). */
+    private void lmsw(DecodedInsn d, Cpu cpu) {
+        Vmcs v = vmcs();
+        long mask = v.read(F.CR0_GUEST_HOST_MASK), shadow = v.read(F.CR0_READ_SHADOW);
+        long src = cpu.readE(d, 2) & 0xffff;
+        boolean pe = (mask & 1) != 0 && (src & 1) != 0 && (shadow & 1) == 0;
+        boolean other = ((src ^ shadow) & mask & 0xe) != 0;
+        if (pe || other) {
+            long q = (3L << 4) | (d.memOp ? 1L << 6 : (long) d.rm << 8) | src << 16;
+            exit(ExitReason.CR_ACCESS, q, d);
+        }
+    }
+
+    /**
+     * 26.2 exceptions: a vector whose exception-bitmap bit is 1 exits (reason 0); for #PF the bit is inverted
+     * unless (error code AND mask) = match. Interruption information: vector, type (3 hardware exception, 6 for
+     * INT3/INTO), error-code valid, valid.
+     */
+    @Override
+    public void interceptException(int vector, int errorCode, Cpu cpu) {
+        Vmcs v = vmcs();
+        boolean bit = (v.read(F.EXCEPTION_BITMAP) >>> vector & 1) != 0;
+        if (vector == Vectors.PF) {
+            boolean match = (errorCode & v.read(F.PAGE_FAULT_ERROR_CODE_MASK)) == v.read(F.PAGE_FAULT_ERROR_CODE_MATCH);
+            bit = match == bit;
+        }
+        if (!bit) {
+            return;
+        }
+        DecodedInsn d = cpu.current();
+        boolean software = (vector == Vectors.BP || vector == Vectors.OF) && d != null
+                && (d.row.mnemonic().equals("INT3") || d.row.mnemonic().equals("INTO"));
+        int type = software ? 6 : 3;
+        boolean hasError = errorCode >= 0;
+        int info = vector | type << 8 | (hasError ? 1 << 11 : 0) | 1 << 31;
+        x.exits().exit(ExitReason.EXCEPTION_OR_NMI, 0, software ? d.length : 0, 0, info, hasError ? errorCode : 0);
+    }
+
+    /** A triple fault in non-root operation exits with reason 2 (26.2). */
+    @Override
+    public void interceptTripleFault(Cpu cpu) {
+        exit(ExitReason.TRIPLE_FAULT, 0, null);
+    }
+}

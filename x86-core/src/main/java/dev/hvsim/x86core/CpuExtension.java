@@ -1,0 +1,77 @@
+package dev.hvsim.x86core;
+
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.OpcodeTable;
+
+/**
+ * The SPI through which a vendor extension (a virtualization model) plugs into one {@link Cpu}: it
+ * contributes opcode rows, executes them, owns some MSRs, and owns some CR4 bits. x86-core knows no
+ * extension by name; {@link Cpu#install} builds that CPU's opcode table from the core rows plus the
+ * extension's and routes the extension's MSRs and control-register writes here.
+ *
+ * <p>Rows an extension contributes use {@link dev.hvsim.x86core.exec.Family#EXTENSION}; their handler ids
+ * are the extension's own. A row names its CPUID feature so that the decoder makes it #UD when the profile
+ * does not advertise the feature; with no extension installed the rows do not exist (#UD). The central
+ * checks of a row (mode validity, CPL 0, intercept point) apply as for any core row.
+ *
+ * <p>None of these methods is on the per-instruction path of core instructions: the MSR and CR hooks run
+ * inside RDMSR/WRMSR and MOV CR, the row handler only for the extension's own instructions.
+ */
+public interface CpuExtension {
+
+    /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). */
+    void contributeRows(OpcodeTable.Builder b);
+
+    /**
+     * The opcode table of a CPU with this extension: the core rows plus {@link #contributeRows}. The default builds
+     * it on each install; an extension whose rows never change returns one immutable table it built once.
+     */
+    default OpcodeTable opcodeTable() {
+        return dev.hvsim.x86core.exec.Exec.table(this);
+    }
+
+    /**
+     * Finds extensions on the class path ({@link java.util.ServiceLoader}): each {@link Cpu} asks every provider
+     * once, when it is constructed, and installs the first extension offered. A provider offers one only for a
+     * CPU whose profile advertises its feature, so a profile that advertises VMX gets the VMX model wherever
+     * vmx-model is present (the {@code hvsim} command line, tests) without the platform naming it.
+     */
+    interface Provider {
+        /** The extension for {@code cpu}, or null when its profile does not have this extension's feature. */
+        CpuExtension create(Cpu cpu);
+    }
+
+    /** Executes one of the extension's rows ({@code d.handler} is the extension's handler id). */
+    void execute(Cpu cpu, DecodedInsn d);
+
+    /** Whether RDMSR/WRMSR of {@code index} is the extension's business. */
+    boolean ownsMsr(long index);
+
+    /** RDMSR of an owned MSR; throws {@code ArchFault} (#GP(0)) when it does not exist. */
+    long readMsr(Cpu cpu, long index);
+
+    /** WRMSR of an owned MSR; throws {@code ArchFault} (#GP(0)) on a refused write. */
+    void writeMsr(Cpu cpu, long index, long value);
+
+    /** The CR4 bits this extension makes writable on this CPU (beyond the core's own). */
+    long cr4Bits(Cpu cpu);
+
+    /**
+     * Asked before a CR0 ({@code cr} = 0) or CR4 ({@code cr} = 4) write the core has found valid is
+     * committed; throws {@code ArchFault} to refuse it (e.g. fixed bits in VMX operation).
+     */
+    default void checkCrWrite(Cpu cpu, int cr, long oldValue, long newValue) {}
+
+    /**
+     * The value a CR0 or CR4 write (MOV CR, LMSW, CLTS) attempts, before the core's checks: an extension that owns
+     * bits may keep them (e.g. guest/host-masked bits in VMX non-root operation stay unmodified). Default: as given.
+     */
+    default long crWriteValue(Cpu cpu, int cr, long oldValue, long newValue) {
+        return newValue;
+    }
+
+    /** The value a read of CR0 or CR4 (MOV from CR, SMSW) returns; default: the register. */
+    default long crReadValue(Cpu cpu, int cr, long value) {
+        return value;
+    }
+}

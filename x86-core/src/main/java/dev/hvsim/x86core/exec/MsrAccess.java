@@ -1,0 +1,20 @@
+package dev.hvsim.x86core.exec;
+
+import dev.hvsim.x86core.Cpu;
+
+/**
+ * RDMSR/WRMSR semantics without the instruction (no intercept, no CPL check): for an extension that loads or
+ * stores MSRs as part of an architectural operation (e.g. the VM-entry MSR-load area, SDM Vol. 3C 28.4, whose
+ * entries fail exactly where WRMSR at CPL 0 would #GP). Throws {@code ArchFault} (#GP(0)) as WRMSR would.
+ */
+public final class MsrAccess {
+    private MsrAccess() {}
+
+    public static long read(Cpu cpu, long index) {
+        return Msrs.read(cpu, index);
+    }
+
+    public static void write(Cpu cpu, long index, long value) {
+        Msrs.write(cpu, index, value);
+    }
+}
