@@ -69,6 +69,14 @@ public final class Machine {
     private boolean exited;
     private long exitValue;
     private LoadedImage image;
+    /**
+     * Where a run that a debugger stopped in the middle of a round of turns goes on (several CPUs only): the
+     * CPU whose turn was cut, what is left of its quantum, and whether a CPU already ran in that round. A
+     * stopped and resumed run thus takes exactly the turns of an uninterrupted one.
+     */
+    private int resumeCpu;
+    private long resumeBudget = -1;
+    private boolean resumeRan;
     private long bootInfo;
 
     /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
@@ -197,6 +205,9 @@ public final class Machine {
             c.flushDecodeCache();
         }
         now = 0;
+        resumeCpu = 0;
+        resumeBudget = -1;
+        resumeRan = false;
         powerOn();
         if (info != 0) {
             Boot.enterMultiboot(cpus[0], loaded.entry(), info);
@@ -268,6 +279,12 @@ public final class Machine {
         long timeoutNanos = limits.timeout() == null ? Long.MAX_VALUE : limits.timeout().toNanos();
         long done = 0;
         int idleJumps = 0;
+        int start = resumeCpu;
+        long startBudget = resumeBudget;
+        boolean ran = resumeRan;
+        resumeCpu = 0;
+        resumeBudget = -1;
+        resumeRan = false;
         try {
             while (true) {
                 RunStats stats = new RunStats(done, now - time0, System.nanoTime() - t0);
@@ -280,11 +297,13 @@ public final class Machine {
                 if (stats.wallNanos() >= timeoutNanos) {
                     return new RunOutcome.Timeout(limits.timeout(), stats);
                 }
-                boolean ran = false;
-                for (int i = 0; i < cpus.length && done < limits.maxInstructions(); i++) {
+                for (int i = start; i < cpus.length && done < limits.maxInstructions(); i++) {
                     long left = limits.maxInstructions() - done;
                     long budget = cpus.length > 1 ? Math.min(QUANTUM, left)
                             : limits.timeout() == null ? left : Math.min(SLICE, left);
+                    if (i == start && startBudget > 0) {
+                        budget = Math.min(budget, startBudget);
+                    }
                     applyStartup(i);
                     long before = cpus[i].instructions();
                     StopReason r = turn(i, budget);
@@ -296,9 +315,14 @@ public final class Machine {
                     ran |= n > 0;
                     RunOutcome o = outcome(r, done, time0, t0);
                     if (o != null) {
+                        if (o instanceof RunOutcome.Stopped && cpus.length > 1) {
+                            rememberResume(i, budget - n, ran);
+                        }
                         return o;
                     }
                 }
+                start = 0;
+                startBudget = -1;
                 if (ran) {
                     idleJumps = 0;
                 } else if (done < limits.maxInstructions() && !exited) {
@@ -306,10 +330,23 @@ public final class Machine {
                         return new RunOutcome.Halted(new RunStats(done, now - time0, System.nanoTime() - t0));
                     }
                 }
+                ran = false;
             }
         } finally {
             console.flush();
         }
+    }
+
+    /** A stop cut CPU {@code i}'s turn with {@code left} instructions of its quantum unused: the next run goes on there. */
+    private void rememberResume(int i, long left, boolean ranInRound) {
+        if (left > 0) {
+            resumeCpu = i;
+            resumeBudget = left;
+        } else {
+            resumeCpu = i + 1 < cpus.length ? i + 1 : 0;
+            resumeBudget = -1;
+        }
+        resumeRan = resumeCpu != 0 && ranInRound;
     }
 
     /** CPU {@code i}'s turn (after {@link #applyStartup}): timers, then up to {@code budget} instructions; null if it cannot run. */

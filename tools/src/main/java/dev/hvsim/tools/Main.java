@@ -56,6 +56,7 @@ public final class Main {
         cmd.addSubcommand("run", new RunCommand(term));
         cmd.addSubcommand("demo", new DemoCommand(term));
         cmd.addSubcommand("bench", new BenchCommand(term));
+        cmd.addSubcommand("gdb", new GdbCommand(term));
         cmd.addSubcommand("check-vmcs", new CheckVmcsCommand(term));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setOut(new PrintWriter(term.out(), true));

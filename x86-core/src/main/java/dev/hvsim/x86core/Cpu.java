@@ -68,6 +68,10 @@ public final class Cpu {
     boolean eventPending;
     private volatile boolean stopRequested;
     private StopReason stopReason;
+    /** Set by a listener's beforeInstruction: the step ends before the instruction executes. */
+    private StopReason stopBefore;
+    /** Data watchpoints; null (the normal case) when none. */
+    MemoryWatch memoryWatch;
     private Object lastVmExit;
     private String shutdownReason;
     private DecodedInsn current;
@@ -254,6 +258,18 @@ public final class Cpu {
         perInstructionListener = l != null && l.observesInstructions();
     }
     public ExecutionListener listener() { return listener; }
+
+    /**
+     * Installs data watchpoints ({@code null}: none) and takes the host page out of every TLB entry of a
+     * watched page, so that accesses to it leave the fast path. Translations stay cached (no walk, no cycle
+     * and no accessed flag more than without a watch). Call again after the watched set changes.
+     */
+    public void setMemoryWatch(MemoryWatch w) {
+        memoryWatch = w;
+        mmu.refreshHostPages();
+    }
+
+    public MemoryWatch memoryWatch() { return memoryWatch; }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
     public Object lastVmExit() { return lastVmExit; }
@@ -384,6 +400,11 @@ public final class Cpu {
             current = d;
             if (perInstructionListener) {
                 listener.beforeInstruction(this, d);
+                if (stopBefore != null) {
+                    StopReason r = stopBefore;
+                    stopBefore = null;
+                    return r;
+                }
             }
             if ((d.checks | (guestActive ? 1 : 0)) != 0) {
                 centralChecks(d);
@@ -487,6 +508,14 @@ public final class Cpu {
             return StopReason.VM_EXIT;
         }
         return null;
+    }
+
+    /**
+     * Called by a listener from {@link ExecutionListener#beforeInstruction}: the instruction is not executed
+     * (nothing retires, RIP still points at it) and the step returns {@code r} (a debugger's breakpoint).
+     */
+    public void stopBeforeInstruction(StopReason r) {
+        stopBefore = r;
     }
 
     /** A device or handler ends the current run after this instruction with the given reason. */
@@ -825,6 +854,9 @@ public final class Cpu {
                 return PageAccess.read(page, off, size);
             }
             long pa = mmu.translate(lin, access, cpl == 3);
+            if (memoryWatch != null && access != Mmu.EXEC) {
+                memoryWatch.accessed(this, lin, size, false);
+            }
             return readPhys(pa, size);
         }
         return readSplit(lin, size, access, cpl == 3);
@@ -832,6 +864,9 @@ public final class Cpu {
 
     /** Implicit supervisor-mode read (descriptor tables, TSS, IDT: SDM Vol. 3A 4.6). */
     public long readSystem(long lin, int size) {
+        if (memoryWatch != null) {
+            memoryWatch.accessed(this, lin, size, false);
+        }
         if ((lin & 0xfff) + size <= 4096) {
             return readPhys(mmu.translate(lin, Mmu.READ, false), size);
         }
@@ -839,6 +874,9 @@ public final class Cpu {
     }
 
     public void writeSystem(long lin, int size, long v) {
+        if (memoryWatch != null) {
+            memoryWatch.accessed(this, lin, size, true);
+        }
         if ((lin & 0xfff) + size <= 4096) {
             writePhys(mmu.translate(lin, Mmu.WRITE, false), size, v);
             return;
@@ -857,6 +895,9 @@ public final class Cpu {
                 return;
             }
             long pa = mmu.translate(lin, Mmu.WRITE, cpl == 3);
+            if (memoryWatch != null) {
+                memoryWatch.accessed(this, lin, size, true);
+            }
             writePhys(pa, size, v);
             return;
         }
@@ -865,6 +906,9 @@ public final class Cpu {
 
     /** Writes at a linear address with an explicit privilege (event delivery onto a new stack). */
     public void writeLinearAs(long lin, int size, long v, boolean user) {
+        if (memoryWatch != null) {
+            memoryWatch.accessed(this, lin, size, true);
+        }
         if ((lin & 0xfff) + size <= 4096) {
             writePhys(mmu.translate(lin, Mmu.WRITE, user), size, v);
             return;
@@ -885,6 +929,9 @@ public final class Cpu {
         long pa1 = mmu.translate(lin, access, user);
         long lin2 = codeSize == 64 ? lin + first : (lin + first) & 0xffffffffL;
         long pa2 = mmu.translate(lin2, access, user);
+        if (memoryWatch != null && access != Mmu.EXEC) {
+            memoryWatch.accessed(this, lin, size, false);
+        }
         long v = 0;
         for (int k = size - 1; k >= 0; k--) {
             long pa = k < first ? pa1 + k : pa2 + (k - first);
@@ -898,6 +945,9 @@ public final class Cpu {
         long pa1 = mmu.translate(lin, Mmu.WRITE, user);
         long lin2 = codeSize == 64 ? lin + first : (lin + first) & 0xffffffffL;
         long pa2 = mmu.translate(lin2, Mmu.WRITE, user);
+        if (memoryWatch != null) {
+            memoryWatch.accessed(this, lin, size, true);
+        }
         for (int k = 0; k < size; k++) {
             long pa = k < first ? pa1 + k : pa2 + (k - first);
             writePhys(pa, 1, v >>> (8 * k));

@@ -117,6 +117,19 @@ public final class Mmu {
         cpu.fetchInvalidate();
     }
 
+    /**
+     * Recomputes the host page of every TLB entry after the watched pages changed ({@link MemoryWatch}):
+     * watched pages lose it, the others get it back. The translations themselves are kept.
+     */
+    void refreshHostPages() {
+        MemoryWatch watch = cpu.memoryWatch;
+        for (int i = 0; i < TLB_SIZE; i++) {
+            if (tlbTag[i] != -1L) {
+                tlbPage[i] = watch != null && watch.watchesPage(tlbTag[i]) ? null : bus.ramPage(tlbPhys[i]);
+            }
+        }
+    }
+
     /** CR3 write without PCID preservation semantics: drops every non-global translation. */
     public void flushNonGlobal() {
         for (int i = 0; i < TLB_SIZE; i++) {
@@ -351,7 +364,9 @@ public final class Mmu {
         }
         tlbTag[i] = lpn;
         tlbPhys[i] = pageBase;
-        tlbPage[i] = bus.ramPage(pageBase);
+        // A watched page never gets its host page: every access to it takes the slow path (MemoryWatch).
+        MemoryWatch watch = cpu.memoryWatch;
+        tlbPage[i] = watch != null && watch.watchesPage(lpn) ? null : bus.ramPage(pageBase);
         tlbPerm[i] = perm;
         tlbGlobal[i] = global;
         tlbLargeMask[i] = largeMask;

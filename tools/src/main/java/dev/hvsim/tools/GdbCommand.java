@@ -1,0 +1,113 @@
+package dev.hvsim.tools;
+
+import dev.hvsim.machine.Machine;
+import dev.hvsim.machine.MachineConfig;
+import dev.hvsim.machine.RunLimits;
+import dev.hvsim.tools.gdb.GdbStub;
+import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.Vendor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code hvsim gdb}: loads a guest like {@code hvsim run}, stops it at its first instruction and serves gdb. */
+@Command(name = "gdb", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Load a guest as 'hvsim run' does, stop it at its first instruction and serve the GDB remote",
+            "protocol on 127.0.0.1 (one connection; one gdb thread per vCPU). 'monitor help' lists the",
+            "hvsim commands. Guest output goes to stdout.",
+            "",
+            "Exit status: the guest's status if it exited while debugged; after 'detach' the guest runs on",
+            "and the status is that of 'hvsim run'; 0 after 'kill' or a dropped connection; 6 bad input.",
+            ""})
+final class GdbCommand implements Callable<Integer> {
+    private final Terminal term;
+
+    @Parameters(index = "0", paramLabel = "GUEST", description = "The guest image file.")
+    Path guest;
+
+    @Option(names = "--port", paramLabel = "N", description = "TCP port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0: any free port).")
+    int port = 1234;
+
+    @Option(names = "--vendor", paramLabel = "intel|amd", description = "CPU vendor (default: intel).")
+    Vendor vendor;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "CPU profile (default: the vendor's default).")
+    String profile;
+
+    @Option(names = "--mem", paramLabel = "MIB", description = "RAM size in MiB (default: ${DEFAULT-VALUE}).")
+    long memMiB = MachineConfig.DEFAULT_MEMORY_MIB;
+
+    @Option(names = "--load", paramLabel = "auto|multiboot|elf|flat@ADDR", description = "How to load GUEST (as in 'hvsim run').")
+    String load = "auto";
+
+    @Option(names = "--append", paramLabel = "ARGS", description = "Multiboot command line (QEMU's -append).")
+    String append;
+
+    @Option(names = "--initrd", paramLabel = "FILE[ ARGS][,FILE...]", description = "Multiboot modules (QEMU's -initrd).")
+    String initrd;
+
+    @Option(names = "--smp", paramLabel = "N", description = "Number of CPUs, 1..64 (default: 1); one gdb thread each.")
+    int smp = 1;
+
+    @Option(names = "--entry", paramLabel = "ADDR", converter = Addresses.class, description = "Start address.")
+    Long entry;
+
+    GdbCommand(Terminal term) {
+        this.term = term;
+    }
+
+    /** The machine with the guest loaded, stopped at its first instruction, writing guest output to {@code console}. */
+    private Machine build(byte[] bytes, OutputStream console) throws BadInputException {
+        LoadSpec spec = LoadSpec.parse(load);
+        CpuProfile p = GuestSetup.profile(vendor, profile);
+        Machine m = GuestSetup.machine(p, memMiB, smp, console);
+        GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, MultibootArgs.of(guest, append, initrd));
+        return m;
+    }
+
+    @Override
+    public Integer call() throws BadInputException {
+        if (port < 0 || port > 65535) {
+            throw new BadInputException("bad --port value " + port + ": must be 0..65535");
+        }
+        byte[] bytes = GuestSetup.read(guest);
+        Machine m = build(bytes, term.out());
+        Function<OutputStream, Machine> replay = console -> {
+            try {
+                return build(bytes, console);
+            } catch (BadInputException e) { // it loaded once: the same input cannot fail now
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        };
+        GdbStub stub;
+        try {
+            stub = new GdbStub(m, port, replay, term.out());
+        } catch (IOException e) {
+            throw new BadInputException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+        }
+        term.err().println("hvsim: waiting for gdb on 127.0.0.1:" + stub.port() + "; connect with: gdb -ex 'set architecture"
+                + " i386:x86-64' -ex 'target remote 127.0.0.1:" + stub.port() + "'");
+        term.err().flush();
+        GdbStub.End end;
+        try {
+            end = stub.serve();
+        } catch (IOException e) {
+            term.error("gdb connection failed: " + e.getMessage());
+            return ExitStatus.HALTED;
+        }
+        m = stub.machine(); // a reverse step replaces the machine with a replayed one
+        switch (end) {
+            case GUEST_EXITED:
+                return Reports.outcome(term, stub.lastOutcome(), m);
+            case DETACHED:
+                return Reports.outcome(term, m.run(RunLimits.none()), m);
+            default:
+                return ExitStatus.HALTED;
+        }
+    }
+}

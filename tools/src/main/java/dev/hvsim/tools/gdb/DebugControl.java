@@ -1,0 +1,262 @@
+package dev.hvsim.tools.gdb;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.ExecutionListener;
+import dev.hvsim.x86core.MemoryWatch;
+import dev.hvsim.x86core.StopReason;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The debugger's view inside the step loop, attached to every CPU while a debugger is connected (and only
+ * then): breakpoints checked before an instruction executes (no INT3 is ever written into guest memory,
+ * so the guest reads its own bytes), single steps, the interrupt request (Ctrl-C), and data watchpoints
+ * through {@link MemoryWatch} (watched pages miss the TLB fast path). Breakpoint addresses are RIP values,
+ * as gdb's {@code $pc}.
+ */
+final class DebugControl implements ExecutionListener, MemoryWatch {
+
+    /** gdb's breakpoint and watchpoint kinds (the Z packet's type). */
+    static final int SW = 0, HW = 1, WRITE = 2, READ = 3, ACCESS = 4;
+
+    /** Why the last run stopped, as far as this control saw it. */
+    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET }
+
+    /** What breakpoints and watchpoints do: stop (normal), nothing (replaying), or get recorded (reverse-continue). */
+    enum Mode { NORMAL, REPLAY, RECORD }
+
+    /**
+     * A point in a deterministic run: just before vCPU {@code cpu} executes the instruction with index
+     * {@code count} (its {@code count} earlier instructions retired), or just after its {@code count}-th retired.
+     */
+    record Position(int cpu, long count, boolean after) {}
+
+    /** A breakpoint or watchpoint hit seen while recording. */
+    record Recorded(Position at, Hit hit, int kind, long addr) {}
+
+    private record Watch(int kind, long addr, long len) {
+        boolean covers(long a, int size) {
+            return Long.compareUnsigned(a, addr + len) < 0 && Long.compareUnsigned(addr, a + size) < 0;
+        }
+    }
+
+    private long[] sw = new long[0];
+    private long[] hw = new long[0];
+    private final List<Watch> watches = new ArrayList<>();
+    private volatile boolean interrupt;
+    private int stepCpu = -1;
+    private boolean stepStarted;
+    private int skipCpu = -1;
+    private long skipRip;
+
+    Mode mode = Mode.NORMAL;
+    /** Where a replay stops, or null. */
+    Position target;
+    final List<Recorded> recorded = new ArrayList<>();
+    Hit hit = Hit.NONE;
+    /** The last stop came after an instruction (a step, a watchpoint), not before one. */
+    boolean hitAfter;
+    int hitKind;
+    int hitCpu;
+    long hitAddr;
+    /** The CPU that ran last (the thread to report after an interrupt). */
+    int lastCpu;
+
+    @Override
+    public void beforeInstruction(Cpu cpu, DecodedInsn insn) {
+        int id = cpu.apicId();
+        lastCpu = id;
+        if (interrupt) {
+            interrupt = false;
+            stop(cpu, Hit.INTERRUPT, 0, 0, false);
+            cpu.stopBeforeInstruction(StopReason.STOP_REQUESTED);
+            return;
+        }
+        if (id == stepCpu && stepStarted) { // the stepped instruction faulted: the step ends at the handler
+            stop(cpu, Hit.STEP, 0, 0, false);
+            cpu.stopBeforeInstruction(StopReason.STEP_DONE);
+            return;
+        }
+        if (target != null && id == target.cpu() && cpu.instructions() >= target.count()) {
+            stop(cpu, Hit.REPLAY_TARGET, 0, 0, false);
+            cpu.stopBeforeInstruction(StopReason.STEP_DONE);
+            return;
+        }
+        long rip = cpu.state().rip;
+        if (id == skipCpu) {
+            skipCpu = -1;
+            if (rip == skipRip) { // resuming from this address: the breakpoint here was reported already
+                markStep(id);
+                return;
+            }
+        }
+        if (mode != Mode.NORMAL && (contains(sw, rip) || contains(hw, rip))) {
+            if (mode == Mode.RECORD) {
+                recorded.add(new Recorded(new Position(id, cpu.instructions(), false), Hit.BREAKPOINT,
+                        contains(sw, rip) ? SW : HW, rip));
+            }
+        } else if (contains(sw, rip) || contains(hw, rip)) {
+            stop(cpu, Hit.BREAKPOINT, contains(sw, rip) ? SW : HW, rip, false);
+            cpu.stopBeforeInstruction(StopReason.BREAKPOINT);
+            return;
+        }
+        markStep(id);
+    }
+
+    private void markStep(int id) {
+        if (id == stepCpu) {
+            stepStarted = true;
+        }
+    }
+
+    @Override
+    public void afterInstruction(Cpu cpu, DecodedInsn insn) {
+        if (target != null && target.after() && cpu.apicId() == target.cpu() && cpu.instructions() >= target.count()
+                && hit == Hit.NONE) {
+            stop(cpu, Hit.REPLAY_TARGET, 0, 0, true);
+            cpu.stopAfterInstruction(StopReason.STEP_DONE);
+            return;
+        }
+        if (cpu.apicId() == stepCpu && hit == Hit.NONE) {
+            stop(cpu, Hit.STEP, 0, 0, true);
+            cpu.stopAfterInstruction(StopReason.STEP_DONE);
+        }
+    }
+
+    private void stop(Cpu cpu, Hit h, int kind, long addr, boolean after) {
+        if (hit == Hit.NONE) {
+            hit = h;
+            hitAfter = after;
+            hitKind = kind;
+            hitCpu = cpu.apicId();
+            hitAddr = addr;
+        }
+    }
+
+    /** Prepares a run: step {@code stepCpu} (-1: continue), resuming {@code cpu} at {@code rip} without re-hitting a breakpoint there. */
+    void resume(int stepCpu, int cpu, long rip) {
+        hit = Hit.NONE;
+        mode = Mode.NORMAL;
+        target = null;
+        this.stepCpu = stepCpu;
+        stepStarted = false;
+        skipCpu = cpu;
+        skipRip = rip;
+        interrupt = false;
+    }
+
+    /** Prepares a replay run that stops at {@code to}, with breakpoints ignored ({@link Mode#REPLAY}) or recorded. */
+    void replay(Position to, Mode m) {
+        hit = Hit.NONE;
+        mode = m;
+        target = to;
+        stepCpu = -1;
+        skipCpu = -1;
+        recorded.clear();
+        interrupt = false;
+    }
+
+    /** Ends a replay: the hit and the recorded hits stay readable. */
+    void endReplay() {
+        mode = Mode.NORMAL;
+        target = null;
+    }
+
+    /** Ctrl-C: stop at the next instruction boundary; safe from any thread. */
+    void requestInterrupt() {
+        interrupt = true;
+    }
+
+    // ------------------------------------------------------------------ breakpoints and watchpoints
+
+    /** Inserts a breakpoint or watchpoint; false if the kind is unknown. */
+    boolean insert(int kind, long addr, long len) {
+        switch (kind) {
+            case SW: sw = add(sw, addr); return true;
+            case HW: hw = add(hw, addr); return true;
+            case WRITE: case READ: case ACCESS:
+                if (len <= 0 || len > 1L << 20) {
+                    return false;
+                }
+                watches.add(new Watch(kind, addr, len));
+                return true;
+            default: return false;
+        }
+    }
+
+    boolean remove(int kind, long addr, long len) {
+        switch (kind) {
+            case SW: sw = del(sw, addr); return true;
+            case HW: hw = del(hw, addr); return true;
+            case WRITE: case READ: case ACCESS:
+                watches.remove(new Watch(kind, addr, len)); // removing one that is not set is not an error
+                return true;
+            default: return false;
+        }
+    }
+
+    boolean hasWatches() {
+        return !watches.isEmpty();
+    }
+
+    void clearAll() {
+        sw = new long[0];
+        hw = new long[0];
+        watches.clear();
+    }
+
+    @Override
+    public boolean watchesPage(long lpn) {
+        for (Watch w : watches) {
+            long first = w.addr >>> 12, last = (w.addr + w.len - 1) >>> 12;
+            if (Long.compareUnsigned(lpn, first) >= 0 && Long.compareUnsigned(lpn, last) <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void accessed(Cpu cpu, long lin, int size, boolean write) {
+        for (Watch w : watches) {
+            boolean kindMatches = w.kind == ACCESS || (w.kind == WRITE) == write;
+            if (kindMatches && w.covers(lin, size)) {
+                long at = Long.compareUnsigned(lin, w.addr) < 0 ? w.addr : lin;
+                if (mode == Mode.RECORD) {
+                    recorded.add(new Recorded(new Position(cpu.apicId(), cpu.instructions() + 1, true), Hit.WATCHPOINT,
+                            w.kind, at));
+                    return;
+                }
+                if (mode == Mode.REPLAY) {
+                    return;
+                }
+                stop(cpu, Hit.WATCHPOINT, w.kind, at, true);
+                cpu.stopAfterInstruction(StopReason.BREAKPOINT);
+                return;
+            }
+        }
+    }
+
+    private static boolean contains(long[] a, long v) {
+        for (long x : a) {
+            if (x == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long[] add(long[] a, long v) {
+        if (contains(a, v)) {
+            return a;
+        }
+        long[] b = java.util.Arrays.copyOf(a, a.length + 1);
+        b[a.length] = v;
+        return b;
+    }
+
+    private static long[] del(long[] a, long v) {
+        return java.util.Arrays.stream(a).filter(x -> x != v).toArray();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.hvsim.tools.gdb;
+
+import dev.hvsim.guests.Guests;
+import dev.hvsim.machine.Machine;
+import dev.hvsim.machine.MachineConfig;
+import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.Vendor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A machine with a guest loaded and a stub on an ephemeral port, served on a background thread. */
+final class StubHarness implements AutoCloseable {
+    final Machine machine;
+    final GdbStub stub;
+    final ByteArrayOutputStream console = new ByteArrayOutputStream();
+    final CompletableFuture<GdbStub.End> end = new CompletableFuture<>();
+
+    StubHarness(Machine machine) throws IOException {
+        this(machine, null);
+    }
+
+    StubHarness(Machine machine, java.util.function.Function<java.io.OutputStream, Machine> replay) throws IOException {
+        this.machine = machine;
+        this.stub = new GdbStub(machine, 0, replay, replay == null ? null : console);
+        Thread t = new Thread(() -> {
+            try {
+                end.complete(stub.serve());
+            } catch (Throwable e) {
+                end.completeExceptionally(e);
+            }
+        }, "stub-under-test");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The named shipped guest on an Intel machine with {@code cpus} CPUs. */
+    static StubHarness guest(String name, int cpus) throws Exception {
+        return new StubHarness(machine(name, cpus, new ByteArrayOutputStream()));
+    }
+
+    /** The named shipped guest with reverse execution (a replay factory building the same machine). */
+    static StubHarness reversible(String name, int cpus) throws Exception {
+        return new StubHarness(machine(name, cpus, new ByteArrayOutputStream()), out -> {
+            try {
+                return machine(name, cpus, out);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    static Machine machine(String name, int cpus, java.io.OutputStream console) throws Exception {
+        Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(Vendor.INTEL), 128, console, cpus));
+        m.loadMultiboot(Guests.bytes(name), name, "", java.util.List.of(), -1);
+        return m;
+    }
+
+    RspClient connect() throws IOException {
+        return new RspClient(stub.port());
+    }
+
+    GdbStub.End awaitEnd() throws Exception {
+        return end.get(20, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws IOException {
+        stub.close();
+    }
+}
