@@ -54,7 +54,7 @@ final class CheckVmcsCommand implements Callable<Integer> {
     boolean all;
 
     @Option(names = "--print-base", paramLabel = "NAME",
-            description = "Print the base NAME (long-mode-guest, protected-mode-guest) as a description and exit.")
+            description = "Print the base NAME (long-mode-guest, protected-mode-guest, real-mode-guest) as a description and exit.")
     String printBase;
 
     CheckVmcsCommand(Terminal term) {

@@ -23,7 +23,7 @@ class CheckVmcsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest"})
+    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest", "real-mode-guest"})
     void eachBaseEnters(String base) throws Exception {
         Cli c = Cli.run("check-vmcs", file("{\"base\": \"" + base + "\"}").toString());
         assertThat(c.status).as(c.toString()).isZero();
@@ -38,7 +38,7 @@ class CheckVmcsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest"})
+    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest", "real-mode-guest"})
     void printedBasesEnterOnTheirOwn(String base) throws Exception {
         Cli p = Cli.run("check-vmcs", "--print-base", base);
         assertThat(p.status).isZero();
@@ -93,7 +93,7 @@ class CheckVmcsCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "{\"base\": \"real-mode-guest\"}",
+        "{\"base\": \"v86-mode-guest\"}",
         "{\"base\": \"long-mode-guest\", \"vmcs\": {\"NO_SUCH_FIELD\": 1}}",
         "{\"base\": \"long-mode-guest\", \"vmcs\": {\"0x9999\": 1}}",
         "{\"base\": \"long-mode-guest\", \"vmcs\": {\"GUEST_RIP\": \"0xzz\"}}",
@@ -119,7 +119,7 @@ class CheckVmcsCommandTest {
         Cli c = Cli.run("check-vmcs", dir.resolve("absent.json").toString());
         assertThat(c.status).isEqualTo(6);
         assertThat(c.oneErrorLine()).isTrue();
-        Cli p = Cli.run("check-vmcs", "--print-base", "real-mode-guest");
+        Cli p = Cli.run("check-vmcs", "--print-base", "v86-mode-guest");
         assertThat(p.status).isEqualTo(6);
         assertThat(p.oneErrorLine()).as(p.toString()).isTrue();
     }

@@ -21,6 +21,24 @@ final class ControlRules {
         return count != 0 && ((addr & 0xf) != 0 || !s.inPhys(addr) || !s.inPhys(addr + count * 16 - 1));
     }
 
+    /** EPTP bits 2:0 (SDM Vol. 3C 25.6.11, 28.2.1.1): UC (0) with EPT_VPID_CAP[8], WB (6) with [14]. */
+    private static boolean eptpMemoryTypeOk(EntryState s) {
+        int mt = (int) (s.get(F.EPT_POINTER) & 7);
+        return mt == 0 && s.context().caps().eptVpidCap().memoryTypeUc() || mt == 6 && s.context().caps().eptVpidCap().memoryTypeWb();
+    }
+
+    /** EPTP bits 5:3: page-walk length minus 1; 3 with EPT_VPID_CAP[6], 4 with [7]. */
+    private static boolean eptpWalkOk(EntryState s) {
+        int len = (int) (s.get(F.EPT_POINTER) >>> 3 & 7);
+        return len == 3 && s.context().caps().eptVpidCap().pageWalk4() || len == 4 && s.context().caps().eptVpidCap().pageWalk5();
+    }
+
+    /** EPTP bits 11:8, bit 7 without EPT_VPID_CAP[23] (DEVIATIONS.md, ept), bits 63:MAXPHYADDR. */
+    private static boolean eptpReservedBits(EntryState s) {
+        long e = s.get(F.EPT_POINTER);
+        return (e & 0xf00) != 0 || (e & 0x80) != 0 && !s.context().caps().eptVpidCap().supervisorShadowStack() || !s.inPhys(e);
+    }
+
     private static boolean hasErrorCode(int vector) {
         return vector == 8 || vector >= 10 && vector <= 14 || vector == 17 || vector == 21;
     }
@@ -82,6 +100,19 @@ final class ControlRules {
         control("CTRL-PML-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"enable PML\" is set.",
             s -> s.proc2(17) && !s.proc2(1)),
+        control("CTRL-EPTP-MEMTYPE", "28.2.1.1", "EPT_POINTER",
+            "With \"enable EPT\", give EPTP bits 2:0 a memory type IA32_VMX_EPT_VPID_CAP supports (0 UC, 6 WB).",
+            s -> s.proc2(1) && !eptpMemoryTypeOk(s)),
+        control("CTRL-EPTP-WALK", "28.2.1.1", "EPT_POINTER",
+            "With \"enable EPT\", set EPTP bits 5:3 to 3 (4-level), or 4 (5-level) when EPT_VPID_CAP[7] allows it.",
+            s -> s.proc2(1) && !eptpWalkOk(s)),
+        control("CTRL-EPTP-AD", "28.2.1.1", "EPT_POINTER",
+            "With \"enable EPT\", clear EPTP bit 6 (accessed/dirty flags) unless IA32_VMX_EPT_VPID_CAP[21] is set.",
+            s -> s.proc2(1) && (s.get(F.EPT_POINTER) & 1L << 6) != 0 && !s.context().caps().eptVpidCap().accessedDirty()),
+        control("CTRL-EPTP-RSVD", "28.2.1.1", "EPT_POINTER",
+            "With \"enable EPT\", clear EPTP bits 11:8, bit 7 (without supervisor shadow-stack control) and the "
+                + "bits beyond the physical-address width.",
+            s -> s.proc2(1) && eptpReservedBits(s)),
         control("CTRL-UG-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"unrestricted guest\" is set.",
             s -> s.proc2(7) && !s.proc2(1)),

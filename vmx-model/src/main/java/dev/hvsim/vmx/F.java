@@ -102,6 +102,8 @@ final class F {
     static final VmcsField IO_RDI = C.byName("IO_RDI");
     static final VmcsField IO_RIP = C.byName("IO_RIP");
     static final VmcsField GUEST_LINEAR_ADDRESS = C.byName("GUEST_LINEAR_ADDRESS");
+    static final VmcsField GUEST_PHYSICAL_ADDRESS = C.byName("GUEST_PHYSICAL_ADDRESS");
+    static final VmcsField EPT_POINTER = C.byName("EPT_POINTER");
     static final VmcsField GUEST_CR0 = C.byName("GUEST_CR0");
     static final VmcsField GUEST_CR3 = C.byName("GUEST_CR3");
     static final VmcsField GUEST_CR4 = C.byName("GUEST_CR4");

@@ -115,9 +115,16 @@ final class VmEntry {
         s.nmiBlocked = (intr & GuestNonRegisterRules.BLOCK_NMI) != 0;
         c.setCpl(GuestSegmentRules.dpl(g.get(F.GUEST_SS_AR_BYTES)));
         c.modeChanged();
-        c.mmu().flushAll();
+        x.enterGuestTranslation(g);
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
-            c.mmu().loadPdptes(s.cr3);
+            if (x.eptActive()) { // 28.3.2.4: with "enable EPT" the PDPTEs come from the guest-state area
+                c.mmu().pdpte[0] = g.get(F.GUEST_PDPTE0);
+                c.mmu().pdpte[1] = g.get(F.GUEST_PDPTE1);
+                c.mmu().pdpte[2] = g.get(F.GUEST_PDPTE2);
+                c.mmu().pdpte[3] = g.get(F.GUEST_PDPTE3);
+            } else {
+                c.mmu().loadPdptes(s.cr3);
+            }
         }
         if ((intr & GuestNonRegisterRules.BLOCK_STI) != 0) {
             c.beginStiShadow();

@@ -48,6 +48,18 @@ final class VmExits {
                 guestRip));
     }
 
+    /**
+     * An EPT violation (48) or misconfiguration (49) (SDM Vol. 3C 29.3.3; exit information 29.2.1 and Table 29-7):
+     * the guest-physical address field always, the guest-linear address field when the qualification says it is
+     * valid (bit 7); the instruction length is undefined for these exits and written as 0.
+     */
+    void eptExit(int reason, long qualification, long guestPhys, boolean linearValid, long guestLinear) {
+        Vmcs v = x.currentVmcs();
+        v.write(F.GUEST_PHYSICAL_ADDRESS, guestPhys);
+        v.write(F.GUEST_LINEAR_ADDRESS, linearValid ? guestLinear : 0);
+        exit(reason, qualification, 0, 0, 0, 0);
+    }
+
     /** A VM-entry failure (28.8): exit reason with bit 31, qualification, host state; no guest state saved. */
     void entryFailure(Vmcs v, int reason, long qualification) {
         Cpu c = x.cpu();
@@ -61,6 +73,7 @@ final class VmExits {
     private void leave(Cpu c) {
         x.nonRoot = false;
         c.setGuestMode(null);
+        x.leaveGuestTranslation();
     }
 
     /** 29.3: the guest state the model holds, back into the guest-state area. */
@@ -112,6 +125,13 @@ final class VmExits {
         v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
         v.write(F.GUEST_ACTIVITY_STATE, GuestNonRegisterRules.ACTIVE);
         v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
+        if (x.eptActive() && c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+            // 29.3.4: with "enable EPT" and PAE paging the PDPTEs are saved into the guest-state area
+            v.write(F.GUEST_PDPTE0, c.mmu().pdpte[0]);
+            v.write(F.GUEST_PDPTE1, c.mmu().pdpte[1]);
+            v.write(F.GUEST_PDPTE2, c.mmu().pdpte[2]);
+            v.write(F.GUEST_PDPTE3, c.mmu().pdpte[3]);
+        }
     }
 
     static long arOf(Segment sg) {

@@ -16,34 +16,38 @@ import java.util.Map;
  *   <li>{@code long-mode-guest}: a 64-bit guest (IA-32e mode guest, CS.L = 1, 4-level paging at CR3 1000H)</li>
  *   <li>{@code protected-mode-guest}: a 32-bit protected-mode guest with 32-bit paging (CR0.PG is fixed to 1 without
  *       unrestricted guest)</li>
+ *   <li>{@code real-mode-guest}: a real-mode guest (CR0.PE = CR0.PG = 0) under "unrestricted guest" and "enable
+ *       EPT" (SDM Vol. 3C 28.2.1.1, 28.3.1.1-2), EPTP 5000H (write-back, 4-level); the EPT tables themselves are
+ *       not read by the checks</li>
  * </ul>
- * A real-mode guest needs "unrestricted guest", which the profile does not advertise, so there is no such base.
  */
 public final class VmcsBases {
-    public static final String LONG_MODE = "long-mode-guest", PROTECTED_MODE = "protected-mode-guest";
+    public static final String LONG_MODE = "long-mode-guest", PROTECTED_MODE = "protected-mode-guest",
+            REAL_MODE = "real-mode-guest";
 
     private VmcsBases() {}
 
     public static List<String> names() {
-        return List.of(LONG_MODE, PROTECTED_MODE);
+        return List.of(LONG_MODE, PROTECTED_MODE, REAL_MODE);
     }
 
     /** The base's fields in a readable order; IllegalArgumentException for an unknown name. */
     public static Map<VmcsField, Long> base(String name) {
         Map<String, Long> m = new LinkedHashMap<>();
         boolean lm;
-        if (LONG_MODE.equals(name)) {
-            lm = true;
+        if (LONG_MODE.equals(name) || REAL_MODE.equals(name)) {
+            lm = LONG_MODE.equals(name);
         } else if (PROTECTED_MODE.equals(name)) {
             lm = false;
         } else {
-            throw new IllegalArgumentException("unknown base '" + name + "' (known: " + String.join(", ", names())
-                    + (name.equals("real-mode-guest") ? "; a real-mode guest needs \"unrestricted guest\", which "
-                    + "the profile does not advertise yet" : "") + ")");
+            throw new IllegalArgumentException("unknown base '" + name + "' (known: " + String.join(", ", names()) + ")");
         }
         controls(m, lm);
         host(m);
         guest(m, lm);
+        if (REAL_MODE.equals(name)) {
+            realMode(m);
+        }
         Map<VmcsField, Long> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(VmcsFields.get().byName(k), v));
         return Collections.unmodifiableMap(out);
@@ -67,6 +71,26 @@ public final class VmcsBases {
         m.put("VM_ENTRY_MSR_LOAD_COUNT", 0L);
         m.put("VM_ENTRY_INTR_INFO_FIELD", 0L);
         m.put("VMCS_LINK_POINTER", -1L);
+    }
+
+    /** "Unrestricted guest" with "enable EPT": CR0.PE = PG = 0, real-mode segments, the IVT at 0. */
+    private static void realMode(Map<String, Long> m) {
+        m.put("CPU_BASED_VM_EXEC_CONTROL", m.get("CPU_BASED_VM_EXEC_CONTROL") | 1L << 31); // activate secondary
+        m.put("SECONDARY_VM_EXEC_CONTROL", 1L << 1 | 1L << 7);     // enable EPT, unrestricted guest
+        m.put("EPT_POINTER", 0x5000L | 3 << 3 | 6);                 // WB, 4-level
+        m.put("GUEST_CR0", 0x30L);                                  // NE, ET; PE = PG = 0
+        m.put("GUEST_CR3", 0L);
+        m.put("GUEST_CR4", 0x2000L);                                // VMXE
+        m.put("GUEST_RSP", 0x8000L);
+        m.put("GUEST_RIP", 0x7c00L);
+        for (String sg : new String[] {"ES", "CS", "SS", "DS", "FS", "GS"}) {
+            m.put("GUEST_" + sg + "_SELECTOR", 0L);
+            m.put("GUEST_" + sg + "_BASE", 0L);
+            m.put("GUEST_" + sg + "_LIMIT", 0xffffL);
+            m.put("GUEST_" + sg + "_AR_BYTES", sg.equals("CS") ? 0x9bL : 0x93L); // 16-bit, DPL 0, accessed
+        }
+        m.put("GUEST_IDTR_BASE", 0L);
+        m.put("GUEST_IDTR_LIMIT", 0x3ffL);
     }
 
     private static void host(Map<String, Long> m) {

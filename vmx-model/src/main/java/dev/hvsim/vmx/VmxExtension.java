@@ -40,6 +40,11 @@ public final class VmxExtension implements CpuExtension {
     private final VmExits exits;
     private final VmxNonRootMode guest;
 
+    /** The EPT translator of the running guest ("enable EPT"), or null. */
+    private VmxEpt ept;
+    /** "Unrestricted guest" and the VPID of the running guest (0: VPID off), read once at VM entry. */
+    private boolean unrestricted;
+    private int vpid;
     long featureControl;
     boolean vmxOperation;
     boolean nonRoot;
@@ -92,6 +97,37 @@ public final class VmxExtension implements CpuExtension {
     /** The current VMCS, or null when the current-VMCS pointer is invalid. */
     public Vmcs currentVmcs() {
         return currentVmcs == NO_VMCS ? null : new Vmcs(cpu.bus(), currentVmcs, layout);
+    }
+
+    /** "Enable EPT" is in force for the running guest. */
+    boolean eptActive() { return ept != null; }
+    /** The VPID of the running guest, 0 when "enable VPID" is 0 (or in root operation). */
+    public int currentVpid() { return nonRoot ? vpid : 0; }
+    /** The EPTP in force for the running guest, or -1 without EPT. */
+    public long currentEptp() { return ept == null ? -1 : ept.eptp(); }
+
+    /**
+     * VM entry (SDM Vol. 3C 28.3.2): installs the EPT translator when "enable EPT" is 1 and records "unrestricted
+     * guest" and the VPID. TLB: see {@link #leaveGuestTranslation}.
+     */
+    void enterGuestTranslation(VmcsSnapshot g) {
+        long proc2 = (g.get(F.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.get(F.SECONDARY_VM_EXEC_CONTROL) : 0;
+        unrestricted = (proc2 & 1 << 7) != 0;
+        vpid = (proc2 & 1 << 5) != 0 ? (int) g.get(F.VIRTUAL_PROCESSOR_ID) : 0;
+        ept = (proc2 & 1 << 1) != 0 ? new VmxEpt(this, g.get(F.EPT_POINTER)) : null;
+        cpu.setSecondStage(ept);
+        // The core's TLB is untagged: translations of the old tag are dropped on every change of (VPID, EPTP)
+        // and of the second stage (DEVIATIONS.md "TLB tagging"); the SDM allows a flush at any time (29.4.4 /
+        // 30.4 "Caching translation information").
+        cpu.mmu().flushAll();
+    }
+
+    /** VM exit: the host runs without a second stage, with VPID 0; the TLB of the guest's tag is dropped. */
+    void leaveGuestTranslation() {
+        ept = null;
+        unrestricted = false;
+        vpid = 0;
+        cpu.setSecondStage(null);
     }
 
     // ------------------------------------------------------------------ opcode rows
@@ -214,6 +250,14 @@ public final class VmxExtension implements CpuExtension {
     @Override
     public void checkCrWrite(Cpu c, int cr, long oldValue, long newValue) {
         if (!vmxOperation) {
+            return;
+        }
+        if (cr == 0 && nonRoot && unrestricted) {
+            // 26.3 / 24.8: in an unrestricted guest CR0.PE and CR0.PG are not fixed to 1
+            long pePg = Cpu.CR0_PE | Cpu.CR0_PG;
+            if (!caps.cr0Fixed().allows(newValue | pePg)) {
+                throw ArchFault.gp0();
+            }
             return;
         }
         if (cr == 0 && !caps.cr0Fixed().allows(newValue) || cr == 4 && !caps.cr4Fixed().allows(newValue)) {

@@ -46,6 +46,10 @@ class EntryRulesTest {
         CTRL-PML-EPT               | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+17 |
         CTRL-UG-EPT                | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+7 |
         CTRL-MBEC-EPT              | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+22 |
+        CTRL-EPTP-MEMTYPE          | real | EPT_POINTER=0x501d |
+        CTRL-EPTP-WALK             | real | EPT_POINTER=0x5016 |
+        CTRL-EPTP-AD               | real | noad EPT_POINTER+6 |
+        CTRL-EPTP-RSVD             | real | EPT_POINTER+8 |
         CTRL-EXIT-RESERVED         | long | VM_EXIT_CONTROLS+12 |
         CTRL-EXIT-PREEMPT-SAVE     | long | rich VM_EXIT_CONTROLS+22 |
         CTRL-EXIT-MSR-STORE        | long | VM_EXIT_MSR_STORE_COUNT=1 VM_EXIT_MSR_STORE_ADDR=0x5008 |
@@ -131,7 +135,8 @@ class EntryRulesTest {
         """)
     void rule(String id, String baseName, String mutation, String scope) {
         EntryRule rule = EntryChecks.rules().stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
-        String name = baseName.equals("long") ? VmcsBases.LONG_MODE : VmcsBases.PROTECTED_MODE;
+        String name = baseName.equals("long") ? VmcsBases.LONG_MODE
+                : baseName.equals("real") ? VmcsBases.REAL_MODE : VmcsBases.PROTECTED_MODE;
         RuleFixtures.Env env = new RuleFixtures.Env();
         Map<VmcsField, Long> vmcs = base(name);
         Map<VmcsField, Long> original = Map.copyOf(vmcs);
@@ -178,6 +183,8 @@ class EntryRulesTest {
     private static void apply(String m, Map<VmcsField, Long> vmcs, RuleFixtures.Env env) {
         if (m.equals("rich")) {
             env.caps = RuleFixtures.RICH;
+        } else if (m.equals("noad")) {
+            env.caps = RuleFixtures.withoutEptAccessedDirty(); // IA32_VMX_EPT_VPID_CAP[21] = 0
         } else if (m.equals("lma=0")) {
             env.lma = false; // the processor executes VMLAUNCH outside IA-32e mode
         } else if (m.startsWith("mem:")) {
@@ -197,13 +204,29 @@ class EntryRulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {VmcsBases.LONG_MODE, VmcsBases.PROTECTED_MODE})
+    @ValueSource(strings = {VmcsBases.LONG_MODE, VmcsBases.PROTECTED_MODE, VmcsBases.REAL_MODE})
     void eachBaseEnters(String name) {
         assertThat(check(base(name), new RuleFixtures.Env()).all()).isEmpty();
         assertThat(check(base(name), new RuleFixtures.Env()).kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
         RuleFixtures.Env rich = new RuleFixtures.Env();
         rich.caps = RuleFixtures.RICH;
         assertThat(check(base(name), rich).kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+    }
+
+    /** With "unrestricted guest" PE and PG escape the CR0 fixed bits, but PG without PE still fails (28.3.1.1). */
+    @Test
+    void unrestrictedGuestLeavesPeAndPgFreeButNotPgWithoutPe() {
+        Map<VmcsField, Long> vmcs = base(VmcsBases.REAL_MODE);
+        vmcs.put(f("GUEST_CR0"), 0x30L | 1L << 31);
+        EntryOutcome o = check(vmcs, new RuleFixtures.Env());
+        assertThat(o.violations()).extracting(Violation::id).containsExactly("GUEST-CR0-PG-PE");
+        assertThat(((EntryOutcome.EntryFailureExit) o).reason()).isEqualTo(33);
+        Map<VmcsField, Long> noUg = base(VmcsBases.REAL_MODE);
+        noUg.put(f("SECONDARY_VM_EXEC_CONTROL"), 1L << 1);  // EPT without unrestricted guest: PE/PG fixed again
+        assertThat(check(noUg, new RuleFixtures.Env()).violations()).extracting(Violation::id).contains("GUEST-CR0-FIXED");
+        vmcs.put(f("GUEST_CR0"), 0x31L);                      // PE without PG: allowed
+        assertThat(check(vmcs, new RuleFixtures.Env()).all()).extracting(Violation::id).doesNotContain("GUEST-CR0-FIXED",
+                "GUEST-CR0-PG-PE");
     }
 
     @Test

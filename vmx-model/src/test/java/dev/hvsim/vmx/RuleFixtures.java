@@ -50,6 +50,16 @@ final class RuleFixtures {
         RICH = VmxCapabilities.of(m);
     }
 
+    /** The set in force with IA32_VMX_EPT_VPID_CAP[21] (EPT accessed and dirty flags) cleared. */
+    static VmxCapabilities withoutEptAccessedDirty() {
+        Map<VmxMsr, Long> m = new EnumMap<>(VmxMsr.class);
+        for (VmxMsr msr : VmxMsr.values()) {
+            IN_FORCE.rdmsr(msr.index()).ifPresent(v -> m.put(msr, v));
+        }
+        m.put(VmxMsr.IA32_VMX_EPT_VPID_CAP, m.get(VmxMsr.IA32_VMX_EPT_VPID_CAP) & ~(1L << 21));
+        return VmxCapabilities.of(m);
+    }
+
     /** A base as a mutable map. */
     static Map<VmcsField, Long> base(String name) {
         return new LinkedHashMap<>(VmcsBases.base(name));

@@ -155,7 +155,7 @@ class VmxInstructionsTest {
         assertThat(h.exec(VMREAD_RAX_RCX)).isNull();
         assertThat(h.failedInvalid()).as("no current VMCS").isTrue();
         h.exec(VMPTRLD, VMCS);
-        h.t.reg(Reg.RCX, 0x201a);                                          // EPT_POINTER: no EPT advertised
+        h.t.reg(Reg.RCX, 0x2024);                                          // EPTP_LIST_ADDRESS: no VM functions
         assertThat(h.exec(VMREAD_RAX_RCX)).isNull();
         assertThat(h.failedValid(12)).isTrue();
         h.t.reg(Reg.RCX, 0x1_0000_681eL);                                 // bits 63:32 set
@@ -235,7 +235,10 @@ class VmxInstructionsTest {
         h.t.reg(Reg.RCX, 0x480);
         assertThat(h.exec("0f 32")).isNull();
         assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x0098100068760001L);
-        h.t.reg(Reg.RCX, 0x48b);                                           // PROCBASED_CTLS2: not advertised
+        h.t.reg(Reg.RCX, 0x48b);                                           // PROCBASED_CTLS2: EPT, VPID, UG
+        assertThat(h.exec("0f 32")).isNull();
+        assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x000000a200000000L);
+        h.t.reg(Reg.RCX, 0x491);                                           // IA32_VMX_VMFUNC: not advertised
         assertThat(h.exec("0f 32")).containsExactly(GP, 0);
         h.t.reg(Reg.RCX, 0x481).reg(Reg.RAX, 0).reg(Reg.RDX, 0);            // capability MSRs are read-only
         assertThat(h.exec("0f 30")).containsExactly(GP, 0);

@@ -43,8 +43,10 @@ class VmxCapabilitiesTest {
         for (VmxMsr msr : VmxMsr.values()) {
             assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEqualTo(target.rdmsr(msr.index()));
         }
-        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index())).as("no secondary controls").isEmpty();
-        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_EPT_VPID_CAP.index())).isEmpty();
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index())).as("EPT, VPID, unrestricted guest")
+                .hasValue(0x000000a200000000L);
+        assertThat(inForce.eptVpidCap().invept()).isEqualTo(inForce.eptVpidCap().inveptSingleContext());
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("no VM functions").isEmpty();
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
         assertThat(full.advertised()).isFalse();
     }
@@ -103,8 +105,9 @@ class VmxCapabilitiesTest {
         assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
                 "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
-                "pauseExiting");
-        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).isEmpty();
+                "pauseExiting", "activateSecondaryControls");
+        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "enableVpid",
+                "unrestrictedGuest");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer");
         assertThat(allowed1(target, ControlWord.ENTRY)).containsExactly("loadDebugControls", "ia32eModeGuest",
@@ -233,6 +236,7 @@ class VmxCapabilitiesTest {
         assertThat(noSecondary.rdmsr(0x491)).isEmpty();
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(noSecondary)).isFalse();
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(full)).isTrue();
-        assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(target)).isFalse();
+        assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(target)).isTrue();
+        assertThat(VmcsFields.get().byName("EPTP_LIST_ADDRESS").existsUnder(target)).isFalse();
     }
 }
