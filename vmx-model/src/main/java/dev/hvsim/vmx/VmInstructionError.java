@@ -19,6 +19,7 @@ public final class VmInstructionError {
     public static final int VMWRITE_READ_ONLY = 13;
     public static final int VMXON_IN_ROOT = 15;
     public static final int ENTRY_MOV_SS_BLOCKING = 26;
+    public static final int INVALID_INVEPT_INVVPID_OPERAND = 28;
 
     private VmInstructionError() {}
 }

@@ -23,7 +23,8 @@ import dev.hvsim.x86core.fault.ArchFault;
  */
 public final class VmxExtension implements CpuExtension {
     static final int VMXON = 1, VMXOFF = 2, VMCLEAR = 3, VMPTRLD = 4, VMPTRST = 5, VMREAD = 6, VMWRITE = 7,
-            VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10;
+            VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10,
+            INVEPT = 11, INVVPID = 12;
     /** IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7; Vol. 4 Table 2-2). */
     public static final long IA32_FEATURE_CONTROL = 0x3a;
     public static final long FC_LOCK = 1, FC_VMX_IN_SMX = 2, FC_VMX_OUTSIDE_SMX = 4;
@@ -130,6 +131,16 @@ public final class VmxExtension implements CpuExtension {
         cpu.setSecondStage(null);
     }
 
+    /** INVEPT (SDM Vol. 3C 30.4.3.1): combined mappings of {@code eptp} (-1: all EPTPs) are dropped. */
+    void invalidateCombined(long eptp) {
+        // root operation: the TLB holds only the host's translations (see enterGuestTranslation)
+    }
+
+    /** INVVPID (30.4.3.1) of {@code type} 0-3 for {@code vpid} (ignored for type 2), {@code linear} for type 0. */
+    void invalidateVpid(int type, int vpid, long linear) {
+        // root operation: the TLB holds only the host's translations (see enterGuestTranslation)
+    }
+
     // ------------------------------------------------------------------ opcode rows
 
     /** The core rows plus the VMX rows, built once: the rows do not depend on the CPU. */
@@ -174,6 +185,9 @@ public final class VmxExtension implements CpuExtension {
         b.row(1, 0x01, "VMLAUNCH", ext, VMLAUNCH).reg(0).rm(2).attrs(noReal).feature(Feature.VMX).cost("system").add();
         b.row(1, 0x01, "VMRESUME", ext, VMRESUME).reg(0).rm(3).attrs(noReal).feature(Feature.VMX).cost("system").add();
         b.row(1, 0x01, "VMXOFF", ext, VMXOFF).reg(0).rm(4).attrs(noReal).feature(Feature.VMX).cost("system").add();
+        // INVEPT 66 0F 38 80 /r (Gy, Mdq), INVVPID 66 0F 38 81 /r (Gy, Mdq); a register E operand is #UD
+        b.row(2, 0x80, "INVEPT Gy,Mdq", ext, INVEPT).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
+        b.row(2, 0x81, "INVVPID Gy,Mdq", ext, INVVPID).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
     }
 
     @Override
@@ -189,6 +203,8 @@ public final class VmxExtension implements CpuExtension {
             case VMLAUNCH: insns.vmlaunch(d, true); break;
             case VMRESUME: insns.vmlaunch(d, false); break;
             case VMCALL: insns.vmcall(d); break;
+            case INVEPT: insns.invept(d); break;
+            case INVVPID: insns.invvpid(d); break;
             default: throw ArchFault.ud();
         }
     }

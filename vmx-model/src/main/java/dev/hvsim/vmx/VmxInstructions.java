@@ -271,4 +271,76 @@ final class VmxInstructions {
         }
         fail(VmInstructionError.VMCALL_IN_ROOT);
     }
+
+    /**
+     * INVEPT Gy, Mdq (SDM Vol. 3C 31.3 INVEPT): #UD without INVEPT support (IA32_VMX_EPT_VPID_CAP[20]) and
+     * as the other VMX instructions; VM exit 50 in non-root operation; #GP(0) at CPL > 0; VMfail(28) for a type
+     * EPT_VPID_CAP does not report (1 single-context [25], 2 all-context [26]) and for a single-context EPTP that
+     * VM entry would reject (28.2.1.1). The descriptor's EPTP is in bits 63:0; bits 127:64 are not checked.
+     * The TLB holds no combined mappings in root operation (DEVIATIONS.md "TLB tagging"), so a successful INVEPT
+     * has nothing left to invalidate.
+     */
+    void invept(DecodedInsn d) {
+        if (!x.capabilities().eptVpidCap().invept()) {
+            throw ArchFault.ud();
+        }
+        prologue(d, ExitReason.INVEPT);
+        Cpu c = cpu();
+        long type = c.readReg(d, d.reg, operandSize(c));
+        var cap = x.capabilities().eptVpidCap();
+        if (!(type == 1 && cap.inveptSingleContext() || type == 2 && cap.inveptAllContext())) {
+            fail(VmInstructionError.INVALID_INVEPT_INVVPID_OPERAND);
+            return;
+        }
+        long eptp = c.read(d.seg, c.ea(d), 8);
+        c.read(d.seg, c.ea(d) + 8, 8); // the whole 128-bit operand is read (#PF/#GP on its second half)
+        if (type == 1 && !validEptp(eptp)) {
+            fail(VmInstructionError.INVALID_INVEPT_INVVPID_OPERAND);
+            return;
+        }
+        x.invalidateCombined(type == 1 ? eptp : -1);
+        succeed();
+    }
+
+    /** The four EPTP rules of VM entry (CTRL-EPTP-MEMTYPE/-WALK/-AD/-RSVD, 28.2.1.1), for INVEPT single-context. */
+    private boolean validEptp(long eptp) {
+        var cap = x.capabilities().eptVpidCap();
+        int mt = (int) (eptp & 7), len = (int) (eptp >>> 3 & 7);
+        boolean memType = mt == 0 && cap.memoryTypeUc() || mt == 6 && cap.memoryTypeWb();
+        boolean walk = len == 3 && cap.pageWalk4() || len == 4 && cap.pageWalk5();
+        boolean ad = (eptp & 1L << 6) == 0 || cap.accessedDirty();
+        boolean rsvd = (eptp & 0xf00) != 0 || (eptp & 0x80) != 0 && !cap.supervisorShadowStack()
+                || (eptp & ~cpu().mmu().physAddrMask()) != 0;
+        return memType && walk && ad && !rsvd;
+    }
+
+    /**
+     * INVVPID Gy, Mdq (31.3 INVVPID): #UD without INVVPID support (EPT_VPID_CAP[32]); VM exit 53 in non-root
+     * operation; #GP(0) at CPL > 0; VMfail(28) for an unsupported type (0 individual-address [40], 1 single-context
+     * [41], 2 all-context [42], 3 single-context-retaining-globals [43]), for descriptor bits 63:16 set, for VPID 0
+     * with types 0, 1 and 3, and for a non-canonical linear address with type 0.
+     */
+    void invvpid(DecodedInsn d) {
+        if (!x.capabilities().eptVpidCap().invvpid()) {
+            throw ArchFault.ud();
+        }
+        prologue(d, ExitReason.INVVPID);
+        Cpu c = cpu();
+        long type = c.readReg(d, d.reg, operandSize(c));
+        var cap = x.capabilities().eptVpidCap();
+        boolean supported = type == 0 && cap.invvpidIndividualAddress() || type == 1 && cap.invvpidSingleContext()
+                || type == 2 && cap.invvpidAllContext() || type == 3 && cap.invvpidSingleContextRetainingGlobals();
+        if (!supported) {
+            fail(VmInstructionError.INVALID_INVEPT_INVVPID_OPERAND);
+            return;
+        }
+        long low = c.read(d.seg, c.ea(d), 8), linear = c.read(d.seg, c.ea(d) + 8, 8);
+        int vpid = (int) (low & 0xffff);
+        if ((low >>> 16) != 0 || type != 2 && vpid == 0 || type == 0 && !c.canonical(linear)) {
+            fail(VmInstructionError.INVALID_INVEPT_INVVPID_OPERAND);
+            return;
+        }
+        x.invalidateVpid((int) type, vpid, linear);
+        succeed();
+    }
 }

@@ -46,6 +46,9 @@ public final class VmxNonRootMode implements GuestMode {
         if (reason != ExitReason.VMCALL && reason != ExitReason.VMLAUNCH && reason != ExitReason.VMRESUME
                 && reason != ExitReason.VMXOFF) {
             info = InstructionInfo.of(d, reason == ExitReason.VMREAD || reason == ExitReason.VMWRITE);
+            if (reason == ExitReason.INVEPT || reason == ExitReason.INVVPID) {
+                info |= (d.reg & 0xf) << 28; // reg2: the type register (29.2.5, INVEPT/INVPCID/INVVPID format)
+            }
             qual = d.memOp ? d.disp : 0;
         }
         x.exits().exit(reason, qual, d.length, info, 0, 0);
