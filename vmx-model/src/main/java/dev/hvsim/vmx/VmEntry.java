@@ -71,6 +71,7 @@ final class VmEntry {
         CpuState s = c.state();
         long entryCtl = g.get(F.VM_ENTRY_CONTROLS);
         boolean ia32e = (entryCtl & (1 << 9)) != 0;
+        x.enterGuestTranslation(g);
         long keep = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
         s.cr0 = (g.get(F.GUEST_CR0) & ~keep) | (s.cr0 & keep);
         s.cr3 = g.get(F.GUEST_CR3);
@@ -115,7 +116,7 @@ final class VmEntry {
         s.nmiBlocked = (intr & GuestNonRegisterRules.BLOCK_NMI) != 0;
         c.setCpl(GuestSegmentRules.dpl(g.get(F.GUEST_SS_AR_BYTES)));
         c.modeChanged();
-        x.enterGuestTranslation(g);
+        x.guestStateLoaded();
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             if (x.eptActive()) { // 28.3.2.4: with "enable EPT" the PDPTEs come from the guest-state area
                 c.mmu().pdpte[0] = g.get(F.GUEST_PDPTE0);

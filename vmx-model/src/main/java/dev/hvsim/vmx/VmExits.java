@@ -204,7 +204,7 @@ final class VmExits {
         s.halted = false;
         c.setCpl(0);
         c.modeChanged();
-        c.mmu().flushAll();
+        x.hostStateLoaded();
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             c.mmu().loadPdptes(s.cr3);
         }

@@ -108,37 +108,73 @@ public final class VmxExtension implements CpuExtension {
     public long currentEptp() { return ept == null ? -1 : ept.eptp(); }
 
     /**
-     * VM entry (SDM Vol. 3C 28.3.2): installs the EPT translator when "enable EPT" is 1 and records "unrestricted
-     * guest" and the VPID. TLB: see {@link #leaveGuestTranslation}.
+     * VM entry (SDM Vol. 3C 28.3.2), called before the guest state is loaded: installs the EPT translator when
+     * "enable EPT" is 1, records "unrestricted guest" and the VPID, and switches the core's TLB to the guest's
+     * translation context (VPID, EPTP) without flushing it (see DEVIATIONS.md "TLB tagging").
      */
     void enterGuestTranslation(VmcsSnapshot g) {
         long proc2 = (g.get(F.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.get(F.SECONDARY_VM_EXEC_CONTROL) : 0;
         unrestricted = (proc2 & 1 << 7) != 0;
         vpid = (proc2 & 1 << 5) != 0 ? (int) g.get(F.VIRTUAL_PROCESSOR_ID) : 0;
-        ept = (proc2 & 1 << 1) != 0 ? new VmxEpt(this, g.get(F.EPT_POINTER)) : null;
-        cpu.setSecondStage(ept);
-        // The core's TLB is untagged: translations of the old tag are dropped on every change of (VPID, EPTP)
-        // and of the second stage (DEVIATIONS.md "TLB tagging"); the SDM allows a flush at any time (29.4.4 /
-        // 30.4 "Caching translation information").
-        cpu.mmu().flushAll();
+        long eptp = g.get(F.EPT_POINTER);
+        if ((proc2 & 1 << 1) == 0) {
+            ept = null;
+        } else {
+            ept = lastEpt != null && lastEpt.eptp() == eptp ? lastEpt : new VmxEpt(this, eptp); // no allocation per entry
+            lastEpt = ept;
+        }
+        cpu.mmu().switchContext(vpid, ept == null ? -1 : ept.eptp(), ept);
     }
 
-    /** VM exit: the host runs without a second stage, with VPID 0; the TLB of the guest's tag is dropped. */
+    /**
+     * After the guest state is loaded: 28.3.3.3 (2016: 26.3.2.5) "If the enable VPID VM-execution control is 0,
+     * VM entry invalidates linear and combined mappings associated with VPID 0000H"; with VPID no flush.
+     */
+    void guestStateLoaded() {
+        cpu.mmu().contextStateLoaded();
+        if (vpid == 0) {
+            cpu.mmu().invalidateContexts(0, -1, false);
+        }
+    }
+
+    /**
+     * VM exit, before the host state is loaded: back to the host's context (VPID 0, no second stage). 29.5.5 (2016:
+     * 27.5.5): without VPID the exit invalidates VPID 0000H's mappings ({@link #hostStateLoaded}).
+     */
     void leaveGuestTranslation() {
+        hostFlush = vpid == 0;
         ept = null;
         unrestricted = false;
         vpid = 0;
-        cpu.setSecondStage(null);
+        cpu.mmu().switchContext(0, -1, null);
+    }
+
+    private boolean hostFlush = true;
+    private VmxEpt lastEpt;
+
+    /** After the host state is loaded (also after a VM-entry failure, 28.8: host state loaded as on an exit). */
+    void hostStateLoaded() {
+        cpu.mmu().contextStateLoaded();
+        if (hostFlush) {
+            cpu.mmu().invalidateContexts(0, -1, false);
+        }
+        hostFlush = true;
     }
 
     /** INVEPT (SDM Vol. 3C 30.4.3.1): combined mappings of {@code eptp} (-1: all EPTPs) are dropped. */
     void invalidateCombined(long eptp) {
-        // root operation: the TLB holds only the host's translations (see enterGuestTranslation)
+        // all-context: every context (the host's has no combined mappings; dropping it too is allowed: 30.4.4)
+        cpu.mmu().invalidateContexts(-1, eptp, false);
     }
 
     /** INVVPID (30.4.3.1) of {@code type} 0-3 for {@code vpid} (ignored for type 2), {@code linear} for type 0. */
     void invalidateVpid(int type, int vpid, long linear) {
-        // root operation: the TLB holds only the host's translations (see enterGuestTranslation)
+        switch (type) {
+            case 0: cpu.mmu().invalidateContextPage(vpid, linear); break;
+            case 1: cpu.mmu().invalidateContexts(vpid, -1, false); break;
+            case 3: cpu.mmu().invalidateContexts(vpid, -1, true); break;
+            default: cpu.mmu().invalidateContexts(-1, -1, false); break; // all-context (VPID 0 too: allowed)
+        }
     }
 
     // ------------------------------------------------------------------ opcode rows

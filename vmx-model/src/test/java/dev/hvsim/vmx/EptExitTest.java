@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 class EptExitTest {
     /** EPT PML4 at 500000H, PDPT at 501000H, four PDs of 2-MiB identity pages from 502000H (the first 4 GiB). */
     static final long EPT = 0x500000, EPTP = EPT | 3 << 3 | 6;
+    /** INVEPT rcx, [DATA] and INVVPID rcx, [DATA] (66 0F 38 80/81 /r). */
+    static final String INVEPT_RCX_DATA = "66 0f 38 80 " + VmxHarness.mem(1),
+            INVVPID_RCX_DATA = "66 0f 38 81 " + VmxHarness.mem(1);
     /** Read, write, execute; memory type WB (bits 5:3 = 6); PS. */
     static final long RWX = 7, WB = 6 << 3, PS = 0x80;
 

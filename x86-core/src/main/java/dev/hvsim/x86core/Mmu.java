@@ -27,12 +27,19 @@ public final class Mmu {
     private final Cpu cpu;
     private final PhysicalBus bus;
     private final long physMask;
-    final long[] tlbTag = new long[TLB_SIZE];
-    final long[] tlbPhys = new long[TLB_SIZE];
-    final byte[][] tlbPage = new byte[TLB_SIZE][];
-    final int[] tlbPerm = new int[TLB_SIZE];
-    final boolean[] tlbGlobal = new boolean[TLB_SIZE];
-    final long[] tlbLargeMask = new long[TLB_SIZE];
+    // The TLB of the current translation context. Not final: switchContext swaps in another context's arrays
+    // (the hot paths read the fields as before; nothing else changes for them).
+    long[] tlbTag = new long[TLB_SIZE];
+    long[] tlbPhys = new long[TLB_SIZE];
+    byte[][] tlbPage = new byte[TLB_SIZE][];
+    int[] tlbPerm = new int[TLB_SIZE];
+    boolean[] tlbGlobal = new boolean[TLB_SIZE];
+    long[] tlbLargeMask = new long[TLB_SIZE];
+    /** The current translation context (see {@link #switchContext}); (0, -1) until a vendor model switches. */
+    private long ctxSpace, ctxRoot = -1;
+    /** The TLBs of other contexts, most recently used first, at most {@link #MAX_SAVED_CONTEXTS}. */
+    private final java.util.ArrayList<TlbContext> saved = new java.util.ArrayList<>();
+    static final int MAX_SAVED_CONTEXTS = 8;
     /** PAE PDPTE registers (SDM Vol. 3A 4.4.1), loaded on CR3 writes in PAE mode. */
     public final long[] pdpte = new long[4];
     /** Paging-structure memory references performed (for cycle accounting). */
@@ -143,23 +150,180 @@ public final class Mmu {
 
     /** INVLPG / INVPCID individual address: the page and any large page containing it. */
     public void flushPage(long linear) {
+        flushPage(tlbTag, tlbPage, tlbLargeMask, linear);
+        cpu.fetchInvalidate();
+    }
+
+    private static void flushPage(long[] tag, byte[][] page, long[] largeMask, long linear) {
         long lpn = linear >>> 12;
         for (int i = 0; i < TLB_SIZE; i++) {
-            long t = tlbTag[i];
-            if (t == lpn || t != -1L && tlbLargeMask[i] != 0
-                    && ((t << 12) & ~tlbLargeMask[i]) == (linear & ~tlbLargeMask[i])) {
-                tlbTag[i] = -1L;
-                tlbPage[i] = null;
+            long t = tag[i];
+            if (t == lpn || t != -1L && largeMask[i] != 0 && ((t << 12) & ~largeMask[i]) == (linear & ~largeMask[i])) {
+                tag[i] = -1L;
+                page[i] = null;
             }
+        }
+    }
+
+    /** Drops write permission for translations to a physical page that now holds decoded code (every context). */
+    void protectCodePage(long ppn) {
+        protect(tlbTag, tlbPhys, tlbPerm, ppn);
+        for (TlbContext c : saved) {
+            protect(c.tag, c.phys, c.perm, ppn);
+        }
+    }
+
+    private static void protect(long[] tag, long[] phys, int[] perm, long ppn) {
+        for (int i = 0; i < TLB_SIZE; i++) {
+            if (tag[i] != -1L && (phys[i] >>> 12) == ppn) {
+                perm[i] &= ~(P_SW | P_UW);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- tagged TLB (translation contexts)
+
+    /**
+     * Switches the TLB to the translation context {@code (space, root)} and installs {@code stage} as the second
+     * stage, without flushing: the current context's translations are kept aside and the new context gets the
+     * translations it had when it was last left (none if it is new or was evicted). A vendor model calls this at
+     * VM entry and VM exit; {@code space} is the VPID or ASID (0 for the host), {@code root} the EPTP or nested CR3
+     * (-1 without a second stage). At most {@link #MAX_SAVED_CONTEXTS} other contexts are kept (least recently used
+     * dropped: a flush, which the architecture always allows).
+     *
+     * <p>Call it while the CPU still holds the old context's registers, load the new context's registers, then
+     * call {@link #contextStateLoaded}: a context whose paging controls (CR0.PG/PE/WP/CD, CR3, CR4, EFER,
+     * IA32_PAT) differ from those it was left with is flushed then, so cached permissions never outlive the state
+     * they were computed under.
+     */
+    public void switchContext(long space, long root, SecondStage stage) {
+        secondStage = stage == SecondStage.IDENTITY ? null : stage;
+        if (space == ctxSpace && root == ctxRoot) {
+            pendingSignature = signature();
+            cpu.fetchInvalidate();
+            return;
+        }
+        TlbContext out = new TlbContext(ctxSpace, ctxRoot, tlbTag, tlbPhys, tlbPage, tlbPerm, tlbGlobal, tlbLargeMask,
+                signature());
+        TlbContext in = null;
+        for (int i = 0; i < saved.size(); i++) {
+            TlbContext c = saved.get(i);
+            if (c.space == space && c.root == root) {
+                in = saved.remove(i);
+                break;
+            }
+        }
+        saved.add(0, out);
+        TlbContext evicted = saved.size() > MAX_SAVED_CONTEXTS ? saved.remove(saved.size() - 1) : null;
+        boolean fresh = in == null;
+        if (fresh) {
+            in = evicted != null ? evicted : new TlbContext(space, root, new long[TLB_SIZE], new long[TLB_SIZE],
+                    new byte[TLB_SIZE][], new int[TLB_SIZE], new boolean[TLB_SIZE], new long[TLB_SIZE], null);
+        }
+        ctxSpace = space;
+        ctxRoot = root;
+        tlbTag = in.tag;
+        tlbPhys = in.phys;
+        tlbPage = in.page;
+        tlbPerm = in.perm;
+        tlbGlobal = in.global;
+        tlbLargeMask = in.largeMask;
+        pendingSignature = fresh ? null : in.signature;
+        if (fresh) {
+            flushAll();
+        } else if (cpu.memoryWatch != null) {
+            refreshHostPages();
         }
         cpu.fetchInvalidate();
     }
 
-    /** Drops write permission for translations to a physical page that now holds decoded code. */
-    void protectCodePage(long ppn) {
-        for (int i = 0; i < TLB_SIZE; i++) {
-            if (tlbTag[i] != -1L && (tlbPhys[i] >>> 12) == ppn) {
-                tlbPerm[i] &= ~(P_SW | P_UW);
+    /** The paging controls the context switched to by {@link #switchContext} was left with (null: nothing to check). */
+    private long[] pendingSignature;
+
+    /** After {@link #switchContext} and loading the new context's registers: flushes if its paging controls changed. */
+    public void contextStateLoaded() {
+        if (pendingSignature != null && !java.util.Arrays.equals(pendingSignature, signature())) {
+            flushAll();
+        }
+        pendingSignature = null;
+        cpu.fetchInvalidate();
+    }
+
+    /** The current translation context's space (VPID/ASID) and root (EPTP/nested CR3, -1 for none). */
+    public long contextSpace() { return ctxSpace; }
+    public long contextRoot() { return ctxRoot; }
+
+    /**
+     * Invalidates the translations of every context matching {@code space} and {@code root} (-1: any), the current
+     * one included: all of them, or only the non-global ones when {@code keepGlobal} (INVVPID, INVEPT,
+     * INVLPGA-style invalidation of other contexts).
+     */
+    public void invalidateContexts(long space, long root, boolean keepGlobal) {
+        for (TlbContext c : saved) {
+            if (matches(c.space, c.root, space, root)) {
+                c.flush(keepGlobal);
+            }
+        }
+        if (matches(ctxSpace, ctxRoot, space, root)) {
+            if (keepGlobal) {
+                flushNonGlobal();
+            } else {
+                flushAll();
+            }
+        }
+    }
+
+    /** Invalidates the translations of {@code linear} in every context of {@code space} (-1: any). */
+    public void invalidateContextPage(long space, long linear) {
+        for (TlbContext c : saved) {
+            if (space == -1 || c.space == space) {
+                flushPage(c.tag, c.page, c.largeMask, linear);
+            }
+        }
+        if (space == -1 || ctxSpace == space) {
+            flushPage(linear);
+        }
+    }
+
+    private static boolean matches(long cSpace, long cRoot, long space, long root) {
+        return (space == -1 || cSpace == space) && (root == -1 || cRoot == root);
+    }
+
+    /** What cached permissions and translations were computed under. */
+    private long[] signature() {
+        CpuState st = cpu.state();
+        return new long[] {st.cr0 & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP | Cpu.CR0_CD), st.cr3, st.cr4, st.efer,
+                st.msr(Msr.IA32_PAT)};
+    }
+
+    /** One context's TLB arrays, kept while another context runs. */
+    private static final class TlbContext {
+        final long space, root;
+        final long[] tag, phys, largeMask;
+        final byte[][] page;
+        final int[] perm;
+        final boolean[] global;
+        final long[] signature;
+
+        TlbContext(long space, long root, long[] tag, long[] phys, byte[][] page, int[] perm, boolean[] global,
+                long[] largeMask, long[] signature) {
+            this.space = space;
+            this.root = root;
+            this.tag = tag;
+            this.phys = phys;
+            this.page = page;
+            this.perm = perm;
+            this.global = global;
+            this.largeMask = largeMask;
+            this.signature = signature;
+        }
+
+        void flush(boolean keepGlobal) {
+            for (int i = 0; i < TLB_SIZE; i++) {
+                if (!keepGlobal || !global[i]) {
+                    tag[i] = -1L;
+                    page[i] = null;
+                }
             }
         }
     }
