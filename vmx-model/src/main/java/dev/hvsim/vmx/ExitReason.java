@@ -5,7 +5,8 @@ package dev.hvsim.vmx;
  * the model produces. Bit 31 of the exit-reason field marks a VM-entry failure ({@link #ENTRY_FAILURE_BIT}).
  */
 public final class ExitReason {
-    public static final int EXCEPTION_OR_NMI = 0, TRIPLE_FAULT = 2, CPUID = 10, HLT = 12, INVD = 13, INVLPG = 14, RDPMC = 15, RDTSC = 16, VMCALL = 18,
+    public static final int EXCEPTION_OR_NMI = 0, EXTERNAL_INTERRUPT = 1, TRIPLE_FAULT = 2,
+            INTERRUPT_WINDOW = 7, PREEMPTION_TIMER = 52, CPUID = 10, HLT = 12, INVD = 13, INVLPG = 14, RDPMC = 15, RDTSC = 16, VMCALL = 18,
             VMCLEAR = 19, VMLAUNCH = 20, VMPTRLD = 21, VMPTRST = 22, VMREAD = 23, VMRESUME = 24, VMWRITE = 25,
             VMXOFF = 26, VMXON = 27, CR_ACCESS = 28, IO = 30, RDMSR = 31, WRMSR = 32, INVALID_GUEST_STATE = 33,
             MSR_LOADING = 34, MWAIT = 36, MONITOR = 39, PAUSE = 40, MACHINE_CHECK_DURING_ENTRY = 41, EPT_VIOLATION = 48,

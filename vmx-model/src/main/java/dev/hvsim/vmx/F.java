@@ -104,6 +104,7 @@ final class F {
     static final VmcsField GUEST_LINEAR_ADDRESS = C.byName("GUEST_LINEAR_ADDRESS");
     static final VmcsField GUEST_PHYSICAL_ADDRESS = C.byName("GUEST_PHYSICAL_ADDRESS");
     static final VmcsField EPT_POINTER = C.byName("EPT_POINTER");
+    static final VmcsField VMX_PREEMPTION_TIMER_VALUE = C.byName("VMX_PREEMPTION_TIMER_VALUE");
     static final VmcsField GUEST_CR0 = C.byName("GUEST_CR0");
     static final VmcsField GUEST_CR3 = C.byName("GUEST_CR3");
     static final VmcsField GUEST_CR4 = C.byName("GUEST_CR4");

@@ -139,6 +139,7 @@ final class VmEntry {
         x.nonRoot = true;
         c.setGuestMode(x.guest());
         c.nextRip = s.rip;
+        x.events().entered(g);
         inject(c, g);
     }
 

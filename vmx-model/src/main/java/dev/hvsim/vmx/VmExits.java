@@ -125,6 +125,9 @@ final class VmExits {
         v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
         v.write(F.GUEST_ACTIVITY_STATE, GuestNonRegisterRules.ACTIVE);
         v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
+        if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
+            v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());
+        }
         if (x.eptActive() && c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             // 29.3.4: with "enable EPT" and PAE paging the PDPTEs are saved into the guest-state area
             v.write(F.GUEST_PDPTE0, c.mmu().pdpte[0]);

@@ -40,6 +40,7 @@ public final class VmxExtension implements CpuExtension {
     private final VmEntry entry;
     private final VmExits exits;
     private final VmxNonRootMode guest;
+    private final VmxEvents events;
 
     /** The EPT translator of the running guest ("enable EPT"), or null. */
     private VmxEpt ept;
@@ -60,11 +61,13 @@ public final class VmxExtension implements CpuExtension {
         this.entry = new VmEntry(this);
         this.exits = new VmExits(this);
         this.guest = new VmxNonRootMode(this);
+        this.events = new VmxEvents(this);
     }
 
     VmEntry entry() { return entry; }
     VmExits exits() { return exits; }
     VmxNonRootMode guest() { return guest; }
+    VmxEvents events() { return events; }
 
     /** The outcome of the last VMLAUNCH/VMRESUME that reached the VM-entry checks, or null. */
     public EntryOutcome lastEntryOutcome() { return entry.lastOutcome(); }

@@ -27,6 +27,11 @@ public final class VmxNonRootMode implements GuestMode {
         return true;
     }
 
+    @Override
+    public void atEventBoundary(Cpu cpu) {
+        x.events().atBoundary(cpu);
+    }
+
     private Vmcs vmcs() {
         return x.currentVmcs();
     }

@@ -26,8 +26,8 @@ class EntryRulesTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-        CTRL-PIN-RESERVED          | long | PIN_BASED_VM_EXEC_CONTROL+0 |
-        CTRL-PROC1-RESERVED        | long | CPU_BASED_VM_EXEC_CONTROL+2 |
+        CTRL-PIN-RESERVED          | long | PIN_BASED_VM_EXEC_CONTROL+8 |
+        CTRL-PROC1-RESERVED        | long | CPU_BASED_VM_EXEC_CONTROL+3 |
         CTRL-PROC2-RESERVED        | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+15 |
         CTRL-PROC3-RESERVED        | long | rich CPU_BASED_VM_EXEC_CONTROL+17 TERTIARY_VM_EXEC_CONTROL+0 |
         CTRL-CR3-TARGET-COUNT      | long | CR3_TARGET_COUNT=5 |
@@ -232,7 +232,7 @@ class EntryRulesTest {
     @Test
     void controlFailuresWinOverHostAndGuestAndAllListsEveryViolation() {
         Map<VmcsField, Long> vmcs = base(VmcsBases.LONG_MODE);
-        vmcs.put(f("PIN_BASED_VM_EXEC_CONTROL"), 0x17L);
+        vmcs.put(f("PIN_BASED_VM_EXEC_CONTROL"), 0x116L);
         vmcs.put(f("HOST_CS_SELECTOR"), 0L);
         vmcs.put(f("GUEST_TR_SELECTOR"), 0x1cL);
         EntryOutcome o = check(vmcs, new RuleFixtures.Env());

@@ -173,7 +173,7 @@ class VmExitTest {
     @Test
     void controlFailureIsVmfailValid7AndHostFailure8() {
         VmxHarness h = new VmxHarness().ready().longModeGuest("0f a2");
-        h.vmx.currentVmcs().write("PIN_BASED_VM_EXEC_CONTROL", 0x17);
+        h.vmx.currentVmcs().write("PIN_BASED_VM_EXEC_CONTROL", 0x116); // bit 8: reserved
         assertThat(h.exec(VMLAUNCH)).isNull();
         assertThat(h.failedValid(7)).isTrue();
         h.vmx.currentVmcs().write("PIN_BASED_VM_EXEC_CONTROL", 0x16);

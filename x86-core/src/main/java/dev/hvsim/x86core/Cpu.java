@@ -493,6 +493,9 @@ public final class Cpu {
             return StopReason.SHUTDOWN;
         }
         try {
+            if (guestActive) {
+                guestMode.atEventBoundary(this);
+            }
             boolean delivered = interrupts.acceptPending();
             if (!delivered && interruptSource != InterruptSource.NONE && inShadow()) {
                 eventPending = true; // an interrupt held back by the shadow is taken at the next boundary

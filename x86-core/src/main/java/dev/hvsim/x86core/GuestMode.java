@@ -34,4 +34,13 @@ public interface GuestMode {
 
     /** Before an external interrupt is accepted. */
     default void interceptInterrupt(int vector, Cpu cpu) {}
+
+    /**
+     * At an instruction boundary where the CPU checks pending events, before NMIs and interrupts are accepted
+     * (SDM Vol. 3C 26.2, 26.7: interrupt- and NMI-window exits, external-interrupt and NMI exiting, the
+     * VMX-preemption timer). It may throw {@link dev.hvsim.x86core.fault.VmExitSignal}. The CPU checks events only
+     * when something signalled one: an implementation that must look again at the next boundary calls
+     * {@link Cpu#signalEvent()}.
+     */
+    default void atEventBoundary(Cpu cpu) {}
 }

@@ -101,15 +101,17 @@ class VmxCapabilitiesTest {
 
     @Test
     void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
-        assertThat(allowed1(target, ControlWord.PIN_BASED)).isEmpty();
-        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("hltExiting", "invlpgExiting",
+        assertThat(allowed1(target, ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
+                "activateVmxPreemptionTimer");
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting", "hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
                 "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
                 "pauseExiting", "activateSecondaryControls");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "enableVpid",
                 "unrestrictedGuest");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
-                "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer");
+                "acknowledgeInterruptOnExit", "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer",
+                "saveVmxPreemptionTimerValue");
         assertThat(allowed1(target, ControlWord.ENTRY)).containsExactly("loadDebugControls", "ia32eModeGuest",
                 "loadIa32Pat", "loadIa32Efer");
         assertThat(target.controls(ControlWord.PRIMARY_PROC).allowed0(15)).isTrue();
