@@ -39,15 +39,16 @@ final class SvmGuestMode implements GuestMode {
 
     @Override
     public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
+        long nrip = cpu.state().rip + insn.length; // the step has not computed nextRip yet at this point
         switch (point) {
             case CPUID:
                 if (intercepted(V.MISC1, V.M1_CPUID)) {
-                    exit(ExitCode.CPUID, 0, 0, cpu.nextRip);
+                    exit(ExitCode.CPUID, 0, 0, nrip);
                 }
                 break;
             case HLT:
                 if (intercepted(V.MISC1, V.M1_HLT)) {
-                    exit(ExitCode.HLT, 0, 0, cpu.nextRip);
+                    exit(ExitCode.HLT, 0, 0, nrip);
                 }
                 break;
             case VMCALL:
