@@ -82,4 +82,18 @@ public interface CpuExtension {
     default long crReadValue(Cpu cpu, int cr, long value) {
         return value;
     }
+
+    /**
+     * Asked before a WRMSR of EFER the core has found valid is committed; throws {@code ArchFault} to refuse it
+     * (e.g. AMD: EFER.SVME is MBZ while VM_CR.SVMDIS = 1, APM Vol. 2 15.30.1). Default: accept.
+     */
+    default void checkEferWrite(Cpu cpu, long oldValue, long newValue) {}
+
+    /**
+     * Whether the extension holds off NMIs and maskable interrupts at instruction boundaries (e.g. AMD's global
+     * interrupt flag GIF = 0 after CLGI, APM Vol. 2 15.17). Asked only when an interrupt source exists. Default: no.
+     */
+    default boolean holdsInterrupts(Cpu cpu) {
+        return false;
+    }
 }

@@ -86,6 +86,9 @@ public final class Interrupts {
         if (src == InterruptSource.NONE) {
             return false;
         }
+        if (cpu.extension() != null && cpu.extension().holdsInterrupts(cpu)) {
+            return false; // e.g. SVM GIF = 0
+        }
         boolean shadow = cpu.inShadow();
         if (src.pendingNmi() && !cpu.s.nmiBlocked && !shadow) {
             src.acknowledgeNmi();

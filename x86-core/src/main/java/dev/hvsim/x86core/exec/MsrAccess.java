@@ -17,4 +17,12 @@ public final class MsrAccess {
     public static void write(Cpu cpu, long index, long value) {
         Msrs.write(cpu, index, value);
     }
+
+    /**
+     * The CR4 bits a MOV to CR4 may set on this CPU (profile CPUID plus the installed extension's bits): for an
+     * extension's consistency checks of a guest CR4 (e.g. AMD VMRUN's CR4 MBZ check, APM Vol. 2 15.5.1).
+     */
+    public static long cr4Allowed(Cpu cpu) {
+        return ControlRegs.cr4Allowed(cpu);
+    }
 }

@@ -228,6 +228,9 @@ final class Msrs {
         if (cpu.pagingEnabled() && ((v ^ s.efer) & Cpu.EFER_LME) != 0) {
             throw ArchFault.gp0();
         }
+        if (cpu.extension() != null) {
+            cpu.extension().checkEferWrite(cpu, s.efer, v); // e.g. EFER.SVME is MBZ while VM_CR.SVMDIS = 1
+        }
         long nv = (v & ~Cpu.EFER_LMA) | (s.efer & Cpu.EFER_LMA);
         long changed = nv ^ s.efer;
         s.efer = nv;

@@ -1,0 +1,183 @@
+package dev.hvsim.svm;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.Feature;
+import dev.hvsim.x86core.decode.OpcodeRow;
+import dev.hvsim.x86core.decode.OpcodeTable;
+import dev.hvsim.x86core.exec.Family;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * AMD SVM as a {@link CpuExtension} of one CPU (AMD APM Vol. 2 chapter 15): the SVM instructions' opcode rows
+ * (0F 01 D8..DF), the SVM MSRs VM_CR (C001_0114) and VM_HSAVE_PA (C001_0117), the EFER.SVME write rule, the
+ * global interrupt flag, and the per-CPU SVM state (guest running or not, the current VMCB).
+ *
+ * <pre>{@code
+ * SvmExtension svm = SvmExtension.install(cpu);    // or: every new Cpu of the amd-zen profile has it (SvmProvider)
+ * }</pre>
+ */
+public final class SvmExtension implements CpuExtension {
+    static final int VMRUN = 1, VMMCALL = 2, VMLOAD = 3, VMSAVE = 4, STGI = 5, CLGI = 6, INVLPGA = 8;
+    /** VM_CR (APM Vol. 2 15.30.1) and VM_HSAVE_PA (15.30.4). */
+    public static final long VM_CR = 0xc0010114L, VM_HSAVE_PA = 0xc0010117L;
+    public static final long VM_CR_DPD = 1, VM_CR_R_INIT = 2, VM_CR_DIS_A20M = 4, VM_CR_LOCK = 8, VM_CR_SVMDIS = 16;
+
+    private final Cpu cpu;
+    final SvmInstructions insns;
+    final Transitions transitions;
+    final SvmGuestMode guest;
+
+    long vmCr;
+    long hsavePa;
+    boolean gif = true;
+    boolean guestActive;
+    long vmcbPa;
+
+    private SvmExtension(Cpu cpu) {
+        this.cpu = cpu;
+        this.insns = new SvmInstructions(this);
+        this.transitions = new Transitions(this);
+        this.guest = new SvmGuestMode(this);
+    }
+
+    /** Installs SVM on {@code cpu} (its profile must advertise Fn8000_0001 ECX[2] for CPUID to report it). */
+    public static SvmExtension install(Cpu cpu) {
+        SvmExtension x = new SvmExtension(cpu);
+        cpu.install(x);
+        return x;
+    }
+
+    public Cpu cpu() { return cpu; }
+    /** The global interrupt flag (APM Vol. 2 15.17). */
+    public boolean gif() { return gif; }
+    /** A guest is running (between VMRUN and #VMEXIT). */
+    public boolean inGuest() { return guestActive; }
+    /** The physical address of the VMCB of the running (or last) guest. */
+    public long vmcbPa() { return vmcbPa; }
+    public long vmCr() { return vmCr; }
+    public long hsavePa() { return hsavePa; }
+    /** The outcome of the last VMRUN that reached its consistency checks, or null. */
+    public VmrunOutcome lastVmrunOutcome() { return transitions.last; }
+
+    /** The checks' view of this CPU (for tools that check a VMCB without running it). */
+    public VmrunContext vmrunContext() {
+        return transitions.context();
+    }
+
+    @Override
+    public Feature feature() {
+        return Feature.SVM;
+    }
+
+    // ------------------------------------------------------------------ opcode rows
+
+    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(new RowsOnly());
+
+    @Override
+    public OpcodeTable opcodeTable() {
+        return TABLE;
+    }
+
+    private static final class RowsOnly implements CpuExtension {
+        @Override public void contributeRows(OpcodeTable.Builder b) { rows(b); }
+        @Override public void execute(Cpu cpu, DecodedInsn d) { throw ArchFault.ud(); }
+        @Override public boolean ownsMsr(long index) { return false; }
+        @Override public long readMsr(Cpu cpu, long index) { throw ArchFault.gp0(); }
+        @Override public void writeMsr(Cpu cpu, long index, long value) { throw ArchFault.gp0(); }
+        @Override public long cr4Bits(Cpu cpu) { return 0; }
+    }
+
+    @Override
+    public void contributeRows(OpcodeTable.Builder b) {
+        rows(b);
+    }
+
+    /**
+     * APM Vol. 3 instruction pages: 0F 01 D8 VMRUN, D9 VMMCALL, DA VMLOAD, DB VMSAVE, DC STGI, DD CLGI, DF INVLPGA
+     * (rAX implicit). The rows are #UD in real mode; EFER.SVME, CPL and rAX are checked by the handlers, in the
+     * APM's order, so that the intercept check of a guest comes between #UD and #GP. SKINIT (DE) has no row (#UD):
+     * not implemented, and the profile does not advertise it.
+     */
+    private static void rows(OpcodeTable.Builder b) {
+        int ext = Family.EXTENSION, noReal = OpcodeRow.A_NO_REAL;
+        b.row(1, 0x01, "VMRUN", ext, VMRUN).reg(3).rm(0).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "VMMCALL", ext, VMMCALL).reg(3).rm(1).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "VMLOAD", ext, VMLOAD).reg(3).rm(2).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "VMSAVE", ext, VMSAVE).reg(3).rm(3).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "STGI", ext, STGI).reg(3).rm(4).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "CLGI", ext, CLGI).reg(3).rm(5).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "INVLPGA", ext, INVLPGA).reg(3).rm(7).attrs(noReal).feature(Feature.SVM).cost("system").add();
+    }
+
+    @Override
+    public void execute(Cpu c, DecodedInsn d) {
+        switch (d.handler) {
+            case VMRUN: insns.vmrun(d); break;
+            case VMMCALL: insns.vmmcall(d); break;
+            case VMLOAD: insns.vmload(d, true); break;
+            case VMSAVE: insns.vmload(d, false); break;
+            case STGI: insns.gif(d, true); break;
+            case CLGI: insns.gif(d, false); break;
+            case INVLPGA: insns.invlpga(d); break;
+            default: throw ArchFault.ud();
+        }
+    }
+
+    // ------------------------------------------------------------------ MSRs
+
+    @Override
+    public boolean ownsMsr(long index) {
+        return index == VM_CR || index == VM_HSAVE_PA;
+    }
+
+    @Override
+    public long readMsr(Cpu c, long index) {
+        return index == VM_CR ? vmCr : hsavePa;
+    }
+
+    /**
+     * WRMSR VM_CR (APM Vol. 2 15.30.1): bits 63:5 reserved (#GP); with LOCK set, writes to LOCK and SVMDIS are
+     * ignored; setting SVMDIS while EFER.SVME = 1 is #GP. WRMSR VM_HSAVE_PA (15.30.4): #GP unless 4 KiB aligned
+     * and below 2^MAXPHYADDR.
+     */
+    @Override
+    public void writeMsr(Cpu c, long index, long value) {
+        if (index == VM_HSAVE_PA) {
+            if ((value & 0xfff) != 0 || (value >>> c.profile().maxPhysAddr()) != 0) {
+                throw ArchFault.gp0();
+            }
+            hsavePa = value;
+            return;
+        }
+        if ((value & ~0x1fL) != 0) {
+            throw ArchFault.gp0();
+        }
+        long locked = VM_CR_LOCK | VM_CR_SVMDIS;
+        long nv = (vmCr & VM_CR_LOCK) != 0 ? (value & ~locked) | (vmCr & locked) : value;
+        if ((nv & VM_CR_SVMDIS) != 0 && (vmCr & VM_CR_SVMDIS) == 0 && (c.state().efer & Cpu.EFER_SVME) != 0) {
+            throw ArchFault.gp0();
+        }
+        vmCr = nv;
+    }
+
+    /** EFER.SVME is MBZ while VM_CR.SVMDIS = 1 (APM Vol. 2 15.30.1): WRMSR EFER setting it is #GP(0). */
+    @Override
+    public void checkEferWrite(Cpu c, long oldValue, long newValue) {
+        if ((newValue & Cpu.EFER_SVME) != 0 && (vmCr & VM_CR_SVMDIS) != 0) {
+            throw ArchFault.gp0();
+        }
+    }
+
+    /** GIF = 0 holds off NMIs and maskable interrupts (APM Vol. 2 15.17). */
+    @Override
+    public boolean holdsInterrupts(Cpu c) {
+        return !gif;
+    }
+
+    @Override
+    public long cr4Bits(Cpu c) {
+        return 0;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.hvsim.svm;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.GuestMode;
+import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.InterceptPoint;
+import dev.hvsim.x86core.fault.ArchFault;
+
+/**
+ * SVM guest mode as x86-core's {@link GuestMode} (AMD APM Vol. 2 15.8-15.13): at each intercept point it consults
+ * the VMCB's intercept vectors and turns the event into a #VMEXIT. Implemented: CPUID, HLT (word 3), the SVM
+ * instructions (in {@link SvmInstructions}), IOIO through the IOPM (15.10), RDMSR/WRMSR through the MSRPM (15.11),
+ * CR0-CR15 reads and writes (word 0; no decode assists: EXITINFO1 = 0), exceptions (word 2), INTR, shutdown.
+ * The VMCB's control area is read from memory at the intercept point (DEVIATIONS.md).
+ */
+final class SvmGuestMode implements GuestMode {
+    private final SvmExtension x;
+
+    SvmGuestMode(SvmExtension x) {
+        this.x = x;
+    }
+
+    @Override
+    public boolean active() {
+        return true;
+    }
+
+    private long control(int offset, int size) {
+        return x.cpu().bus().read(x.vmcbPa + offset, size);
+    }
+
+    boolean intercepted(int wordOffset, int bit) {
+        return (control(wordOffset, 4) >>> bit & 1) != 0;
+    }
+
+    private void exit(long code, long info1, long info2, long nrip) {
+        x.transitions.exit(code, info1, info2, nrip);
+    }
+
+    @Override
+    public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
+        long nrip = cpu.state().rip + insn.length; // the step has not computed nextRip yet at this point
+        switch (point) {
+            case CPUID:
+                if (intercepted(V.MISC1, V.M1_CPUID)) {
+                    exit(ExitCode.CPUID, 0, 0, nrip);
+                }
+                break;
+            case HLT:
+                if (intercepted(V.MISC1, V.M1_HLT)) {
+                    exit(ExitCode.HLT, 0, 0, nrip);
+                }
+                break;
+            case VMCALL:
+                throw ArchFault.ud(); // VMCALL is Intel's: #UD in an SVM guest
+            default:
+                break;
+        }
+    }
+
+    /**
+     * 15.10.2: with IOIO_PROT the IOPM is consulted, one bit per port for every port the access touches (an access
+     * may reach bits past port FFFFH). EXITINFO1: TYPE (bit 0, 1 = IN), STR (2), REP (3), SZ8/16/32 (4-6),
+     * A16/A32/A64 (7-9), SEG (12:10, string instructions), PORT (31:16); EXITINFO2 = the next RIP.
+     */
+    @Override
+    public void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {
+        if (!intercepted(V.MISC1, V.M1_IOIO)) {
+            return;
+        }
+        long iopm = control(V.IOPM_BASE, 8) & ~0xfffL;
+        boolean hit = false;
+        for (int p = port; p < port + size && !hit; p++) {
+            hit = (cpu.bus().read(iopm + (p >>> 3), 1) >>> (p & 7) & 1) != 0;
+        }
+        if (!hit) {
+            return;
+        }
+        String m = insn.row.mnemonic();
+        boolean string = m.startsWith("INS") || m.startsWith("OUTS");
+        int addr = insn.addrSize;
+        long info = (in ? 1 : 0) | (string ? 4 : 0) | (string && insn.rep != 0 ? 8 : 0)
+                | (size == 1 ? 0x10 : size == 2 ? 0x20 : 0x40)
+                | (addr == 2 ? 0x80 : addr == 4 ? 0x100 : 0x200)
+                | (string ? (long) (in ? 0 : insn.seg & 7) << 10 : 0)
+                | (long) port << 16;
+        exit(ExitCode.IOIO, info, cpu.nextRip, cpu.nextRip);
+    }
+
+    /**
+     * 15.11: with MSR_PROT the MSRPM is consulted: two bits per MSR (read, write) in three 2 KiB ranges
+     * (0-1FFF, C000_0000-C000_1FFF, C001_0000-C001_1FFF); MSRs outside them always exit. EXITINFO1 = 0 read,
+     * 1 write.
+     */
+    @Override
+    public void interceptMsr(long index, boolean write, Cpu cpu) {
+        if (!intercepted(V.MISC1, V.M1_MSR)) {
+            return;
+        }
+        long base;
+        if (index <= 0x1fff) {
+            base = 0;
+        } else if (index >= 0xc0000000L && index <= 0xc0001fffL) {
+            base = 0x800;
+        } else if (index >= 0xc0010000L && index <= 0xc0011fffL) {
+            base = 0x1000;
+        } else {
+            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip);
+            return;
+        }
+        long bitIndex = 2 * (index & 0x1fff) + (write ? 1 : 0);
+        long msrpm = control(V.MSRPM_BASE, 8) & ~0xfffL;
+        if ((cpu.bus().read(msrpm + base + (bitIndex >>> 3), 1) >>> (bitIndex & 7) & 1) != 0) {
+            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip);
+        }
+    }
+
+    /** Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n). No decode assists. */
+    @Override
+    public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
+        if (cr < 0 || cr > 15) {
+            return;
+        }
+        if (intercepted(V.CR_READ, cr + (write ? 16 : 0))) {
+            exit((write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ) + cr, 0, 0, cpu.nextRip);
+        }
+    }
+
+    /** Word 2: bit n intercepts exception n (exit 40H + n); EXITINFO1 = the error code where there is one. */
+    @Override
+    public void interceptException(int vector, int errorCode, Cpu cpu) {
+        if (vector < 0 || vector > 31 || !intercepted(V.EXCEPTIONS, vector)) {
+            return;
+        }
+        long info1 = errorCode == ArchFault.NO_ERROR_CODE ? 0 : errorCode & 0xffffffffL;
+        exit(ExitCode.EXCP_BASE + vector, info1, 0, 0);
+    }
+
+    /** Word 3 bit 0: a physical interrupt exits before it is acknowledged (it stays pending). */
+    @Override
+    public void interceptInterrupt(int vector, Cpu cpu) {
+        if (intercepted(V.MISC1, V.M1_INTR)) {
+            exit(ExitCode.INTR, 0, 0, 0);
+        }
+    }
+
+    /** Word 3 bit 31: shutdown (a triple fault in the guest). */
+    @Override
+    public void interceptTripleFault(Cpu cpu) {
+        if (intercepted(V.MISC1, V.M1_SHUTDOWN)) {
+            exit(ExitCode.SHUTDOWN, 0, 0, 0);
+        }
+    }
+}

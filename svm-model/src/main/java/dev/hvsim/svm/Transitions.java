@@ -1,0 +1,238 @@
+package dev.hvsim.svm;
+
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.Interrupts;
+import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.Segment;
+import dev.hvsim.x86core.bus.PhysicalBus;
+import dev.hvsim.x86core.decode.Feature;
+import dev.hvsim.x86core.exec.MsrAccess;
+import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.VmExitSignal;
+
+/**
+ * VMRUN as snapshot, check, commit and #VMEXIT (AMD APM Vol. 2 15.5 "VMRUN Instruction", 15.6 "#VMEXIT", 15.20
+ * "Event Injection"). Host state goes to VM_HSAVE_PA in hvsim's own layout, which is the VMCB state-save area's
+ * (DEVIATIONS.md): the save-area offsets of ES, CS, SS, DS, GDTR, IDTR, EFER, CR0, CR3, CR4, RFLAGS, RIP (the
+ * instruction after VMRUN), RSP, RAX and CPL at VM_HSAVE_PA + the same offset.
+ *
+ * <p>Every #VMEXIT, VMEXIT_INVALID included, ends with a {@link VmExitSignal} carrying an {@link SvmExit}: the run
+ * stops with {@code StopReason.VM_EXIT}, the host state loaded; root-mode x86 code continues after its VMRUN.
+ */
+final class Transitions {
+    private static final long CR0_KEEP = Cpu.CR0_ET;
+    private final SvmExtension x;
+    VmrunOutcome last;
+
+    Transitions(SvmExtension x) {
+        this.x = x;
+    }
+
+    VmrunContext context() {
+        Cpu c = x.cpu();
+        long efer = Cpu.EFER_SCE | Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_NXE | Cpu.EFER_SVME;
+        long allowed = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
+                | (c.has(Feature.NX) ? Cpu.EFER_NXE : 0) | Cpu.EFER_SVME;
+        return new VmrunContext(c.profile().maxPhysAddr(), allowed & efer, MsrAccess.cr4Allowed(c),
+                (pa, size) -> c.bus().read(pa, (int) size));
+    }
+
+    /** VMRUN with a valid VMCB address: save host state, snapshot, check, then commit or VMEXIT_INVALID. */
+    void vmrun(long vmcbPa) {
+        Cpu c = x.cpu();
+        saveHost(c, x.hsavePa);
+        VmcbSnapshot v = VmcbSnapshot.read(c.bus(), vmcbPa);
+        VmrunOutcome o = VmrunChecks.check(v, context());
+        last = o;
+        x.vmcbPa = vmcbPa;
+        if (o.kind() == VmrunOutcome.Kind.VMEXIT_INVALID) {
+            PhysicalBus b = c.bus();
+            b.write(vmcbPa + V.EXITCODE, 8, ExitCode.INVALID);
+            b.write(vmcbPa + V.EXITINFO1, 8, 0);
+            b.write(vmcbPa + V.EXITINFO2, 8, 0);
+            b.write(vmcbPa + V.EXITINTINFO, 8, 0);
+            loadHost(c);
+            throw new VmExitSignal(new SvmExit(ExitCode.INVALID, 0, 0, 0, 0, 0, o.violations()));
+        }
+        commit(c, v);
+    }
+
+    /** 15.5.1: load the guest state of the snapshot, enter guest mode, deliver EVENTINJ. */
+    private void commit(Cpu c, VmcbSnapshot v) {
+        CpuState s = c.state();
+        s.efer = v.q(V.EFER);
+        s.cr0 = v.q(V.CR0) | CR0_KEEP;
+        s.cr2 = v.q(V.CR2);
+        s.cr3 = v.q(V.CR3);
+        s.cr4 = v.q(V.CR4);
+        s.dr[6] = v.q(V.DR6);
+        s.dr[7] = v.q(V.DR7);
+        // EFER.LMA = LME && PG (15.5.1: VMRUN does not check the stored LMA, it derives it)
+        s.efer = (s.efer & Cpu.EFER_LME) != 0 && (s.cr0 & Cpu.CR0_PG) != 0 ? s.efer | Cpu.EFER_LMA
+                : s.efer & ~Cpu.EFER_LMA;
+        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
+            loadSegment(v, V.seg(seg), s.seg[seg]);
+        }
+        s.gdtrBase = v.q(V.GDTR + 8);
+        s.gdtrLimit = (int) v.get(V.GDTR + 4, 4);
+        s.idtrBase = v.q(V.IDTR + 8);
+        s.idtrLimit = (int) v.get(V.IDTR + 4, 4);
+        s.setRflags(v.q(V.RFLAGS));
+        s.rip = v.q(V.RIP);
+        s.gpr[Reg.RSP] = v.q(V.RSP);
+        s.gpr[Reg.RAX] = v.q(V.RAX);
+        s.halted = false;
+        s.stiShadow = false;
+        s.movSsShadow = false;
+        c.setCpl((int) v.get(V.CPL, 1) & 3);
+        c.modeChanged();
+        c.mmu().flushAll(); // TLB_CONTROL and ASIDs: every VMRUN flushes (DEVIATIONS.md)
+        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+            c.mmu().loadPdptes(s.cr3);
+        }
+        x.gif = true;
+        x.guestActive = true;
+        c.setGuestMode(x.guest);
+        c.nextRip = s.rip;
+        if ((v.q(V.INT_SHADOW) & 1) != 0) {
+            c.beginStiShadow();
+        }
+        inject(c, v);
+    }
+
+    /** 15.20: EVENTINJ (vector 7:0, TYPE 10:8, EV 11, V 31, ERRORCODE 63:32), delivered through the guest IDT. */
+    private static void inject(Cpu c, VmcbSnapshot v) {
+        long e = v.q(V.EVENTINJ);
+        if ((e >>> 31 & 1) == 0) {
+            return;
+        }
+        int vector = (int) e & 0xff, type = (int) (e >>> 8) & 7;
+        int err = (e >>> 11 & 1) != 0 ? (int) (e >>> 32) : ArchFault.NO_ERROR_CODE;
+        Interrupts.Kind kind;
+        switch (type) {
+            case 0: kind = Interrupts.Kind.EXTERNAL; break;
+            case 2: kind = Interrupts.Kind.NMI; break;
+            case 4: kind = Interrupts.Kind.SOFTWARE_INT; break;
+            default: kind = Interrupts.Kind.EXCEPTION; break; // 3 (the checks refused the reserved types)
+        }
+        c.interrupts().inject(vector, err, kind, c.state().rip);
+        c.nextRip = c.state().rip;
+    }
+
+    /**
+     * #VMEXIT (15.6): write EXITCODE, EXITINFO1/2, EXITINTINFO and NRIP, save the guest state into the VMCB, clear
+     * EVENTINJ.V, load the host state from VM_HSAVE_PA, clear GIF, then signal.
+     */
+    void exit(long code, long info1, long info2, long nrip) {
+        Cpu c = x.cpu();
+        CpuState s = c.state();
+        PhysicalBus b = c.bus();
+        long pa = x.vmcbPa;
+        b.write(pa + V.EXITCODE, 8, code);
+        b.write(pa + V.EXITINFO1, 8, info1);
+        b.write(pa + V.EXITINFO2, 8, info2);
+        b.write(pa + V.EXITINTINFO, 8, 0);
+        b.write(pa + V.NRIP, 8, nrip);
+        b.write(pa + V.INT_SHADOW, 8, c.inShadow() ? 1 : 0);
+        b.write(pa + V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
+        long guestRip = s.rip;
+        saveState(c, pa);
+        b.write(pa + V.CR2, 8, s.cr2);
+        b.write(pa + V.DR6, 8, s.dr[6]);
+        b.write(pa + V.DR7, 8, s.dr[7]);
+        x.guestActive = false;
+        c.setGuestMode(null);
+        loadHost(c);
+        x.gif = false;
+        throw new VmExitSignal(new SvmExit(code, info1, info2, 0, nrip, guestRip, java.util.List.of()));
+    }
+
+    /** The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area). */
+    private static void saveState(Cpu c, long pa) {
+        CpuState s = c.state();
+        PhysicalBus b = c.bus();
+        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
+            storeSegment(c, pa, V.seg(seg), s.seg[seg]);
+        }
+        b.write(pa + V.GDTR + 4, 4, s.gdtrLimit);
+        b.write(pa + V.GDTR + 8, 8, s.gdtrBase);
+        b.write(pa + V.IDTR + 4, 4, s.idtrLimit);
+        b.write(pa + V.IDTR + 8, 8, s.idtrBase);
+        b.write(pa + V.CPL, 1, c.cpl());
+        b.write(pa + V.EFER, 8, s.efer);
+        b.write(pa + V.CR0, 8, s.cr0);
+        b.write(pa + V.CR3, 8, s.cr3);
+        b.write(pa + V.CR4, 8, s.cr4);
+        b.write(pa + V.RFLAGS, 8, s.rflags());
+        b.write(pa + V.RIP, 8, s.rip);
+        b.write(pa + V.RSP, 8, s.gpr[Reg.RSP]);
+        b.write(pa + V.RAX, 8, s.gpr[Reg.RAX]);
+    }
+
+    /** Host state into VM_HSAVE_PA; RIP is the instruction after VMRUN. */
+    private static void saveHost(Cpu c, long hsave) {
+        long rip = c.state().rip;
+        c.state().rip = c.nextRip;
+        try {
+            saveState(c, hsave);
+        } finally {
+            c.state().rip = rip;
+        }
+    }
+
+    /** Host state from VM_HSAVE_PA (15.6: the host continues after its VMRUN at CPL 0). */
+    private void loadHost(Cpu c) {
+        VmcbSnapshot h = VmcbSnapshot.read(c.bus(), x.hsavePa);
+        CpuState s = c.state();
+        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
+            loadSegment(h, V.seg(seg), s.seg[seg]);
+        }
+        s.gdtrBase = h.q(V.GDTR + 8);
+        s.gdtrLimit = (int) h.get(V.GDTR + 4, 4);
+        s.idtrBase = h.q(V.IDTR + 8);
+        s.idtrLimit = (int) h.get(V.IDTR + 4, 4);
+        s.efer = h.q(V.EFER);
+        s.cr0 = h.q(V.CR0) | Cpu.CR0_PE;
+        s.cr3 = h.q(V.CR3);
+        s.cr4 = h.q(V.CR4);
+        s.setRflags(h.q(V.RFLAGS));
+        s.rip = h.q(V.RIP);
+        s.gpr[Reg.RSP] = h.q(V.RSP);
+        s.gpr[Reg.RAX] = h.q(V.RAX);
+        s.dr[7] = 0x400;
+        s.stiShadow = false;
+        s.movSsShadow = false;
+        s.halted = false;
+        c.nextRip = s.rip;
+        c.setCpl(0);
+        c.modeChanged();
+        c.mmu().flushAll();
+        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+            c.mmu().loadPdptes(s.cr3);
+        }
+    }
+
+    /** SVM's compressed attrib (bits 7:0 type/S/DPL/P, 11:8 AVL/L/DB/G) from x86-core's (AVL/L/DB/G at 15:12). */
+    static int svmAttr(int attr) {
+        return (attr & 0xff) | (attr >>> 4 & 0xf00);
+    }
+
+    static int coreAttr(int svm) {
+        return (svm & 0xff) | (svm & 0xf00) << 4;
+    }
+
+    static void loadSegment(VmcbSnapshot v, int off, Segment sg) {
+        int attr = coreAttr((int) v.get(off + 2, 2));
+        sg.set((int) v.get(off, 2), v.q(off + 8), v.get(off + 4, 4), (attr & Segment.ATTR_P) == 0
+                ? attr | Segment.ATTR_UNUSABLE : attr);
+    }
+
+    static void storeSegment(Cpu c, long pa, int off, Segment sg) {
+        PhysicalBus b = c.bus();
+        b.write(pa + off, 2, sg.selector);
+        b.write(pa + off + 2, 2, svmAttr(sg.attr));
+        b.write(pa + off + 4, 4, sg.limit);
+        b.write(pa + off + 8, 8, sg.base);
+    }
+}

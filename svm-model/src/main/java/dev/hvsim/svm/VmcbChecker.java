@@ -1,0 +1,126 @@
+package dev.hvsim.svm;
+
+import dev.hvsim.vmcs.vmcb.VmcbField;
+import dev.hvsim.vmcs.vmcb.VmcbLayout;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.bus.IoBus;
+import dev.hvsim.x86core.bus.PhysicalBus;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Checks a VMCB description without running anything: {@link VmrunChecks} on a CPU of the given profile with the
+ * given physical memory (PAE PDPTEs). The instruction-level checks (EFER.SVME of the host, CPL, rAX) do not
+ * apply: the described VMCB is the one VMRUN would read. Behind {@code hvsim check-vmcb}.
+ */
+public final class VmcbChecker {
+    private VmcbChecker() {}
+
+    /** A field (by vmcb-layout.csv qualified name) as an offset and a byte size of 1 to 8. */
+    public record Slot(int offset, int size) {
+        public Slot {
+            if (offset < 0 || size < 1 || size > 8 || offset + size > VmcbSnapshot.SIZE) {
+                throw new IllegalArgumentException(String.format("VMCB slot %#x:%d is not 1-8 bytes inside the 4 KiB "
+                        + "VMCB", offset, size));
+            }
+        }
+
+        /** {@code control.NAME} / {@code save.NAME} of vmcb-layout.csv, or {@code 0xOFF:SIZE}. */
+        public static Slot of(String name) {
+            if (name.startsWith("0x") || name.startsWith("0X")) {
+                int colon = name.indexOf(':');
+                if (colon < 0) {
+                    throw new IllegalArgumentException("offset '" + name + "' needs a byte size (\"0x4d0:8\")");
+                }
+                try {
+                    return new Slot(Integer.parseInt(name.substring(2, colon), 16),
+                            Integer.parseInt(name.substring(colon + 1)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("malformed offset '" + name + "' (\"0x4d0:8\")");
+                }
+            }
+            VmcbField f = VmcbLayout.get().field(name);
+            if (f.reserved() || f.size() < 1 || f.size() > 8) {
+                throw new IllegalArgumentException("VMCB field '" + name + "' is not a 1-8 byte value");
+            }
+            return new Slot(f.offset(), f.size());
+        }
+
+        public long mask() {
+            return size == 8 ? -1L : (1L << 8 * size) - 1;
+        }
+    }
+
+    /** The VMCB image of a base plus nothing else. */
+    public static byte[] image(Map<String, Long> fields) {
+        byte[] b = new byte[VmcbSnapshot.SIZE];
+        fields.forEach((k, v) -> put(b, Slot.of(k), v));
+        return b;
+    }
+
+    public static void put(byte[] b, Slot s, long v) {
+        for (int i = 0; i < s.size(); i++) {
+            b[s.offset() + i] = (byte) (v >>> 8 * i);
+        }
+    }
+
+    public static long get(byte[] b, Slot s) {
+        long v = 0;
+        for (int i = s.size() - 1; i >= 0; i--) {
+            v = v << 8 | (b[s.offset() + i] & 0xff);
+        }
+        return v;
+    }
+
+    /**
+     * @param profile a profile that advertises SVM (IllegalArgumentException otherwise)
+     * @param vmcb    the 4 KiB VMCB image
+     * @param memory  physical memory as quadwords by 8-aligned address
+     */
+    public static VmrunOutcome check(CpuProfile profile, byte[] vmcb, Map<Long, Long> memory) {
+        if (!profile.has(dev.hvsim.x86core.decode.Feature.SVM)) {
+            throw new IllegalArgumentException("profile " + profile.name() + " does not advertise SVM");
+        }
+        Memory bus = new Memory();
+        memory.forEach((a, v) -> bus.write(a, 8, v));
+        Cpu cpu = new Cpu(profile, bus, bus);
+        SvmExtension x = cpu.extension() instanceof SvmExtension ? (SvmExtension) cpu.extension()
+                : SvmExtension.install(cpu);
+        return VmrunChecks.check(VmcbSnapshot.of(vmcb), x.vmrunContext());
+    }
+
+    /** Sparse RAM and an empty port space. */
+    private static final class Memory implements PhysicalBus, IoBus {
+        private final Map<Long, byte[]> pages = new HashMap<>();
+
+        @Override
+        public byte[] ramPage(long pa) {
+            return pages.computeIfAbsent(pa >>> 12, k -> new byte[4096]);
+        }
+
+        @Override
+        public long read(long pa, int size) {
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                v = v << 8 | ramPage(pa + i)[(int) ((pa + i) & 0xfff)] & 0xff;
+            }
+            return v;
+        }
+
+        @Override
+        public void write(long pa, int size, long value) {
+            for (int i = 0; i < size; i++) {
+                ramPage(pa + i)[(int) ((pa + i) & 0xfff)] = (byte) (value >>> (8 * i));
+            }
+        }
+
+        @Override
+        public long in(int port, int size) {
+            return -1L >>> (64 - 8 * size);
+        }
+
+        @Override
+        public void out(int port, int size, long value) {}
+    }
+}

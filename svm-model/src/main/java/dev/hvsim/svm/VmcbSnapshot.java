@@ -1,0 +1,50 @@
+package dev.hvsim.svm;
+
+import dev.hvsim.x86core.bus.PhysicalBus;
+
+/**
+ * The VMCB as VMRUN read it: one copy of the 4 KiB page taken once (ARCHITECTURE.md "snapshot, check, commit"; the
+ * TOCTOU concern KVM's svm/nested.c names). Checks and the commit read only this copy.
+ */
+public final class VmcbSnapshot {
+    public static final int SIZE = 4096;
+    private final byte[] b;
+
+    private VmcbSnapshot(byte[] b) {
+        this.b = b;
+    }
+
+    /** Reads the VMCB at physical address {@code pa}. */
+    public static VmcbSnapshot read(PhysicalBus bus, long pa) {
+        byte[] b = new byte[SIZE];
+        for (int i = 0; i < SIZE; i += 8) {
+            long v = bus.read(pa + i, 8);
+            for (int k = 0; k < 8; k++) {
+                b[i + k] = (byte) (v >>> 8 * k);
+            }
+        }
+        return new VmcbSnapshot(b);
+    }
+
+    /** A snapshot of given bytes (tools, tests). */
+    public static VmcbSnapshot of(byte[] bytes) {
+        return new VmcbSnapshot(bytes.clone());
+    }
+
+    /** Little-endian value of {@code size} bytes (1, 2, 4, 8) at {@code offset}. */
+    public long get(int offset, int size) {
+        long v = 0;
+        for (int k = size - 1; k >= 0; k--) {
+            v = v << 8 | (b[offset + k] & 0xff);
+        }
+        return v;
+    }
+
+    public long q(int offset) {
+        return get(offset, 8);
+    }
+
+    public boolean bit(int offset, int bit) {
+        return (get(offset, 4) >>> bit & 1) != 0;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.hvsim.svm;
+
+import java.util.function.LongBinaryOperator;
+
+/**
+ * What the VMRUN checks need to know about the CPU beyond the VMCB: MAXPHYADDR, the EFER and CR4 bits this CPU
+ * supports, and physical memory (for the PAE PDPTEs).
+ *
+ * @param maxPhysAddr physical-address width
+ * @param eferAllowed EFER bits the CPU implements (others are MBZ in the guest EFER)
+ * @param cr4Allowed  CR4 bits the CPU implements
+ * @param memory      reads {@code size} bytes at a physical address: (pa, size) -> value
+ */
+public record VmrunContext(int maxPhysAddr, long eferAllowed, long cr4Allowed, LongBinaryOperator memory) {
+    /** True when {@code pa} is at or beyond 2^MAXPHYADDR. */
+    boolean beyond(long pa) {
+        return maxPhysAddr < 64 && (pa >>> maxPhysAddr) != 0;
+    }
+}
