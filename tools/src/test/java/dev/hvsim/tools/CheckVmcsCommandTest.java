@@ -65,8 +65,8 @@ class CheckVmcsCommandTest {
 
     @Test
     void setClearHexEncodingsAndAll() throws Exception {
-        // pin-based bit 0 (not allowed) by encoding, host CS null, guest TR TI: VMfailValid 7 first, --all lists all
-        Path f = file("{\"base\": \"long-mode-guest\", \"vmcs\": {\"0x4000\": {\"set\": \"0x1\"}, "
+        // pin-based bit 8 (reserved) by encoding, host CS null, guest TR TI: VMfailValid 7 first, --all lists all
+        Path f = file("{\"base\": \"long-mode-guest\", \"vmcs\": {\"0x4000\": {\"set\": \"0x100\"}, "
                 + "\"HOST_CS_SELECTOR\": 0, \"GUEST_TR_SELECTOR\": {\"set\": 4}}}");
         JsonNode n = new ObjectMapper().readTree(Cli.run("check-vmcs", "--json", f.toString()).out);
         assertThat(n.get("outcome").asText()).isEqualTo("vmfail-valid");
