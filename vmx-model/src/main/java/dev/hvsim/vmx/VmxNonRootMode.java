@@ -118,7 +118,27 @@ public final class VmxNonRootMode implements GuestMode {
         boolean imm = insn.row.map() == 0 && (insn.row.opcode() & 0xfc) == 0xe4;
         long q = (size - 1) | (in ? 8 : 0) | (string ? 16 : 0) | (string && insn.rep != 0 ? 32 : 0) | (imm ? 64 : 0)
                 | (long) port << 16;
-        exit(ExitReason.IO, q, insn);
+        if (!string) {
+            exit(ExitReason.IO, q, insn);
+        }
+        stringIoExit(q, in, insn, cpu);
+    }
+
+    /**
+     * INS/OUTS with IA32_VMX_BASIC[54] = 1 (29.2.5, "Format of the VM-Exit Instruction-Information Field as Used for
+     * INS and OUTS"): address size in bits 9:7, for OUTS the segment register in bits 17:15 (undefined for INS,
+     * written 0); the guest-linear address field holds the memory operand's linear address (ES:rDI for INS,
+     * seg:rSI for OUTS, 29.2.1). The I/O RCX/RSI/RDI/RIP fields belong to SMIs after I/O instructions and are not
+     * written.
+     */
+    private void stringIoExit(long q, boolean in, DecodedInsn insn, Cpu cpu) {
+        int seg = in ? dev.hvsim.x86core.Reg.ES : insn.segOverride >= 0 ? insn.segOverride : dev.hvsim.x86core.Reg.DS;
+        int info = (insn.addrSize == 2 ? 0 : insn.addrSize == 4 ? 1 : 2) << 7 | (in ? 0 : (seg & 7) << 15);
+        long mask = insn.addrSize == 8 ? -1L : (1L << (8 * insn.addrSize)) - 1;
+        long off = cpu.state().gpr[in ? dev.hvsim.x86core.Reg.RDI : dev.hvsim.x86core.Reg.RSI] & mask;
+        long base = cpu.mode64() && seg < dev.hvsim.x86core.Reg.FS ? 0 : cpu.state().seg[seg].base;
+        vmcs().write(F.GUEST_LINEAR_ADDRESS, base + off);
+        x.exits().exit(ExitReason.IO, q, insn.length, info, 0, 0);
     }
 
     private boolean ioBitmapExit(Cpu cpu, int port, int size) {
@@ -228,6 +248,16 @@ public final class VmxNonRootMode implements GuestMode {
      */
     @Override
     public void interceptException(int vector, int errorCode, Cpu cpu) {
+        interceptException(vector, errorCode, 0, cpu);
+    }
+
+    /**
+     * The exception bitmap (26.2) with the #PF error-code mask/match; the exit qualification of a #PF exit is the
+     * faulting linear address, and CR2 is not written (29.2.1, Table 29-1 note: "the exit qualification contains the
+     * linear address that caused the page fault").
+     */
+    @Override
+    public void interceptException(int vector, int errorCode, long faultAddress, Cpu cpu) {
         Vmcs v = vmcs();
         boolean bit = (v.read(F.EXCEPTION_BITMAP) >>> vector & 1) != 0;
         if (vector == Vectors.PF) {
@@ -243,7 +273,9 @@ public final class VmxNonRootMode implements GuestMode {
         int type = software ? 6 : 3;
         boolean hasError = errorCode >= 0;
         int info = vector | type << 8 | (hasError ? 1 << 11 : 0) | 1 << 31;
-        x.exits().exit(ExitReason.EXCEPTION_OR_NMI, 0, software ? d.length : 0, 0, info, hasError ? errorCode : 0);
+        long qualification = vector == Vectors.PF ? faultAddress : 0;
+        x.exits().exit(ExitReason.EXCEPTION_OR_NMI, qualification, software ? d.length : 0, 0, info,
+                hasError ? errorCode : 0);
     }
 
     /** A triple fault in non-root operation exits with reason 2 (26.2). */

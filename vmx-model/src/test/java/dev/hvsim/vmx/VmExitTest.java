@@ -108,6 +108,33 @@ class VmExitTest {
     }
 
     @Test
+    void stringIoExitsReportInstructionInformationAndTheLinearAddress() {
+        // f3 66 6f   rep outsw (dx, [rsi]) ; 67 6c   insb with 32-bit addressing (es:[edi])
+        VmxHarness h = new VmxHarness().ready().longModeGuest("f3 66 6f");
+        h.cpu.state().gpr[Reg.RSI] = 0x5000;
+        h.cpu.state().gpr[Reg.RDX] = 0x3f8;
+        h.cpu.state().gpr[Reg.RCX] = 3;
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.IO);
+        assertThat(e.qualification()).isEqualTo(0x3f8L << 16 | 32 | 16 | 1);      // port, REP, string, OUT, size 2
+        assertThat(e.instructionLength()).isEqualTo(3);
+        assertThat(e.instructionInfo()).isEqualTo(2 << 7 | 3 << 15);               // 64-bit addresses, DS
+        Vmcs v = h.vmx.currentVmcs();
+        assertThat(v.read("VMX_INSTRUCTION_INFO")).isEqualTo(2 << 7 | 3 << 15);
+        assertThat(v.read("GUEST_LINEAR_ADDRESS")).isEqualTo(0x5000);
+        assertThat(v.read("IO_RSI")).as("I/O RSI is for SMIs only").isZero();
+        assertThat(h.t.bus.ioLog).isEmpty();
+
+        VmxHarness g = new VmxHarness().ready().longModeGuest("67 6c");
+        g.cpu.state().gpr[Reg.RDI] = 0x1_0000_6000L;                              // bits 63:32 ignored (32-bit)
+        g.cpu.state().gpr[Reg.RDX] = 0x60;
+        VmExit i = launchAndRun(g);
+        assertThat(i.qualification()).isEqualTo(0x60L << 16 | 16 | 8);            // port, string, IN, size 1
+        assertThat(i.instructionInfo()).isEqualTo(1 << 7);                         // 32-bit addresses
+        assertThat(g.vmx.currentVmcs().read("GUEST_LINEAR_ADDRESS")).isEqualTo(0x6000);
+    }
+
+    @Test
     void rdmsrAndWrmsrExitWithoutBitmaps() {
         VmxHarness h = new VmxHarness().ready().longModeGuest("0f 32");       // rdmsr
         assertThat(launchAndRun(h).reason()).isEqualTo(ExitReason.RDMSR);
@@ -155,6 +182,27 @@ class VmExitTest {
         assertThat(e.reason()).isEqualTo(ExitReason.EXCEPTION_OR_NMI);
         assertThat(e.interruptionInfo()).isEqualTo(0x80000306);               // valid, hardware exception, #UD
         assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
+    }
+
+    @Test
+    void pageFaultExitReportsTheLinearAddressAndLeavesCr2() {
+        // mov rax, 100000000H ; mov [rax], rbx — above the 4 GiB the guest's tables map: #PF, error code W (2)
+        VmxHarness h = new VmxHarness().ready().longModeGuest("48 b8 00 00 00 00 01 00 00 00 48 89 18");
+        h.vmx.currentVmcs().write("EXCEPTION_BITMAP", 1L << 14);
+        h.cpu.state().cr2 = 0x1234;
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.EXCEPTION_OR_NMI);
+        assertThat(e.interruptionInfo()).isEqualTo(0x80000b0e);               // valid, error code, hardware, #PF
+        assertThat(e.interruptionError()).isEqualTo(2);
+        assertThat(e.qualification()).as("the faulting linear address (29.2.1)").isEqualTo(0x100000000L);
+        assertThat(e.instructionLength()).isZero();
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 10);
+        Vmcs v = h.vmx.currentVmcs();
+        assertThat(v.read("EXIT_QUALIFICATION")).isEqualTo(0x100000000L);
+        assertThat(v.read("VM_EXIT_INTR_ERROR_CODE")).isEqualTo(2);
+        assertThat(v.read("GUEST_RIP")).isEqualTo(GUEST_CODE + 10);
+        assertThat(h.cpu.state().cr2).as("a #PF that exits does not write CR2").isEqualTo(0x1234);
+        assertHostLoaded(h);
     }
 
     @Test

@@ -234,7 +234,7 @@ class VmxInstructionsTest {
         // 0f 32  rdmsr IA32_VMX_BASIC
         h.t.reg(Reg.RCX, 0x480);
         assertThat(h.exec("0f 32")).isNull();
-        assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x0098100068760001L);
+        assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x00d8100068760001L);
         h.t.reg(Reg.RCX, 0x48b);                                           // PROCBASED_CTLS2: EPT, VPID, UG
         assertThat(h.exec("0f 32")).isNull();
         assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x000000a200000000L);

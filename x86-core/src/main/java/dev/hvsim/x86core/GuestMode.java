@@ -20,6 +20,15 @@ public interface GuestMode {
     /** Before an exception is delivered (SDM Vol. 3C 26.2 exception bitmap; APM 15.12). */
     default void interceptException(int vector, int errorCode, Cpu cpu) {}
 
+    /**
+     * Before an exception is delivered, with the faulting linear address of a #PF (what CR2 would receive; 0 for
+     * other vectors): a VMX exit reports it as the exit qualification (SDM Vol. 3C 29.2.1), an SVM #PF intercept as
+     * EXITINFO2. The core calls this one; the default forwards to {@link #interceptException(int, int, Cpu)}.
+     */
+    default void interceptException(int vector, int errorCode, long faultAddress, Cpu cpu) {
+        interceptException(vector, errorCode, cpu);
+    }
+
     /** Before an I/O instruction touches the port (SDM Vol. 3C 26.1.3; APM 15.10). */
     default void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {}
 

@@ -49,7 +49,7 @@ public final class Interrupts {
     void deliverException(ArchFault f) {
         int v = f.vector();
         if (cpu.guestMode().active()) {
-            cpu.guestMode().interceptException(v, f.errorCode(), cpu);
+            cpu.guestMode().interceptException(v, f.errorCode(), v == Vectors.PF ? f.cr2() : 0, cpu);
         }
         if (v == Vectors.PF) {
             cpu.s.cr2 = f.cr2();
@@ -134,7 +134,8 @@ public final class Interrupts {
             boolean df = first && (Vectors.isContributory(vector) && Vectors.isContributory(v2)
                     || vector == Vectors.PF && (Vectors.isContributory(v2) || v2 == Vectors.PF));
             if (cpu.guestMode().active()) {
-                cpu.guestMode().interceptException(df ? Vectors.DF : v2, df ? 0 : second.errorCode(), cpu);
+                cpu.guestMode().interceptException(df ? Vectors.DF : v2, df ? 0 : second.errorCode(),
+                        !df && v2 == Vectors.PF ? second.cr2() : 0, cpu);
             }
             if (df) {
                 deliverChained(Vectors.DF, 0, Kind.EXCEPTION, cpu.s.rip);

@@ -184,7 +184,8 @@ class VmxCapabilitiesTest {
         assertThat(misc.cr3TargetCount()).isEqualTo(4);
         assertThat(misc.activityHlt() || misc.activityShutdown() || misc.activityWaitForSipi()).isFalse();
         assertThat(misc.vmwriteAnyField()).isTrue();
-        assertThat(target.basic().insOutsInformation()).isFalse();
+        assertThat(target.basic().insOutsInformation()).isTrue();
+        assertThat(misc.preemptionTimerRate()).isEqualTo(5);
     }
 
     @Test
