@@ -38,7 +38,7 @@ final class VmExits {
         v.write(F.VMX_INSTRUCTION_INFO, insnInfo);
         v.write(F.VM_EXIT_INTR_INFO, intrInfo);
         v.write(F.VM_EXIT_INTR_ERROR_CODE, intrError);
-        v.write(F.IDT_VECTORING_INFO_FIELD, 0);
+        idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
         v.write(F.VM_ENTRY_INTR_INFO_FIELD, v.read(F.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
         saveGuest(c, v);
         storeMsrs(c, v);
@@ -58,6 +58,32 @@ final class VmExits {
         v.write(F.GUEST_PHYSICAL_ADDRESS, guestPhys);
         v.write(F.GUEST_LINEAR_ADDRESS, linearValid ? guestLinear : 0);
         exit(reason, qualification, 0, 0, 0, 0);
+    }
+
+    /**
+     * 29.2.4 "Information for VM Exits During Event Delivery": when the exit happened while an event was being
+     * delivered through the IDT (x86-core's {@code Interrupts.deliveringVector}), the IDT-vectoring information
+     * (vector, type, error-code valid, valid) and error code describe that event; else the field is invalid. A #DF
+     * exit caused by a fault during delivery reports none (the #DF replaces the original event).
+     */
+    private static void idtVectoring(Cpu c, Vmcs v, boolean doubleFault) {
+        int vector = c.interrupts().deliveringVector();
+        if (vector < 0 || doubleFault) {
+            v.write(F.IDT_VECTORING_INFO_FIELD, 0);
+            return;
+        }
+        int err = c.interrupts().deliveringErrorCode();
+        int type;
+        switch (c.interrupts().deliveringKind()) {
+            case EXTERNAL: type = 0; break;
+            case NMI: type = 2; break;
+            case SOFTWARE_INT: type = 4; break;
+            case PRIV_SOFTWARE_EXCEPTION: type = 5; break;
+            case SOFTWARE_EXCEPTION: type = 6; break;
+            default: type = 3; break; // hardware exception (faults, traps)
+        }
+        v.write(F.IDT_VECTORING_INFO_FIELD, 1L << 31 | vector | type << 8 | (err >= 0 ? 1 << 11 : 0));
+        v.write(F.IDT_VECTORING_ERROR_CODE, err >= 0 ? err : 0);
     }
 
     /** A VM-entry failure (28.8): exit reason with bit 31, qualification, host state; no guest state saved. */

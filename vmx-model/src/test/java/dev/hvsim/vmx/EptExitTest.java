@@ -165,6 +165,21 @@ class EptExitTest {
     }
 
     @Test
+    void anEptViolationDuringEventDeliveryReportsIdtVectoringInformation() {
+        // ud2; the guest IDT page (2000H-2FFFH) is not present in EPT: reading the #UD gate is an EPT violation
+        VmxHarness h = eptGuest("0f 0b");
+        split(h.t, 0, 0x510000);
+        h.t.bus.write(0x510000 + 2 * 8, 8, 0);
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.EPT_VIOLATION);
+        assertThat(new EptViolationQualification(e.qualification()).read()).isTrue();
+        Vmcs v = h.vmx.currentVmcs();
+        assertThat(v.read("GUEST_PHYSICAL_ADDRESS")).isEqualTo(0x2800 + 6 * 16);
+        assertThat(v.read("IDT_VECTORING_INFO_FIELD")).isEqualTo(0x80000306L);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
+    }
+
+    @Test
     void aWriteOnlyEntryIsAnEptMisconfiguration() {
         // mov rax, 700008H ; mov rbx, [rax]
         VmxHarness h = eptGuest("48 b8 08 00 70 00 00 00 00 00 48 8b 18");

@@ -206,6 +206,25 @@ class VmExitTest {
     }
 
     @Test
+    void aFaultDuringEventDeliveryReportsTheEventAsIdtVectoringInformation() {
+        // ud2 with an empty guest IDT (at 2800H): delivering #UD reads a zero gate and raises #GP(6*8+2+1)
+        VmxHarness h = new VmxHarness().ready().longModeGuest("0f 0b");
+        h.vmx.currentVmcs().write("EXCEPTION_BITMAP", 1L << 13);
+        VmExit e = launchAndRun(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.EXCEPTION_OR_NMI);
+        assertThat(e.interruptionInfo()).isEqualTo(0x80000b0d);               // #GP with error code
+        assertThat(e.interruptionError()).isEqualTo(6 * 8 + 2 + 1);            // IDT, EXT
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
+        Vmcs v = h.vmx.currentVmcs();
+        assertThat(v.read("IDT_VECTORING_INFO_FIELD")).as("#UD, hardware exception, valid").isEqualTo(0x80000306L);
+        assertThat(v.read("IDT_VECTORING_ERROR_CODE")).isZero();
+        // an exit not during delivery: IDT-vectoring information invalid
+        VmxHarness g = new VmxHarness().ready().longModeGuest("0f a2");
+        launchAndRun(g);
+        assertThat(g.vmx.currentVmcs().read("IDT_VECTORING_INFO_FIELD")).isZero();
+    }
+
+    @Test
     void guestStateFailureIsAnEntryFailureExitToTheHost() {
         VmxHarness h = new VmxHarness().ready().longModeGuest("0f a2");
         h.vmx.currentVmcs().write("GUEST_TR_SELECTOR", 0x1c);                 // GUEST-TR-TI

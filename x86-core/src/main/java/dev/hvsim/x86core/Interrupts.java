@@ -119,15 +119,45 @@ public final class Interrupts {
 
     // ------------------------------------------------------------------ #DF and shutdown (Table 6-5)
 
+    /** The event being delivered through the IDT (-1: none), for exits during event delivery. */
+    private int deliveringVector = -1, deliveringError;
+    private Kind deliveringKind;
+
+    /**
+     * While an event is being delivered (a fault or a VM exit raised by its delivery: IDT, GDT, stack accesses,
+     * a nested-paging refusal): its vector, else -1. A VMX model reports it as IDT-vectoring information (SDM Vol. 3C
+     * 29.2.4), an SVM model as EXITINTINFO.
+     */
+    public int deliveringVector() { return deliveringVector; }
+    /** The kind of the event {@link #deliveringVector()} names. */
+    public Kind deliveringKind() { return deliveringKind; }
+    /** Its error code, or {@link ArchFault#NO_ERROR_CODE}. */
+    public int deliveringErrorCode() { return deliveringError; }
+
     private void deliverChained(int vector, int errorCode, Kind kind, long returnRip) {
+        int outerVector = deliveringVector, outerError = deliveringError;
+        Kind outerKind = deliveringKind;
+        deliveringVector = vector;
+        deliveringError = errorCode;
+        deliveringKind = kind;
+        try {
+            deliverOrChain(vector, errorCode, kind, returnRip);
+        } finally {
+            deliveringVector = outerVector;
+            deliveringError = outerError;
+            deliveringKind = outerKind;
+        }
+    }
+
+    private void deliverOrChain(int vector, int errorCode, Kind kind, long returnRip) {
         try {
             deliver(vector, errorCode, kind, returnRip);
         } catch (ArchFault second) {
             int v2 = second.vector();
-            if (v2 == Vectors.PF) {
-                cpu.s.cr2 = second.cr2(); // CR2 is loaded when the #PF is detected, even if it becomes #DF
-            }
             if (vector == Vectors.DF && (Vectors.isContributory(v2) || v2 == Vectors.PF)) {
+                if (v2 == Vectors.PF) {
+                    cpu.s.cr2 = second.cr2();
+                }
                 throw new TripleFault("fault " + Vectors.name(v2) + " while delivering #DF");
             }
             boolean first = kind == Kind.EXCEPTION || kind == Kind.TRAP;
@@ -136,6 +166,9 @@ public final class Interrupts {
             if (cpu.guestMode().active()) {
                 cpu.guestMode().interceptException(df ? Vectors.DF : v2, df ? 0 : second.errorCode(),
                         !df && v2 == Vectors.PF ? second.cr2() : 0, cpu);
+            }
+            if (v2 == Vectors.PF) {
+                cpu.s.cr2 = second.cr2(); // CR2 is loaded when the #PF is detected, even if it becomes #DF
             }
             if (df) {
                 deliverChained(Vectors.DF, 0, Kind.EXCEPTION, cpu.s.rip);
