@@ -7,7 +7,8 @@ import dev.hvsim.x86core.decode.DecodedInsn;
 
 /**
  * Specialised execution of the most frequent instruction forms: register and simple-memory MOV, two-
- * register and register-immediate ALU operations, INC/DEC of a register, Jcc/JMP, LEA, and PUSH/POP/CALL/
+ * register and register-immediate ALU operations, INC/DEC of a register, SHL/SHR/SAR by an immediate,
+ * IMUL of two registers, Jcc/JMP, LEA, and PUSH/POP/CALL/
  * RET in 64-bit mode, all with 32- or 64-bit operands. The form is classified once at decode time
  * ({@link #classify}); executing it is one dense switch with straight-line code per case, instead of the
  * family → form → operation → size switches of the general handlers, whose unpredictable indirect
@@ -18,7 +19,7 @@ import dev.hvsim.x86core.decode.DecodedInsn;
 public final class FastPath {
     static final int NONE = 0, MOV_RR = 1, MOV_LOAD = 2, MOV_STORE = 3, ALU_RR = 4, ALU_RI = 5, INC_R = 6,
             DEC_R = 7, JCC = 8, JMP = 9, LEA = 10, PUSH_R = 11, POP_R = 12, CALL = 13, RET = 14, NOP = 15,
-            MOV_RI = 16, SHIFT_RI = 17;
+            MOV_RI = 16, SHIFT_RI = 17, IMUL_RR = 18;
 
     private FastPath() {}
 
@@ -38,6 +39,11 @@ public final class FastPath {
                 }
                 break;
             case Family.SHIFT: classifyShift(d); break;
+            case Family.MULDIV:
+                if (d.handler == MulDiv.IMUL_GE && !d.memOp) {
+                    set(d, IMUL_RR, d.reg, d.rm);
+                }
+                break;
             case Family.MISC:
                 // 90 with REX.B is XCHG r8, rAX (Misc handles it), not a NOP
                 d.fast = d.handler == Misc.NOP || d.handler == Misc.NOP90 && d.reg == Reg.RAX ? NOP : NONE;
@@ -135,6 +141,7 @@ public final class FastPath {
             case CALL: call(cpu, d); break;
             case RET: ret(cpu); break;
             case SHIFT_RI: shift(cpu, d); break;
+            case IMUL_RR: imul(cpu, d); break;
             case NOP: break;
             default: Exec.execute(cpu, d);
         }
@@ -149,6 +156,12 @@ public final class FastPath {
         long res = ShiftRotate.result(d.fastA, size, v, d.fastB, 0);
         put(s.gpr, r, size, res);
         s.setOszapc(ShiftRotate.shiftFlags(d.fastA, size, v, d.fastB, res, cpu.vendor()));
+    }
+
+    /** IMUL r, r/m with a register source: MulDiv's own computation, without the family dispatch. */
+    private static void imul(Cpu cpu, DecodedInsn d) {
+        long[] g = cpu.state().gpr;
+        MulDiv.imul(cpu, d, g[d.fastA], g[d.fastB]);
     }
 
     private static void movRi(Cpu cpu, DecodedInsn d) {

@@ -85,7 +85,8 @@ final class MulDiv {
     }
 
     /** IMUL Gv,Ev / Gv,Ev,Iz / Gv,Ev,Ibs: truncated product; CF=OF when it differs from the full one. */
-    private static void imul(Cpu cpu, DecodedInsn d, long x, long y) {
+    /** IMUL Gv,Ev / Gv,Ev,imm: the truncated signed product into G, CF = OF = overflow (also the fast path's). */
+    static void imul(Cpu cpu, DecodedInsn d, long x, long y) {
         int size = d.opSize;
         long a = Flags.sext(x, size);
         long b = Flags.sext(y, size);
