@@ -11,10 +11,7 @@ import dev.hvsim.svm.VmcbChecker;
 import dev.hvsim.svm.VmrunOutcome;
 import dev.hvsim.svm.VmrunViolation;
 import dev.hvsim.x86core.CpuProfile;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +35,7 @@ import picocli.CommandLine.Parameters;
 final class CheckVmcbCommand implements Callable<Integer> {
     private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "vmcb", "memory");
     private final Terminal term;
+    private DescriptionReader in;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.json", description = "The VMCB description.")
     Path file;
@@ -65,85 +63,29 @@ final class CheckVmcbCommand implements Callable<Integer> {
         if (file == null) {
             throw new BadInputException("check-vmcb needs FILE.json (or --print-base NAME)");
         }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            throw new BadInputException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw new BadInputException("cannot read " + file + ": " + e.getMessage());
-        }
+        in = new DescriptionReader(file);
+        JsonNode root = in.read(TOP_LEVEL);
         VmrunOutcome o = evaluate(root);
         term.out().println(json ? json(o) : text(o));
         return ExitStatus.HALTED;
     }
 
-    private String where(String what) {
-        return file + ": " + what;
-    }
-
     private VmrunOutcome evaluate(JsonNode root) throws BadInputException {
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(where("the description must be a JSON object"));
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
-            String k = it.next();
-            if (!TOP_LEVEL.contains(k)) {
-                throw new BadInputException(where("unknown key '" + k + "' (known: " + String.join(", ",
-                        new java.util.TreeSet<>(TOP_LEVEL)) + ")"));
-            }
-        }
-        CpuProfile profile;
-        try {
-            profile = CpuProfile.load(text(root, "profile", "amd-zen"));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(where(e.getMessage()));
-        }
+        CpuProfile profile = in.profile(root, "amd-zen");
         byte[] vmcb;
         try {
-            vmcb = root.has("base") ? VmcbChecker.image(VmcbBases.base(text(root, "base", "")))
+            vmcb = root.has("base") ? VmcbChecker.image(VmcbBases.base(in.text(root, "base", "")))
                     : new byte[4096];
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(where(e.getMessage()));
+            throw new BadInputException(in.where(e.getMessage()));
         }
         applyFields(root.path("vmcb"), vmcb);
-        Map<Long, Long> memory = memory(root.path("memory"));
+        Map<Long, Long> memory = in.memory(root.path("memory"));
         try {
             return VmcbChecker.check(profile, vmcb, memory);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new BadInputException(where(e.getMessage()));
+            throw new BadInputException(in.where(e.getMessage()));
         }
-    }
-
-    private String text(JsonNode root, String key, String dflt) throws BadInputException {
-        JsonNode n = root.get(key);
-        if (n == null) {
-            return dflt;
-        }
-        if (!n.isTextual()) {
-            throw new BadInputException(where("\"" + key + "\" must be a string"));
-        }
-        return n.asText();
-    }
-
-    /** A number, a hex string ("0x..."), or a decimal string; 64 bits unsigned. */
-    private long number(JsonNode n, String what) throws BadInputException {
-        if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
-            return n.asLong();
-        }
-        if (n != null && n.isTextual()) {
-            String s = n.asText().trim().replace("_", "");
-            try {
-                if (s.startsWith("0x") || s.startsWith("0X")) {
-                    return Long.parseUnsignedLong(s.substring(2), 16);
-                }
-                return Long.parseUnsignedLong(s);
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-        }
-        throw new BadInputException(where("malformed value " + n + " for " + what
-                + " (a number, a \"0x...\" string, or {\"set\": ..., \"clear\": ...})"));
     }
 
     private void applyFields(JsonNode fields, byte[] vmcb) throws BadInputException {
@@ -151,7 +93,7 @@ final class CheckVmcbCommand implements Callable<Integer> {
             return;
         }
         if (!fields.isObject()) {
-            throw new BadInputException(where("\"vmcb\" must be an object of field: value"));
+            throw new BadInputException(in.where("\"vmcb\" must be an object of field: value"));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -160,57 +102,17 @@ final class CheckVmcbCommand implements Callable<Integer> {
             try {
                 s = VmcbChecker.Slot.of(name);
             } catch (IllegalArgumentException ex) {
-                throw new BadInputException(where(ex.getMessage()));
+                throw new BadInputException(in.where(ex.getMessage()));
             }
-            JsonNode n = e.getValue();
-            long v;
-            if (n.isObject()) {
-                for (Iterator<String> k = n.fieldNames(); k.hasNext();) {
-                    String key = k.next();
-                    if (!key.equals("set") && !key.equals("clear")) {
-                        throw new BadInputException(where(name + ": unknown key '" + key + "' (set, clear)"));
-                    }
-                }
-                long set = n.has("set") ? number(n.get("set"), name) : 0;
-                long clear = n.has("clear") ? number(n.get("clear"), name) : 0;
-                checkWidth(name, s, set | clear);
-                v = (VmcbChecker.get(vmcb, s) | set) & ~clear;
-            } else {
-                v = number(n, name);
-                checkWidth(name, s, v);
-            }
+            long v = in.value(e.getValue(), VmcbChecker.get(vmcb, s), name, x -> checkWidth(name, s, x));
             VmcbChecker.put(vmcb, s, v);
         }
     }
 
     private void checkWidth(String name, VmcbChecker.Slot s, long v) throws BadInputException {
         if ((v & ~s.mask()) != 0) {
-            throw new BadInputException(where(String.format("value %#x does not fit %s (%d bytes)", v, name, s.size())));
+            throw new BadInputException(in.where(String.format("value %#x does not fit %s (%d bytes)", v, name, s.size())));
         }
-    }
-
-    private Map<Long, Long> memory(JsonNode mem) throws BadInputException {
-        Map<Long, Long> m = new HashMap<>();
-        if (mem.isMissingNode()) {
-            return m;
-        }
-        if (!mem.isArray()) {
-            throw new BadInputException(where("\"memory\" must be an array of {\"address\", \"qwords\"}"));
-        }
-        for (JsonNode block : mem) {
-            if (!block.isObject() || !block.has("address") || !block.path("qwords").isArray()) {
-                throw new BadInputException(where("each \"memory\" entry needs \"address\" and a \"qwords\" array"));
-            }
-            long a = number(block.get("address"), "memory address");
-            if ((a & 7) != 0) {
-                throw new BadInputException(where(String.format("memory address %#x is not 8-byte aligned", a)));
-            }
-            for (JsonNode q : block.get("qwords")) {
-                m.put(a, number(q, "memory qword"));
-                a += 8;
-            }
-        }
-        return m;
     }
 
     // ------------------------------------------------------------------ output

@@ -13,11 +13,8 @@ import dev.hvsim.vmx.VmcsBases;
 import dev.hvsim.vmx.VmcsChecker;
 import dev.hvsim.vmx.Violation;
 import dev.hvsim.x86core.CpuProfile;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +40,7 @@ import picocli.CommandLine.Parameters;
 final class CheckVmcsCommand implements Callable<Integer> {
     private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "instruction", "vmcs", "memory", "processor");
     private final Terminal term;
+    private DescriptionReader in;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.json", description = "The VMCS description.")
     Path file;
@@ -70,100 +68,44 @@ final class CheckVmcsCommand implements Callable<Integer> {
         if (file == null) {
             throw new BadInputException("check-vmcs needs FILE.json (or --print-base NAME)");
         }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            throw new BadInputException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw new BadInputException("cannot read " + file + ": " + e.getMessage());
-        }
+        in = new DescriptionReader(file);
+        JsonNode root = in.read(TOP_LEVEL);
         EntryOutcome o = evaluate(root);
         term.out().println(json ? json(o) : text(o));
         return ExitStatus.HALTED;
     }
 
-    private String where(String what) {
-        return file + ": " + what;
-    }
-
     private EntryOutcome evaluate(JsonNode root) throws BadInputException {
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(where("the description must be a JSON object"));
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
-            String k = it.next();
-            if (!TOP_LEVEL.contains(k)) {
-                throw new BadInputException(where("unknown key '" + k + "' (known: " + String.join(", ",
-                        new java.util.TreeSet<>(TOP_LEVEL)) + ")"));
-            }
-        }
-        CpuProfile profile;
-        try {
-            profile = CpuProfile.load(text(root, "profile", "intel-core"));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(where(e.getMessage()));
-        }
-        String insn = text(root, "instruction", "vmlaunch");
+        CpuProfile profile = in.profile(root, "intel-core");
+        String insn = in.text(root, "instruction", "vmlaunch");
         if (!insn.equals("vmlaunch") && !insn.equals("vmresume")) {
-            throw new BadInputException(where("unknown instruction '" + insn + "' (vmlaunch or vmresume)"));
+            throw new BadInputException(in.where("unknown instruction '" + insn + "' (vmlaunch or vmresume)"));
         }
         Map<VmcsField, Long> vmcs = new LinkedHashMap<>();
         if (root.has("base")) {
             try {
-                vmcs.putAll(VmcsBases.base(text(root, "base", "")));
+                vmcs.putAll(VmcsBases.base(in.text(root, "base", "")));
             } catch (IllegalArgumentException e) {
-                throw new BadInputException(where(e.getMessage()));
+                throw new BadInputException(in.where(e.getMessage()));
             }
         }
         applyFields(root.path("vmcs"), vmcs);
-        Map<Long, Long> memory = memory(root.path("memory"));
+        Map<Long, Long> memory = in.memory(root.path("memory"));
         JsonNode p = root.path("processor");
         for (Iterator<String> it = p.fieldNames(); it.hasNext();) {
             String k = it.next();
             if (!k.equals("CR0") && !k.equals("CR4") && !k.equals("EFER")) {
-                throw new BadInputException(where("unknown processor register '" + k + "' (CR0, CR4, EFER)"));
+                throw new BadInputException(in.where("unknown processor register '" + k + "' (CR0, CR4, EFER)"));
             }
         }
-        long cr0 = p.has("CR0") ? number(p.get("CR0"), "processor CR0") : VmcsChecker.DEFAULT_CR0;
-        long cr4 = p.has("CR4") ? number(p.get("CR4"), "processor CR4") : VmcsChecker.DEFAULT_CR4;
-        long efer = p.has("EFER") ? number(p.get("EFER"), "processor EFER") : VmcsChecker.DEFAULT_EFER;
+        long cr0 = p.has("CR0") ? in.number(p.get("CR0"), "processor CR0") : VmcsChecker.DEFAULT_CR0;
+        long cr4 = p.has("CR4") ? in.number(p.get("CR4"), "processor CR4") : VmcsChecker.DEFAULT_CR4;
+        long efer = p.has("EFER") ? in.number(p.get("EFER"), "processor EFER") : VmcsChecker.DEFAULT_EFER;
         try {
             return VmcsChecker.check(profile, vmcs, memory, cr0, cr4, efer);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new BadInputException(where(e.getMessage()));
+            throw new BadInputException(in.where(e.getMessage()));
         }
-    }
-
-    private String text(JsonNode root, String key, String dflt) throws BadInputException {
-        JsonNode n = root.get(key);
-        if (n == null) {
-            return dflt;
-        }
-        if (!n.isTextual()) {
-            throw new BadInputException(where("\"" + key + "\" must be a string"));
-        }
-        return n.asText();
-    }
-
-    /** A number, a hex string ("0x..."), or a decimal string; 64 bits unsigned. */
-    private long number(JsonNode n, String what) throws BadInputException {
-        if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
-            return n.asLong();
-        }
-        if (n != null && n.isTextual()) {
-            String s = n.asText().trim().replace("_", "");
-            try {
-                if (s.startsWith("0x") || s.startsWith("0X")) {
-                    return Long.parseUnsignedLong(s.substring(2), 16);
-                }
-                return Long.parseUnsignedLong(s);
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-        }
-        throw new BadInputException(where("malformed value " + n + " for " + what
-                + " (a number, a \"0x...\" string, or {\"set\": ..., \"clear\": ...})"));
     }
 
     private void applyFields(JsonNode fields, Map<VmcsField, Long> vmcs) throws BadInputException {
@@ -171,7 +113,7 @@ final class CheckVmcsCommand implements Callable<Integer> {
             return;
         }
         if (!fields.isObject()) {
-            throw new BadInputException(where("\"vmcs\" must be an object of field: value"));
+            throw new BadInputException(in.where("\"vmcs\" must be an object of field: value"));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -179,62 +121,22 @@ final class CheckVmcsCommand implements Callable<Integer> {
             try {
                 f = VmcsFields.get().lookup(e.getKey());
             } catch (IllegalArgumentException ex) {
-                throw new BadInputException(where("unknown VMCS field '" + e.getKey() + "' (" + ex.getMessage() + ")"));
+                throw new BadInputException(in.where("unknown VMCS field '" + e.getKey() + "' (" + ex.getMessage() + ")"));
             }
             VmcsField full = f.high() ? VmcsFields.get().find(f.encoding().full().value()).orElseThrow() : f;
             long mask = f.valueMask();
             long cur = vmcs.getOrDefault(full, 0L);
             long part = f.high() ? cur >>> 32 : cur;
-            long v;
-            JsonNode n = e.getValue();
-            if (n.isObject()) {
-                for (Iterator<String> k = n.fieldNames(); k.hasNext();) {
-                    String key = k.next();
-                    if (!key.equals("set") && !key.equals("clear")) {
-                        throw new BadInputException(where(f.name() + ": unknown key '" + key + "' (set, clear)"));
-                    }
-                }
-                long set = n.has("set") ? number(n.get("set"), f.name()) : 0;
-                long clear = n.has("clear") ? number(n.get("clear"), f.name()) : 0;
-                checkWidth(f, set | clear, mask);
-                v = (part | set) & ~clear;
-            } else {
-                v = number(n, f.name());
-                checkWidth(f, v, mask);
-            }
+            long v = in.value(e.getValue(), part, f.name(), x -> checkWidth(f, x, mask));
             vmcs.put(full, f.high() ? (cur & 0xffffffffL) | v << 32 : v);
         }
     }
 
     private void checkWidth(VmcsField f, long v, long mask) throws BadInputException {
         if ((v & ~mask) != 0) {
-            throw new BadInputException(where(String.format("value %#x does not fit %s (%d bits)", v, f.name(),
+            throw new BadInputException(in.where(String.format("value %#x does not fit %s (%d bits)", v, f.name(),
                     Long.bitCount(mask))));
         }
-    }
-
-    private Map<Long, Long> memory(JsonNode mem) throws BadInputException {
-        Map<Long, Long> m = new HashMap<>();
-        if (mem.isMissingNode()) {
-            return m;
-        }
-        if (!mem.isArray()) {
-            throw new BadInputException(where("\"memory\" must be an array of {\"address\", \"qwords\"}"));
-        }
-        for (JsonNode block : mem) {
-            if (!block.isObject() || !block.has("address") || !block.path("qwords").isArray()) {
-                throw new BadInputException(where("each \"memory\" entry needs \"address\" and a \"qwords\" array"));
-            }
-            long a = number(block.get("address"), "memory address");
-            if ((a & 7) != 0) {
-                throw new BadInputException(where(String.format("memory address %#x is not 8-byte aligned", a)));
-            }
-            for (JsonNode q : block.get("qwords")) {
-                m.put(a, number(q, "memory qword"));
-                a += 8;
-            }
-        }
-        return m;
     }
 
     // ------------------------------------------------------------------ output

@@ -4,9 +4,7 @@ import dev.hvsim.vmcs.VmcsField;
 import dev.hvsim.vmcs.msr.VmxCapabilities;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
-import dev.hvsim.x86core.bus.IoBus;
-import dev.hvsim.x86core.bus.PhysicalBus;
-import java.util.HashMap;
+import dev.hvsim.x86core.bus.SparseMemory;
 import java.util.Map;
 
 /**
@@ -40,7 +38,7 @@ public final class VmcsChecker {
                     + "operation (IA32_VMX_CR0_FIXED0/1 %#x/%#x, IA32_VMX_CR4_FIXED0/1 %#x/%#x)", cr0, cr4,
                     caps.cr0Fixed().fixed0(), caps.cr0Fixed().fixed1(), caps.cr4Fixed().fixed0(), caps.cr4Fixed().fixed1()));
         }
-        Memory bus = new Memory();
+        SparseMemory bus = new SparseMemory();
         memory.forEach((a, v) -> bus.write(a, 8, v));
         Cpu cpu = new Cpu(profile, bus, bus);
         VmxExtension x = VmxExtension.install(cpu, caps);
@@ -49,39 +47,5 @@ public final class VmcsChecker {
         cpu.state().efer = efer;
         cpu.modeChanged();
         return EntryChecks.check(VmcsSnapshot.of(vmcs), x.entryContext());
-    }
-
-    /** Sparse RAM and an empty port space. */
-    private static final class Memory implements PhysicalBus, IoBus {
-        private final Map<Long, byte[]> pages = new HashMap<>();
-
-        @Override
-        public byte[] ramPage(long pa) {
-            return pages.computeIfAbsent(pa >>> 12, k -> new byte[4096]);
-        }
-
-        @Override
-        public long read(long pa, int size) {
-            long v = 0;
-            for (int i = size - 1; i >= 0; i--) {
-                v = v << 8 | ramPage(pa + i)[(int) ((pa + i) & 0xfff)] & 0xff;
-            }
-            return v;
-        }
-
-        @Override
-        public void write(long pa, int size, long value) {
-            for (int i = 0; i < size; i++) {
-                ramPage(pa + i)[(int) ((pa + i) & 0xfff)] = (byte) (value >>> (8 * i));
-            }
-        }
-
-        @Override
-        public long in(int port, int size) {
-            return -1L >>> (64 - 8 * size);
-        }
-
-        @Override
-        public void out(int port, int size, long value) {}
     }
 }
