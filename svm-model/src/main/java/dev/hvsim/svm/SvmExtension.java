@@ -73,20 +73,11 @@ public final class SvmExtension implements CpuExtension {
 
     // ------------------------------------------------------------------ opcode rows
 
-    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(new RowsOnly());
+    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(SvmExtension::rows);
 
     @Override
     public OpcodeTable opcodeTable() {
         return TABLE;
-    }
-
-    private static final class RowsOnly implements CpuExtension {
-        @Override public void contributeRows(OpcodeTable.Builder b) { rows(b); }
-        @Override public void execute(Cpu cpu, DecodedInsn d) { throw ArchFault.ud(); }
-        @Override public boolean ownsMsr(long index) { return false; }
-        @Override public long readMsr(Cpu cpu, long index) { throw ArchFault.gp0(); }
-        @Override public void writeMsr(Cpu cpu, long index, long value) { throw ArchFault.gp0(); }
-        @Override public long cr4Bits(Cpu cpu) { return 0; }
     }
 
     @Override

@@ -183,21 +183,11 @@ public final class VmxExtension implements CpuExtension {
     // ------------------------------------------------------------------ opcode rows
 
     /** The core rows plus the VMX rows, built once: the rows do not depend on the CPU. */
-    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(new RowsOnly());
+    private static final OpcodeTable TABLE = dev.hvsim.x86core.exec.Exec.table(VmxExtension::rows);
 
     @Override
     public OpcodeTable opcodeTable() {
         return TABLE;
-    }
-
-    /** Contributes the rows without any CPU (for the shared table). */
-    private static final class RowsOnly implements CpuExtension {
-        @Override public void contributeRows(OpcodeTable.Builder b) { rows(b); }
-        @Override public void execute(Cpu cpu, DecodedInsn d) { throw ArchFault.ud(); }
-        @Override public boolean ownsMsr(long index) { return false; }
-        @Override public long readMsr(Cpu cpu, long index) { throw ArchFault.gp0(); }
-        @Override public void writeMsr(Cpu cpu, long index, long value) { throw ArchFault.gp0(); }
-        @Override public long cr4Bits(Cpu cpu) { return 0; }
     }
 
     @Override

@@ -53,6 +53,23 @@ final class VmxInstructions {
         return (addr & 0xfff) != 0 || (addr & ~width) != 0;
     }
 
+    /**
+     * The VMCS-pointer operand of VMCLEAR/VMPTRLD (31.3): VMfail({@code invalid}) when it is not a valid
+     * physical address, VMfail({@code isVmxon}) when it is the VMXON pointer; returns -1 after failing.
+     */
+    private long vmcsPointer(DecodedInsn d, int invalid, int isVmxon) {
+        long addr = cpu().readE(d, 8);
+        if (badPointer(addr)) {
+            fail(invalid);
+            return -1;
+        }
+        if (addr == x.vmxonPointer) {
+            fail(isVmxon);
+            return -1;
+        }
+        return addr;
+    }
+
     private void succeed() {
         VmxConventions.succeed(cpu().state());
     }
@@ -118,13 +135,8 @@ final class VmxInstructions {
     /** VMCLEAR m64 (31.3 VMCLEAR): errors 2 and 3; the VMCS data is always in memory, so only the launch state changes. */
     void vmclear(DecodedInsn d) {
         prologue(d, ExitReason.VMCLEAR);
-        long addr = cpu().readE(d, 8);
-        if (badPointer(addr)) {
-            fail(VmInstructionError.VMCLEAR_INVALID_ADDRESS);
-            return;
-        }
-        if (addr == x.vmxonPointer) {
-            fail(VmInstructionError.VMCLEAR_VMXON_POINTER);
+        long addr = vmcsPointer(d, VmInstructionError.VMCLEAR_INVALID_ADDRESS, VmInstructionError.VMCLEAR_VMXON_POINTER);
+        if (addr < 0) {
             return;
         }
         new Vmcs(cpu().bus(), addr, x.layout()).setLaunchState(LaunchState.CLEAR);
@@ -137,13 +149,8 @@ final class VmxInstructions {
     /** VMPTRLD m64 (31.3 VMPTRLD): errors 9, 10, 11. */
     void vmptrld(DecodedInsn d) {
         prologue(d, ExitReason.VMPTRLD);
-        long addr = cpu().readE(d, 8);
-        if (badPointer(addr)) {
-            fail(VmInstructionError.VMPTRLD_INVALID_ADDRESS);
-            return;
-        }
-        if (addr == x.vmxonPointer) {
-            fail(VmInstructionError.VMPTRLD_VMXON_POINTER);
+        long addr = vmcsPointer(d, VmInstructionError.VMPTRLD_INVALID_ADDRESS, VmInstructionError.VMPTRLD_VMXON_POINTER);
+        if (addr < 0) {
             return;
         }
         Vmcs v = new Vmcs(cpu().bus(), addr, x.layout());

@@ -5,6 +5,7 @@ import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.OpcodeTable;
 import dev.hvsim.x86core.fault.ArchFault;
+import java.util.function.Consumer;
 
 /** The opcode map (every family's rows) and the dispatch from a decoded row to its family's handler. */
 public final class Exec {
@@ -19,11 +20,16 @@ public final class Exec {
 
     /** The core rows plus {@code ext}'s rows (a new table per installing CPU); the core table when null. */
     public static OpcodeTable table(CpuExtension ext) {
-        if (ext == null) {
-            return TABLE;
-        }
+        return ext == null ? TABLE : table(ext::contributeRows);
+    }
+
+    /**
+     * The core rows plus the rows an extension contributes; an extension whose rows do not depend on the CPU
+     * builds its table once with this ({@code Exec.table(MyExtension::rows)}).
+     */
+    public static OpcodeTable table(Consumer<OpcodeTable.Builder> extensionRows) {
         OpcodeTable.Builder b = coreRows();
-        ext.contributeRows(b);
+        extensionRows.accept(b);
         return b.build();
     }
 
