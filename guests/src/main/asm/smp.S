@@ -155,23 +155,7 @@ ap_entry32:
   hlt
   jmp 1b
 
-# Real-mode trampoline, copied to TRAMPOLINE; CS = TRAMPOLINE >> 4, IP = 0.
-  .code16
-ap_tramp:
-  cli
-  xor %ax, %ax
-  mov %ax, %ds
-  lgdtl TRAMPOLINE + (tramp_gdt_desc - ap_tramp)
-  mov %cr0, %eax
-  or $CR0_PE, %eax
-  mov %eax, %cr0
-  ljmpl $SEL_CODE32, $ap_entry32
-  .balign 4
-tramp_gdt_desc:
-  .word gdt_end - gdt - 1
-  .long gdt
-ap_tramp_end:
-  .code32
+  AP_TRAMPOLINE
 
   .data
   .balign 4

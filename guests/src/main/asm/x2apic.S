@@ -221,21 +221,7 @@ ap_entry32:
   hlt
   jmp 1b
 
-  .code16
-ap_tramp:
-  cli
-  xor %ax, %ax
-  mov %ax, %ds
-  lgdtl TRAMPOLINE + (tramp_gdt_desc - ap_tramp)
-  mov %cr0, %eax
-  or $CR0_PE, %eax
-  mov %eax, %cr0
-  ljmpl $SEL_CODE32, $ap_entry32
-  .balign 4
-tramp_gdt_desc:
-  .word gdt_end - gdt - 1
-  .long gdt
-ap_tramp_end:
+  AP_TRAMPOLINE
 
   # ---- #GP(0) rules and IA32_APIC_BASE transitions (64-bit, with exception records) -----------------
   .code64
