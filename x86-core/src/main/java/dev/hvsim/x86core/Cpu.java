@@ -283,12 +283,20 @@ public final class Cpu {
 
     /** Sets the TSC (WRMSR IA32_TIME_STAMP_COUNTER): the cycle counter itself is never changed. */
     public void setTsc(long v) {
-        s.tscAdjust = v - cycles * profile.tscPerCycle();
+        s.tscAdjust = v - tscOffset - cycles * profile.tscPerCycle();
     }
 
-    /** TSC as derived from the cycle counter plus IA32_TSC writes' offset (deterministic). */
+    /** TSC as derived from the cycle counter plus IA32_TSC writes' offset and a guest's TSC offset (deterministic). */
     public long tsc() {
-        return cycles * profile.tscPerCycle() + s.tscAdjust;
+        return cycles * profile.tscPerCycle() + s.tscAdjust + tscOffset;
+    }
+
+    /** A guest's TSC offset (AMD VMCB TSC_OFFSET at 050H, APM Vol. 2 Table B-1): added to every read of the TSC; 0 in root mode. */
+    private long tscOffset;
+
+    /** Set by a vendor extension at VM entry (its guest's offset) and reset to 0 at VM exit. */
+    public void setTscOffset(long offset) {
+        tscOffset = offset;
     }
 
     /** Something may have become deliverable (interrupt line, IF set, shadow ended): check after this instruction. */

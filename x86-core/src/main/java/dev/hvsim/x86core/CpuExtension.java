@@ -83,6 +83,19 @@ public interface CpuExtension {
         return value;
     }
 
+    /** The value MOV from CR8 returns (e.g. AMD's V_TPR with V_INTR_MASKING, APM Vol. 2 15.21.1); default: CR8. */
+    default long cr8ReadValue(Cpu cpu, long cr8) {
+        return cr8;
+    }
+
+    /**
+     * A MOV to CR8 the core has found valid (bits 63:4 clear): true when the extension took the write (e.g. AMD's
+     * V_TPR with V_INTR_MASKING, APM Vol. 2 15.21.1), leaving CR8 and the interrupt source's TPR unchanged.
+     */
+    default boolean cr8WriteVirtual(Cpu cpu, long value) {
+        return false;
+    }
+
     /**
      * Asked before a WRMSR of EFER the core has found valid is committed; throws {@code ArchFault} to refuse it
      * (e.g. AMD: EFER.SVME is MBZ while VM_CR.SVMDIS = 1, APM Vol. 2 15.30.1). Default: accept.

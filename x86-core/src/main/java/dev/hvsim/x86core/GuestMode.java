@@ -41,6 +41,14 @@ public interface GuestMode {
     /** A triple fault: a guest mode normally turns it into a VM exit instead of a shutdown. */
     default void interceptTripleFault(Cpu cpu) {}
 
+    /**
+     * Whether maskable interrupts are masked at this boundary; default: RFLAGS.IF = 0 (SDM Vol. 3A 6.8.1). A guest
+     * mode may mask them by other state (AMD V_INTR_MASKING: the host's IF, APM Vol. 2 15.21.1).
+     */
+    default boolean maskableInterruptsMasked(Cpu cpu) {
+        return (cpu.state().flagsRest & Flags.IF) == 0;
+    }
+
     /** Before an external interrupt is accepted. */
     default void interceptInterrupt(int vector, Cpu cpu) {}
 

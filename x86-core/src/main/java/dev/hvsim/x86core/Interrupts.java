@@ -97,7 +97,9 @@ public final class Interrupts {
             deliverChained(Vectors.NMI, ArchFault.NO_ERROR_CODE, Kind.NMI, cpu.s.rip);
             return true;
         }
-        if ((cpu.s.flagsRest & Flags.IF) != 0 && !shadow) {
+        boolean masked = cpu.guestMode().active() ? cpu.guestMode().maskableInterruptsMasked(cpu)
+                : (cpu.s.flagsRest & Flags.IF) == 0;
+        if (!masked && !shadow) {
             int v = src.pendingInterrupt();
             if (v >= 0) {
                 if (cpu.guestMode().active()) {
