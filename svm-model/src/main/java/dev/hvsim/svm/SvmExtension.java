@@ -28,6 +28,8 @@ public final class SvmExtension implements CpuExtension {
     final SvmInstructions insns;
     final Transitions transitions;
     final SvmGuestMode guest;
+    final InstructionIntercepts intercepts;
+    final VirtualInterrupts vintr;
 
     long vmCr;
     long hsavePa;
@@ -40,6 +42,8 @@ public final class SvmExtension implements CpuExtension {
         this.insns = new SvmInstructions(this);
         this.transitions = new Transitions(this);
         this.guest = new SvmGuestMode(this);
+        this.intercepts = new InstructionIntercepts(this);
+        this.vintr = new VirtualInterrupts(this);
     }
 
     /** Installs SVM on {@code cpu} (its profile must advertise Fn8000_0001 ECX[2] for CPUID to report it). */
@@ -165,6 +169,18 @@ public final class SvmExtension implements CpuExtension {
     @Override
     public boolean holdsInterrupts(Cpu c) {
         return !gif;
+    }
+
+    /** In a guest with V_INTR_MASKING, MOV from CR8 reads V_TPR (APM Vol. 2 15.21.2). */
+    @Override
+    public long cr8ReadValue(Cpu c, long cr8) {
+        return guestActive ? vintr.cr8Read(cr8) : cr8;
+    }
+
+    /** In a guest with V_INTR_MASKING, MOV to CR8 writes V_TPR only (APM Vol. 2 15.21.2). */
+    @Override
+    public boolean cr8WriteVirtual(Cpu c, long value) {
+        return guestActive && vintr.cr8Write(c, value);
     }
 
     @Override

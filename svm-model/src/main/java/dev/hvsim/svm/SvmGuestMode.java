@@ -10,7 +10,8 @@ import dev.hvsim.x86core.fault.ArchFault;
  * SVM guest mode as x86-core's {@link GuestMode} (AMD APM Vol. 2 15.8-15.13): at each intercept point it consults
  * the VMCB's intercept vectors and turns the event into a #VMEXIT. Implemented: CPUID, HLT (word 3), the SVM
  * instructions (in {@link SvmInstructions}), IOIO through the IOPM (15.10), RDMSR/WRMSR through the MSRPM (15.11),
- * CR0-CR15 reads and writes (word 0; no decode assists: EXITINFO1 = 0), exceptions (word 2), INTR, shutdown.
+ * CR0-CR15 reads and writes (word 0, selective CR0 write), exceptions (word 2), INTR, NMI, shutdown, and through
+ * {@link InstructionIntercepts} the other instruction intercepts; virtual interrupts in {@link VirtualInterrupts}.
  * The VMCB's control area is read from memory at the intercept point (DEVIATIONS.md).
  */
 final class SvmGuestMode implements GuestMode {
@@ -25,7 +26,7 @@ final class SvmGuestMode implements GuestMode {
         return true;
     }
 
-    private long control(int offset, int size) {
+    long control(int offset, int size) {
         return x.cpu().bus().read(x.vmcbPa + offset, size);
     }
 
@@ -54,6 +55,7 @@ final class SvmGuestMode implements GuestMode {
             case VMCALL:
                 throw ArchFault.ud(); // VMCALL is Intel's: #UD in an SVM guest
             default:
+                x.intercepts.check(point, insn, cpu, nrip);
                 break;
         }
     }
@@ -115,28 +117,71 @@ final class SvmGuestMode implements GuestMode {
         }
     }
 
-    /** Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n). No decode assists. */
+    /**
+     * Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n) (APM Vol. 2 15.9.1). Without
+     * the CR0-write intercept, the selective CR0-write intercept (word 3 bit 5) takes a MOV to CR0 that changes a bit
+     * other than TS and MP (exit 65H). Decode assists (15.33.1): EXITINFO1 bit 63 = MOV CRn, bits 3:0 = the GPR
+     * (Linux's reading for both directions; Bochs sets bit 63 only for writes: svm-exit-codes.csv DISAGREEMENT).
+     */
     @Override
     public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
         if (cr < 0 || cr > 15) {
             return;
         }
+        DecodedInsn d = cpu.current();
+        long info1 = d == null ? 0 : 1L << 63 | (d.rm & 15);
         if (intercepted(V.CR_READ, cr + (write ? 16 : 0))) {
-            exit((write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ) + cr, 0, 0, cpu.nextRip);
+            exit((write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ) + cr, info1, 0, cpu.nextRip);
+        }
+        long selective = ~(Cpu.CR0_TS | Cpu.CR0_MP);
+        if (cr == 0 && write && ((value ^ cpu.state().cr0) & selective) != 0 && intercepted(V.MISC1, V.M1_CR0_SEL)) {
+            exit(ExitCode.CR0_SEL_WRITE, info1, 0, cpu.nextRip);
         }
     }
 
-    /** Word 2: bit n intercepts exception n (exit 40H + n); EXITINFO1 = the error code where there is one. */
     @Override
     public void interceptException(int vector, int errorCode, Cpu cpu) {
+        interceptException(vector, errorCode, 0, cpu);
+    }
+
+    /**
+     * Word 2: bit n intercepts exception n (exit 40H + n; APM Vol. 2 15.12); EXITINFO1 = the error code where there
+     * is one. #PF (15.12.15): EXITINFO2 = the faulting linear address and CR2 is not written; with decode assists
+     * (15.33.4) the guest instruction bytes are saved at VMCB 0D0H.
+     */
+    @Override
+    public void interceptException(int vector, int errorCode, long faultAddress, Cpu cpu) {
         if (vector < 0 || vector > 31 || !intercepted(V.EXCEPTIONS, vector)) {
             return;
         }
         long info1 = errorCode == ArchFault.NO_ERROR_CODE ? 0 : errorCode & 0xffffffffL;
-        exit(ExitCode.EXCP_BASE + vector, info1, 0, 0);
+        boolean pf = vector == dev.hvsim.x86core.fault.Vectors.PF;
+        if (pf) {
+            DecodeAssists.saveInstructionBytes(cpu, x.vmcbPa);
+        }
+        exit(ExitCode.EXCP_BASE + vector, info1, pf ? faultAddress : 0, 0);
     }
 
-    /** Word 3 bit 0: a physical interrupt exits before it is acknowledged (it stays pending). */
+    /**
+     * At an instruction boundary in the guest: the NMI intercept (word 3 bit 1, exit 61H; APM Vol. 2 15.13.2: the
+     * NMI stays pending for the host), then virtual interrupts and the VINTR intercept (15.21.4, 15.21.6).
+     */
+    @Override
+    public void atEventBoundary(Cpu cpu) {
+        dev.hvsim.x86core.InterruptSource src = cpu.interruptSource();
+        if (src.pendingNmi() && !cpu.state().nmiBlocked && !cpu.inShadow() && intercepted(V.MISC1, V.M1_NMI)) {
+            exit(ExitCode.NMI, 0, 0, 0);
+        }
+        x.vintr.atBoundary(cpu);
+    }
+
+    /** 15.21.1: with V_INTR_MASKING the host's IF masks physical interrupts, else the guest's. */
+    @Override
+    public boolean maskableInterruptsMasked(Cpu cpu) {
+        return x.vintr.physicalMasked(cpu);
+    }
+
+    /** Word 3 bit 0 (15.13.1): a physical interrupt exits before it is acknowledged (it stays pending). */
     @Override
     public void interceptInterrupt(int vector, Cpu cpu) {
         if (intercepted(V.MISC1, V.M1_INTR)) {
@@ -144,7 +189,7 @@ final class SvmGuestMode implements GuestMode {
         }
     }
 
-    /** Word 3 bit 31: shutdown (a triple fault in the guest). */
+    /** Word 3 bit 31 (15.14.3): shutdown (a triple fault in the guest). */
     @Override
     public void interceptTripleFault(Cpu cpu) {
         if (intercepted(V.MISC1, V.M1_SHUTDOWN)) {

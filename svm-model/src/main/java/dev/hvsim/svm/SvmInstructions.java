@@ -59,7 +59,13 @@ final class SvmInstructions {
     /** STGI / CLGI: set / clear the global interrupt flag. */
     void gif(DecodedInsn d, boolean set) {
         common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI);
+        if (x.guestActive && x.vintr.setVirtualGif(x.cpu(), set)) {
+            return; // VGIF: a guest's STGI/CLGI acts on V_GIF (VirtualInterrupts)
+        }
         x.gif = set;
+        if (set) {
+            x.cpu().signalEvent(); // an event held by GIF = 0 may be taken now
+        }
     }
 
     /** INVLPGA rAX, ECX: invalidates the mapping of one page for an ASID; the model flushes its whole TLB. */
@@ -69,7 +75,8 @@ final class SvmInstructions {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC1, V.M1_INVLPGA)) {
-            x.transitions.exit(ExitCode.INVLPGA, 0, 0, c.nextRip);
+            // 15.33.3 decode assists: EXITINFO1 = the linear address (rAX at the address size)
+            x.transitions.exit(ExitCode.INVLPGA, c.gpr(dev.hvsim.x86core.Reg.RAX, d.addrSize), 0, c.nextRip);
         }
         if (c.cpl() != 0) {
             throw ArchFault.gp0();

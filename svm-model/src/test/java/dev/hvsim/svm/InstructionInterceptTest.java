@@ -1,0 +1,144 @@
+package dev.hvsim.svm;
+
+import static dev.hvsim.svm.InterceptTest.exit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hvsim.x86core.Cpu;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One case per instruction intercept of VMCB words 1, 3 and 4 (AMD APM Vol. 2 15.9, Table 15-7; exit codes of
+ * svm-exit-codes.csv): the guest executes the instruction, the #VMEXIT has the exact EXITCODE, EXITINFO1 (decode
+ * assists, 15.33, where defined), NRIP, saved guest RIP, and the host state is back.
+ */
+class InstructionInterceptTest {
+    static final long G = SvmHarness.GUEST_CODE;
+
+    /** Guest {@code code} with intercept {@code bit} of the word at {@code word}: exit at G with NRIP G + length. */
+    static void simple(int word, int bit, String code, int length, long exitCode, long info1) {
+        SvmHarness h = new SvmHarness();
+        h.w(word, 4, h.r(word, 4) | 1L << bit);
+        exit(h, h.runGuest(code), exitCode, info1, 0, G, G + length);
+    }
+
+    @Test
+    void word3InstructionIntercepts() {
+        simple(V.MISC1, 14, "0f 31", 2, 0x6e, 0);          // rdtsc
+        simple(V.MISC1, 15, "0f 33", 2, 0x6f, 0);          // rdpmc
+        simple(V.MISC1, 16, "9c", 1, 0x70, 0);             // pushf
+        simple(V.MISC1, 17, "9d", 1, 0x71, 0);             // popf
+        simple(V.MISC1, 20, "48 cf", 2, 0x74, 0);          // iretq
+        simple(V.MISC1, 21, "cd 21", 2, 0x75, 0x21);       // int 0x21: EXITINFO1 = the vector (15.33.2)
+        simple(V.MISC1, 22, "0f 08", 2, 0x76, 0);          // invd
+        simple(V.MISC1, 23, "f3 90", 2, 0x77, 0);          // pause (PAUSE_FILTER_COUNT 0: every PAUSE)
+    }
+
+    @Test
+    void word4InstructionIntercepts() {
+        simple(V.MISC2, 7, "0f 01 f9", 3, 0x87, 0);        // rdtscp
+        simple(V.MISC2, 8, "f1", 1, 0x88, 0);              // int1 (icebp)
+        simple(V.MISC2, 9, "0f 09", 2, 0x89, 0);           // wbinvd
+        simple(V.MISC2, 10, "0f 01 c8", 3, 0x8a, 0);       // monitor
+        simple(V.MISC2, 11, "0f 01 c9", 3, 0x8b, 0);       // mwait
+        simple(V.MISC2, 4, "0f 01 dc", 3, 0x84, 0);        // stgi
+        simple(V.MISC2, 5, "0f 01 dd", 3, 0x85, 0);        // clgi
+        simple(V.MISC2, 2, "0f 01 da", 3, 0x82, 0);        // vmload
+        simple(V.MISC2, 3, "0f 01 db", 3, 0x83, 0);        // vmsave
+    }
+
+    @Test
+    void xsetbvNeedsCr4OsxsaveThenExits() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.CR4, 8, h.q(V.CR4) | Cpu.CR4_OSXSAVE);
+        h.w(V.MISC2, 4, 1 | 1 << 13);
+        exit(h, h.runGuest("0f 01 d1"), 0x8d, 0, 0, G, G + 3);
+    }
+
+    @Test
+    void descriptorTableReadsAndWrites() {
+        // sgdt [rax], sidt [rax], lgdt [rax], lidt [rax], sldt eax, str eax, lldt ax, ltr ax
+        String[] code = {"0f 01 00", "0f 01 08", "0f 01 10", "0f 01 18", "0f 00 c0", "0f 00 c8", "0f 00 d0", "0f 00 d8"};
+        int[] bit = {7, 6, 11, 10, 8, 9, 12, 13};
+        for (int i = 0; i < code.length; i++) {
+            simple(V.MISC1, bit[i], code[i], 3, 0x60 + bit[i], 0);
+        }
+        // only the intercepted one of a pair exits: sidt runs, sgdt exits
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC1, 4, 1 << 7);
+        h.w(V.RAX, 8, 0x30000);
+        exit(h, h.runGuest("0f 01 08 0f 01 00"), 0x67, 0, 0, G + 3, G + 6);
+    }
+
+    @Test
+    void movDrReadsAndWritesReportTheGpr() {
+        simple(V.DR_READ, 1, "0f 21 cb", 3, 0x21, 3);            // mov rbx,dr1
+        simple(V.DR_READ, 16 + 7, "0f 23 fb", 3, 0x37, 3);       // mov dr7,rbx
+        simple(V.DR_READ, 16 + 7, "41 0f 23 f9", 4, 0x37, 9);    // mov dr7,r9
+        SvmHarness h = new SvmHarness(); // the read intercept of DR7 does not catch a write
+        h.w(V.DR_READ, 4, 1 << 7 | 1 << (16 + 0));
+        exit(h, h.runGuest("0f 23 f8 0f 23 c0"), 0x30, 0, 0, G + 3, G + 6); // mov dr7,rax (runs); mov dr0,rax
+    }
+
+    @Test
+    void invlpgAndInvlpgaReportTheLinearAddress() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC1, 4, 1 << 25);
+        h.w(V.RAX, 8, 0x5000);
+        exit(h, h.runGuest("0f 01 78 10"), 0x79, 0x5010, 0, G, G + 4); // invlpg [rax+0x10]
+        SvmHarness a = new SvmHarness();
+        a.w(V.MISC1, 4, 1 << V.M1_INVLPGA);
+        a.w(V.RAX, 8, 0x7000);
+        exit(a, a.runGuest("0f 01 df"), 0x7a, 0x7000, 0, G, G + 3);
+    }
+
+    @Test
+    void pauseFilterCountAndThreshold() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
+        h.w(V.PAUSE_FILTER_COUNT, 2, 3);
+        exit(h, h.runGuest("f3 90 f3 90 f3 90 f4"), 0x77, 0, 0, G + 4, G + 6); // the third PAUSE exits
+        SvmHarness t = new SvmHarness(); // threshold 1 cycle: PAUSEs further apart reload the count: no exit
+        t.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
+        t.w(V.PAUSE_FILTER_COUNT, 2, 2);
+        t.w(V.PAUSE_FILTER_THRESHOLD, 2, 1);
+        exit(t, t.runGuest("f3 90 f3 90 f3 90 f4"), 0x78, 0, 0, G + 6, G + 7);
+        SvmHarness u = new SvmHarness(); // the same without a threshold: the second PAUSE exits
+        u.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
+        u.w(V.PAUSE_FILTER_COUNT, 2, 2);
+        exit(u, u.runGuest("f3 90 f3 90 f3 90 f4"), 0x77, 0, 0, G + 2, G + 4);
+    }
+
+    @Test
+    void mwaitConditionalOnlyWhileTheMonitorIsArmed() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC2, 4, 1 | 1 << 12);
+        // mwait (not armed: runs); monitor; mwait: exit 8CH
+        exit(h, h.runGuest("0f 01 c9 0f 01 c8 0f 01 c9"), 0x8c, 0, 0, G + 6, G + 9);
+    }
+
+    @Test
+    void crAccessesReportMovAndGprWithDecodeAssists() {
+        simple(V.CR_READ, 3, "0f 20 db", 3, 0x03, 1L << 63 | 3);          // mov rbx,cr3
+        simple(V.CR_READ, 16 + 4, "41 0f 22 e1", 4, 0x14, 1L << 63 | 9);  // mov cr4,r9
+        simple(V.CR_READ, 8, "44 0f 20 c0", 4, 0x08, 1L << 63);           // mov rax,cr8
+        simple(V.CR_READ, 0, "0f 01 e0", 3, 0x00, 0);                     // smsw eax: CR0 read, not a MOV
+        simple(V.CR_READ, 16, "0f 06", 2, 0x10, 0);                       // clts: CR0 write
+        simple(V.CR_READ, 16, "0f 01 f0", 3, 0x10, 0);                    // lmsw ax: CR0 write
+        simple(V.MISC1, V.M1_CR0_SEL, "0f 01 f0", 3, 0x65, 0);            // lmsw: selective takes it whatever the value
+    }
+
+    @Test
+    void selectiveCr0WriteIgnoresTsAndMp() {
+        // mov rax,cr0; or rax,8 (TS); mov cr0,rax (no exit); or rax,0x40000000 (CD); mov cr0,rax: exit 65H
+        String code = "0f 20 c0 48 83 c8 08 0f 22 c0 48 0d 00 00 00 40 0f 22 c0";
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC1, 4, 1 << V.M1_CR0_SEL);
+        exit(h, h.runGuest(code), 0x65, 1L << 63, 0, G + 16, G + 19);
+        assertThat(h.q(V.CR0) & Cpu.CR0_TS).isNotZero();
+        assertThat(h.q(V.CR0) & Cpu.CR0_CD).isZero();
+        SvmHarness both = new SvmHarness(); // the non-selective CR0-write intercept has priority
+        both.w(V.MISC1, 4, 1 << V.M1_CR0_SEL);
+        both.w(V.CR_READ, 4, 1 << 16);
+        exit(both, both.runGuest(code), 0x10, 1L << 63, 0, G + 7, G + 10);
+    }
+}
