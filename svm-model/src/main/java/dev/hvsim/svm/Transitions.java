@@ -98,6 +98,7 @@ final class Transitions {
         c.setTscOffset(v.q(V.TSC_OFFSET)); // Table B-1 TSC_OFFSET: added to the guest's RDTSC/RDTSCP/RDMSR TSC
         x.vintr.load(v.q(V.VINTR), hostRflags, advertised(c, SvmFeatures.VGIF)); // 15.21
         x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
+        c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again
         c.nextRip = s.rip;
         if ((v.q(V.INT_SHADOW) & 1) != 0) {
             c.beginStiShadow();
