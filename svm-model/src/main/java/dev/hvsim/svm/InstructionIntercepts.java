@@ -6,7 +6,7 @@ import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 
 /**
- * The instruction intercepts of VMCB words 1, 3 and 4 that x86-core's opcode rows reach through an intercept point
+ * The instruction intercepts of VMCB words 1, 3, 4 and 5 that x86-core's opcode rows reach through an intercept point
  * (AMD APM Vol. 2 15.9 "Instruction Intercepts", Table 15-7; exit codes of Appendix C / svm-exit-codes.csv). All
  * of them are checked after the instruction's own higher-priority exceptions (#UD, #GP for CPL, CR4.TSD: x86-core's
  * central checks) and before it executes; NRIP is the next sequential RIP (15.7.1).
@@ -104,6 +104,12 @@ final class InstructionIntercepts {
                 monitorArmed = true; // DEVIATIONS.md: armed even if MONITOR then faults
                 break;
             case MWAIT: mwait(nrip); break;
+            case INVPCID:
+                if (on(V.MISC3, 2)) { // word 5 bit 2: EXITINFO1 = the descriptor's linear address, EXITINFO2 = the type
+                    x.transitions.exit(ExitCode.INVPCID, linear(d, cpu), cpu.readReg(d, d.reg, cpu.mode64() ? 8 : 4),
+                            nrip);
+                }
+                break;
             case SMSW: cr0Insn(false, nrip); break;
             case LMSW: lmsw(nrip); break;
             case CLTS: cr0Insn(true, nrip); break;

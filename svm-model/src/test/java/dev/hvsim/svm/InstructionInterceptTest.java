@@ -55,6 +55,15 @@ class InstructionInterceptTest {
     }
 
     @Test
+    void invpcidReportsTheDescriptorAddressAndType() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC3, 4, 1 << 2);
+        h.w(V.RAX, 8, 0x30000);
+        // mov ebx,2; invpcid rbx,[rax+8]: the intercept comes before the descriptor is read
+        exit(h, h.runGuest("bb 02 00 00 00 66 0f 38 82 58 08"), 0xa2, 0x30008, 2, G + 5, G + 11);
+    }
+
+    @Test
     void descriptorTableReadsAndWrites() {
         // sgdt [rax], sidt [rax], lgdt [rax], lidt [rax], sldt eax, str eax, lldt ax, ltr ax
         String[] code = {"0f 01 00", "0f 01 08", "0f 01 10", "0f 01 18", "0f 00 c0", "0f 00 c8", "0f 00 d0", "0f 00 d8"};
