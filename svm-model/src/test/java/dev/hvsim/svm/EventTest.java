@@ -51,6 +51,24 @@ class EventTest {
         InterceptTest.hostRestored(h);
     }
 
+    /** Word 2 (15.12): faults and the software exceptions INT3/INT1 exit with 40H + vector, RIP of the instruction. */
+    @Test
+    void exceptionVectorInterceptsWithoutErrorCode() {
+        String[] code = {"31 c9 f7 f1", "f1", "cc", "0f 0b"}; // xor ecx,ecx; div ecx / int1 / int3 / ud2
+        int[] vector = {0, 1, 3, 6};
+        long[] rip = {G + 2, G, G, G};
+        for (int i = 0; i < code.length; i++) {
+            SvmHarness h = new SvmHarness();
+            h.w(V.EXCEPTIONS, 4, 1L << vector[i]);
+            common(h, h.runGuest(code[i]), 0x40 + vector[i], 0, 0, 0, rip[i]);
+        }
+        SvmHarness o = new SvmHarness(); // only the intercepted vector exits: #BP runs through the guest IDT
+        guestIdt(o, 3);
+        o.t.mem(HANDLER, "0f 0b");
+        o.w(V.EXCEPTIONS, 4, 1 << 6);
+        common(o, o.runGuest("cc"), 0x46, 0, 0, 0, HANDLER);
+    }
+
     @Test
     void faultDuringIntNDeliveryRecordsTheSoftwareInterrupt() {
         SvmHarness h = new SvmHarness();
@@ -132,6 +150,18 @@ class EventTest {
         assertThat(h.q(V.VINTR) & VirtualInterrupts.V_IRQ).isZero(); // taken: V_IRQ cleared and written back
         assertThat(h.t.bus.read(SvmHarness.GUEST_RSP - 40, 8)).isEqualTo(G); // return RIP of the frame
         assertThat(h.q(V.INT_SHADOW) & 2).isZero(); // GUEST_INTERRUPT_MASK: IF was cleared by the gate
+    }
+
+    @Test
+    void virtualInterruptWakesAHaltedGuest() {
+        SvmHarness h = new SvmHarness();
+        guestIdt(h, 0x50);
+        h.t.mem(HANDLER, "0f a2"); // cpuid (intercepted)
+        h.w(V.MISC1, 4, 1 << V.M1_CPUID);
+        h.w(V.VINTR, 8, VirtualInterrupts.V_IRQ | VirtualInterrupts.V_IGN_TPR | 0x50L << 32);
+        // IF = 0: sti; hlt (in the STI shadow: the guest halts); the virtual interrupt wakes it
+        common(h, h.runGuest("fb f4 90"), 0x72, 0, 0, 0, HANDLER);
+        assertThat(h.t.bus.read(SvmHarness.GUEST_RSP - 40, 8)).isEqualTo(G + 2); // returns after the HLT
     }
 
     @Test
