@@ -5,22 +5,42 @@ import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.bus.PhysicalBus;
 
 /**
- * Decode assists (AMD APM Vol. 2 15.33, advertised by Fn8000_000A EDX[7]). The EXITINFO1 parts live at their
- * intercepts (MOV CRn/DRn: {@link SvmGuestMode#interceptCr}, {@link InstructionIntercepts}; INTn, INVLPG,
- * INVLPGA); this class holds 15.33.4 "Instruction bytes": on a #PF exception intercept (and a nested page fault,
- * whose exit belongs to the nested-paging code, which calls {@link #saveInstructionBytes}) the processor saves the
- * number of bytes fetched (VMCB 0D0H, 0-15) and the bytes (0D1H-0DFH) from the guest's CS:RIP.
+ * Decode assists (AMD APM Vol. 2 15.8, rev. 3.44; advertised by Fn8000_000A EDX[7]). The EXITINFO1 parts live at
+ * their intercepts (15.8.1 MOV CRn/DRn: {@link SvmGuestMode#interceptCr}, {@link InstructionIntercepts}; 15.8.2
+ * INTn; 15.8.3 INVLPG; INVLPGA reports nothing: its address is in rAX). This class holds 15.8.4 "Nested and
+ * Intercepted #PF": on a #PF exception intercept, and on a nested page fault (whose exit belongs to the nested-paging
+ * code, which calls {@link #saveInstructionBytes}), up to 15 bytes are read from the guest's CS:RIP into VMCB 0D1H-0DFH
+ * and their number into 0D0H (bits 3:0). Fewer bytes are recorded only when fetching them faults (a page that is not
+ * present, the CS limit); an instruction-fetch fault records none. Every other #VMEXIT clears 0D0H
+ * ({@link Transitions#exit}).
  *
- * <p>The bytes are read through the guest's page tables (and the second stage) without setting accessed bits and
- * without faulting: the fetch stops at the first byte that is not mapped, beyond the CS limit outside 64-bit mode,
- * or at 15 bytes. Which bytes hardware reports when the fetch itself faulted is not specified; the model reports the
- * bytes it could read (0 if none).
+ * <p>The bytes are read through the guest's page tables (and the second stage) with the debugger's probe: no
+ * accessed bits are set and nothing faults.
  */
 final class DecodeAssists {
     private DecodeAssists() {}
 
-    /** Fills VMCB 0D0H-0DFH with the guest instruction bytes at CS:RIP (15.33.4). */
-    static void saveInstructionBytes(Cpu c, long vmcbPa) {
+    /** #PF error code bit 4: the access was an instruction fetch (set when NX or SMEP is on). */
+    private static final int PF_FETCH = 0x10;
+
+    /**
+     * Whether a #PF at {@code faultAddress} with {@code errorCode} was raised by the instruction fetch: the I/D bit,
+     * or (I/D is reported only with NX or SMEP) no instruction is executing (x86-core has not advanced
+     * {@code nextRip} past RIP: the fetch faulted before decode) and the address is CS:RIP itself or the start of the
+     * next page within 15 bytes.
+     */
+    static boolean fetchFault(Cpu c, long faultAddress, int errorCode) {
+        if ((errorCode & PF_FETCH) != 0) {
+            return true;
+        }
+        long rip = c.state().rip;
+        long lin = c.mode64() ? rip : (c.state().seg[Reg.CS].base + rip) & 0xffffffffL;
+        long d = faultAddress - lin;
+        return c.nextRip == rip && (d == 0 || (faultAddress & 0xfff) == 0 && d > 0 && d < 15);
+    }
+
+    /** Fills VMCB 0D0H-0DFH with the guest instruction bytes at CS:RIP (15.8.4); none after a fetch fault. */
+    static void saveInstructionBytes(Cpu c, long vmcbPa, boolean fetchFault) {
         PhysicalBus b = c.bus();
         long rip = c.state().rip;
         boolean m64 = c.mode64();
@@ -28,7 +48,7 @@ final class DecodeAssists {
         long limit = c.state().seg[Reg.CS].limit & 0xffffffffL;
         int n = 0;
         long page = -1, pagePa = -1;
-        for (; n < 15; n++) {
+        for (; n < 15 && !fetchFault; n++) {
             long off = rip + n;
             if (!m64 && Long.compareUnsigned(off & 0xffffffffL, limit) > 0) {
                 break;

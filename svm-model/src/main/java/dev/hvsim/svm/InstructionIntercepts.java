@@ -14,7 +14,7 @@ import dev.hvsim.x86core.decode.InterceptPoint;
  * <p>Simple intercepts are a table (point → word, bit, exit code); the rest need the operands: MOV DRn (word 1),
  * the descriptor-table reads/writes (one point per instruction pair, told apart by ModRM.reg), INTn, INVLPG,
  * PAUSE with its filter (15.14.4), MONITOR/MWAIT with MWAIT_CONDITIONAL, and the CR0 instructions SMSW/LMSW/CLTS
- * (15.9.1). With DecodeAssists (15.33) MOV DRn reports the GPR, INTn the vector and INVLPG the linear address in
+ * (15.9). With DecodeAssists (15.8) MOV DRn reports the GPR, INTn the vector and INVLPG the linear address in
  * EXITINFO1.
  *
  * <p>Not reachable, so never taken: RSM (no SMM: no row), task switch (x86-core has no hardware task switch: a
@@ -59,7 +59,7 @@ final class InstructionIntercepts {
 
     /** At VMRUN: the PAUSE filter counter is loaded, the monitor is disarmed. */
     void entered(long pauseFilterCount) {
-        pauseCounter = (int) pauseFilterCount;
+        pauseCounter = (int) pauseFilterCount & 0xffff;
         lastPauseCycle = x.cpu().cycles();
         monitorArmed = false;
     }
@@ -88,12 +88,12 @@ final class InstructionIntercepts {
             case LLDT_LTR: descriptorTable(d.reg & 7, 2, 12, 13, nrip); break;  // LLDT /2, LTR /3
             case INTN:
                 if (on(V.MISC1, 21)) {
-                    exit(ExitCode.SWINT, d.imm & 0xff, nrip); // 15.33.2: EXITINFO1 = the vector
+                    exit(ExitCode.SWINT, d.imm & 0xff, nrip); // 15.8.2: EXITINFO1 = the vector
                 }
                 break;
             case INVLPG:
                 if (on(V.MISC1, 25)) {
-                    exit(ExitCode.INVLPG, linear(d, cpu), nrip); // 15.33.3: EXITINFO1 = the linear address
+                    exit(ExitCode.INVLPG, linear(d, cpu), nrip); // 15.8.3: EXITINFO1 = the linear address
                 }
                 break;
             case PAUSE: pause(cpu, nrip); break;
@@ -117,7 +117,7 @@ final class InstructionIntercepts {
         }
     }
 
-    /** Word 1: bit n intercepts reads of DRn (exit 20H + n), bit 16 + n writes (30H + n); 15.33.1: EXITINFO1 = GPR. */
+    /** Word 1: bit n intercepts reads of DRn (exit 20H + n), bit 16 + n writes (30H + n); 15.8.1: EXITINFO1 = GPR. */
     private void movDr(DecodedInsn d, long nrip) {
         boolean write = d.row.opcode() == 0x23;
         int dr = d.reg & 15;
@@ -135,10 +135,11 @@ final class InstructionIntercepts {
     }
 
     /**
-     * 15.14.4 "Pause Intercept Filtering": VMRUN loads PAUSE_FILTER_COUNT into a counter; with a non-zero
-     * PAUSE_FILTER_THRESHOLD, a PAUSE more than that many cycles after the previous one reloads it first; each PAUSE
-     * decrements it and the intercept is taken when it reaches 0 (a count of 0: every PAUSE exits). UNVERIFIED on
-     * hardware: the order of reload and decrement.
+     * PAUSE (15.9 Table 15-7, 15.14.4 "Pause Intercept Filtering"): VMRUN copies PAUSE_FILTER_COUNT into a counter;
+     * each PAUSE decrements it and the intercept is taken only when it goes below zero (a count of 0: the first
+     * PAUSE exits). With a non-zero PAUSE_FILTER_THRESHOLD (advanced filtering) a PAUSE more than that many cycles
+     * after the previous PAUSE reloads the counter from the VMCB and continues instead. The VMCB field is never
+     * written.
      */
     private void pause(Cpu cpu, long nrip) {
         if (!on(V.MISC1, 23)) {
@@ -146,27 +147,32 @@ final class InstructionIntercepts {
         }
         long now = cpu.cycles();
         long threshold = x.guest.control(V.PAUSE_FILTER_THRESHOLD, 2);
-        if (threshold != 0 && now - lastPauseCycle > threshold) {
-            pauseCounter = (int) x.guest.control(V.PAUSE_FILTER_COUNT, 2);
-        }
+        long elapsed = now - lastPauseCycle;
         lastPauseCycle = now;
-        if (pauseCounter == 0 || --pauseCounter == 0) {
+        if (threshold != 0 && elapsed > threshold) {
+            pauseCounter = (int) x.guest.control(V.PAUSE_FILTER_COUNT, 2);
+            return;
+        }
+        if (--pauseCounter < 0) {
             exit(ExitCode.PAUSE, 0, nrip);
         }
     }
 
-    /** Word 4 bit 11 intercepts every MWAIT (8BH); bit 12 only while the monitor is armed (8CH). */
+    /**
+     * Word 4 bit 12 intercepts MWAIT while the monitor is armed (8CH), bit 11 every MWAIT (8BH); the conditional
+     * intercept is checked first (15.9 Table 15-7).
+     */
     private void mwait(long nrip) {
-        if (on(V.MISC2, 11)) {
-            exit(ExitCode.MWAIT, 0, nrip);
-        }
         if (monitorArmed && on(V.MISC2, 12)) {
             exit(ExitCode.MWAIT_CONDITIONAL, 0, nrip);
+        }
+        if (on(V.MISC2, 11)) {
+            exit(ExitCode.MWAIT, 0, nrip);
         }
         monitorArmed = false;
     }
 
-    /** 15.9.1: SMSW is a CR0 read, CLTS a CR0 write (never selective: it changes only TS); EXITINFO1 MOV bit 0. */
+    /** 15.9 Table 15-7: SMSW is a CR0 read, CLTS a CR0 write (never selective: it changes only TS); EXITINFO1 MOV bit 0. */
     private void cr0Insn(boolean write, long nrip) {
         if (on(V.CR_READ, write ? 16 : 0)) {
             exit(write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ, 0, nrip);

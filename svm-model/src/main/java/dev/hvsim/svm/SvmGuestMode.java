@@ -5,6 +5,7 @@ import dev.hvsim.x86core.GuestMode;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.Vectors;
 
 /**
  * SVM guest mode as x86-core's {@link GuestMode} (AMD APM Vol. 2 15.8-15.13): at each intercept point it consults
@@ -118,10 +119,10 @@ final class SvmGuestMode implements GuestMode {
     }
 
     /**
-     * Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n) (APM Vol. 2 15.9.1). Without
+     * Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n) (APM Vol. 2 15.9, Table 15-7). Without
      * the CR0-write intercept, the selective CR0-write intercept (word 3 bit 5) takes a MOV to CR0 that changes a bit
-     * other than TS and MP (exit 65H). Decode assists (15.33.1): EXITINFO1 bit 63 = MOV CRn, bits 3:0 = the GPR
-     * (Linux's reading for both directions; Bochs sets bit 63 only for writes: svm-exit-codes.csv DISAGREEMENT).
+     * other than TS and MP (exit 65H). Decode assists (15.8.1): EXITINFO1 bit 63 = MOV CRn, bits 3:0 = the GPR, for
+     * reads and writes (the APM and Linux; Bochs sets bit 63 only for writes: svm-exit-codes.csv DISAGREEMENT).
      */
     @Override
     public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
@@ -147,24 +148,40 @@ final class SvmGuestMode implements GuestMode {
     /**
      * Word 2: bit n intercepts exception n (exit 40H + n; APM Vol. 2 15.12); EXITINFO1 = the error code where there
      * is one. #PF (15.12.15): EXITINFO2 = the faulting linear address and CR2 is not written; with decode assists
-     * (15.33.4) the guest instruction bytes are saved at VMCB 0D0H.
+     * (15.8.4) the guest instruction bytes are saved at VMCB 0D0H. The #DB of INT1 (ICEBP) does not check the #DB
+     * intercept (15.12.2; ICEBP has its own, word 4 bit 8). NRIP (15.7.1) is the next instruction for the exceptions
+     * of INT3 and INTO, else 0.
      */
     @Override
     public void interceptException(int vector, int errorCode, long faultAddress, Cpu cpu) {
         if (vector < 0 || vector > 31 || !intercepted(V.EXCEPTIONS, vector)) {
             return;
         }
-        long info1 = errorCode == ArchFault.NO_ERROR_CODE ? 0 : errorCode & 0xffffffffL;
-        boolean pf = vector == dev.hvsim.x86core.fault.Vectors.PF;
-        if (pf) {
-            DecodeAssists.saveInstructionBytes(cpu, x.vmcbPa);
+        DecodedInsn d = cpu.current();
+        boolean undelivering = cpu.interrupts().deliveringVector() < 0; // raised by the instruction itself
+        String m = d == null || !undelivering ? "" : d.row.mnemonic();
+        if (vector == Vectors.DB && m.equals("INT1")) {
+            return;
         }
-        exit(ExitCode.EXCP_BASE + vector, info1, pf ? faultAddress : 0, 0);
+        long nrip = (vector == Vectors.BP || vector == Vectors.OF) && (m.equals("INT3") || m.equals("INTO"))
+                ? cpu.state().rip + d.length : 0;
+        long info1 = errorCode == ArchFault.NO_ERROR_CODE ? 0 : errorCode & 0xffffffffL;
+        boolean pf = vector == Vectors.PF;
+        if (pf) {
+            DecodeAssists.saveInstructionBytes(cpu, x.vmcbPa, DecodeAssists.fetchFault(cpu, faultAddress, errorCode));
+        }
+        exit(ExitCode.EXCP_BASE + vector, info1, pf ? faultAddress : 0, nrip);
+    }
+
+    /** 15.7.3: a fault during event delivery checks its own intercept before it is combined into #DF. */
+    @Override
+    public void interceptExceptionBeforeCombining(int vector, int errorCode, long faultAddress, Cpu cpu) {
+        interceptException(vector, errorCode, faultAddress, cpu);
     }
 
     /**
      * At an instruction boundary in the guest: the NMI intercept (word 3 bit 1, exit 61H; APM Vol. 2 15.13.2: the
-     * NMI stays pending for the host), then virtual interrupts and the VINTR intercept (15.21.4, 15.21.6).
+     * NMI stays pending for the host), then virtual interrupts and the VINTR intercept (15.21.4, 15.13.5/15.21.6).
      */
     @Override
     public void atEventBoundary(Cpu cpu) {

@@ -75,8 +75,7 @@ final class SvmInstructions {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC1, V.M1_INVLPGA)) {
-            // 15.33.3 decode assists: EXITINFO1 = the linear address (rAX at the address size)
-            x.transitions.exit(ExitCode.INVLPGA, c.gpr(dev.hvsim.x86core.Reg.RAX, d.addrSize), 0, c.nextRip);
+            x.transitions.exit(ExitCode.INVLPGA, 0, 0, c.nextRip); // 15.8.3: the address is in rAX, not EXITINFO1
         }
         if (c.cpl() != 0) {
             throw ArchFault.gp0();

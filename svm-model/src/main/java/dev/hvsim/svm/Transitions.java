@@ -22,6 +22,8 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  */
 final class Transitions {
     private static final long CR0_KEEP = Cpu.CR0_ET;
+    /** VMEXIT_NPF (the nested-paging code's exit): it fills the instruction bytes itself (15.8.4). */
+    private static final long NPF = 0x400;
     private final SvmExtension x;
     VmrunOutcome last;
 
@@ -143,6 +145,9 @@ final class Transitions {
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
         b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | ((s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0 ? 2 : 0));
         b.write(pa + V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
+        if (code != ExitCode.EXCP_BASE + 14 && code != NPF) {
+            b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
+        }
         c.setTscOffset(0);
         b.write(pa + V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
         long guestRip = s.rip;
@@ -162,8 +167,8 @@ final class Transitions {
      * event is being delivered through the guest IDT (x86-core's {@code Interrupts.deliveringVector}: a fault or
      * intercept during the delivery, the event injected by VMRUN included), the event in the EVENTINJ format:
      * vector 7:0, TYPE 10:8 (0 INTR, 2 NMI, 3 exception, 4 software interrupt INTn), EV 11, V 31, error code 63:32.
-     * An exception raised while delivering another that becomes #DF still reports the original event
-     * (DEVIATIONS.md: UNVERIFIED).
+     * A #DF intercepted after combining reports the event whose delivery faulted (15.7.3 pseudo-code: EXITINTINFO is
+     * the event recorded before combining; Bochs reports none: DEVIATIONS.md). INT1, INT3 and INTO are TYPE 3.
      */
     static long exitIntInfo(Cpu c) {
         Interrupts in = c.interrupts();

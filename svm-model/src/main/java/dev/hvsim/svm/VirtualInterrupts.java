@@ -74,14 +74,14 @@ final class VirtualInterrupts {
         return masking ? vTpr : cr8;
     }
 
-    /** 15.21.2: guest CR8 writes go to V_TPR with V_INTR_MASKING (a lower TPR may unmask V_IRQ). */
+    /**
+     * 15.21.2: a guest CR8 write always sets V_TPR (a lower TPR may unmask V_IRQ); with V_INTR_MASKING = 0 it also
+     * writes the APIC's TPR (returns false: the core writes CR8), with V_INTR_MASKING = 1 only V_TPR (returns true).
+     */
     boolean cr8Write(Cpu c, long value) {
-        if (!masking) {
-            return false;
-        }
         vTpr = (int) value & 0xf;
         c.signalEvent();
-        return true;
+        return masking;
     }
 
     /** VGIF: a guest STGI/CLGI not intercepted acts on V_GIF when V_GIF_ENABLE = 1; true when it did. */

@@ -51,22 +51,39 @@ class EventTest {
         InterceptTest.hostRestored(h);
     }
 
-    /** Word 2 (15.12): faults and the software exceptions INT3/INT1 exit with 40H + vector, RIP of the instruction. */
+    /**
+     * Word 2 (15.12): faults and the software exceptions of INT3/INTO exit with 40H + vector and the RIP of the
+     * instruction; NRIP (15.7.1) is the next instruction for INT3, 0 for the others.
+     */
     @Test
     void exceptionVectorInterceptsWithoutErrorCode() {
-        String[] code = {"31 c9 f7 f1", "f1", "cc", "0f 0b"}; // xor ecx,ecx; div ecx / int1 / int3 / ud2
-        int[] vector = {0, 1, 3, 6};
-        long[] rip = {G + 2, G, G, G};
+        String[] code = {"31 c9 f7 f1", "cc", "0f 0b"}; // xor ecx,ecx; div ecx / int3 / ud2
+        int[] vector = {0, 3, 6};
+        long[] rip = {G + 2, G, G};
+        long[] nrip = {0, G + 1, 0};
         for (int i = 0; i < code.length; i++) {
             SvmHarness h = new SvmHarness();
             h.w(V.EXCEPTIONS, 4, 1L << vector[i]);
             common(h, h.runGuest(code[i]), 0x40 + vector[i], 0, 0, 0, rip[i]);
+            assertThat(h.q(V.NRIP)).isEqualTo(nrip[i]);
         }
         SvmHarness o = new SvmHarness(); // only the intercepted vector exits: #BP runs through the guest IDT
         guestIdt(o, 3);
         o.t.mem(HANDLER, "0f 0b");
         o.w(V.EXCEPTIONS, 4, 1 << 6);
         common(o, o.runGuest("cc"), 0x46, 0, 0, 0, HANDLER);
+    }
+
+    /** 15.12.2: the #DB of INT1 (ICEBP) does not check the #DB intercept: it is delivered through the guest IDT. */
+    @Test
+    void int1IsNotCaughtByTheDbIntercept() {
+        SvmHarness h = new SvmHarness();
+        guestIdt(h, 1);
+        h.t.mem(HANDLER, "f4");
+        h.w(V.EXCEPTIONS, 4, 1 << 1);
+        h.w(V.MISC1, 4, 1 << V.M1_HLT);
+        common(h, h.runGuest("f1"), 0x78, 0, 0, 0, HANDLER);
+        assertThat(h.t.bus.read(SvmHarness.GUEST_RSP - 40, 8)).isEqualTo(G + 1);
     }
 
     @Test
@@ -99,6 +116,17 @@ class EventTest {
         common(h, h.runGuest("90"), 0x4d, 0x20 * 8 + 3, 0, 0x8000_0020L, G);
     }
 
+    /** 15.12 example: a fault during delivery checks its own intercept before it is combined into #DF. */
+    @Test
+    void faultDuringDeliveryIsInterceptedBeforeItBecomesDoubleFault() {
+        SvmHarness h = new SvmHarness();
+        guestIdt(h, -1);
+        h.w(V.EXCEPTIONS, 4, 1 << 13 | 1 << 8);
+        long inj = 11 | 3 << 8 | 1 << 11 | 1L << 31 | 0x18L << 32; // #NP(18H): its delivery faults with #GP
+        h.w(V.EVENTINJ, 8, inj);
+        common(h, h.runGuest("90"), 0x4d, 11 * 8 + 3, 0, inj, G); // #GP, not #DF; EXITINTINFO = the #NP
+    }
+
     @Test
     void doubleFaultDuringDeliveryRecordsTheOriginalEvent() {
         SvmHarness h = new SvmHarness();
@@ -106,7 +134,8 @@ class EventTest {
         h.w(V.EXCEPTIONS, 4, 1 << 8);
         long inj = 13 | 3 << 8 | 1 << 11 | 1L << 31 | 0x1234L << 32; // #GP(1234H): its delivery faults with #GP
         h.w(V.EVENTINJ, 8, inj);
-        common(h, h.runGuest("90"), 0x48, 0, 0, inj, G); // #DF (error code 0), EXITINTINFO: DEVIATIONS.md
+        // only #DF intercepted: #DF (error code 0); EXITINTINFO = the #GP being delivered (15.7.3 pseudo-code)
+        common(h, h.runGuest("90"), 0x48, 0, 0, inj, G);
     }
 
     @Test
@@ -119,6 +148,21 @@ class EventTest {
         assertThat(h.r(V.INSN_BYTES, 1)).isEqualTo(15);
         assertThat(h.r(V.INSN_BYTES + 1, 2)).isEqualTo(0x008b);
         assertThat(h.q(V.CR2)).isEqualTo(0x1234); // CR2 is not written by an intercepted #PF
+    }
+
+    @Test
+    void instructionFetchFaultRecordsNoBytesAndOtherExitsClearTheCount() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.EXCEPTIONS, 4, 1 << 14);
+        h.w(V.INSN_BYTES, 1, 9);
+        // mov rax,0x100000000; jmp rax: the fetch at 1_0000_0000H faults (not present)
+        common(h, h.runGuest("48 b8 00 00 00 00 01 00 00 00 ff e0"), 0x4e, 0, 0x1_0000_0000L, 0, 0x1_0000_0000L);
+        assertThat(h.r(V.INSN_BYTES, 1)).isZero();
+        SvmHarness o = new SvmHarness();
+        o.w(V.MISC1, 4, 1 << V.M1_HLT);
+        o.w(V.INSN_BYTES, 1, 9);
+        o.runGuest("f4");
+        assertThat(o.r(V.INSN_BYTES, 1)).isZero(); // 15.8.4: every other intercept clears bits 7:0
     }
 
     @Test
@@ -180,6 +224,18 @@ class EventTest {
         assertThat(h.q(V.VINTR) & 0xff).isZero(); // V_TPR written back
         assertThat(h.q(V.VINTR) & VirtualInterrupts.V_IRQ).isZero();
         assertThat(h.cpu.state().cr8).isEqualTo(5);
+    }
+
+    @Test
+    void withoutVIntrMaskingCr8WritesBothTprs() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.MISC1, 4, 1 << V.M1_HLT);
+        h.w(V.VINTR, 8, 3);
+        // mov eax,7; mov cr8,rax; mov rax,cr8; hlt
+        common(h, h.runGuest("b8 07 00 00 00 44 0f 22 c0 44 0f 20 c0 f4"), 0x78, 0, 0, 0, G + 13);
+        assertThat(h.q(V.VINTR) & 0xff).isEqualTo(7); // 15.21.2: V_TPR follows the write
+        assertThat(h.q(V.RAX)).isEqualTo(7);
+        assertThat(h.cpu.state().cr8).isEqualTo(7); // and so does the APIC's (physical) TPR
     }
 
     @Test

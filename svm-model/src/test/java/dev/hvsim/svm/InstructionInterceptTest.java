@@ -89,7 +89,7 @@ class InstructionInterceptTest {
     }
 
     @Test
-    void invlpgAndInvlpgaReportTheLinearAddress() {
+    void invlpgReportsTheLinearAddressInvlpgaDoesNot() {
         SvmHarness h = new SvmHarness();
         h.w(V.MISC1, 4, 1 << 25);
         h.w(V.RAX, 8, 0x5000);
@@ -97,24 +97,31 @@ class InstructionInterceptTest {
         SvmHarness a = new SvmHarness();
         a.w(V.MISC1, 4, 1 << V.M1_INVLPGA);
         a.w(V.RAX, 8, 0x7000);
-        exit(a, a.runGuest("0f 01 df"), 0x7a, 0x7000, 0, G, G + 3);
+        exit(a, a.runGuest("0f 01 df"), 0x7a, 0, 0, G, G + 3); // 15.8.3: INVLPGA's address stays in rAX
     }
 
-    @Test
-    void pauseFilterCountAndThreshold() {
+    static SvmExit pauses(int count, int threshold) {
         SvmHarness h = new SvmHarness();
         h.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
-        h.w(V.PAUSE_FILTER_COUNT, 2, 3);
-        exit(h, h.runGuest("f3 90 f3 90 f3 90 f4"), 0x77, 0, 0, G + 4, G + 6); // the third PAUSE exits
-        SvmHarness t = new SvmHarness(); // threshold 1 cycle: PAUSEs further apart reload the count: no exit
-        t.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
-        t.w(V.PAUSE_FILTER_COUNT, 2, 2);
-        t.w(V.PAUSE_FILTER_THRESHOLD, 2, 1);
-        exit(t, t.runGuest("f3 90 f3 90 f3 90 f4"), 0x78, 0, 0, G + 6, G + 7);
-        SvmHarness u = new SvmHarness(); // the same without a threshold: the second PAUSE exits
-        u.w(V.MISC1, 4, 1 << 23 | 1 << V.M1_HLT);
-        u.w(V.PAUSE_FILTER_COUNT, 2, 2);
-        exit(u, u.runGuest("f3 90 f3 90 f3 90 f4"), 0x77, 0, 0, G + 2, G + 4);
+        h.w(V.PAUSE_FILTER_COUNT, 2, count);
+        h.w(V.PAUSE_FILTER_THRESHOLD, 2, threshold);
+        SvmExit e = h.runGuest("f3 90 f3 90 f3 90 f3 90 f4"); // four PAUSEs, HLT
+        assertThat(h.q(V.PAUSE_FILTER_COUNT) & 0xffff).isEqualTo(count); // never written by the processor
+        assertThat(h.q(V.NRIP)).isEqualTo(h.q(V.RIP) + (e.exitCode() == 0x77 ? 2 : 1));
+        return e;
+    }
+
+    /** 15.9 Table 15-7, 15.14.4: the intercept comes when the counter goes below zero; the threshold reloads it. */
+    @Test
+    void pauseFilterCountAndThreshold() {
+        SvmExit e = pauses(3, 0); // count 3: the fourth PAUSE exits
+        assertThat(e.exitCode()).isEqualTo(0x77);
+        assertThat(e.guestRip()).isEqualTo(G + 6);
+        assertThat(pauses(2, 0).guestRip()).isEqualTo(G + 4); // count 2: the third
+        assertThat(pauses(2, 0xffff).guestRip()).isEqualTo(G + 4); // PAUSEs closer than the threshold: counted
+        e = pauses(1, 1); // PAUSEs further apart than 1 cycle: every one reloads the count, none exits
+        assertThat(e.exitCode()).isEqualTo(0x78);
+        assertThat(e.guestRip()).isEqualTo(G + 8);
     }
 
     @Test
@@ -123,6 +130,12 @@ class InstructionInterceptTest {
         h.w(V.MISC2, 4, 1 | 1 << 12);
         // mwait (not armed: runs); monitor; mwait: exit 8CH
         exit(h, h.runGuest("0f 01 c9 0f 01 c8 0f 01 c9"), 0x8c, 0, 0, G + 6, G + 9);
+        SvmHarness both = new SvmHarness(); // both intercepts: the conditional one is checked first
+        both.w(V.MISC2, 4, 1 | 1 << 11 | 1 << 12);
+        exit(both, both.runGuest("0f 01 c8 0f 01 c9"), 0x8c, 0, 0, G + 3, G + 6);
+        SvmHarness unarmed = new SvmHarness();
+        unarmed.w(V.MISC2, 4, 1 | 1 << 11 | 1 << 12);
+        exit(unarmed, unarmed.runGuest("0f 01 c9"), 0x8b, 0, 0, G, G + 3);
     }
 
     @Test

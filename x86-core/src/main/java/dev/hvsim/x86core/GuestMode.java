@@ -29,6 +29,14 @@ public interface GuestMode {
         interceptException(vector, errorCode, cpu);
     }
 
+    /**
+     * A fault raised while an event is being delivered, before the core combines it with that event (into #DF or a
+     * shutdown, SDM Vol. 3A Table 6-5). AMD checks exception intercepts at this point (APM Vol. 2 15.7.3, 15.12: "an
+     * intercepted #GP, not an intercepted #DF"); the core then asks {@link #interceptException} for the combined
+     * result as before. Default: nothing (VMX consults its exception bitmap for the combined result only).
+     */
+    default void interceptExceptionBeforeCombining(int vector, int errorCode, long faultAddress, Cpu cpu) {}
+
     /** Before an I/O instruction touches the port (SDM Vol. 3C 26.1.3; APM 15.10). */
     default void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {}
 

@@ -156,6 +156,10 @@ public final class Interrupts {
             deliver(vector, errorCode, kind, returnRip);
         } catch (ArchFault second) {
             int v2 = second.vector();
+            if (cpu.guestMode().active()) {
+                cpu.guestMode().interceptExceptionBeforeCombining(v2, second.errorCode(),
+                        v2 == Vectors.PF ? second.cr2() : 0, cpu);
+            }
             if (vector == Vectors.DF && (Vectors.isContributory(v2) || v2 == Vectors.PF)) {
                 if (v2 == Vectors.PF) {
                     cpu.s.cr2 = second.cr2();
