@@ -97,7 +97,8 @@ final class Transitions {
         x.gif = true;
         x.guestActive = true;
         c.setGuestMode(x.guest);
-        c.setTscOffset(v.q(V.TSC_OFFSET)); // Table B-1 TSC_OFFSET: added to the guest's RDTSC/RDTSCP/RDMSR TSC
+        // Table B-1 TSC_OFFSET "to be added in RDTSC and RDTSCP"; the model adds it to RDMSR TSC too (DEVIATIONS.md)
+        c.setTscOffset(v.q(V.TSC_OFFSET));
         x.vintr.load(v.q(V.VINTR), hostRflags, advertised(c, SvmFeatures.VGIF)); // 15.21
         x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
         c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again

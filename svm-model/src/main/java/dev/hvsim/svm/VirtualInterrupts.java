@@ -14,13 +14,14 @@ import dev.hvsim.x86core.fault.ArchFault;
  * <ul>
  *   <li>15.21.1: with V_INTR_MASKING = 1 physical maskable interrupts are masked by the host's RFLAGS.IF (as it
  *       was at VMRUN), not the guest's; the guest's IF masks only virtual interrupts.</li>
- *   <li>15.21.2: with V_INTR_MASKING = 1 guest MOV CR8 reads and writes V_TPR; the physical TPR is untouched.</li>
+ *   <li>15.21.2: guest MOV CR8 writes always set V_TPR; with V_INTR_MASKING = 1 only V_TPR (reads return it), with
+ *       V_INTR_MASKING = 0 also the APIC's TPR (CR8).</li>
  *   <li>15.21.4: a pending virtual interrupt (V_IRQ) is taken when V_IGN_TPR = 1 or V_INTR_PRIO &gt; V_TPR, the
- *       guest's IF = 1, no interrupt shadow, (virtual) GIF = 1 and no physical interrupt is deliverable; V_IRQ is
- *       cleared and vector V_INTR_VECTOR is delivered through the guest IDT like an external interrupt.</li>
- *   <li>15.21.6: with the VINTR intercept (word 3 bit 4) the guest exits (code 64H) instead, at the point where it
+ *       guest's IF = 1, no interrupt shadow, (virtual) GIF = 1 and no physical interrupt is deliverable (physical
+ *       interrupts take priority); V_IRQ is cleared after the VINTR intercept check and vector V_INTR_VECTOR is delivered through the guest IDT like an external interrupt.</li>
+ *   <li>15.13.5, 15.21.6: with the VINTR intercept (word 3 bit 4) the guest exits (code 64H) instead, at the point where it
  *       would take the virtual interrupt (KVM's "interrupt window"); V_IRQ stays set.</li>
- *   <li>VGIF (APM Vol. 2 "Virtual GIF", advertised by Fn8000_000A EDX[16]; section number not checked): with V_GIF_ENABLE = 1 a guest STGI/CLGI that is not intercepted sets/clears V_GIF; V_GIF = 0
+ *   <li>15.33.2 "Virtual GIF (VGIF)" (Fn8000_000A EDX[16]): with V_GIF_ENABLE = 1 a guest STGI/CLGI that is not intercepted sets/clears V_GIF; V_GIF = 0
  *       holds virtual interrupts.</li>
  * </ul>
  */
@@ -105,7 +106,7 @@ final class VirtualInterrupts {
         return src.pendingNmi() && !c.state().nmiBlocked || !physicalMasked(c) && src.pendingInterrupt() >= 0;
     }
 
-    /** At an instruction boundary in the guest (15.21.4, 15.21.6). */
+    /** At an instruction boundary in the guest (15.21.4, 15.13.5). */
     void atBoundary(Cpu c) {
         if (!vIrq) {
             return;
