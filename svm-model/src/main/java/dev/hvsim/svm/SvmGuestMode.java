@@ -119,24 +119,38 @@ final class SvmGuestMode implements GuestMode {
     }
 
     /**
-     * Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n) (APM Vol. 2 15.9, Table 15-7). Without
-     * the CR0-write intercept, the selective CR0-write intercept (word 3 bit 5) takes a MOV to CR0 that changes a bit
-     * other than TS and MP (exit 65H). Decode assists (15.8.1): EXITINFO1 bit 63 = MOV CRn, bits 3:0 = the GPR, for
-     * reads and writes (the APM and Linux; Bochs sets bit 63 only for writes: svm-exit-codes.csv DISAGREEMENT).
+     * Word 0 bits 15:0: reads of CRn exit with code n (APM Vol. 2 15.9, Table 15-7: after the instruction's
+     * exceptions; CR reads have none that depend on the value). Decode assists (15.8.1): EXITINFO1 bit 63 = MOV CRn,
+     * bits 3:0 = the GPR, for reads and writes (the APM and Linux; Bochs sets bit 63 only for writes:
+     * svm-exit-codes.csv DISAGREEMENT). Writes: {@link #interceptCrWrite}.
      */
     @Override
     public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
-        if (cr < 0 || cr > 15) {
-            return;
+        if (!write && cr >= 0 && cr <= 15 && intercepted(V.CR_READ, cr)) {
+            exit(ExitCode.CR0_READ + cr, movCrInfo(cpu), 0, cpu.nextRip);
         }
+    }
+
+    private static long movCrInfo(Cpu cpu) {
         DecodedInsn d = cpu.current();
-        long info1 = d == null ? 0 : 1L << 63 | (d.rm & 15);
-        if (intercepted(V.CR_READ, cr + (write ? 16 : 0))) {
-            exit((write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ) + cr, info1, 0, cpu.nextRip);
+        return d == null ? 0 : 1L << 63 | (d.rm & 15);
+    }
+
+    /**
+     * Word 0 bits 31:16: writes of CRn exit with code 10H + n once the core has found the value valid (Table 15-7:
+     * "checks non-memory exceptions (CPL, illegal bit combinations, etc.) before the intercept"; for CR3 the PDPTE
+     * loads come after it). Without the CR0-write intercept, the selective CR0-write intercept (word 3 bit 5) takes a
+     * MOV to CR0 that changes a bit other than TS and MP (exit 65H). LMSW and CLTS are intercepted at their own
+     * intercept points ({@link InstructionIntercepts}) and never reach this with an intercept set.
+     */
+    @Override
+    public void interceptCrWrite(int cr, long value, Cpu cpu) {
+        if (intercepted(V.CR_READ, cr + 16)) {
+            exit(ExitCode.CR0_WRITE + cr, movCrInfo(cpu), 0, cpu.nextRip);
         }
         long selective = ~(Cpu.CR0_TS | Cpu.CR0_MP);
-        if (cr == 0 && write && ((value ^ cpu.state().cr0) & selective) != 0 && intercepted(V.MISC1, V.M1_CR0_SEL)) {
-            exit(ExitCode.CR0_SEL_WRITE, info1, 0, cpu.nextRip);
+        if (cr == 0 && ((value ^ cpu.state().cr0) & selective) != 0 && intercepted(V.MISC1, V.M1_CR0_SEL)) {
+            exit(ExitCode.CR0_SEL_WRITE, movCrInfo(cpu), 0, cpu.nextRip);
         }
     }
 

@@ -4,6 +4,7 @@ import static dev.hvsim.svm.InterceptTest.exit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.Reg;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -141,12 +142,24 @@ class InstructionInterceptTest {
     @Test
     void crAccessesReportMovAndGprWithDecodeAssists() {
         simple(V.CR_READ, 3, "0f 20 db", 3, 0x03, 1L << 63 | 3);          // mov rbx,cr3
-        simple(V.CR_READ, 16 + 4, "41 0f 22 e1", 4, 0x14, 1L << 63 | 9);  // mov cr4,r9
         simple(V.CR_READ, 8, "44 0f 20 c0", 4, 0x08, 1L << 63);           // mov rax,cr8
         simple(V.CR_READ, 0, "0f 01 e0", 3, 0x00, 0);                     // smsw eax: CR0 read, not a MOV
         simple(V.CR_READ, 16, "0f 06", 2, 0x10, 0);                       // clts: CR0 write
         simple(V.CR_READ, 16, "0f 01 f0", 3, 0x10, 0);                    // lmsw ax: CR0 write
         simple(V.MISC1, V.M1_CR0_SEL, "0f 01 f0", 3, 0x65, 0);            // lmsw: selective takes it whatever the value
+    }
+
+    @Test
+    void crWriteInterceptComesAfterTheValueChecks() {
+        SvmHarness h = new SvmHarness();
+        h.w(V.CR_READ, 4, 1 << (16 + 4));
+        h.t.reg(Reg.R9, h.q(V.CR4)); // a valid CR4
+        exit(h, h.runGuest("41 0f 22 e1"), 0x14, 1L << 63 | 9, 0, G, G + 4); // mov cr4,r9
+        SvmHarness g = new SvmHarness(); // Table 15-7: illegal bit combinations are checked before the intercept
+        g.w(V.CR_READ, 4, 1 << 16);
+        g.w(V.EXCEPTIONS, 4, 1 << 13);
+        // mov eax,0x80000000; mov cr0,rax (PG without PE): #GP(0), not the CR0-write intercept
+        exit(g, g.runGuest("b8 00 00 00 80 0f 22 c0"), 0x4d, 0, 0, G + 5, 0);
     }
 
     @Test

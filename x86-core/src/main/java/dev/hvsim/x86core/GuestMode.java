@@ -46,6 +46,13 @@ public interface GuestMode {
     /** Before MOV to/from a control register acts. */
     default void interceptCr(int cr, boolean write, long value, Cpu cpu) {}
 
+    /**
+     * A write of CR0, CR2, CR3, CR4 or CR8 (MOV to CR, LMSW) whose value the core has found valid, before it is
+     * committed and before PDPTEs are loaded: AMD checks the CR-write intercepts after the non-memory exceptions
+     * (APM Vol. 2 15.9, Table 15-7), VMX at {@link #interceptCr}, before them.
+     */
+    default void interceptCrWrite(int cr, long value, Cpu cpu) {}
+
     /** A triple fault: a guest mode normally turns it into a VM exit instead of a shutdown. */
     default void interceptTripleFault(Cpu cpu) {}
 
