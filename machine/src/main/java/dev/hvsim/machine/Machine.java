@@ -18,6 +18,7 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.StopReason;
+import dev.hvsim.x86core.Vendor;
 import java.util.List;
 
 /**
@@ -96,7 +97,8 @@ public final class Machine {
         this.waitForSipi = new boolean[n];
         this.initPending = new boolean[n];
         this.sipiPending = new int[n];
-        this.platform = new Platform(memory, io, ram.size(), n, this::platformTime, () -> cpus[0].signalEvent());
+        this.platform = new Platform(memory, io, ram.size(), n, this::platformTime, () -> cpus[0].signalEvent(),
+                config.profile().vendor() == Vendor.AMD);
         for (int i = 0; i < n; i++) {
             cpus[i] = new Cpu(config.profile(), memory, io, i);
             apics[i] = new LocalApic(cpus[i], platform.apicBus);
