@@ -172,7 +172,7 @@ final class InstructionIntercepts {
         monitorArmed = false;
     }
 
-    /** 15.9 Table 15-7: SMSW is a CR0 read, CLTS a CR0 write (never selective: it changes only TS); EXITINFO1 MOV bit 0. */
+    /** Table 15-7: SMSW is a CR0 read, CLTS a CR0 write (never selective: only TS changes); EXITINFO1 = 0. */
     private void cr0Insn(boolean write, long nrip) {
         if (on(V.CR_READ, write ? 16 : 0)) {
             exit(write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ, 0, nrip);

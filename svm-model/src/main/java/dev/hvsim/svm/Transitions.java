@@ -144,7 +144,8 @@ final class Transitions {
         b.write(pa + V.EXITINTINFO, 8, intInfo);
         b.write(pa + V.NRIP, 8, nrip);
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
-        b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | ((s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0 ? 2 : 0));
+        boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
+        b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
         b.write(pa + V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
         if (code != ExitCode.EXCP_BASE + 14 && code != NPF) {
             b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count

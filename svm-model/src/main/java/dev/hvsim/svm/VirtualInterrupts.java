@@ -18,11 +18,12 @@ import dev.hvsim.x86core.fault.ArchFault;
  *       V_INTR_MASKING = 0 also the APIC's TPR (CR8).</li>
  *   <li>15.21.4: a pending virtual interrupt (V_IRQ) is taken when V_IGN_TPR = 1 or V_INTR_PRIO &gt; V_TPR, the
  *       guest's IF = 1, no interrupt shadow, (virtual) GIF = 1 and no physical interrupt is deliverable (physical
- *       interrupts take priority); V_IRQ is cleared after the VINTR intercept check and vector V_INTR_VECTOR is delivered through the guest IDT like an external interrupt.</li>
- *   <li>15.13.5, 15.21.6: with the VINTR intercept (word 3 bit 4) the guest exits (code 64H) instead, at the point where it
- *       would take the virtual interrupt (KVM's "interrupt window"); V_IRQ stays set.</li>
- *   <li>15.33.2 "Virtual GIF (VGIF)" (Fn8000_000A EDX[16]): with V_GIF_ENABLE = 1 a guest STGI/CLGI that is not intercepted sets/clears V_GIF; V_GIF = 0
- *       holds virtual interrupts.</li>
+ *       interrupts take priority); V_IRQ is cleared after the VINTR intercept check and vector V_INTR_VECTOR is
+ *       delivered through the guest IDT like an external interrupt.</li>
+ *   <li>15.13.5, 15.21.6: with the VINTR intercept (word 3 bit 4) the guest exits (code 64H) instead, at the point
+ *       where it would take the virtual interrupt (KVM's "interrupt window"); V_IRQ stays set.</li>
+ *   <li>15.33.2 "Virtual GIF (VGIF)" (Fn8000_000A EDX[16]): with V_GIF_ENABLE = 1 a guest STGI/CLGI that is not
+ *       intercepted sets/clears V_GIF; V_GIF = 0 holds virtual interrupts.</li>
  * </ul>
  */
 final class VirtualInterrupts {
