@@ -157,8 +157,10 @@ class NestedPageFaultTest {
 
     /**
      * The guest's PT lies behind the nested tables (gpa D + 0x1000, nested PT1[1]); mutating an entry on its nested
-     * path refuses the guest walk's read of PTE 5 (bit 33, EXITINFO2 = the PTE's guest-physical address). Clearing RW
-     * or setting XD does not: the guest walk only reads (A and D already set) and fetches nothing from its tables.
+     * path refuses the guest walk's access to PTE 5 (bit 33, EXITINFO2 = the PTE's guest-physical address). Guest
+     * page-table accesses are nested-checked as user writes (ept's NptFormat: Bochs, kvm-unit-tests npt_rw_pfwalk),
+     * so clearing RW refuses them too, with RW = 1 in EXITINFO1, although the guest's A/D flags are already set;
+     * setting XD does not (nothing is fetched from page tables).
      */
     @ParameterizedTest(name = "level {0} {1}")
     @MethodSource("guestPageTable")
@@ -168,21 +170,39 @@ class NestedPageFaultTest {
         g.t.bus.write(at, 8, mutate(g.t.bus.read(at, 8), m));
         g.h.w(V.CR2, 8, GUEST_CR2);
         SvmExit e = g.run(code(Access.READ), 0);
-        if (m == Mutation.CLEAR_RW || m == Mutation.SET_NX) {
+        if (m == Mutation.SET_NX) {
             assertThat(e.exitCode()).isEqualTo(ExitCode.VMMCALL);
             assertThat(g.h.q(V.RAX)).isEqualTo(NptLayout.MARK_4K);
             return;
         }
         assertThat(e.exitCode()).isEqualTo(ExitCode.NPF);
-        assertThat(e.exitInfo1()).isEqualTo((m == Mutation.CLEAR_P ? 0 : INFO_P) | INFO_US | GUEST_PT);
+        assertThat(e.exitInfo1()).isEqualTo((m == Mutation.CLEAR_P ? 0 : INFO_P) | INFO_RW | INFO_US | GUEST_PT);
         assertThat(e.exitInfo2()).isEqualTo(NptLayout.GPT + 5 * 8);
         assertThat(g.h.q(V.CR2)).isEqualTo(GUEST_CR2);
     }
 
     /**
-     * A guest PTE without A: the guest walk writes A into its PT, which the nested tables map read-only: the
-     * write is refused (P, RW, US, bit 33), as kvm-unit-tests' npt_rw_pfwalk expects.
+     * kvm-unit-tests' npt_rw_pfwalk: the nested tables map the guest's top-level page table read-only; the guest's
+     * walk is refused with EXITINFO1 = 0x2_0000_0007 (P, RW, US, bit 33) and EXITINFO2 = the entry's address.
      */
+    @Test
+    void readOnlyNestedMappingOfTheGuestsCr3Page() {
+        NptLayout g = new NptLayout(Size.SIZE_4K);
+        long pd0 = SvmHarness.NPT + 0x5000, pt0 = SvmHarness.NPT + 0x6000;
+        for (int i = 0; i < 512; i++) {
+            g.t.bus.write(pd0 + 8L * i, 8, ((long) i << 21) | NptLayout.LEAF_LARGE);
+            g.t.bus.write(pt0 + 8L * i, 8, 0x400000 + ((long) i << 12) | NptLayout.LEAF4K);
+        }
+        g.t.bus.write(pd0 + 2 * 8, 8, pt0 | NptLayout.TABLE);
+        g.t.bus.write(SvmHarness.NPT + 0x1000, 8, pd0 | NptLayout.TABLE);
+        g.t.bus.write(pt0 + 0x100 * 8, 8, NptLayout.G_PML4 | 0x65); // gpa 0x500000: RW = 0
+        SvmExit e = g.run(code(Access.READ), 0);
+        assertThat(e.exitCode()).isEqualTo(ExitCode.NPF);
+        assertThat(e.exitInfo1()).isEqualTo(0x2_0000_0007L);
+        assertThat(e.exitInfo2()).isEqualTo(NptLayout.G_PML4); // PML4E 0 of the code page at 0x200000
+    }
+
+    /** A guest PTE without A: the guest's A write into its PT is refused the same way (P, RW, US, bit 33). */
     @Test
     void guestAccessedFlagWriteToAReadOnlyNestedPage() {
         NptLayout g = new NptLayout(Size.SIZE_4K, true);
