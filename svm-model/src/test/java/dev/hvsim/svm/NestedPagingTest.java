@@ -108,6 +108,30 @@ class NestedPagingTest {
                 .isGreaterThanOrEqualTo(24L * g.h.cpu.profile().pageWalkReference());
     }
 
+    /**
+     * A and D in the nested tables (15.25.5): every nested entry used gets A; the leaf gets D for a write, and the
+     * leaf mapping a guest page table gets D too (guest page-table accesses are nested writes).
+     */
+    @Test
+    void nestedAccessedAndDirtyFlags() {
+        NptLayout g = new NptLayout(Size.SIZE_4K, true);
+        long[] upper = {SvmHarness.NPT + 8, NptLayout.N_PDPT1, NptLayout.N_PD1};
+        for (long a : upper) {
+            g.t.bus.write(a, 8, g.t.bus.read(a, 8) & ~0x60L);
+        }
+        g.t.bus.write(NptLayout.N_PT1, 8, NptLayout.H4K | 0x07);       // data page: P RW US, no A/D
+        g.t.bus.write(NptLayout.N_PT1 + 8, 8, NptLayout.HPT | 0x07);   // guest PT page: P RW US, no A/D
+        assertThat(g.run("48 8b 04 25 00 50 60 00 0f 01 d9", 0).exitCode()).isEqualTo(ExitCode.VMMCALL); // read
+        for (long a : upper) {
+            assertThat(g.t.bus.read(a, 8) & 0x20).as("A at %x", a).isEqualTo(0x20);
+        }
+        assertThat(g.t.bus.read(NptLayout.N_PT1, 8) & 0x60).as("read: A, not D").isEqualTo(0x20);
+        assertThat(g.t.bus.read(NptLayout.N_PT1 + 8, 8) & 0x60).as("guest PT: A and D").isEqualTo(0x60);
+        g.h.w(V.TLB_CONTROL, 1, 3);
+        assertThat(g.again("48 89 04 25 00 50 60 00 0f 01 d9").exitCode()).isEqualTo(ExitCode.VMMCALL); // write
+        assertThat(g.t.bus.read(NptLayout.N_PT1, 8) & 0x60).as("write: A and D").isEqualTo(0x60);
+    }
+
     /** svm-misc.csv SVM-VMRUN-PAE-PDPTE: with nested paging the guest's PDPTEs are not checked at VMRUN. */
     @Test
     void legacyPaeGuestPdptesAreNotCheckedWithNestedPaging() {
