@@ -28,6 +28,8 @@ public final class SvmExtension implements CpuExtension {
     final SvmInstructions insns;
     final Transitions transitions;
     final SvmGuestMode guest;
+    /** Nested paging, G_PAT and the ASID-tagged TLB (APM Vol. 2 15.16, 15.25). */
+    final SvmNestedPaging paging;
     final InstructionIntercepts intercepts;
     final VirtualInterrupts vintr;
 
@@ -42,6 +44,7 @@ public final class SvmExtension implements CpuExtension {
         this.insns = new SvmInstructions(this);
         this.transitions = new Transitions(this);
         this.guest = new SvmGuestMode(this);
+        this.paging = new SvmNestedPaging(this);
         this.intercepts = new InstructionIntercepts(this);
         this.vintr = new VirtualInterrupts(this);
     }

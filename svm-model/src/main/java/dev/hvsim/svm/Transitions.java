@@ -22,8 +22,6 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  */
 final class Transitions {
     private static final long CR0_KEEP = Cpu.CR0_ET;
-    /** VMEXIT_NPF (the nested-paging code's exit): it fills the instruction bytes itself (15.8.4). */
-    private static final long NPF = 0x400;
     private final SvmExtension x;
     VmrunOutcome last;
 
@@ -37,7 +35,7 @@ final class Transitions {
         long allowed = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
                 | (c.has(Feature.NX) ? Cpu.EFER_NXE : 0) | Cpu.EFER_SVME;
         return new VmrunContext(c.profile().maxPhysAddr(), allowed & efer, MsrAccess.cr4Allowed(c),
-                (pa, size) -> c.bus().read(pa, (int) size));
+                (pa, size) -> c.bus().read(pa, (int) size), c.state().cr0);
     }
 
     /** VMRUN with a valid VMCB address: save host state, snapshot, check, then commit or VMEXIT_INVALID. */
@@ -62,6 +60,7 @@ final class Transitions {
 
     /** 15.5.1: load the guest state of the snapshot, enter guest mode, deliver EVENTINJ. */
     private void commit(Cpu c, VmcbSnapshot v) {
+        x.paging.enter(v); // the guest's TLB context (ASID, N_CR3) and nested tables, host registers still loaded
         CpuState s = c.state();
         long hostRflags = s.rflags();
         s.efer = v.q(V.EFER);
@@ -90,8 +89,8 @@ final class Transitions {
         s.movSsShadow = false;
         c.setCpl((int) v.get(V.CPL, 1) & 3);
         c.modeChanged();
-        c.mmu().flushAll(); // TLB_CONTROL and ASIDs: every VMRUN flushes (DEVIATIONS.md)
-        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+        boolean np = x.paging.enabled();
+        if (!np && c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             c.mmu().loadPdptes(s.cr3);
         }
         x.gif = true;
@@ -103,6 +102,7 @@ final class Transitions {
         x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
         c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again
         c.nextRip = s.rip;
+        x.paging.guestLoaded(v); // G_PAT, TLB_CONTROL; a nested PAE guest's PDPTEs (may #VMEXIT(NPF))
         if ((v.q(V.INT_SHADOW) & 1) != 0) {
             c.beginStiShadow();
         }
@@ -147,7 +147,7 @@ final class Transitions {
         boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
         b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
         b.write(pa + V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
-        if (code != ExitCode.EXCP_BASE + 14 && code != NPF) {
+        if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
             b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
         }
         c.setTscOffset(0);
@@ -159,6 +159,7 @@ final class Transitions {
         b.write(pa + V.DR7, 8, s.dr[7]);
         x.guestActive = false;
         c.setGuestMode(null);
+        x.paging.leave(pa);
         loadHost(c);
         x.gif = false;
         throw new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
@@ -255,7 +256,7 @@ final class Transitions {
         c.nextRip = s.rip;
         c.setCpl(0);
         c.modeChanged();
-        c.mmu().flushAll();
+        x.paging.hostLoaded(); // the host's TLB context: no flush unless its paging controls changed
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             c.mmu().loadPdptes(s.cr3);
         }

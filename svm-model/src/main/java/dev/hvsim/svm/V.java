@@ -13,7 +13,7 @@ final class V {
             MISC1 = 0x00c, MISC2 = 0x010, MISC3 = 0x014, PAUSE_FILTER_THRESHOLD = 0x03c,
             PAUSE_FILTER_COUNT = 0x03e, IOPM_BASE = 0x040, MSRPM_BASE = 0x048, TSC_OFFSET = 0x050,
             ASID = 0x058, TLB_CONTROL = 0x05c, VINTR = 0x060, INT_SHADOW = 0x068, EXITCODE = 0x070, EXITINFO1 = 0x078,
-            EXITINFO2 = 0x080, EXITINTINFO = 0x088, NESTED_CTL = 0x090, EVENTINJ = 0x0a8, NRIP = 0x0c8,
+            EXITINFO2 = 0x080, EXITINTINFO = 0x088, NESTED_CTL = 0x090, EVENTINJ = 0x0a8, N_CR3 = 0x0b0, NRIP = 0x0c8,
             INSN_BYTES = 0x0d0;
     // state-save area
     static final int ES = 0x400, CS = 0x410, SS = 0x420, DS = 0x430, FS = 0x440, GS = 0x450, GDTR = 0x460,

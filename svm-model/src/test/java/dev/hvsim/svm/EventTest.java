@@ -165,6 +165,30 @@ class EventTest {
         assertThat(o.r(V.INSN_BYTES, 1)).isZero(); // 15.8.4: every other intercept clears bits 7:0
     }
 
+    /** 15.8.4 for #VMEXIT(NPF): the bytes of a data access's instruction; none for a nested fault on a fetch. */
+    @Test
+    void nestedPageFaultRecordsInstructionBytesOfDataAccessesOnly() {
+        String movRaxL = "48 b8" + String.format(" %02x %02x %02x 00 00 00 00 00", NptLayout.L & 0xff,
+                NptLayout.L >>> 8 & 0xff, NptLayout.L >>> 16 & 0xff);
+        NptLayout d = new NptLayout(NptLayout.Size.SIZE_4K);
+        d.t.bus.write(NptLayout.N_PT1, 8, 0); // the data page's nested PTE: not present
+        d.h.w(V.INSN_BYTES, 1, 9);
+        SvmExit e = d.run(movRaxL + " 8b 00", 0); // mov rax,L; mov eax,[rax]
+        assertThat(e.exitCode()).isEqualTo(0x400);
+        assertThat(d.h.q(V.RIP)).isEqualTo(G + 10);
+        assertThat(d.h.r(V.INSN_BYTES, 1)).isEqualTo(15);
+        assertThat(d.h.r(V.INSN_BYTES + 1, 2)).isEqualTo(0x008b);
+        NptLayout f = new NptLayout(NptLayout.Size.SIZE_4K);
+        // the data page's nested PTE present but XD: its bytes could be read, but the fault is the fetch's
+        f.t.bus.write(NptLayout.N_PT1, 8, NptLayout.H4K | NptLayout.LEAF4K | NptLayout.NX);
+        f.h.w(V.INSN_BYTES, 1, 9);
+        e = f.run(movRaxL + " ff e0", 0); // mov rax,L; jmp rax: the fetch at L faults in the nested tables
+        assertThat(e.exitInfo1() & 0x10).isNotZero(); // ID
+        assertThat(e.exitCode()).isEqualTo(0x400);
+        assertThat(f.h.q(V.RIP)).isEqualTo(NptLayout.L);
+        assertThat(f.h.r(V.INSN_BYTES, 1)).isZero();
+    }
+
     @Test
     void instructionBytesStopAtAnUnmappedPage() {
         SvmHarness h = new SvmHarness();
