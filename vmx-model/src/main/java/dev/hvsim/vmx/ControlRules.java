@@ -118,7 +118,11 @@ final class ControlRules {
             s -> s.proc2(7) && !s.proc2(1)),
         control("CTRL-MBEC-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"mode-based execute control for EPT\" is set.",
-            s -> s.proc2(22) && !s.proc2(1)));
+            s -> s.proc2(22) && !s.proc2(1)),
+        // UNVERIFIED row (Bochs only; DEVIATIONS.md): a zero multiplier would freeze the guest's TSC at the offset
+        control("CTRL-TSC-MULTIPLIER", "28.2.1.1", "TSC_MULTIPLIER",
+            "With \"use TSC scaling\", give a TSC multiplier other than 0.",
+            s -> s.proc2(25) && s.get(F.TSC_MULTIPLIER) == 0));
 
     static final List<EntryRule> EXIT = List.of(
         control("CTRL-EXIT-RESERVED", "28.2.1.2", "VM_EXIT_CONTROLS",

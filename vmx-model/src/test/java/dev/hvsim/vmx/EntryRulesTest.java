@@ -27,7 +27,7 @@ class EntryRulesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
         CTRL-PIN-RESERVED          | long | PIN_BASED_VM_EXEC_CONTROL+8 |
-        CTRL-PROC1-RESERVED        | long | CPU_BASED_VM_EXEC_CONTROL+3 |
+        CTRL-PROC1-RESERVED        | long | CPU_BASED_VM_EXEC_CONTROL+0 |
         CTRL-PROC2-RESERVED        | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+15 |
         CTRL-PROC3-RESERVED        | long | rich CPU_BASED_VM_EXEC_CONTROL+17 TERTIARY_VM_EXEC_CONTROL+0 |
         CTRL-CR3-TARGET-COUNT      | long | CR3_TARGET_COUNT=5 |
@@ -46,6 +46,7 @@ class EntryRulesTest {
         CTRL-PML-EPT               | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+17 |
         CTRL-UG-EPT                | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+7 |
         CTRL-MBEC-EPT              | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+22 |
+        CTRL-TSC-MULTIPLIER        | long | CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+25 TSC_MULTIPLIER=0 |
         CTRL-EPTP-MEMTYPE          | real | EPT_POINTER=0x501d |
         CTRL-EPTP-WALK             | real | EPT_POINTER=0x5016 |
         CTRL-EPTP-AD               | real | noad EPT_POINTER+6 |

@@ -43,8 +43,9 @@ class VmxCapabilitiesTest {
         for (VmxMsr msr : VmxMsr.values()) {
             assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEqualTo(target.rdmsr(msr.index()));
         }
-        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index())).as("EPT, VPID, unrestricted guest")
-                .hasValue(0x000000a200000000L);
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index()))
+                .as("EPT, descriptor-table exiting, RDTSCP, VPID, WBINVD exiting, unrestricted guest, INVPCID, TSC scaling")
+                .hasValue(0x020010ee00000000L);
         assertThat(inForce.eptVpidCap().invept()).isEqualTo(inForce.eptVpidCap().inveptSingleContext());
         assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("no VM functions").isEmpty();
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
@@ -103,12 +104,13 @@ class VmxCapabilitiesTest {
     void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
         assertThat(allowed1(target, ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
                 "activateVmxPreemptionTimer");
-        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting", "hltExiting", "invlpgExiting",
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting",
+                "useTscOffsetting", "hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
-                "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
-                "pauseExiting", "activateSecondaryControls");
-        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "enableVpid",
-                "unrestrictedGuest");
+                "cr8StoreExiting", "movDrExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps",
+                "monitorExiting", "pauseExiting", "activateSecondaryControls");
+        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
+                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "useTscScaling");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "acknowledgeInterruptOnExit", "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer",
                 "saveVmxPreemptionTimerValue");
