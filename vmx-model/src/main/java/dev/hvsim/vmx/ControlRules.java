@@ -72,6 +72,12 @@ final class ControlRules {
         control("CTRL-TPR-THRESHOLD-RSVD", "28.2.1.1", "TPR_THRESHOLD",
             "With \"use TPR shadow\" and no virtual-interrupt delivery, clear TPR-threshold bits 31:4.",
             s -> s.proc(21) && !s.proc2(9) && (s.get(F.TPR_THRESHOLD) & ~0xfL) != 0),
+        control("CTRL-TPR-THRESHOLD-VTPR", "28.2.1.1", "TPR_THRESHOLD VIRTUAL_APIC_PAGE_ADDR",
+            "With \"use TPR shadow\" and neither \"virtualize APIC accesses\" nor \"virtual-interrupt delivery\", keep "
+                + "TPR-threshold bits 3:0 at or below VTPR bits 7:4 (byte 80H of the virtual-APIC page).",
+            s -> s.proc(21) && !s.proc2(0) && !s.proc2(9) && s.pageAddrOk(s.get(F.VIRTUAL_APIC_PAGE_ADDR))
+                    && (s.get(F.TPR_THRESHOLD) & 0xf)
+                        > (s.context().memory().read(s.get(F.VIRTUAL_APIC_PAGE_ADDR) + VmxExtension.VTPR, 1) >>> 4 & 0xf)),
         control("CTRL-NO-TPR-SHADOW", "28.2.1.1", "CPU_BASED_VM_EXEC_CONTROL SECONDARY_VM_EXEC_CONTROL",
             "Without \"use TPR shadow\", clear \"virtualize x2APIC mode\", \"APIC-register virtualization\" and "
                 + "\"virtual-interrupt delivery\".",

@@ -138,6 +138,7 @@ final class VmEntry {
             v.setLaunchState(LaunchState.LAUNCHED);
         }
         x.nonRoot = true;
+        x.guest().entered();
         c.setGuestMode(x.guest());
         c.nextRip = s.rip;
         x.events().entered(g);

@@ -310,6 +310,30 @@ public final class VmxExtension implements CpuExtension {
         }
     }
 
+    /**
+     * MOV to CR8 with "use TPR shadow" that does not exit (CR8-load exiting 0): bits 3:0 of the source go to VTPR bits
+     * 7:4, and VTPR bits 3:0 and bytes 1-3 of VTPR are cleared ("Virtualizing CR8-Based TPR Accesses", 29.3 in the
+     * 2016 edition); CR8 itself is not written. Then "TPR Virtualization" (29.1.2 in 2016; no virtual-interrupt
+     * delivery here): when TPR threshold bits 3:0
+     * exceed VTPR bits 7:4, a trap-like VM exit "TPR below threshold" (43) follows the instruction
+     * ({@link VmxNonRootMode#tprBelowThreshold}).
+     */
+    @Override
+    public boolean virtualCr8Write(Cpu c, long value) {
+        if (!nonRoot) {
+            return false;
+        }
+        Vmcs v = currentVmcs();
+        if (!tprShadow(v)) {
+            return false;
+        }
+        c.bus().write(v.read(F.VIRTUAL_APIC_PAGE_ADDR) + VTPR, 4, (value & 0xf) << 4);
+        if ((v.read(F.TPR_THRESHOLD) & 0xf) > (value & 0xf)) {
+            guest.tprBelowThreshold(c);
+        }
+        return true;
+    }
+
     /** In non-root operation a CR0/CR4 write leaves the host-owned bits (guest/host mask) unmodified (26.3). */
     @Override
     public long crWriteValue(Cpu c, int cr, long oldValue, long newValue) {
@@ -320,13 +344,28 @@ public final class VmxExtension implements CpuExtension {
         return (newValue & ~mask) | (oldValue & mask);
     }
 
-    /** In non-root operation reads of CR0/CR4 return the read shadow for host-owned bits (26.3). */
+    /** Offset of VTPR in the virtual-APIC page (SDM Vol. 3C "Virtualized APIC Registers", 29.1.1 in the 2016 edition). */
+    static final int VTPR = 0x80;
+
+    /** "Use TPR shadow" (primary bit 21) of the VMCS. */
+    private static boolean tprShadow(Vmcs v) {
+        return (v.read(F.CPU_BASED_VM_EXEC_CONTROL) >>> 21 & 1) != 0;
+    }
+
+    /**
+     * In non-root operation reads of CR0/CR4 return the read shadow for host-owned bits (26.3); with "use TPR
+     * shadow" a MOV from CR8 that does not exit (CR8-store exiting 0) returns VTPR bits 7:4 in bits 3:0 (26.3
+     * "MOV from CR8"; "Virtualizing CR8-Based TPR Accesses", 29.3 in the 2016 edition).
+     */
     @Override
     public long crReadValue(Cpu c, int cr, long value) {
         if (!nonRoot) {
             return value;
         }
         Vmcs v = currentVmcs();
+        if (cr == 8) {
+            return tprShadow(v) ? c.bus().read(v.read(F.VIRTUAL_APIC_PAGE_ADDR) + VTPR, 1) >>> 4 & 0xf : value;
+        }
         long mask = v.read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
         long shadow = v.read(cr == 0 ? F.CR0_READ_SHADOW : F.CR4_READ_SHADOW);
         return (value & ~mask) | (shadow & mask);

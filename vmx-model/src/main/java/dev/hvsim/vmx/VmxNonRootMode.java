@@ -29,9 +29,33 @@ public final class VmxNonRootMode implements GuestMode {
         return true;
     }
 
+    /** A TPR-below-threshold VM exit is due after the current instruction (trap-like; "TPR Virtualization"). */
+    private boolean tprExitPending;
+
+    /** Called by a virtualised MOV to CR8 that left VTPR[7:4] below TPR threshold[3:0]; the exit follows it. */
+    void tprBelowThreshold(Cpu cpu) {
+        tprExitPending = true;
+        cpu.signalEvent();
+    }
+
+    /**
+     * The trap-like TPR-below-threshold exit (reason 43, no qualification, instruction length 0, guest RIP after the
+     * MOV to CR8) comes first at the boundary after the instruction; then the boundary exits of {@link VmxEvents}.
+     * The SDM ("VM Exits Induced by the TPR Threshold", 26.6.7 in 2016, for the entry case) ranks TPR-threshold exits
+     * above SMIs, INIT and every lower-priority event; the model uses that rank after MOV to CR8 too.
+     */
     @Override
     public void atEventBoundary(Cpu cpu) {
+        if (tprExitPending) {
+            tprExitPending = false;
+            exit(ExitReason.TPR_BELOW_THRESHOLD, 0, null);
+        }
         x.events().atBoundary(cpu);
+    }
+
+    /** VM entry: nothing is pending from a previous guest run. */
+    void entered() {
+        tprExitPending = false;
     }
 
     private Vmcs vmcs() {

@@ -20,7 +20,7 @@ class EntryRulesReferenceTest {
     static final Set<String> INSTRUCTION_LEVEL = Set.of("BASIC-UD", "BASIC-NONROOT", "BASIC-CPL", "BASIC-NOVMCS",
             "BASIC-MOVSS", "BASIC-LAUNCH-STATE", "BASIC-RESUME-STATE");
 
-    static final Set<String> NOT_IMPLEMENTED = Set.of("BASIC-EXEC-VMCS", "CTRL-TPR-THRESHOLD-VTPR",
+    static final Set<String> NOT_IMPLEMENTED = Set.of("BASIC-EXEC-VMCS",
             "CTRL-APIC-ACCESS-ADDR", "CTRL-PI-VECTOR", "CTRL-PI-DESC",
             "CTRL-PML-ADDR", "CTRL-SPP-EPT", "CTRL-VMFUNC-RSVD",
             "CTRL-VMFUNC-EPTP-SWITCH", "CTRL-SHADOW-VMCS-BITMAPS", "CTRL-VE-INFO-ADDR",

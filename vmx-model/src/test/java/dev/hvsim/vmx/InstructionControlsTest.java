@@ -300,4 +300,70 @@ class InstructionControlsTest {
         VmxHarness h = guest("0f 08", v -> { });
         assertExit(h, launchAndRun(h), ExitReason.INVD, 0, 2, 0, 0);
     }
+
+    // ------------------------------------------------------------------ TPR shadow
+
+    private static final long VAPIC = 0x404000;
+
+    private static VmxHarness tprGuest(String code, long extraProc, long threshold, long vtpr) {
+        VmxHarness h = guest(code, v -> {
+            v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY | 1L << 21 | extraProc);
+            v.write("VIRTUAL_APIC_PAGE_ADDR", VAPIC);
+            v.write("TPR_THRESHOLD", threshold);
+        });
+        h.t.bus.write(VAPIC + 0x80, 4, vtpr);
+        return h;
+    }
+
+    /**
+     * mov eax, 5 ; mov cr8, rax ; mov rbx, cr8 ; cpuid: with "use TPR shadow" and no CR8 exiting the MOVs use VTPR
+     * (byte 80H of the virtual-APIC page), not CR8.
+     */
+    @Test
+    void movCr8UsesVtprWithTprShadow() {
+        VmxHarness h = tprGuest("b8 05 00 00 00 44 0f 22 c0 44 0f 20 c3 " + CPUID, 0, 0, 0xffff_ff2fL);
+        h.cpu.state().gpr[Reg.RBX] = -1;
+        VmExit e = launchAndRun(h);
+        assertExit(h, e, ExitReason.CPUID, 0, 2, 0, 13);
+        assertThat(h.t.bus.read(VAPIC + 0x80, 4)).as("VTPR[7:4] = 5, bits 3:0 and bytes 1-3 cleared").isEqualTo(0x50);
+        assertThat(h.cpu.state().gpr[Reg.RBX]).as("MOV from CR8 reads VTPR[7:4]").isEqualTo(5);
+        assertThat(h.cpu.state().cr8).as("CR8 untouched").isZero();
+    }
+
+    @Test
+    void movFromCr8ReadsTheVtprTheVmmWrote() {
+        VmxHarness h = tprGuest("44 0f 20 c3 " + CPUID, 0, 0, 0x9c);        // mov rbx, cr8 ; cpuid
+        h.cpu.state().cr8 = 2;
+        launchAndRun(h);
+        assertThat(h.cpu.state().gpr[Reg.RBX]).isEqualTo(9);
+    }
+
+    /** mov eax, 3 ; mov cr8, rax ; nop: VTPR[7:4] = 3 < threshold 4, a trap-like exit 43 after the MOV. */
+    @Test
+    void movToCr8BelowTheThresholdExitsWithReason43AfterTheInstruction() {
+        VmxHarness h = tprGuest("b8 03 00 00 00 44 0f 22 c0 90", 0, 4, 0x50);
+        assertExit(h, launchAndRun(h), ExitReason.TPR_BELOW_THRESHOLD, 0, 0, 0, 9);
+        assertThat(h.t.bus.read(VAPIC + 0x80, 4)).as("the write completed").isEqualTo(0x30);
+        // at the threshold: no exit
+        VmxHarness at = tprGuest("b8 04 00 00 00 44 0f 22 c0 " + CPUID, 0, 4, 0x50);
+        assertThat(launchAndRun(at).reason()).isEqualTo(ExitReason.CPUID);
+    }
+
+    @Test
+    void cr8ExitingStillExitsWithTprShadow() {
+        VmxHarness load = tprGuest("44 0f 22 c0", 1L << 19, 0, 0x50);       // mov cr8, rax
+        assertExit(load, launchAndRun(load), ExitReason.CR_ACCESS, 8, 4, 0, 0);
+        assertThat(load.t.bus.read(VAPIC + 0x80, 4)).isEqualTo(0x50);
+        VmxHarness store = tprGuest("44 0f 20 c3", 1L << 20, 0, 0x50);      // mov rbx, cr8
+        assertExit(store, launchAndRun(store), ExitReason.CR_ACCESS, 8 | 1 << 4 | Reg.RBX << 8, 4, 0, 0);
+    }
+
+    @Test
+    void aThresholdAboveVtprFailsVmEntry() {
+        VmxHarness h = tprGuest(CPUID, 0, 6, 0x50);
+        assertThat(h.exec(VMLAUNCH)).isNull();
+        assertThat(h.failedValid(7)).isTrue();
+        assertThat(h.vmx.lastEntryOutcome().violations()).extracting(Violation::id)
+                .containsExactly("CTRL-TPR-THRESHOLD-VTPR");
+    }
 }

@@ -107,7 +107,7 @@ class VmxCapabilitiesTest {
         assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting",
                 "useTscOffsetting", "hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
-                "cr8StoreExiting", "movDrExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps",
+                "cr8StoreExiting", "useTprShadow", "movDrExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps",
                 "monitorExiting", "pauseExiting", "activateSecondaryControls");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
                 "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "useTscScaling");
