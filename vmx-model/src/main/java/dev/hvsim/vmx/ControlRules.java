@@ -125,6 +125,10 @@ final class ControlRules {
         control("CTRL-MBEC-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"mode-based execute control for EPT\" is set.",
             s -> s.proc2(22) && !s.proc2(1)),
+        control("CTRL-SHADOW-VMCS-BITMAPS", "28.2.1.1", "VMREAD_BITMAP VMWRITE_BITMAP",
+            "With \"VMCS shadowing\", give 4-KiB-aligned VMREAD- and VMWRITE-bitmap addresses within the "
+                + "physical-address width.",
+            s -> s.proc2(14) && (!s.pageAddrOk(s.get(F.VMREAD_BITMAP)) || !s.pageAddrOk(s.get(F.VMWRITE_BITMAP)))),
         // UNVERIFIED row (Bochs only; DEVIATIONS.md): a zero multiplier would freeze the guest's TSC at the offset
         control("CTRL-TSC-MULTIPLIER", "28.2.1.1", "TSC_MULTIPLIER",
             "With \"use TSC scaling\", give a TSC multiplier other than 0.",

@@ -187,15 +187,41 @@ final class VmxInstructions {
         return c.mode64() ? 8 : 4;
     }
 
-    /** VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS, VMfailValid(12) for an unsupported field. */
-    void vmread(DecodedInsn d) {
-        prologue(d, ExitReason.VMREAD);
+    /**
+     * The prologue of VMREAD/VMWRITE (31.3 VMREAD, VMWRITE): #UD as the other VMX instructions; in non-root operation a
+     * VM exit (23/25) unless "VMCS shadowing" lets the access through to the shadow VMCS
+     * ({@link VmxNonRootMode#shadowAccess}); #GP(0) at CPL &gt; 0; then the VMCS accessed: the current VMCS in root
+     * operation, the one the VMCS link pointer references in non-root operation; VMfailInvalid (and null) when that
+     * pointer is FFFFFFFF_FFFFFFFFH.
+     */
+    private Vmcs readWriteTarget(DecodedInsn d, boolean write) {
         Cpu c = cpu();
-        Vmcs v = x.currentVmcs();
+        if (!x.vmxOperation || compatibilityMode(c)) {
+            throw ArchFault.ud();
+        }
+        if (x.nonRoot && !x.guest().shadowAccess(c, d, write)) {
+            x.guest().instructionExit(write ? ExitReason.VMWRITE : ExitReason.VMREAD, d);
+        }
+        if (c.cpl() > 0) {
+            throw ArchFault.gp0();
+        }
+        Vmcs v = x.nonRoot ? x.guest().shadowVmcs() : x.currentVmcs();
         if (v == null) {
             VmxConventions.failInvalid(c.state());
+        }
+        return v;
+    }
+
+    /**
+     * VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS (or, through VMCS shadowing, a shadow VMCS),
+     * VMfailValid(12) for an unsupported field (the error goes to the current, ordinary VMCS).
+     */
+    void vmread(DecodedInsn d) {
+        Vmcs v = readWriteTarget(d, false);
+        if (v == null) {
             return;
         }
+        Cpu c = cpu();
         int size = operandSize(c);
         VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
@@ -212,13 +238,11 @@ final class VmxInstructions {
      * field gets bits 63:32 cleared), truncated to the field's width.
      */
     void vmwrite(DecodedInsn d) {
-        prologue(d, ExitReason.VMWRITE);
-        Cpu c = cpu();
-        Vmcs v = x.currentVmcs();
+        Vmcs v = readWriteTarget(d, true);
         if (v == null) {
-            VmxConventions.failInvalid(c.state());
             return;
         }
+        Cpu c = cpu();
         int size = operandSize(c);
         VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
@@ -238,8 +262,10 @@ final class VmxInstructions {
         prologue(d, launch ? ExitReason.VMLAUNCH : ExitReason.VMRESUME);
         Cpu c = cpu();
         Vmcs v = x.currentVmcs();
-        if (v == null) {
-            VmxConventions.failInvalid(c.state()); // BASIC-NOVMCS
+        if (v == null || v.shadowIndicator()) {
+            // BASIC-NOVMCS; a shadow VMCS as the current VMCS also fails invalid (28.1: VM entry needs an ordinary
+            // VMCS; KVM's nested_vmx_run agrees)
+            VmxConventions.failInvalid(c.state());
             return;
         }
         if (c.state().movSsShadow && c.inShadow()) {

@@ -181,6 +181,30 @@ public final class VmxNonRootMode implements GuestMode {
         }
     }
 
+    /**
+     * "VMCS shadowing" (secondary bit 14; 26.1.3 VMREAD/VMWRITE, 24.10 "VMCS Types: Ordinary and Shadow" in the 2016
+     * edition): a VMREAD/VMWRITE in non-root operation does not exit when the control is 1, the field encoding in the
+     * register operand (64 bits in 64-bit mode, else 32) has bits 63:15 clear, and bit n (n = encoding bits 14:0) of
+     * the VMREAD or VMWRITE bitmap is 0; it then accesses the shadow VMCS ({@link #shadowVmcs}).
+     */
+    boolean shadowAccess(Cpu c, DecodedInsn d, boolean write) {
+        if (!proc2(14)) {
+            return false;
+        }
+        long encoding = c.readReg(d, d.reg, c.mode64() ? 8 : 4);
+        if ((encoding >>> 15) != 0) {
+            return false;
+        }
+        long bitmap = vmcs().read(write ? F.VMWRITE_BITMAP : F.VMREAD_BITMAP);
+        return (c.bus().read(bitmap + (encoding >>> 3), 1) >>> (encoding & 7) & 1) == 0;
+    }
+
+    /** The shadow VMCS: the one the VMCS link pointer references, or null when it is FFFFFFFF_FFFFFFFFH. */
+    Vmcs shadowVmcs() {
+        long link = vmcs().read(F.VMCS_LINK_POINTER);
+        return link == -1L ? null : new Vmcs(x.cpu().bus(), link, x.layout());
+    }
+
     private void exitIf(int procBit, int reason, DecodedInsn insn) {
         if (proc(procBit)) {
             exit(reason, 0, insn);

@@ -44,8 +44,8 @@ class VmxCapabilitiesTest {
             assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEqualTo(target.rdmsr(msr.index()));
         }
         assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index()))
-                .as("EPT, descriptor-table exiting, RDTSCP, VPID, WBINVD exiting, unrestricted guest, INVPCID, TSC scaling")
-                .hasValue(0x020010ee00000000L);
+                .as("EPT, descriptor-table exiting, RDTSCP, VPID, WBINVD exiting, unrestricted guest, INVPCID, VMCS shadowing, TSC scaling")
+                .hasValue(0x020050ee00000000L);
         assertThat(inForce.eptVpidCap().invept()).isEqualTo(inForce.eptVpidCap().inveptSingleContext());
         assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("no VM functions").isEmpty();
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
@@ -110,7 +110,7 @@ class VmxCapabilitiesTest {
                 "cr8StoreExiting", "useTprShadow", "movDrExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps",
                 "monitorExiting", "pauseExiting", "activateSecondaryControls");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
-                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "useTscScaling");
+                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "vmcsShadowing", "useTscScaling");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "acknowledgeInterruptOnExit", "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer",
                 "saveVmxPreemptionTimerValue");
