@@ -125,6 +125,14 @@ final class ControlRules {
         control("CTRL-MBEC-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"mode-based execute control for EPT\" is set.",
             s -> s.proc2(22) && !s.proc2(1)),
+        control("CTRL-VMFUNC-RSVD", "28.2.1.1", "VM_FUNCTION_CONTROL",
+            "With \"enable VM functions\", set only VM-function controls IA32_VMX_VMFUNC allows.",
+            s -> s.proc2(13) && (s.get(F.VM_FUNCTION_CONTROL) & ~s.context().caps().vmfunc().raw()) != 0),
+        control("CTRL-VMFUNC-EPTP-SWITCH", "28.2.1.1", "VM_FUNCTION_CONTROL EPTP_LIST_ADDRESS SECONDARY_VM_EXEC_CONTROL",
+            "With EPTP switching (VM-function control 0), set \"enable EPT\" and give a 4-KiB-aligned EPTP-list "
+                + "address within the physical-address width.",
+            s -> s.proc2(13) && (s.get(F.VM_FUNCTION_CONTROL) & 1) != 0
+                    && (!s.proc2(1) || !s.pageAddrOk(s.get(F.EPTP_LIST_ADDRESS)))),
         control("CTRL-SHADOW-VMCS-BITMAPS", "28.2.1.1", "VMREAD_BITMAP VMWRITE_BITMAP",
             "With \"VMCS shadowing\", give 4-KiB-aligned VMREAD- and VMWRITE-bitmap addresses within the "
                 + "physical-address width.",

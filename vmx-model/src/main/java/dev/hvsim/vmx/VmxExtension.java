@@ -24,7 +24,7 @@ import dev.hvsim.x86core.fault.ArchFault;
 public final class VmxExtension implements CpuExtension {
     static final int VMXON = 1, VMXOFF = 2, VMCLEAR = 3, VMPTRLD = 4, VMPTRST = 5, VMREAD = 6, VMWRITE = 7,
             VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10,
-            INVEPT = 11, INVVPID = 12;
+            INVEPT = 11, INVVPID = 12, VMFUNC = 13;
     /** IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7; Vol. 4 Table 2-2). */
     public static final long IA32_FEATURE_CONTROL = 0x3a;
     public static final long FC_LOCK = 1, FC_VMX_IN_SMX = 2, FC_VMX_OUTSIDE_SMX = 4;
@@ -164,6 +164,18 @@ public final class VmxExtension implements CpuExtension {
         hostFlush = true;
     }
 
+    /**
+     * EPTP switching (VMFUNC leaf 0): the running guest continues under {@code eptp}; the core's TLB switches to the
+     * (VPID, new EPTP) context, keeping the old context's translations for a switch back (DEVIATIONS.md "TLB
+     * tagging"). The caller has checked that "enable EPT" is in force and the EPTP is valid.
+     */
+    void switchEptp(long eptp) {
+        ept = lastEpt != null && lastEpt.eptp() == eptp ? lastEpt : new VmxEpt(this, eptp);
+        lastEpt = ept;
+        cpu.mmu().switchContext(vpid, eptp, ept);
+        cpu.mmu().contextStateLoaded();
+    }
+
     /** INVEPT (SDM Vol. 3C 30.4.3.1): combined mappings of {@code eptp} (-1: all EPTPs) are dropped. */
     void invalidateCombined(long eptp) {
         // all-context: every context (the host's has no combined mappings; dropping it too is allowed: 30.4.4)
@@ -217,6 +229,8 @@ public final class VmxExtension implements CpuExtension {
         // INVEPT 66 0F 38 80 /r (Gy, Mdq), INVVPID 66 0F 38 81 /r (Gy, Mdq); a register E operand is #UD
         b.row(2, 0x80, "INVEPT Gy,Mdq", ext, INVEPT).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
         b.row(2, 0x81, "INVVPID Gy,Mdq", ext, INVVPID).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
+        // VMFUNC NP 0F 01 D4: any mode and CPL in non-root operation (#UD elsewhere: VmxInstructions.vmfunc)
+        b.row(1, 0x01, "VMFUNC", ext, VMFUNC).prefix(OpcodeRow.NONE).reg(2).rm(4).feature(Feature.VMX).cost("system").add();
     }
 
     @Override
@@ -234,6 +248,7 @@ public final class VmxExtension implements CpuExtension {
             case VMCALL: insns.vmcall(d); break;
             case INVEPT: insns.invept(d); break;
             case INVVPID: insns.invvpid(d); break;
+            case VMFUNC: insns.vmfunc(d); break;
             default: throw ArchFault.ud();
         }
     }

@@ -335,6 +335,41 @@ final class VmxInstructions {
         succeed();
     }
 
+    /**
+     * VMFUNC (SDM Vol. 3C 31.3 VMFUNC; 26.5.6 "VM Functions", 26.5.6.3 "EPTP Switching" in the current numbering,
+     * 25.5.5 in 2016): #UD outside non-root operation and when "enable VM functions" (secondary bit 13) is 0; a VM
+     * exit with reason 59 when EAX &gt;= 64 or its VM-function control bit is 0. Function 0 (EPTP switching): ECX
+     * &gt;= 512, or an EPTP-list entry that VM entry would reject as EPTP (CTRL-EPTP-*), is a VM exit 59; otherwise
+     * the EPTP field of the VMCS takes the entry and the guest continues with the next instruction under the new EPT.
+     * No CPL or mode checks: VMFUNC is usable by any guest software.
+     */
+    void vmfunc(DecodedInsn d) {
+        Cpu c = cpu();
+        if (!x.nonRoot) {
+            throw ArchFault.ud();
+        }
+        Vmcs v = x.currentVmcs();
+        long proc = v.read(F.CPU_BASED_VM_EXEC_CONTROL);
+        if ((proc >>> 31 & 1) == 0 || (v.read(F.SECONDARY_VM_EXEC_CONTROL) >>> 13 & 1) == 0) {
+            throw ArchFault.ud();
+        }
+        long function = c.state().gpr[dev.hvsim.x86core.Reg.RAX] & 0xffffffffL;
+        if (function >= 64 || (v.read(F.VM_FUNCTION_CONTROL) >>> function & 1) == 0) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        // function 0 is the only one IA32_VMX_VMFUNC allows, so CTRL-VMFUNC-RSVD leaves no other bit set
+        long index = c.state().gpr[dev.hvsim.x86core.Reg.RCX] & 0xffffffffL;
+        if (index >= 512) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        long eptp = c.bus().read(v.read(F.EPTP_LIST_ADDRESS) + 8 * index, 8);
+        if (!validEptp(eptp)) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        v.write(F.EPT_POINTER, eptp);
+        x.switchEptp(eptp);
+    }
+
     /** The four EPTP rules of VM entry (CTRL-EPTP-MEMTYPE/-WALK/-AD/-RSVD, 28.2.1.1), for INVEPT single-context. */
     private boolean validEptp(long eptp) {
         var cap = x.capabilities().eptVpidCap();

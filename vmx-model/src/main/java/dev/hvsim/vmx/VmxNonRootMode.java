@@ -75,7 +75,7 @@ public final class VmxNonRootMode implements GuestMode {
         int info = 0;
         long qual = 0;
         if (reason != ExitReason.VMCALL && reason != ExitReason.VMLAUNCH && reason != ExitReason.VMRESUME
-                && reason != ExitReason.VMXOFF) {
+                && reason != ExitReason.VMXOFF && reason != ExitReason.VMFUNC) {
             info = InstructionInfo.of(d, reason == ExitReason.VMREAD || reason == ExitReason.VMWRITE);
             if (reason == ExitReason.INVEPT || reason == ExitReason.INVVPID || reason == ExitReason.INVPCID) {
                 info |= (d.reg & 0xf) << 28; // reg2: the type register (29.2.5, INVEPT/INVPCID/INVVPID format)
