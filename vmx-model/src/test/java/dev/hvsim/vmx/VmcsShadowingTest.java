@@ -150,4 +150,37 @@ class VmcsShadowingTest {
         assertThat(h.failedInvalid()).isTrue();
         assertThat(h.vmx.inNonRoot()).isFalse();
     }
+
+    @Test
+    void theLinkPointerMustNotBeTheCurrentVmcs() {
+        VmxHarness h = new VmxHarness().ready().longModeGuest(CPUID);
+        h.vmx.currentVmcs().write("VMCS_LINK_POINTER", VmxHarness.VMCS);   // an ordinary VMCS, but the current one
+        assertThat(h.exec(VMLAUNCH)).isNull();
+        assertThat(h.vmx.lastEntryOutcome().violations()).extracting(Violation::id).containsExactly("GUEST-VMCS-LINK");
+        assertThat(((VmExit) h.cpu.lastVmExit()).qualification()).isEqualTo(4);
+        // another ordinary VMCS is accepted
+        h.vmx.currentVmcs().write("VMCS_LINK_POINTER", VMCS2);
+        h.vmx.currentVmcs().setLaunchState(dev.hvsim.vmcs.LaunchState.CLEAR);
+        assertThat(h.exec(VMLAUNCH)).isNull();
+        assertThat(h.vmx.lastEntryOutcome().kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+    }
+
+    @Test
+    void withoutVmcsShadowingAShadowVmcsIsVmptrldError11() {
+        VmxHarness h = new VmxHarness();
+        var raw = new java.util.EnumMap<dev.hvsim.vmcs.msr.VmxMsr, Long>(dev.hvsim.vmcs.msr.VmxMsr.class);
+        for (var m : dev.hvsim.vmcs.msr.VmxMsr.values()) {
+            h.vmx.capabilities().raw(m).ifPresent(v -> raw.put(m, v));
+        }
+        raw.put(dev.hvsim.vmcs.msr.VmxMsr.IA32_VMX_PROCBASED_CTLS2,
+                raw.get(dev.hvsim.vmcs.msr.VmxMsr.IA32_VMX_PROCBASED_CTLS2) & ~(1L << (32 + 14)));
+        VmxExtension x = VmxExtension.install(h.cpu, dev.hvsim.vmcs.msr.VmxCapabilities.of(raw));
+        x.writeMsr(h.cpu, VmxExtension.IA32_FEATURE_CONTROL, 5);
+        h.exec(VmxHarness.VMXON, VmxHarness.VMXON_REGION);
+        h.exec(VMPTRLD, VmxHarness.VMCS);
+        new Vmcs(h.t.bus, VMCS2, x.layout()).writeHeader(VmcsLayout.HVSIM_REVISION_ID, true);
+        assertThat(h.exec(VMPTRLD, VMCS2)).isNull();
+        assertThat((h.rflags() & Flags.OSZAPC) == Flags.ZF && x.currentVmcs().read(F.VM_INSTRUCTION_ERROR) == 11).isTrue();
+        assertThat(x.currentVmcsPointer()).isEqualTo(VmxHarness.VMCS);
+    }
 }
