@@ -10,8 +10,8 @@ import dev.hvsim.x86core.fault.Vectors;
  * VMX non-root operation as x86-core's {@link GuestMode}: at each intercept point it consults the current VMCS's
  * controls and turns the event into a VM exit (SDM Vol. 3C 26.1 "Instructions That Cause VM Exits", 26.2 "Other
  * Causes of VM Exits"). Implemented: CPUID, INVD, XSETBV, VMCALL and the VMX instructions (unconditional), HLT
- * ("HLT exiting"), I/O ("unconditional I/O exiting"; I/O bitmaps are not advertised), RDMSR/WRMSR (every access:
- * MSR bitmaps are not advertised), MOV to/from CR0/CR4 (guest/host masks and read shadows), MOV to/from CR3
+ * ("HLT exiting"), I/O ("unconditional I/O exiting" or the I/O bitmaps), RDMSR/WRMSR (every access, or the MSR
+ * bitmaps), MOV to/from CR0/CR4 (guest/host masks and read shadows), MOV to/from CR3
  * (CR3-load/store exiting with CR3-target values), CLTS, LMSW, exceptions (exception bitmap with the #PF
  * error-code mask/match) and triple fault; RDTSCP and INVPCID (#UD unless enabled, then RDTSC / INVLPG exiting),
  * MOV DR ("MOV-DR exiting"), LGDT/LIDT/SGDT/SIDT/LLDT/LTR/SLDT/STR ("descriptor-table exiting"), WBINVD ("WBINVD

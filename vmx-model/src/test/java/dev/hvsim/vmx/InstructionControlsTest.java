@@ -63,6 +63,9 @@ class InstructionControlsTest {
         assertThat(v.read("VMX_INSTRUCTION_INFO")).isEqualTo(info);
         assertThat(v.read("GUEST_RIP")).isEqualTo(GUEST_CODE + ripOffset);
         assertThat(e.guestRip()).isEqualTo(GUEST_CODE + ripOffset);
+        assertThat(v.read("GUEST_RSP")).isEqualTo(0x38000);
+        assertThat(v.read("GUEST_CS_SELECTOR")).isEqualTo(0x18);
+        assertThat(v.read("GUEST_CR3")).isEqualTo(TestCpu.PAGING);
         assertHostLoaded(h);
     }
 
