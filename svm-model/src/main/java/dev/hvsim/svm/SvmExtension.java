@@ -176,13 +176,13 @@ public final class SvmExtension implements CpuExtension {
 
     /** In a guest with V_INTR_MASKING, MOV from CR8 reads V_TPR (APM Vol. 2 15.21.2). */
     @Override
-    public long cr8ReadValue(Cpu c, long cr8) {
-        return guestActive ? vintr.cr8Read(cr8) : cr8;
+    public long crReadValue(Cpu c, int cr, long value) {
+        return cr == 8 && guestActive ? vintr.cr8Read(value) : value;
     }
 
-    /** In a guest with V_INTR_MASKING, MOV to CR8 writes V_TPR only (APM Vol. 2 15.21.2). */
+    /** A guest's MOV to CR8 sets V_TPR; with V_INTR_MASKING only V_TPR (APM Vol. 2 15.21.2). */
     @Override
-    public boolean cr8WriteVirtual(Cpu c, long value) {
+    public boolean virtualCr8Write(Cpu c, long value) {
         return guestActive && vintr.cr8Write(c, value);
     }
 

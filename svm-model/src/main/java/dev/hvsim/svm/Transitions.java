@@ -97,7 +97,7 @@ final class Transitions {
         x.guestActive = true;
         c.setGuestMode(x.guest);
         // Table B-1 TSC_OFFSET "to be added in RDTSC and RDTSCP"; the model adds it to RDMSR TSC too (DEVIATIONS.md)
-        c.setTscOffset(v.q(V.TSC_OFFSET));
+        c.setGuestTsc(1L << 48, v.q(V.TSC_OFFSET)); // multiplier 1.0: TSC_RATIO is not implemented
         x.vintr.load(v.q(V.VINTR), hostRflags, advertised(c, SvmFeatures.VGIF)); // 15.21
         x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
         c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again
@@ -150,7 +150,7 @@ final class Transitions {
         if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
             b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
         }
-        c.setTscOffset(0);
+        c.clearGuestTsc();
         b.write(pa + V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
         long guestRip = s.rip;
         saveState(c, pa);

@@ -78,21 +78,17 @@ public interface CpuExtension {
         return newValue;
     }
 
-    /** The value a read of CR0 or CR4 (MOV from CR, SMSW) returns; default: the register. */
+    /** The value a read of CR0, CR4 (MOV from CR, SMSW) or CR8 (MOV from CR8) returns; default: the register. */
     default long crReadValue(Cpu cpu, int cr, long value) {
         return value;
     }
 
-    /** The value MOV from CR8 returns (e.g. AMD's V_TPR with V_INTR_MASKING, APM Vol. 2 15.21.1); default: CR8. */
-    default long cr8ReadValue(Cpu cpu, long cr8) {
-        return cr8;
-    }
-
     /**
-     * A MOV to CR8 the core has found valid (bits 63:4 clear): true when the extension took the write (e.g. AMD's
-     * V_TPR with V_INTR_MASKING, APM Vol. 2 15.21.1), leaving CR8 and the interrupt source's TPR unchanged.
+     * MOV to CR8 of a value whose reserved bits are clear, before CR8 and the interrupt source see it: true when the
+     * extension has virtualised the write itself (e.g. VMX "use TPR shadow" writes the virtual-APIC page's VTPR), so
+     * the core leaves CR8 alone. Default: false.
      */
-    default boolean cr8WriteVirtual(Cpu cpu, long value) {
+    default boolean virtualCr8Write(Cpu cpu, long value) {
         return false;
     }
 

@@ -57,7 +57,7 @@ final class ControlRegs {
             case 2: v = s.cr2; break;
             case 3: v = s.cr3; break;
             case 4: v = crRead(cpu, 4, s.cr4); break;
-            default: v = cpu.extension() == null ? s.cr8 : cpu.extension().cr8ReadValue(cpu, s.cr8); break;
+            default: v = crRead(cpu, 8, s.cr8); break;
         }
         cpu.writeReg(d, d.rm, d.opSize, v);
     }
@@ -233,8 +233,8 @@ final class ControlRegs {
             throw ArchFault.gp0();
         }
         validCrWrite(cpu, 8, v);
-        if (cpu.extension() != null && cpu.extension().cr8WriteVirtual(cpu, v)) {
-            return; // e.g. AMD V_INTR_MASKING: the write went to V_TPR, the physical TPR is unchanged
+        if (cpu.extension() != null && cpu.extension().virtualCr8Write(cpu, v)) {
+            return; // e.g. VMX TPR shadow, AMD V_INTR_MASKING: the physical TPR is unchanged
         }
         cpu.state().cr8 = v;
         cpu.interruptSource().cr8Written(v);
