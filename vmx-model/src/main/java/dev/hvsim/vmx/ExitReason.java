@@ -11,6 +11,8 @@ public final class ExitReason {
             VMXOFF = 26, VMXON = 27, CR_ACCESS = 28, IO = 30, RDMSR = 31, WRMSR = 32, INVALID_GUEST_STATE = 33,
             MSR_LOADING = 34, MWAIT = 36, MONITOR = 39, PAUSE = 40, MACHINE_CHECK_DURING_ENTRY = 41, EPT_VIOLATION = 48,
             EPT_MISCONFIGURATION = 49, INVEPT = 50, INVVPID = 53, XSETBV = 55;
+    /** Event-related exits (issue 4): INIT signal, SIPI, NMI window, monitor trap flag. */
+    public static final int INIT_SIGNAL = 3, SIPI = 4, NMI_WINDOW = 8, MONITOR_TRAP_FLAG = 37;
     /** Exit-reason bit 31: "VM-entry failure" (SDM Vol. 3C 25.9.1, 28.8). */
     public static final int ENTRY_FAILURE_BIT = 1 << 31;
 

@@ -497,6 +497,9 @@ public final class Cpu {
                 guestMode.atEventBoundary(this);
             }
             boolean delivered = interrupts.acceptPending();
+            if (delivered && guestActive) {
+                guestMode.eventDelivered(this);
+            }
             if (!delivered && interruptSource != InterruptSource.NONE && inShadow()) {
                 eventPending = true; // an interrupt held back by the shadow is taken at the next boundary
             }

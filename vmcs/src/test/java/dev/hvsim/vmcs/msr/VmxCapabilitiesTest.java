@@ -102,11 +102,11 @@ class VmxCapabilitiesTest {
     @Test
     void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
         assertThat(allowed1(target, ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
-                "activateVmxPreemptionTimer");
+                "virtualNmis", "activateVmxPreemptionTimer");
         assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting", "hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
-                "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
-                "pauseExiting", "activateSecondaryControls");
+                "cr8StoreExiting", "nmiWindowExiting", "unconditionalIoExiting", "useIoBitmaps", "monitorTrapFlag",
+                "useMsrBitmaps", "monitorExiting", "pauseExiting", "activateSecondaryControls");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "enableVpid",
                 "unrestrictedGuest");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
@@ -182,7 +182,7 @@ class VmxCapabilitiesTest {
         VmxMisc misc = target.misc();
         assertThat(misc.storesLmaOnExit()).isTrue();
         assertThat(misc.cr3TargetCount()).isEqualTo(4);
-        assertThat(misc.activityHlt() || misc.activityShutdown() || misc.activityWaitForSipi()).isFalse();
+        assertThat(misc.activityHlt() && misc.activityShutdown() && misc.activityWaitForSipi()).isTrue();
         assertThat(misc.vmwriteAnyField()).isTrue();
         assertThat(target.basic().insOutsInformation()).isTrue();
         assertThat(misc.preemptionTimerRate()).isEqualTo(5);
