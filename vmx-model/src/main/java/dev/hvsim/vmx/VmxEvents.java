@@ -44,7 +44,7 @@ final class VmxEvents {
     private int inactive = GuestNonRegisterRules.ACTIVE;
     /** An MTF exit is pending whatever the instruction count says (after injection or an event's delivery). */
     private boolean mtfPending;
-    /** The instruction count at the last boundary: an MTF exit is due once it has moved. */
+    /** The instruction count at the last boundary (-1 before the first): an MTF exit is due once it has moved. */
     private long mtfMark;
     private boolean initPending;
     private int sipiVector = -1;
@@ -80,7 +80,7 @@ final class VmxEvents {
         boolean injecting = (info >>> 31 & 1) != 0;
         int type = (int) (info >>> 8) & 7;
         mtfPending = injecting && (type == 7 || mtf); // 26.5.2: a vectored entry with MTF, or a pending MTF (28.6.2)
-        mtfMark = x.cpu().instructions();
+        mtfMark = -1; // taken at the guest's first boundary (the VMLAUNCH/VMRESUME itself still retires)
         initPending = false;
         sipiVector = -1;
         iretRip = -1;
@@ -188,11 +188,14 @@ final class VmxEvents {
         return nmiExit || !virtualNmis && guestBlocked;
     }
 
-    /** An NMI or interrupt was delivered to the guest at a boundary: with MTF, an MTF exit is pending after it. */
+    /**
+     * An NMI or interrupt was delivered to the guest at a boundary: with MTF, the MTF exit pending after the delivery
+     * (26.5.2) is taken at the boundary before the handler's first instruction; nothing of higher priority can have
+     * become pending since the boundary's own look (atBoundary).
+     */
     void eventDelivered(Cpu c) {
         if (mtf) {
-            mtfPending = true;
-            c.signalEvent();
+            exit(ExitReason.MONITOR_TRAP_FLAG, 0, 0);
         }
     }
 
@@ -216,7 +219,7 @@ final class VmxEvents {
             return; // 28.7.2: nothing else is recognised in wait-for-SIPI
         }
         if (mtf || mtfPending) {
-            if (!shutdown && (mtfPending || c.instructions() != mtfMark)) {
+            if (!shutdown && (mtfPending || mtfMark >= 0 && c.instructions() != mtfMark)) {
                 exit(ExitReason.MONITOR_TRAP_FLAG, 0, 0); // 26.5.2
             }
             mtfMark = c.instructions();

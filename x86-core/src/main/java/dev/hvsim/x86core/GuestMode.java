@@ -64,8 +64,9 @@ public interface GuestMode {
 
     /**
      * An NMI or external interrupt was just delivered to the guest through its IDT at an instruction boundary (the
-     * boundary's {@link #atEventBoundary} declined to exit). A guest mode that must see the boundary after the delivery
-     * (VMX "monitor trap flag", SDM Vol. 3C 26.5.2) calls {@link Cpu#signalEvent()}.
+     * boundary's {@link #atEventBoundary} declined to exit); the CPU is now at the boundary before the handler's first
+     * instruction. A guest mode with an exit due exactly there (VMX "monitor trap flag", SDM Vol. 3C 26.5.2) throws
+     * {@link dev.hvsim.x86core.fault.VmExitSignal}.
      */
     default void eventDelivered(Cpu cpu) {}
 
