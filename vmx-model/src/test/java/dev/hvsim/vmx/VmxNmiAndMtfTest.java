@@ -205,6 +205,27 @@ class VmxNmiAndMtfTest {
         assertThat(read(h, "IDT_VECTORING_INFO_FIELD")).isZero();
     }
 
+    /** Table 29-7: an EPT violation on the IRET that removed virtual-NMI blocking sets qualification bit 12. */
+    @ParameterizedTest(name = "virtual-NMI blocking before IRET: {0}")
+    @ValueSource(booleans = {true, false})
+    void eptViolationDuringIretReportsNmiUnblocking(boolean blocked) {
+        // mov rsp, 701000H ; iretq — the stack page is not present in EPT: IRET's first pop is an EPT violation
+        VmxHarness h = EptExitTest.eptGuest("48 c7 c4 00 10 70 00 48 cf");
+        EptExitTest.split(h.t, 0x700000, 0x511000);
+        h.t.bus.write(0x511000 + 0x101 * 8, 8, 0); // the 4-KiB page 701000H of the 2-MiB region 600000H
+        Vmcs v = h.vmx.currentVmcs();
+        v.write("PIN_BASED_VM_EXEC_CONTROL", v.read("PIN_BASED_VM_EXEC_CONTROL") | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+        v.write("GUEST_INTERRUPTIBILITY_INFO", blocked ? 8 : 0);
+        VmExit e = launch(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.EPT_VIOLATION);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 7);
+        assertThat(e.qualification() >>> 12 & 1).isEqualTo(blocked ? 1 : 0);
+        assertThat(e.qualification() & 1).as("a read").isEqualTo(1);
+        assertThat(read(h, "EXIT_QUALIFICATION")).isEqualTo(e.qualification());
+        assertThat(read(h, "GUEST_PHYSICAL_ADDRESS")).isEqualTo(0x701000);
+        assertThat(read(h, "GUEST_INTERRUPTIBILITY_INFO")).isZero();
+    }
+
     // ------------------------------------------------------------------ monitor trap flag
 
     @Test
