@@ -81,7 +81,8 @@ final class VmxEvents {
         int type = (int) (info >>> 8) & 7;
         mtfPending = injecting && (type == 7 || mtf); // 26.5.2: a vectored entry with MTF, or a pending MTF (28.6.2)
         mtfMark = -1; // taken at the guest's first boundary (the VMLAUNCH/VMRESUME itself still retires)
-        initPending = false;
+        // an INIT taken in non-root operation but overtaken by an instruction's own exit stays pending and exits right
+        // after this entry (INIT is held in root operation); SIPIs are not latched: one not yet taken is dropped
         sipiVector = -1;
         iretRip = -1;
         int activity = (int) g.get(F.GUEST_ACTIVITY_STATE);
@@ -210,7 +211,7 @@ final class VmxEvents {
             initPending = false;
             exit(ExitReason.INIT_SIGNAL, 0, 0);
         }
-        if (sipiVector >= 0) { // 26.2: a SIPI in the wait-for-SIPI state causes a VM exit (4), vector as qualification
+        if (sipiVector >= 0 && waitSipi) { // 26.2: SIPI in wait-for-SIPI: VM exit (4), the vector as qualification
             int v = sipiVector;
             sipiVector = -1;
             exit(ExitReason.SIPI, v, 0);
