@@ -8,6 +8,7 @@ import static dev.hvsim.vmx.VmxNmiAndMtfTest.enter;
 import static dev.hvsim.vmx.VmxNmiAndMtfTest.gate;
 import static dev.hvsim.vmx.VmxNmiAndMtfTest.guest;
 import static dev.hvsim.vmx.VmxNmiAndMtfTest.launch;
+import static dev.hvsim.vmx.VmxNmiAndMtfTest.noInstructionInformation;
 import static dev.hvsim.vmx.VmxNmiAndMtfTest.read;
 import static dev.hvsim.vmx.VmxNmiAndMtfTest.resume;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,8 +130,10 @@ class VmxActivityStateTest {
         assertThat(e.reason()).isEqualTo(ExitReason.SIPI).isEqualTo(4);
         assertThat(e.qualification()).isEqualTo(0x9a);
         assertThat(e.instructionLength()).isZero();
+        assertThat(e.instructionInfo()).isZero();
         assertThat(e.interruptionInfo()).isZero();
         assertThat(read(h, "EXIT_QUALIFICATION")).isEqualTo(0x9a);
+        assertThat(read(h, "GUEST_INTERRUPTIBILITY_INFO")).isZero();
         assertThat(read(h, "GUEST_ACTIVITY_STATE")).isEqualTo(GuestNonRegisterRules.WAIT_FOR_SIPI);
         assertThat(read(h, "GUEST_RIP")).isEqualTo(GUEST_CODE);
     }
@@ -153,10 +156,12 @@ class VmxActivityStateTest {
         assertThat(h.vmx.init(h.cpu)).isEqualTo(CpuExtension.SignalAction.TAKEN);
         VmExit e = resume(h);
         assertThat(e.reason()).isEqualTo(ExitReason.INIT_SIGNAL).isEqualTo(3);
-        assertThat(e.qualification()).isZero();
-        assertThat(e.instructionLength()).isZero();
+        noInstructionInformation(e);
+        assertThat(e.interruptionInfo()).isZero();
         assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 1);
+        assertThat(read(h, "GUEST_RIP")).isEqualTo(GUEST_CODE + 1);
         assertThat(read(h, "GUEST_ACTIVITY_STATE")).isEqualTo(GuestNonRegisterRules.ACTIVE);
+        assertThat(read(h, "GUEST_INTERRUPTIBILITY_INFO")).isZero();
         assertThat(h.vmx.init(h.cpu)).isEqualTo(CpuExtension.SignalAction.HELD);
         assertThat(h.exec(VmxHarness.VMXOFF)).isNull();
         assertThat(h.vmx.init(h.cpu)).as("outside VMX operation the platform resets")
@@ -180,7 +185,9 @@ class VmxActivityStateTest {
         VmxHarness h = inState("0f 0b", new VmxEventsTest.Source(), 0, GuestNonRegisterRules.ACTIVE);
         VmExit e = launch(h);
         assertThat(e.reason()).isEqualTo(ExitReason.TRIPLE_FAULT).isEqualTo(2);
-        assertThat(e.qualification()).isZero();
+        noInstructionInformation(e);
+        assertThat(e.interruptionInfo()).isZero();
+        assertThat(read(h, "GUEST_INTERRUPTIBILITY_INFO")).isZero();
         assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
         assertThat(read(h, "GUEST_ACTIVITY_STATE")).as("the exit replaces the shutdown (29.1)")
                 .isEqualTo(GuestNonRegisterRules.ACTIVE);
@@ -204,8 +211,11 @@ class VmxActivityStateTest {
         waits(h);
         h.cpu.addCycles(1);
         VmExit e = resume(h);
-        assertThat(e.reason()).isEqualTo(ExitReason.PREEMPTION_TIMER);
+        assertThat(e.reason()).isEqualTo(ExitReason.PREEMPTION_TIMER).isEqualTo(52);
+        noInstructionInformation(e);
+        assertThat(e.interruptionInfo()).isZero();
         assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 1);
+        assertThat(read(h, "GUEST_INTERRUPTIBILITY_INFO")).isZero();
         assertThat(read(h, "GUEST_ACTIVITY_STATE")).isEqualTo(GuestNonRegisterRules.HLT);
         assertThat(read(h, "VMX_PREEMPTION_TIMER_VALUE")).isZero();
         // 1000 decrements, one each time TSC bit 5 changes, counted from the TSC at VM entry
