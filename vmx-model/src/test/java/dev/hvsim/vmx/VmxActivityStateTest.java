@@ -223,6 +223,20 @@ class VmxActivityStateTest {
     }
 
     @Test
+    void theTimerWakesShutdownAndAHaltedGuestWithoutAnInterruptSourceIsNotHaltedForGood() {
+        VmxHarness h = inState("90", new VmxEventsTest.Source(), PIN_TIMER, GuestNonRegisterRules.SHUTDOWN);
+        h.cpu.setInterruptSource(null); // nothing but the timer can wake this guest
+        h.vmx.currentVmcs().write("VMX_PREEMPTION_TIMER_VALUE", 50);
+        enter(h);
+        assertThat(h.cpu.run(100, Long.MAX_VALUE)).isEqualTo(StopReason.WAITING_FOR_INTERRUPT);
+        h.cpu.addCycles(h.cpu.guestMode().wakeDeadline(h.cpu) - h.cpu.cycles());
+        VmExit e = resume(h);
+        assertThat(e.reason()).isEqualTo(ExitReason.PREEMPTION_TIMER);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
+        assertThat(read(h, "GUEST_ACTIVITY_STATE")).isEqualTo(GuestNonRegisterRules.SHUTDOWN);
+    }
+
+    @Test
     void theTimerDoesNotWakeWaitForSipi() {
         VmxHarness h = inState("90", new VmxEventsTest.Source(), PIN_TIMER, GuestNonRegisterRules.WAIT_FOR_SIPI);
         h.vmx.currentVmcs().write("VMX_PREEMPTION_TIMER_VALUE", 0);

@@ -505,7 +505,9 @@ public final class Cpu {
             }
             if (s.halted && !delivered) {
                 eventPending = true;
-                return interrupts.canEverWake() ? StopReason.WAITING_FOR_INTERRUPT : StopReason.HALTED;
+                boolean wakes = interrupts.canEverWake()
+                        || guestActive && guestMode.wakeDeadline(this) != Long.MAX_VALUE; // e.g. a guest's timer
+                return wakes ? StopReason.WAITING_FOR_INTERRUPT : StopReason.HALTED;
             }
         } catch (TripleFault t) {
             return shutdown(t.getMessage());
