@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What the machine does for a vendor extension (x86-core SPIs, used by vmx-model): an INIT the extension holds
  * (VMX root operation) stays pending and is offered again, one it takes (a VM exit) is not applied, one it leaves to
- * the platform resets the CPU (SDM Vol. 3A 11.6.1, Vol. 3C 26.2 / 33.2); and a halted CPU whose guest mode names a
+ * the platform resets the CPU (SDM Vol. 3A 11.6.1, Vol. 3C 26.2 and "Handling Boundary Conditions in a Virtual Machine Monitor"); and a halted CPU whose guest mode names a
  * wake-up deadline (the VMX-preemption timer) is woken at that cycle by the machine's time skip.
  */
 class GuestModeSignalsTest {

@@ -87,11 +87,16 @@ final class VmxEvents {
         iretRip = -1;
         int activity = (int) g.get(F.GUEST_ACTIVITY_STATE);
         // 28.7.2: HLT is the core's halted state; shutdown and wait-for-SIPI also stop execution, and hold interrupts
-        // (VmxExtension.holdsInterrupts). An injected event wakes the processor (28.7.2): VmEntry.inject makes it active.
+        // (VmxExtension.holdsInterrupts). An injected event wakes the processor: VmEntry.inject makes it active.
         inactive = activity == GuestNonRegisterRules.SHUTDOWN || activity == GuestNonRegisterRules.WAIT_FOR_SIPI
                 ? activity : GuestNonRegisterRules.ACTIVE;
         x.cpu().state().halted = activity != GuestNonRegisterRules.ACTIVE;
         x.cpu().signalEvent(); // look at the first boundary of the guest
+        if (x.initHeld) {
+            // the platform holds an INIT this CPU blocked in root operation: end the run after the VMLAUNCH/VMRESUME
+            // so that the platform offers it again before the guest's first instruction (where it exits, 26.2)
+            x.cpu().stopAfterInstruction(dev.hvsim.x86core.StopReason.CYCLE_LIMIT);
+        }
     }
 
     /** The timer decrements each time bit X (IA32_VMX_MISC[4:0]) of the TSC changes (26.5.1). */

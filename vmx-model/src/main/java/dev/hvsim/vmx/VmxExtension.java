@@ -50,6 +50,8 @@ public final class VmxExtension implements CpuExtension {
     long featureControl;
     boolean vmxOperation;
     boolean nonRoot;
+    /** This CPU answered an INIT with HELD (VMX root operation): the platform keeps it pending. */
+    boolean initHeld;
     long vmxonPointer = NO_VMCS;
     long currentVmcs = NO_VMCS;
 
@@ -333,15 +335,17 @@ public final class VmxExtension implements CpuExtension {
     }
 
     /**
-     * SDM Vol. 3C 26.2 / 33.2: INIT is blocked in VMX root operation (held pending until VMXOFF or VM entry) and
-     * causes a VM exit (reason 3) in VMX non-root operation; outside VMX operation the platform resets the CPU.
+     * SDM Vol. 3C 26.2 and "Handling Boundary Conditions in a Virtual Machine Monitor": INIT is blocked in VMX root
+     * operation (held pending until VMXOFF or VM entry) and causes a VM exit (reason 3) in VMX non-root operation;
+     * outside VMX operation the platform resets the CPU.
      */
     @Override
     public SignalAction init(Cpu c) {
+        initHeld = vmxOperation && !nonRoot;
         if (!vmxOperation) {
             return SignalAction.PLATFORM;
         }
-        if (!nonRoot) {
+        if (initHeld) {
             return SignalAction.HELD;
         }
         events.initArrived(c);
@@ -349,9 +353,10 @@ public final class VmxExtension implements CpuExtension {
     }
 
     /**
-     * SDM Vol. 3C 26.2 / 33.2: SIPIs are blocked (discarded) in VMX root operation; in non-root operation a SIPI
-     * causes a VM exit (reason 4) only in the wait-for-SIPI activity state and is otherwise ignored, as it would be
-     * by a processor that is not waiting for one (Vol. 3A 8.4.4).
+     * SDM Vol. 3C 26.2 and "Handling Boundary Conditions in a Virtual Machine Monitor": SIPIs are blocked (discarded)
+     * in VMX root operation; in non-root operation a SIPI causes a VM exit (reason 4) only in the wait-for-SIPI
+     * activity state and is otherwise ignored, as it would be by a processor that is not waiting for one (Vol. 3A
+     * 8.4.4).
      */
     @Override
     public SignalAction startup(Cpu c, int vector) {

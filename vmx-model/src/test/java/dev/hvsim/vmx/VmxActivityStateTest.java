@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Activity states at VM entry and on VM exit (SDM Vol. 3C 28.7.2, 29.3.4), the events that wake each one, INIT (3)
- * and SIPI (4) exits with INIT blocked in VMX root operation (26.2, 33.2), triple fault (2), and the VMX-preemption
+ * and SIPI (4) exits with INIT blocked in VMX root operation (26.2; "Handling Boundary Conditions in a VMM"), triple fault (2), and the VMX-preemption
  * timer counting while the guest is halted (26.5.1). The INIT and SIPI arrive through
  * {@link CpuExtension#init}/{@link CpuExtension#startup}, as machine's local APIC delivers them.
  */
@@ -151,8 +151,12 @@ class VmxActivityStateTest {
         VmxHarness h = inState("90 90 0f a2", new VmxEventsTest.Source(), 0, GuestNonRegisterRules.ACTIVE);
         assertThat(h.vmx.init(h.cpu)).as("outside non-root: VMX root operation blocks INIT")
                 .isEqualTo(CpuExtension.SignalAction.HELD);
-        enter(h);
-        assertThat(h.cpu.run(1, Long.MAX_VALUE)).isEqualTo(StopReason.INSTRUCTION_LIMIT);
+        h.t.code(VmxHarness.VMLAUNCH);
+        assertThat(h.cpu.run(10, Long.MAX_VALUE)).as("the run ends after the entry: the platform offers the INIT again")
+                .isEqualTo(StopReason.CYCLE_LIMIT);
+        assertThat(h.vmx.inNonRoot()).isTrue();
+        assertThat(h.cpu.state().rip).isEqualTo(GUEST_CODE);
+        assertThat(h.cpu.run(1, Long.MAX_VALUE)).isEqualTo(StopReason.INSTRUCTION_LIMIT); // (here: one NOP first)
         assertThat(h.vmx.init(h.cpu)).isEqualTo(CpuExtension.SignalAction.TAKEN);
         VmExit e = resume(h);
         assertThat(e.reason()).isEqualTo(ExitReason.INIT_SIGNAL).isEqualTo(3);

@@ -97,7 +97,7 @@ public interface CpuExtension {
         return false;
     }
 
-    /** What the platform does with an INIT or SIPI it delivers to a CPU with an extension ({@link #init}, {@link #startup}). */
+    /** What the platform does with an INIT or SIPI for a CPU with an extension ({@link #init}, {@link #startup}). */
     enum SignalAction {
         /** The platform's own treatment (INIT: reset to the INIT state and wait for SIPI; SIPI: start if waiting). */
         PLATFORM,
@@ -107,12 +107,12 @@ public interface CpuExtension {
         TAKEN
     }
 
-    /** An INIT signal arrives for this CPU (SDM Vol. 3A 11.6.1; Vol. 3C 26.2, 33.2). Not on the per-instruction path. */
+    /** An INIT signal arrives for this CPU (SDM Vol. 3A 11.6.1; Vol. 3C 26.2); not on the instruction path. */
     default SignalAction init(Cpu cpu) {
         return SignalAction.PLATFORM;
     }
 
-    /** A start-up IPI with {@code vector} arrives for this CPU (SDM Vol. 3A 8.4.4; Vol. 3C 26.2, 33.2). */
+    /** A start-up IPI with {@code vector} arrives for this CPU (SDM Vol. 3A 8.4.4; Vol. 3C 26.2). */
     default SignalAction startup(Cpu cpu, int vector) {
         return SignalAction.PLATFORM;
     }
