@@ -8,6 +8,8 @@ public final class ExitCode {
             CPUID = 0x72, HLT = 0x78, INVLPGA = 0x7a, IOIO = 0x7b, MSR = 0x7c, SHUTDOWN = 0x7f, VMRUN = 0x80,
             VMMCALL = 0x81, VMLOAD = 0x82, VMSAVE = 0x83, STGI = 0x84, CLGI = 0x85,
             SKINIT = 0x86;
+    /** VMEXIT_NPF: nested page fault (APM Vol. 2 15.25.6). */
+    public static final long NPF = 0x400;
     /** VMEXIT_INVALID: a VMRUN consistency check failed (APM Vol. 2 15.5.1). */
     public static final long INVALID = -1;
 }

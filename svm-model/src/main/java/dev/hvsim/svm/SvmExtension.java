@@ -29,6 +29,8 @@ public final class SvmExtension implements CpuExtension {
     final Transitions transitions;
     final SvmGuestMode guest;
     final Skinit skinit;
+    /** Nested paging, G_PAT and the ASID-tagged TLB (APM Vol. 2 15.16, 15.25). */
+    final SvmNestedPaging paging;
 
     long vmCr;
     long hsavePa;
@@ -42,6 +44,7 @@ public final class SvmExtension implements CpuExtension {
         this.transitions = new Transitions(this);
         this.guest = new SvmGuestMode(this);
         this.skinit = new Skinit(this);
+        this.paging = new SvmNestedPaging(this);
     }
 
     /** Installs SVM on {@code cpu} (its profile must advertise Fn8000_0001 ECX[2] for CPUID to report it). */
