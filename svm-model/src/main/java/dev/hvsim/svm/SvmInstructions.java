@@ -70,6 +70,9 @@ final class SvmInstructions {
         common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI,
                 set && x.cpu().has(Feature.SKINIT));
         x.gif = set;
+        if (set) {
+            x.cpu().signalEvent(); // 15.17: interrupts held by GIF = 0 are taken at the next boundary
+        }
     }
 
     /**

@@ -201,6 +201,35 @@ class SkinitTest {
         assertThat(s.rip).isEqualTo(SLB + 0x180 + 9);
     }
 
+    /** One pending vector until acknowledged. */
+    static final class Source implements dev.hvsim.x86core.InterruptSource {
+        int vector = -1, acked = -1;
+
+        @Override public int pendingInterrupt() { return vector; }
+        @Override public void acknowledge(int v) { acked = v; vector = -1; }
+    }
+
+    /**
+     * A secure loader runs with GIF = 0 after SKINIT and may set IF before its STGI: an interrupt held by GIF alone
+     * is taken right after the STGI (15.17: GIF = 1 lets pending interrupts in), not at some later event.
+     */
+    @Test
+    void interruptHeldByGifIsTakenAfterStgiWithIfAlreadySet() {
+        SvmHarness h = new SvmHarness();
+        Source src = new Source();
+        h.cpu.setInterruptSource(src);
+        h.t.idt64(0x40, 0x18, TestCpu.CODE + 0x800, 0xe, 0, 0).mem(TestCpu.CODE + 0x800, "f4");
+        // clgi; sti; nop; nop; stgi; nop; nop
+        h.t.code("0f 01 dd fb 90 90 0f 01 dc 90 90");
+        src.vector = 0x40;
+        h.t.step(4);
+        assertThat(src.acked).isEqualTo(-1); // IF = 1 but GIF = 0
+        assertThat(h.cpu.state().rip).isEqualTo(TestCpu.CODE + 6);
+        h.t.step(1); // stgi: the interrupt is accepted at the boundary right after it
+        assertThat(src.acked).isEqualTo(0x40);
+        assertThat(h.cpu.state().rip).isEqualTo(TestCpu.CODE + 0x800);
+    }
+
     @Test
     void noTraceTrapAfterSkinit() {
         SvmHarness h = new SvmHarness();
