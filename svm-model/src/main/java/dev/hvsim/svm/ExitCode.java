@@ -11,7 +11,7 @@ public final class ExitCode {
             INVD = 0x76, PAUSE = 0x77, HLT = 0x78, INVLPG = 0x79, INVLPGA = 0x7a, IOIO = 0x7b, MSR = 0x7c,
             SHUTDOWN = 0x7f, VMRUN = 0x80, VMMCALL = 0x81, VMLOAD = 0x82, VMSAVE = 0x83, STGI = 0x84, CLGI = 0x85,
             RDTSCP = 0x87, ICEBP = 0x88, WBINVD = 0x89, MONITOR = 0x8a, MWAIT = 0x8b, MWAIT_CONDITIONAL = 0x8c,
-            XSETBV = 0x8d, INVPCID = 0xa2;
+            XSETBV = 0x8d, INVPCID = 0xa2, SKINIT = 0x86;
     /** VMEXIT_NPF: nested page fault (APM Vol. 2 15.25.6). */
     public static final long NPF = 0x400;
     /** VMEXIT_INVALID: a VMRUN consistency check failed (APM Vol. 2 15.5.1). */

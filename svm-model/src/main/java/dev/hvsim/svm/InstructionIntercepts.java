@@ -18,7 +18,7 @@ import dev.hvsim.x86core.decode.InterceptPoint;
  * EXITINFO1.
  *
  * <p>Not reachable, so never taken: RSM (no SMM: no row), task switch (x86-core has no hardware task switch: a
- * task gate is a shutdown), FERR_FREEZE (no FERR# signalling), RDPRU and SKINIT (no rows; SKINIT is dev-dma's).
+ * task gate is a shutdown), FERR_FREEZE (no FERR# signalling), RDPRU (no row). SKINIT checks its intercept itself.
  */
 final class InstructionIntercepts {
     private static final int N = InterceptPoint.values().length;

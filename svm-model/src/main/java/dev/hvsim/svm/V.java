@@ -32,4 +32,6 @@ final class V {
             M1_SHUTDOWN = 31;
     static final int M1_VINTR = 4, M1_CR0_SEL = 5;
     static final int M2_VMRUN = 0, M2_VMMCALL = 1, M2_VMLOAD = 2, M2_VMSAVE = 3, M2_STGI = 4, M2_CLGI = 5;
+    /** Word 4 bit 6: SKINIT (svm-exit-codes.csv, VMEXIT_SKINIT 0x86). */
+    static final int M2_SKINIT = 6;
 }
