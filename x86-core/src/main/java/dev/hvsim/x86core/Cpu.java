@@ -83,8 +83,11 @@ public final class Cpu {
      * true) at construction, {@link #setJit} afterwards.
      */
     private Translations jit;
-    /** Most passes of a looping block per entry, so the fast loop looks at events now and then. */
-    private static final long MAX_PASSES = 1 << 16;
+    /**
+     * Most passes of a looping block per entry, so the fast loop looks at events now and then, and so
+     * that HotSpot, which counts invocations before it compiles a method, compiles a new block early.
+     */
+    private static final long MAX_PASSES = 64;
 
     /** A fetch window: the linear page the last instruction came from and its decode-cache page. */
     private long fetchLpn = -1;
@@ -287,10 +290,15 @@ public final class Cpu {
      * reference and the results are identical either way). Turning it off drops every translation.
      */
     public void setJit(boolean on) {
-        if (on == (jit != null)) {
-            return;
-        }
-        jit = on ? new Translations(profile.vendor() == Vendor.AMD) : null;
+        setJit(on, Integer.getInteger("hvsim.jit.threshold", Translations.DEFAULT_THRESHOLD));
+    }
+
+    /**
+     * As {@link #setJit(boolean)}, translating from an instruction once the fast loop reached it
+     * {@code threshold} times (tests use small thresholds to translate short loops). Drops every translation.
+     */
+    public void setJit(boolean on, int threshold) {
+        jit = on ? new Translations(profile.vendor() == Vendor.AMD, threshold) : null;
         flushDecodeCache();
     }
 
@@ -390,7 +398,7 @@ public final class Cpu {
                             continue;
                         }
                     }
-                } else if (++d.heat == Translations.THRESHOLD && jit.translate(fetchPage, (int) rip & 0xfff, rip)) {
+                } else if (++d.heat == jit.threshold && jit.translate(fetchPage, (int) rip & 0xfff, rip)) {
                     continue;
                 }
             }
@@ -429,9 +437,13 @@ public final class Cpu {
         }
         long max = 1;
         if (b.loops()) {
-            max = Math.min(insnRoom / n, MAX_PASSES);
-            if (c > 0) {
-                max = Math.min(max, cycleRoom / c);
+            if (insnRoom >= n * MAX_PASSES && cycleRoom >= c * MAX_PASSES) {
+                max = MAX_PASSES; // the common case, without two divisions
+            } else {
+                max = Math.min(insnRoom / n, MAX_PASSES);
+                if (c > 0) {
+                    max = Math.min(max, cycleRoom / c);
+                }
             }
         }
         long r = b.run(this, s, max);

@@ -81,7 +81,7 @@ class SystemGuestsTest {
             throws LoadException {
         Machine m = new Machine(MachineConfig.of(CpuProfile.load(profile), out).withMemoryMiB(5 * 1024));
         m.loadElf(Guests.bytes(guest));
-        m.cpus().forEach(c -> c.setJit(jit));
+        m.cpus().forEach(c -> c.setJit(jit, 32)); // a low threshold translates more of each guest
         return m.run(RunLimits.instructions(50_000_000).withTimeout(Duration.ofSeconds(120)));
     }
 }

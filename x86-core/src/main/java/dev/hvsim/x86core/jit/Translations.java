@@ -10,8 +10,13 @@ import dev.hvsim.x86core.decode.DecodedInsn;
  * dropped (its start instruction may heat up and be translated again).
  */
 public final class Translations {
-    /** Times the fast loop must reach an instruction before a block is translated from it. */
-    public static final int THRESHOLD = 64;
+    /**
+     * Default number of times the fast loop must reach an instruction before a block is translated from
+     * it (system property {@code hvsim.jit.threshold}). HotSpot first runs a new class in its bytecode
+     * interpreter, which is slower than hvsim's compiled interpreter, so translating code that runs only a
+     * few hundred times costs more than it saves.
+     */
+    public static final int DEFAULT_THRESHOLD = 1000;
     public static final int CAPACITY = 8192;
 
     private final BlockTranslator translator;
@@ -20,8 +25,15 @@ public final class Translations {
     private long translated;
     private long refused;
 
-    public Translations(boolean amd) {
+    /** Reached this often, an instruction starts a translation (see {@link #DEFAULT_THRESHOLD}). */
+    public final int threshold;
+
+    public Translations(boolean amd, int threshold) {
+        if (threshold < 1) {
+            throw new IllegalArgumentException("translation threshold must be at least 1, not " + threshold);
+        }
         this.translator = new BlockTranslator(amd);
+        this.threshold = threshold;
     }
 
     /**

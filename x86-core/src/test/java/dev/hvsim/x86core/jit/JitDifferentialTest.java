@@ -48,7 +48,7 @@ class JitDifferentialTest {
         TestCpu ref = setUp(amd, code, seed);
         TestCpu jit = setUp(amd, code, seed);
         ref.cpu.setJit(false);
-        jit.cpu.setJit(true);
+        jit.cpu.setJit(true, 16 + rnd.nextInt(64));
         for (int slice = 0; slice < 400; slice++) {
             long insns = rnd.nextInt(4) == 0 ? Long.MAX_VALUE : 1 + rnd.nextInt(rnd.nextBoolean() ? 20 : 3000);
             long cycles = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(5000) : Long.MAX_VALUE;

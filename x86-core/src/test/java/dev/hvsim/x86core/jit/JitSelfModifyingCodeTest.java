@@ -28,7 +28,7 @@ class JitSelfModifyingCodeTest {
     // SUB+5:   c3                 ret
     private static TestCpu program(boolean jit) {
         TestCpu t = TestCpu.long64();
-        t.cpu.setJit(jit);
+        t.cpu.setJit(jit, 64);
         String main = "83f905 7706 890d" + le32(SUB + 1 - (TestCpu.CODE + 11)) + " e8" + le32(SUB - (TestCpu.CODE + 16))
                 + " 4801c2 ffc9 0f85e5ffffff f4";
         t.code(main);
