@@ -306,6 +306,9 @@ public final class Cpu {
 
     /** Blocks translated so far (0 when translation is off). */
     public long blocksTranslated() { return jit == null ? 0 : jit.translated(); }
+
+    /** Translations the JVM refused to load (a translator bug; those blocks stay interpreted). */
+    public long translationFailures() { return jit == null ? 0 : jit.failures(); }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
     public Object lastVmExit() { return lastVmExit; }

@@ -65,6 +65,9 @@ public final class Translations {
     /** Blocks translated so far (including dropped ones). */
     public long translated() { return translated; }
 
+    /** Generated classes the JVM refused: a translator bug, which tests require never happens. */
+    public long failures() { return translator.failures(); }
+
     /** Start instructions that could not be translated. */
     public long refused() { return refused; }
 }

@@ -68,6 +68,7 @@ class JitDifferentialTest {
             }
         }
         assertThat(ref.cpu.blocksTranslated()).isZero();
+        assertThat(jit.cpu.translationFailures()).as("seed " + Long.toHexString(seed)).isZero();
         return jit.cpu.blocksTranslated();
     }
 

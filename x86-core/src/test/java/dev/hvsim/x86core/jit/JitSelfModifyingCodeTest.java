@@ -53,6 +53,7 @@ class JitSelfModifyingCodeTest {
         assertThat(jit.cpu.state().diff(ref.cpu.state())).isEmpty();
         assertThat(jit.cpu.cycles()).isEqualTo(ref.cpu.cycles());
         assertThat(jit.cpu.instructions()).isEqualTo(ref.cpu.instructions());
+        assertThat(jit.cpu.translationFailures()).isZero();
         assertThat(jit.cpu.blocksTranslated()).as("the loop and the subroutine were translated").isGreaterThanOrEqualTo(2);
     }
 }
