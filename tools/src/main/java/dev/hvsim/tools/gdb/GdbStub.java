@@ -4,6 +4,7 @@ import dev.hvsim.machine.Machine;
 import dev.hvsim.machine.RunLimits;
 import dev.hvsim.machine.RunOutcome;
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.StopReason;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -114,7 +115,7 @@ public final class GdbStub {
         cpus = m.cpus();
         memory = new GuestMemory(m);
         memory.physical = phys;
-        monitor = new Monitor(m, memory);
+        monitor = new Monitor(m, memory, control);
         regCpu = Math.min(regCpu, cpus.size() - 1);
     }
 
@@ -398,6 +399,10 @@ public final class GdbStub {
         String reply;
         try {
             RunOutcome o = machine.run(RunLimits.none());
+            while (o instanceof RunOutcome.Stopped && ((RunOutcome.Stopped) o).reason() == StopReason.VM_EXIT
+                    && control.hit == DebugControl.Hit.NONE) {
+                o = machine.run(RunLimits.none()); // root-mode x86 code took the exit: it goes on at the host's RIP
+            }
             lastOutcome = o;
             reply = stopReply(o);
         } catch (RuntimeException e) {
@@ -448,6 +453,17 @@ public final class GdbStub {
                 return threadStop("05", w + ":" + Long.toHexString(control.hitAddr) + ";", cpu);
             case INTERRUPT:
                 return threadStop("02", "", cpu);
+            case VM_EXIT:
+            case VM_ENTRY:
+            case VM_ENTRY_FAILED:
+                console("hvsim: vCPU " + control.stoppedAt.cpu() + " stopped at " + VmNames.describe(control.stoppedAt.what())
+                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n" : "; the host goes on here\n"));
+                return threadStop("05", "", cpu);
+            case STEP:
+                for (DebugControl.Transition t : control.seen) {
+                    console("hvsim: the step took a " + VmNames.describe(t.what()) + "\n");
+                }
+                return threadStop("05", "", cpu);
             default:
                 return threadStop("05", "", cpu);
         }
@@ -455,7 +471,7 @@ public final class GdbStub {
 
     private String threadStop(String sig, String why, int cpu) {
         regCpu = cpu;
-        here = new DebugControl.Position(cpu, cpus.get(cpu).instructions(), control.hitAfter);
+        here = new DebugControl.Position(cpu, control.ticks(cpus.get(cpu)), control.hitAfter);
         return "T" + sig + why + "thread:" + Integer.toHexString(cpu + 1) + ";";
     }
 
@@ -509,7 +525,7 @@ public final class GdbStub {
 
     private String reverseStep(DebugControl.Position from) {
         int t = regCpu;
-        long n = cpus.get(t).instructions();
+        long n = control.ticks(cpus.get(t));
         if (n == 0) {
             return "T05replaylog:begin;thread:" + Integer.toHexString(t + 1) + ";";
         }
