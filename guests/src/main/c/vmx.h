@@ -15,6 +15,8 @@
  *     TRUE_ one when IA32_VMX_BASIC[55] is 1 (Appendix A.3-A.5, 25.6 "VM-execution control fields"):
  *     bits that are allowed-0 = 0 (bits 31:0 of the MSR set) are forced to 1, bits whose allowed-1 is 0
  *     (bits 63:32 clear) are forced to 0; a wanted control that is not allowed-1 is an error;
+ *   - "enable VPID" with VPID 1 when the capability MSRs allow it (25.6.2, 30.1: with VPIDs the processor
+ *     need not flush its TLB at every VM entry and exit, which is what real hypervisors use them for);
  *   - host state from the running processor (28.2.2-28.2.4 "Checks on host control registers, MSRs,
  *     segment and descriptor-table registers"), a 64-bit guest with its own RIP and RSP on the host's page
  *     tables, GDT and IDT, and every guest exception sent to the hypervisor through the exception bitmap.
@@ -32,6 +34,7 @@
 #define MSR_IA32_VMX_CR0_FIXED1 0x487
 #define MSR_IA32_VMX_CR4_FIXED0 0x488
 #define MSR_IA32_VMX_CR4_FIXED1 0x489
+#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
 #define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48d
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48f
@@ -44,9 +47,10 @@
 
 /* VMCS field encodings (SDM Vol. 3C Appendix B). */
 enum {
-    GUEST_ES_SELECTOR = 0x800, HOST_ES_SELECTOR = 0xc00,
+    VIRTUAL_PROCESSOR_ID = 0x0000, GUEST_ES_SELECTOR = 0x800, HOST_ES_SELECTOR = 0xc00,
     IO_BITMAP_A = 0x2000, IO_BITMAP_B = 0x2002, VMCS_LINK_POINTER = 0x2800,
     PIN_BASED_VM_EXEC_CONTROL = 0x4000, CPU_BASED_VM_EXEC_CONTROL = 0x4002, EXCEPTION_BITMAP = 0x4004,
+    SECONDARY_VM_EXEC_CONTROL = 0x401e,
     VM_EXIT_CONTROLS = 0x400c, VM_ENTRY_CONTROLS = 0x4012,
     VM_INSTRUCTION_ERROR = 0x4400, VM_EXIT_REASON = 0x4402, VM_EXIT_INTR_INFO = 0x4404,
     VM_EXIT_INSTRUCTION_LEN = 0x440c,
@@ -68,6 +72,8 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 /* Control bits used (SDM Vol. 3C 25.6.2, 25.7.1, 25.8.1). */
 #define CPU_HLT_EXITING (1u << 7)
 #define CPU_USE_IO_BITMAPS (1u << 25)
+#define CPU_ACTIVATE_SECONDARY (1u << 31)
+#define CPU2_ENABLE_VPID (1u << 5)
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
 
@@ -189,10 +195,13 @@ static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, i
         return HV_ENTRY_FAILED;
     }
     int truectl = (basic >> 55) & 1;
-    u32 pin, cpu, exit, entry;
+    u32 pin, cpu, exit, entry, cpu2 = 0;
+    /* "enable VPID" if both "activate secondary controls" and it may be 1 (A.3.2, A.3.3). */
+    int vpid = (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS) >> 63) & 1 && (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & CPU2_ENABLE_VPID;
     if (vmx_controls("pin-based", truectl ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS, 0, &pin)
             || vmx_controls("primary", truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-                    CPU_HLT_EXITING | CPU_USE_IO_BITMAPS, &cpu)
+                    CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | (vpid ? CPU_ACTIVATE_SECONDARY : 0), &cpu)
+            || (vpid && vmx_controls("secondary", MSR_IA32_VMX_PROCBASED_CTLS2, CPU2_ENABLE_VPID, &cpu2))
             || vmx_controls("exit", truectl ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
                     EXIT_HOST_ADDR_SPACE_SIZE, &exit)
             || vmx_controls("entry", truectl ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
@@ -208,10 +217,16 @@ static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, i
         puthexn(exit, 8);
         puts(" entry ");
         puthexn(entry, 8);
+        puts(" secondary ");
+        puthexn(cpu2, 8);
         puts(truectl ? " (TRUE capability MSRs)\n" : "\n");
     }
     vmwrite(PIN_BASED_VM_EXEC_CONTROL, pin);
     vmwrite(CPU_BASED_VM_EXEC_CONTROL, cpu);
+    if (vpid) {
+        vmwrite(SECONDARY_VM_EXEC_CONTROL, cpu2);
+        vmwrite(VIRTUAL_PROCESSOR_ID, 1);
+    }
     vmwrite(VM_EXIT_CONTROLS, exit);
     vmwrite(VM_ENTRY_CONTROLS, entry);
     vmwrite(EXCEPTION_BITMAP, 0xffffffff);
