@@ -5,6 +5,7 @@
  * (CPUID Fn8000_000A EDX[3]). Ends with status 0 only if the host handled exactly exit_loop_iterations CPUID
  * exits and then the guest's VMMCALL; 2 without SVM or NRIP save, 3 for VMEXIT_INVALID, 4 for any other exit.
  */
+#define HV_NAME "svm-exit-loop"
 #include "hvlib.h"
 #include "svm.h"
 

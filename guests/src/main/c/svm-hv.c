@@ -18,6 +18,7 @@
  * on the debug-exit port: 0 ok, 1 the guest reported a failure, 2 no SVM (CPUID Fn8000_0001 ECX[2] = 0,
  * e.g. on an Intel profile), 3 VMRUN failed its consistency checks, 4 an unexpected exit.
  */
+#define HV_NAME "svm-hv"
 #include "hvlib.h"
 #include "svm.h"
 

@@ -11,6 +11,7 @@
  *     ASID 1; the guest state save area of a 64-bit guest with its own RIP and RSP on the host's page
  *     tables, GDT and IDT (segment attributes in the VMCB's compressed form, 15.5.1 / Appendix B).
  */
+/* The including guest defines HV_NAME, the prefix of its console lines. */
 #ifndef SVM_H
 #define SVM_H
 
@@ -91,17 +92,17 @@ static int svm_setup(u64 guest_rip, u64 guest_rsp, int quiet) {
     struct cpuid_regs m = cpuid2(0x80000000, 0);
     struct cpuid_regs f = m.a >= 0x80000001 ? cpuid2(0x80000001, 0) : (struct cpuid_regs) {0, 0, 0, 0};
     if (!(f.c & (1u << 2))) {
-        puts("svm-hv: SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n");
+        puts(HV_NAME ": SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n");
         return HV_UNSUPPORTED;
     }
     if (rdmsr(MSR_VM_CR) & (1u << 4)) {
-        puts("svm-hv: SVM disabled (VM_CR.SVMDIS = 1)\n");
+        puts(HV_NAME ": SVM disabled (VM_CR.SVMDIS = 1)\n");
         return HV_UNSUPPORTED;
     }
     struct cpuid_regs a = m.a >= 0x8000000a ? cpuid2(0x8000000a, 0) : (struct cpuid_regs) {0, 0, 0, 0};
     svm_nrips = (a.d >> 3) & 1;
     if (!quiet) {
-        puts("svm-hv: SVM supported, revision ");
+        puts(HV_NAME ": SVM supported, revision ");
         putdec(a.a & 0xff);
         puts(", ");
         putdec(a.b);

@@ -5,6 +5,7 @@
  * measured with). Ends with status 0 only if the hypervisor handled exactly exit_loop_iterations CPUID exits
  * and then the guest's VMCALL; 2 without VMX, 3 if a VMX instruction failed, 4 for any other exit.
  */
+#define HV_NAME "vmx-exit-loop"
 #include "hvlib.h"
 #include "vmx.h"
 

@@ -22,6 +22,7 @@
  * 2 no VMX (CPUID.1:ECX[5] = 0, e.g. on an AMD profile), 3 a VMX instruction or VM entry failed, 4 an
  * unexpected exit.
  */
+#define HV_NAME "vmx-hv"
 #include "hvlib.h"
 #include "vmx.h"
 

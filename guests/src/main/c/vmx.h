@@ -21,6 +21,7 @@
  *     segment and descriptor-table registers"), a 64-bit guest with its own RIP and RSP on the host's page
  *     tables, GDT and IDT, and every guest exception sent to the hypervisor through the exception bitmap.
  */
+/* The including guest defines HV_NAME, the prefix of its console lines. */
 #ifndef VMX_H
 #define VMX_H
 
@@ -107,7 +108,7 @@ static void vmwrite(u64 field, u64 v) {
     __asm__ volatile("vmwrite %1, %2; setna %0" : "=r"(f) : "r"(v), "r"(field) : "cc");
     if (f && !vmwrite_failed) {
         vmwrite_failed = 1;
-        puts("vmx-hv: VMWRITE of field ");
+        puts(HV_NAME ": VMWRITE of field ");
         puthexn(field, 4);
         puts(" failed\n");
     }
@@ -118,7 +119,7 @@ static int vmx_controls(const char *name, u32 msr, u32 want, u32 *out) {
     u64 cap = rdmsr(msr);
     u32 must1 = (u32) cap, may1 = (u32) (cap >> 32);
     if (want & ~may1) {
-        puts("vmx-hv: ");
+        puts(HV_NAME ": ");
         puts(name);
         puts(": wanted controls not allowed-1: ");
         puthexn(want & ~may1, 8);
@@ -146,7 +147,7 @@ static void vmx_guest_segment(int i, struct seg s) {
 
 /* Reports a VMfail of the current VMCS: VMfailValid has an error number (31.4), VMfailInvalid none. */
 static void vmx_report_error(const char *what) {
-    puts("vmx-hv: ");
+    puts(HV_NAME ": ");
     puts(what);
     puts(" failed, VM-instruction error ");
     putdec(vmread(VM_INSTRUCTION_ERROR));
@@ -161,7 +162,7 @@ static void vmx_report_error(const char *what) {
 static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, int quiet) {
     struct cpuid_regs v = cpuid2(1, 0);
     if (!(v.c & (1u << 5))) {
-        puts("vmx-hv: VMX not supported (CPUID.1:ECX.VMX = 0)\n");
+        puts(HV_NAME ": VMX not supported (CPUID.1:ECX.VMX = 0)\n");
         return HV_UNSUPPORTED;
     }
     u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
@@ -170,13 +171,13 @@ static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, i
         fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
     }
     if (!(fc & 4)) {
-        puts("vmx-hv: VMX disabled in IA32_FEATURE_CONTROL (locked without VMX outside SMX)\n");
+        puts(HV_NAME ": VMX disabled in IA32_FEATURE_CONTROL (locked without VMX outside SMX)\n");
         return HV_UNSUPPORTED;
     }
     u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
     u32 rev = (u32) basic & 0x7fffffff;
     if (!quiet) {
-        puts("vmx-hv: VMX supported, IA32_FEATURE_CONTROL ");
+        puts(HV_NAME ": VMX supported, IA32_FEATURE_CONTROL ");
         puthexn(fc, 1);
         puts(", VMCS revision ");
         puthexn(rev, 8);
@@ -187,11 +188,11 @@ static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, i
     *(u32 *) vmxon_region = rev;
     *(u32 *) vmcs_region = rev;
     if (vmx_vmxon((u64) vmxon_region)) {
-        puts("vmx-hv: VMXON failed\n");
+        puts(HV_NAME ": VMXON failed\n");
         return HV_ENTRY_FAILED;
     }
     if (vmx_vmclear((u64) vmcs_region) || vmx_vmptrld((u64) vmcs_region)) {
-        puts("vmx-hv: VMCLEAR/VMPTRLD failed\n");
+        puts(HV_NAME ": VMCLEAR/VMPTRLD failed\n");
         return HV_ENTRY_FAILED;
     }
     int truectl = (basic >> 55) & 1;
@@ -209,7 +210,7 @@ static int vmx_setup(u64 guest_rip, u64 guest_rsp, u64 host_rip, u64 host_rsp, i
         return HV_ENTRY_FAILED;
     }
     if (!quiet) {
-        puts("vmx-hv: controls pin ");
+        puts(HV_NAME ": controls pin ");
         puthexn(pin, 8);
         puts(" primary ");
         puthexn(cpu, 8);
