@@ -51,8 +51,23 @@ final class StubHarness implements AutoCloseable {
         });
     }
 
+    /** The named shipped guest with reverse execution on a machine of {@code vendor}'s profile. */
+    static StubHarness reversible(String name, int cpus, Vendor vendor) throws Exception {
+        return new StubHarness(machine(name, cpus, new ByteArrayOutputStream(), vendor), out -> {
+            try {
+                return machine(name, cpus, out, vendor);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     static Machine machine(String name, int cpus, java.io.OutputStream console) throws Exception {
-        Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(Vendor.INTEL), 128, console, cpus));
+        return machine(name, cpus, console, Vendor.INTEL);
+    }
+
+    static Machine machine(String name, int cpus, java.io.OutputStream console, Vendor vendor) throws Exception {
+        Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(vendor), 128, console, cpus));
         m.loadMultiboot(Guests.bytes(name), name, "", java.util.List.of(), -1);
         return m;
     }
