@@ -457,7 +457,7 @@ public final class GdbStub {
             case VM_ENTRY:
             case VM_ENTRY_FAILED:
                 console("hvsim: vCPU " + control.stoppedAt.cpu() + " stopped at " + VmNames.describe(control.stoppedAt.what())
-                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n" : "; the host goes on here\n"));
+                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n" : "\nhvsim: the host goes on here\n"));
                 return threadStop("05", "", cpu);
             case STEP:
                 for (DebugControl.Transition t : control.seen) {

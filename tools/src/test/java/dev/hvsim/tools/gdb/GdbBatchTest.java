@@ -186,7 +186,7 @@ class GdbBatchTest {
                     "kill");
             assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
             assertThat(out).contains("break-exit: CPUID");
-            assertThat(out).contains("stopped at VM exit CPUID (10) [CPUID], guest rip " + hex(cpuid));
+            assertThat(out).contains("stopped at VM exit CPUID (10) [CPUID], guest rip " + hex(cpuid), "the host goes on here");
             List<String> rip = lines(out, "rip");
             List<String> rsp = lines(out, "rsp");
             assertThat(rip.get(0)).startsWith("rip            " + hex(hostRip)); // the VMM's first instruction
@@ -247,6 +247,38 @@ class GdbBatchTest {
             assertThat(rsp.get(1)).startsWith("rsp            " + hex(guestStack));
             assertThat(out).contains("virtualization: SVM guest mode, GIF 1");
             assertThat(rip.get(2)).startsWith("rip            " + hex(guest));
+            assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
+
+    @Test
+    void breakEntryFailStopsAtAFailedVmresumeAndNamesTheFailingCheck() throws Exception {
+        long vmcs = ElfSymbols.address(VMX_HV, "vmcs_region");
+        long hostRip = ElfSymbols.address(VMX_HV, "vmx_exit");
+        int cr0 = dev.hvsim.vmcs.VmcsLayout.hvsim().offsetOf(dev.hvsim.vmcs.VmcsFields.get().byName("GUEST_CR0"));
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1)) {
+            String out = runGdb(h.stub.port(),
+                    "monitor break-exit CPUID",
+                    "continue",
+                    "monitor vmcs GUEST_CR0",
+                    "set {long}" + hex(vmcs + cr0) + " = 0", // the VMM's VMRESUME will now fail its checks
+                    "monitor vmcs GUEST_CR0",
+                    "monitor break-exit off",
+                    "monitor break-entry-fail",
+                    "continue",
+                    "info registers rip",
+                    "monitor vmcs VM_EXIT_REASON",
+                    "monitor exits 2",
+                    "kill");
+            assertThat(out).doesNotContain("Remote failure reply", "internal error");
+            assertThat(out).containsPattern("GUEST_CR0 +\\(0x6800\\) = 0x8\\p{XDigit}+\\n"); // PG set before
+            assertThat(out).containsPattern("GUEST_CR0 +\\(0x6800\\) = 0x0\\n");
+            assertThat(out).contains("break-entry-fail: on");
+            assertThat(out).contains("stopped at failed VM entry (VMCS): INVALID_GUEST_STATE (33)");
+            assertThat(out).contains("failed check: GUEST-CR0-FIXED");
+            assertThat(lines(out, "rip").get(0)).startsWith("rip            " + hex(hostRip)); // entry-failure exit
+            assertThat(out).containsPattern("VM_EXIT_REASON +\\(0x4402\\) = 0x80000021\\n");
+            assertThat(out).contains("VM exit CPUID (10)", "failed VM entry (VMCS): INVALID_GUEST_STATE (33)");
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
         }
     }
