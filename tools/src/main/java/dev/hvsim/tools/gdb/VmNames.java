@@ -66,8 +66,9 @@ final class VmNames {
             return (n == null ? "reason" : n) + " (" + (t.code() & 0xffff) + ")";
         }
         long c = t.code();
-        String n = c >= ExitCode.EXCP_BASE && c < ExitCode.EXCP_BASE + 32
-                ? String.format("EXCP_%02X", c - ExitCode.EXCP_BASE) : SVM.get(c);
+        String n = c >= ExitCode.EXCP_BASE && c < ExitCode.EXCP_BASE + 32 ? String.format("EXCP_%02X", c - ExitCode.EXCP_BASE)
+                : c >= 0 && c < ExitCode.EXCP_BASE ? (c < 0x20 ? "CR" : "DR") + (c & 15) + ((c & 0x10) == 0 ? "_READ" : "_WRITE")
+                : SVM.get(c);
         return (n == null ? "exit code" : n) + (c == ExitCode.INVALID ? " (-1)" : String.format(" (%#x)", c));
     }
 
@@ -79,6 +80,9 @@ final class VmNames {
         }
         if (sym.matches("CR[0-9]+_(READ|WRITE)")) {
             return "CR";
+        }
+        if (sym.matches("DR[0-9]+_(READ|WRITE)")) {
+            return "DR";
         }
         for (String[] k : KINDS) {
             for (int i = 1; i < k.length; i++) {
@@ -98,8 +102,8 @@ final class VmNames {
 
     /**
      * The filter of {@code break-exit WORD...}: {@code all}, a vendor symbol ({@code CPUID}, {@code IOIO},
-     * {@code EPT_VIOLATION}), a kind ({@code IO}, {@code HYPERCALL}) or a number (decimal or 0x hex); any word matches.
-     * Null when a word is none of these... never: unknown words simply match nothing, and {@link #known} tells.
+     * {@code EPT_VIOLATION}), a kind ({@code IO}, {@code HYPERCALL}) or a number (decimal or 0x hex: the VMX basic
+     * exit reason or the SVM exit code); an exit matches when any word does. Unknown words match nothing ({@link #known}).
      */
     static Predicate<VmTransition> filter(String[] words) {
         return t -> {
@@ -121,7 +125,7 @@ final class VmNames {
     static boolean known(String w) {
         String u = w.toUpperCase(Locale.ROOT);
         if (u.equals("ALL") || number(w) != null || VMX.containsValue(u) || SVM.containsValue(u)
-                || u.matches("EXCP_[0-9A-F]{2}|EXCEPTION|CR")) {
+                || u.matches("EXCP_[0-9A-F]{2}|EXCEPTION|CR|DR|[CD]R[0-9]{1,2}_(READ|WRITE)")) {
             return true;
         }
         for (String[] k : KINDS) {
