@@ -210,7 +210,14 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             return;
         }
         if (cpu.apicId() == stepCpu && hit == Hit.NONE) {
-            stop(cpu, Hit.STEP, 0, 0, true);
+            Transition p = pending;
+            if (p != null && p.cpu() == cpu.apicId()) { // the stepped VMLAUNCH/VMRESUME/VMRUN entered or failed
+                pending = null;
+                stoppedAt = p;
+                stop(cpu, pendingHit, 0, 0, true);
+            } else {
+                stop(cpu, Hit.STEP, 0, 0, true);
+            }
             cpu.stopAfterInstruction(StopReason.STEP_DONE);
         }
     }
@@ -255,6 +262,7 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
 
     /** Ends a replay: the hit and the recorded hits stay readable. */
     void endReplay() {
+        pending = null; // a stop the replay passed over is not taken again when going forward from its end
         mode = Mode.NORMAL;
         target = null;
     }

@@ -355,4 +355,23 @@ class GdbStubProtocolTest {
                     "= 0x3f80000\n", "NO_SUCH_FIELD", "unknown VMCS field");
         }
     }
+
+    @Test
+    void steppingVmlaunchWithBreakEntryStopsOnceInTheGuest() throws Exception {
+        byte[] elf = dev.hvsim.guests.Guests.bytes("vmx-hv");
+        long vmlaunch = ElfSymbols.address(elf, "vmx_launch") + 17; // after six pushes and a RIP-relative MOV
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1); RspClient c = h.connect()) {
+            assertThat(c.ask("Z0," + Long.toHexString(vmlaunch) + ",1")).isEqualTo("OK");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(c.ask("m" + Long.toHexString(vmlaunch) + ",3")).isEqualTo("0f01c2"); // VMLAUNCH
+            assertThat(c.ask("z0," + Long.toHexString(vmlaunch) + ",1")).isEqualTo("OK");
+            monitor(c, "break-entry");
+            assertThat(c.resume("s")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(ElfSymbols.address(elf, "vmx_guest"));
+            monitor(c, "break-exit CPUID");
+            assertThat(c.resume("c")).startsWith("T05"); // not the entry again: the step took that stop
+            assertThat(rip(c)).isEqualTo(ElfSymbols.address(elf, "vmx_exit"));
+            assertThat(monitor(c, "exits")).contains("VM exit CPUID (10)");
+        }
+    }
 }
