@@ -183,6 +183,9 @@ class GdbBatchTest {
                     "continue",
                     "info registers rip",
                     "monitor break-entry off",
+                    "reverse-stepi",
+                    "x/3xb $pc",
+                    "monitor mode",
                     "kill");
             assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
             assertThat(out).contains("break-exit: CPUID");
@@ -209,6 +212,10 @@ class GdbBatchTest {
             // break-entry: the next VM entry (VMRESUME after the CPUID exit) stops at the guest's next instruction
             assertThat(out).contains("stopped at VM entry (VMCS), guest rip " + hex(cpuid + 2));
             assertThat(rip.get(4)).startsWith("rip            " + hex(cpuid + 2));
+            // reverse-stepi over the entry: back on the hypervisor's VMRESUME (0F 01 C3), in root operation
+            assertThat(out).containsPattern(":\\t0x0f\\t0x01\\t0xc3\\n");
+            assertThat(out.substring(out.lastIndexOf("virtualization: "))).startsWith(
+                    "virtualization: VMX root operation");
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
         }
     }
@@ -225,6 +232,8 @@ class GdbBatchTest {
                     "x/3xb $pc-3",
                     "info registers rip rsp",
                     "monitor vmcb control.EXITCODE control.NRIP save.RIP save.RSP",
+                    "monitor vmcb all",
+                    "monitor vmcb save.NOPE",
                     "monitor mode",
                     "reverse-stepi",
                     "info registers rip rsp",
@@ -240,6 +249,9 @@ class GdbBatchTest {
             assertThat(out).containsPattern("control.NRIP +\\(\\+0x0c8\\) = " + hex(cpuid + 2) + "\\n");
             assertThat(out).containsPattern("save.RIP +\\(\\+0x578\\) = " + hex(cpuid) + "\\n");
             assertThat(out).contains("virtualization: SVM host, GIF 0, VMCB 0x");
+            assertThat(out).containsPattern("control.IOPM_BASE_PA +\\(\\+0x040\\) = 0x"); // from `vmcb all`
+            assertThat(out).containsPattern("save.EFER +\\(\\+0x4d0\\) = 0x1\\p{XDigit}{3}\\n"); // SVME (bit 12) set in the guest
+            assertThat(out).contains("unknown VMCB field 'save.NOPE'");
             List<String> rip = lines(out, "rip");
             List<String> rsp = lines(out, "rsp");
             assertThat(rsp.get(0)).doesNotContain(hex(guestStack));

@@ -351,6 +351,10 @@ class GdbStubProtocolTest {
             assertThat(exits.strip().lines().reduce((a, b) -> b).orElseThrow())
                     .contains("VM exit IO (30) [IO]", "qualification 0x3f80000"); // OUT DX, AL to port 3F8H
             assertThat(exits).doesNotContain("HLT");
+            String all = monitor(c, "vmcs all");
+            assertThat(all).contains("HOST_RIP", "GUEST_RIP", "VM_EXIT_REASON", "EPT_POINTER");
+            assertThat(all.lines().count()).isGreaterThan(100);
+            assertThat(monitor(c, "vmcb")).contains("vmcb: this CPU has no SVM model");
             assertThat(monitor(c, "vmcs VM_EXIT_REASON EXIT_QUALIFICATION NO_SUCH_FIELD")).contains("= 0x1e\n",
                     "= 0x3f80000\n", "NO_SUCH_FIELD", "unknown VMCS field");
         }
