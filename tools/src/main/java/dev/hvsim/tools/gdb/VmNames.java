@@ -60,7 +60,7 @@ final class VmNames {
         }
         if (vmx(t)) {
             if (t.kind() == VmTransition.Kind.ENTRY_FAILED && !t.toHost()) {
-                return "VMfail (VM-instruction error " + t.code() + ")";
+                return t.code() < 0 ? "VMfailInvalid" : "VMfail (VM-instruction error " + t.code() + ")";
             }
             String n = VMX.get(t.code() & 0xffff);
             return (n == null ? "reason" : n) + " (" + (t.code() & 0xffff) + ")";

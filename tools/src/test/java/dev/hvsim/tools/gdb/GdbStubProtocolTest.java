@@ -378,4 +378,26 @@ class GdbStubProtocolTest {
             assertThat(monitor(c, "exits")).contains("VM exit CPUID (10)");
         }
     }
+
+    @Test
+    void aVmfailOfVmlaunchStopsWithBreakEntryFailAndNamesTheRule() throws Exception {
+        byte[] elf = dev.hvsim.guests.Guests.bytes("vmx-hv");
+        long vmlaunch = ElfSymbols.address(elf, "vmx_launch") + 17;
+        long pin = ElfSymbols.address(elf, "vmcs_region") + dev.hvsim.vmcs.VmcsLayout.hvsim().offsetOf(
+                dev.hvsim.vmcs.VmcsFields.get().byName("PIN_BASED_VM_EXEC_CONTROL"));
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1); RspClient c = h.connect()) {
+            c.ask("Z0," + Long.toHexString(vmlaunch) + ",1");
+            assertThat(c.resume("c")).startsWith("T05");
+            c.ask("z0," + Long.toHexString(vmlaunch) + ",1");
+            // pin-based controls 0: the bits IA32_VMX_PINBASED_CTLS requires are clear, so VMLAUNCH fails VMfailValid(7)
+            assertThat(c.ask("M" + Long.toHexString(pin) + ",4:00000000")).isEqualTo("OK");
+            assertThat(monitor(c, "break-entry-fail")).isEqualTo("break-entry-fail: on\n");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(vmlaunch + 3); // VMfail: VMLAUNCH retires and falls through (31.2)
+            assertThat(monitor(c, "mode")).contains("VMX root operation");
+            assertThat(monitor(c, "exits 1")).contains("failed VM entry (VMCS): VMfail (VM-instruction error 7) at rip 0x"
+                    + Long.toHexString(vmlaunch), "failed check: ", "PIN");
+            assertThat(monitor(c, "vmcs VM_INSTRUCTION_ERROR")).contains("= 0x7\n");
+        }
+    }
 }
