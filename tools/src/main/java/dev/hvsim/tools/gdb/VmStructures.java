@@ -47,6 +47,31 @@ final class VmStructures {
         return "native (this CPU has no VMX/SVM model)";
     }
 
+    /** The {@code hv_mode} register: 0 native (or not in VMX operation), 1 VMX root, 2 VMX non-root, 3 SVM host, 4 SVM guest. */
+    static long hvMode(Cpu cpu) {
+        CpuExtension x = cpu.extension();
+        if (x instanceof VmxExtension) {
+            VmxExtension v = (VmxExtension) x;
+            return !v.inVmxOperation() ? 0 : v.inNonRoot() ? 2 : 1;
+        }
+        if (x instanceof SvmExtension) {
+            return ((SvmExtension) x).inGuest() ? 4 : (cpu.state().efer & Cpu.EFER_SVME) != 0 ? 3 : 0;
+        }
+        return 0;
+    }
+
+    /** The {@code hv_ctl} register: the current VMCS pointer or the VMCB address of the last VMRUN; all-ones if none. */
+    static long hvCtl(Cpu cpu) {
+        CpuExtension x = cpu.extension();
+        if (x instanceof VmxExtension) {
+            return ((VmxExtension) x).currentVmcsPointer(); // NO_VMCS is all-ones
+        }
+        if (x instanceof SvmExtension && ((SvmExtension) x).vmcbPa() != 0) {
+            return ((SvmExtension) x).vmcbPa();
+        }
+        return -1L;
+    }
+
     /** {@code monitor vmcs}: the named fields of the current VMCS ({@code all}: every field of its layout). */
     static String vmcs(Cpu cpu, String[] names) {
         if (!(cpu.extension() instanceof VmxExtension)) {

@@ -169,8 +169,10 @@ class GdbBatchTest {
                     "monitor vmcs VM_EXIT_REASON GUEST_RIP GUEST_RSP EXIT_QUALIFICATION",
                     "monitor mode",
                     "monitor exits 5",
+                    "info registers hv_mode hv_ctl",
                     "reverse-stepi",
                     "info registers rip rsp",
+                    "info registers hv_mode",
                     "monitor mode",
                     "monitor break-exit off",
                     "stepi",
@@ -203,6 +205,11 @@ class GdbBatchTest {
             assertThat(rip.get(1)).startsWith("rip            " + hex(cpuid));
             assertThat(rsp.get(1)).startsWith("rsp            " + hex(guestStack));
             assertThat(out).contains("virtualization: VMX non-root operation");
+            List<String> hvMode = lines(out, "hv_mode");
+            assertThat(hvMode.get(0)).startsWith("hv_mode        0x1 "); // root
+            assertThat(hvMode.get(1)).startsWith("hv_mode        0x2 "); // non-root
+            assertThat(lines(out, "hv_ctl").get(0)).startsWith(
+                    "hv_ctl         " + hex(ElfSymbols.address(VMX_HV, "vmcs_region")));
             // stepi on the exiting instruction shows the VMM side and reports the exit
             assertThat(out).contains("the step took a VM exit CPUID (10)");
             assertThat(rip.get(2)).startsWith("rip            " + hex(hostRip));
