@@ -78,6 +78,8 @@ public final class Machine {
     private long resumeBudget = -1;
     private boolean resumeRan;
     private long bootInfo;
+    /** The hypervisor running the CPUs as vCPUs, or null (bare). */
+    private VcpuDriver driver;
 
     /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
     public Machine(MachineConfig config) {
@@ -142,6 +144,14 @@ public final class Machine {
     public boolean waitingForSipi(int i) { return waitForSipi[i]; }
     /** Physical address of the multiboot information structure of the last multiboot load, or 0. */
     public long bootInfo() { return bootInfo; }
+
+    /**
+     * Runs the CPUs under a hypervisor (the vmm module): it is called before each CPU's turn and on every VM exit
+     * (see {@link VcpuDriver}); null runs them bare.
+     */
+    public void setVcpuDriver(VcpuDriver d) {
+        driver = d;
+    }
 
     /** The image loaded last, or null. */
     public LoadedImage image() {
@@ -362,13 +372,30 @@ public final class Machine {
         }
         apics[i].tick();
         platform.pit.tick();
-        long deadline = Math.min(apics[i].timerDeadline(), platform.pit.deadline());
-        long cycles = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - c.cycles());
-        StopReason r = c.run(budget, cycles);
+        if (driver != null) {
+            driver.beforeTurn(i);
+        }
+        long start = c.instructions();
+        StopReason r = c.run(budget, cyclesToDeadline(i));
+        while (r == StopReason.VM_EXIT && driver != null && !exited) {
+            StopReason end = driver.vmExit(i);
+            long left = budget - (c.instructions() - start);
+            if (end != null || exited || left <= 0) {
+                r = end != null ? end : exited ? StopReason.STOP_REQUESTED : StopReason.INSTRUCTION_LIMIT;
+                break;
+            }
+            r = c.run(left, cyclesToDeadline(i));
+        }
         now = Math.max(now, c.cycles());
         apics[i].tick();
         platform.pit.tick();
         return r;
+    }
+
+    /** Cycles CPU {@code i} may run before its next timer deadline (its APIC timer, the PIT). */
+    private long cyclesToDeadline(int i) {
+        long deadline = Math.min(apics[i].timerDeadline(), platform.pit.deadline());
+        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - cpus[i].cycles());
     }
 
     /**
@@ -412,7 +439,11 @@ public final class Machine {
             case CYCLE_LIMIT:
                 return null;
             case SHUTDOWN:
-                return new RunOutcome.Shutdown(cpus[running].shutdownReason(), stats);
+                String why = cpus[running].shutdownReason();
+                if (driver != null && driver.shutdownReason(running) != null) {
+                    why = driver.shutdownReason(running);
+                }
+                return new RunOutcome.Shutdown(why, stats);
             default:
                 return new RunOutcome.Stopped(r, stats);
         }
