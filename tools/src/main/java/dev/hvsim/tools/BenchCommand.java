@@ -7,6 +7,9 @@ import dev.hvsim.benchmarks.BenchException;
 import dev.hvsim.benchmarks.BenchResult;
 import dev.hvsim.benchmarks.BenchRunner;
 import dev.hvsim.machine.load.LoadException;
+import dev.hvsim.vmm.InterceptPolicy;
+import dev.hvsim.vmm.Virt;
+import dev.hvsim.vmm.Vmm;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Vendor;
 import java.time.Duration;
@@ -36,6 +39,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
+    @Option(names = "--virt", paramLabel = "vmx|svm|none",
+            description = "Run the guest under the Java VMM (vmx: intel-core, svm: amd-zen) and report VM exits per"
+                    + " second and microseconds per exit round trip (the exits guest is the exit-heavy one).")
+    String virt = "none";
+
     BenchCommand(Terminal term) {
         this.term = term;
     }
@@ -45,17 +53,30 @@ final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0 && seconds < 1e6)) {
             throw new BadInputException("--seconds must be a positive number, not " + seconds);
         }
+        Virt v;
+        try {
+            v = Virt.parse(virt);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
         byte[] elf = GuestImages.elf(guest);
-        CpuProfile profile = CpuProfile.forVendor(Vendor.INTEL);
+        CpuProfile profile = CpuProfile.forVendor(v == Virt.SVM ? Vendor.AMD : Vendor.INTEL);
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
-            term.out().printf("hvsim bench: guest %s on %s, %.1f s budget...%n", guest, profile.name(), seconds);
+            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget...%n", guest, profile.name(),
+                    v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds);
             term.out().flush();
         }
         BenchResult result;
+        Vmm[] last = new Vmm[1];
         try {
-            result = runner.run(guest, m -> m.loadElf(elf));
+            result = runner.run(guest, m -> {
+                if (v != Virt.NONE) {
+                    last[0] = Vmm.attach(m, v, InterceptPolicy.defaults());
+                }
+                m.loadElf(elf);
+            });
         } catch (LoadException e) {
             throw new BadInputException("guest " + guest + ": " + e.getMessage());
         } catch (BenchException e) {
@@ -63,7 +84,8 @@ final class BenchCommand implements Callable<Integer> {
             int status = ExitStatus.of(e.outcome());
             return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
         }
-        term.out().println(json ? json(result) : text(result));
+        Exits exits = Exits.of(virt, last[0] == null ? 0 : last[0].exits(), result);
+        term.out().println(json ? json(result, exits) : text(result) + exits.text());
         return ExitStatus.HALTED;
     }
 
@@ -85,13 +107,38 @@ final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.3f .. %.3f", w[0] / 1e9, w[w.length - 1] / 1e9);
     }
 
+    /**
+     * VM exits of one run (deterministic: the same in every run) and what they cost: exits per second of wall time
+     * and microseconds per exit round trip (the run's median wall time divided by its exits; the guest instructions
+     * between exits are included, a few per exit in the exits guest).
+     */
+    record Exits(String virt, long perRun, double perSecond, double usPerRoundTrip) {
+        static Exits of(String virt, long perRun, BenchResult r) {
+            long[] w = r.sortedWallNanos();
+            double median = w.length == 0 ? 0 : w.length % 2 == 1 ? w[w.length / 2]
+                    : (w[w.length / 2 - 1] + w[w.length / 2]) / 2.0;
+            return new Exits(virt, perRun, perRun == 0 || median == 0 ? 0 : perRun * 1e9 / median,
+                    perRun == 0 ? 0 : median / 1000.0 / perRun);
+        }
+
+        String text() {
+            return perRun == 0 ? "" : String.format(Locale.ROOT,
+                    "%n  VM exits:    %,d per run (--virt %s): %,.0f exits/s, %.2f us per round trip (median run)",
+                    perRun, virt, perSecond, usPerRoundTrip);
+        }
+    }
+
     /** The JSON report (one object). */
     static String json(BenchResult r) {
+        return json(r, Exits.of("none", 0, r));
+    }
+
+    static String json(BenchResult r, Exits x) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
-                r.host().cpu(), r.host().cores(), r.host().os());
+                r.host().cpu(), r.host().cores(), r.host().os(), x.virt(), x.perRun(), x.perSecond(), x.usPerRoundTrip());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -102,5 +149,6 @@ final class BenchCommand implements Callable<Integer> {
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
-            String jvm, String cpu, int cores, String os) {}
+            String jvm, String cpu, int cores, String os, String virt, long exitsPerRun, double exitsPerSecond,
+            double usPerExitRoundTrip) {}
 }
