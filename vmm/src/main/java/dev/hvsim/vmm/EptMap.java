@@ -12,6 +12,8 @@ package dev.hvsim.vmm;
  */
 public final class EptMap {
     private static final long RWX = 7, WB_LEAF = 6L << 3, ADDR = 0x000f_ffff_ffff_f000L;
+    /** Permission bits of a leaf (Table 30-6: bit 0 read, 1 write, 2 execute). */
+    public static final int READ = 1, WRITE = 2, EXECUTE = 4, ALL = 7;
     private final VmmMemory mem;
     private final long pml4;
     private long mappedPages;
@@ -26,13 +28,34 @@ public final class EptMap {
         return pml4 | 3 << 3 | 6;
     }
 
-    /** Maps the guest-physical page of {@code gpa} to the host-physical page of {@code hpa}. */
+    /** Maps the guest-physical page of {@code gpa} to the host-physical page of {@code hpa}, read/write/execute. */
     public void map(long gpa, long hpa) {
-        long pte = pteAddress(gpa, true);
-        if ((mem.q(pte) & RWX) == 0) {
-            mappedPages++;
+        map(gpa, hpa, ALL);
+    }
+
+    /**
+     * Maps the page of {@code gpa} to {@code hpa} with {@code perms} ({@link #READ} | {@link #WRITE} |
+     * {@link #EXECUTE}; write without read is an EPT misconfiguration, 30.3.3.1, and is refused).
+     */
+    public void map(long gpa, long hpa, int perms) {
+        if ((perms & 7) == 0 || (perms & (READ | WRITE)) == WRITE) {
+            throw new IllegalArgumentException("EPT permissions " + perms + " (write needs read; none means unmap)");
         }
-        mem.setQ(pte, (hpa & ADDR) | RWX | WB_LEAF);
+        setEntry(gpa, (hpa & ADDR) | (perms & 7) | WB_LEAF);
+    }
+
+    /** The raw leaf entry of {@code gpa} (0: not mapped). */
+    public long entry(long gpa) {
+        long pte = pteAddress(gpa, false);
+        return pte < 0 ? 0 : mem.q(pte);
+    }
+
+    /** Restores a leaf entry read with {@link #entry} (0 unmaps). */
+    public void setEntry(long gpa, long entry) {
+        long pte = pteAddress(gpa, true);
+        boolean was = (mem.q(pte) & RWX) != 0, is = (entry & RWX) != 0;
+        mappedPages += (is ? 1 : 0) - (was ? 1 : 0);
+        mem.setQ(pte, entry);
     }
 
     /** Clears the PTE of {@code gpa}; returns the host-physical page it mapped, or -1. */

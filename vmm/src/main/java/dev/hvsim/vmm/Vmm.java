@@ -215,11 +215,24 @@ public final class Vmm implements VcpuDriver {
             ept.map(gpa, memory.contains(gpa) ? UNBACKED : gpa);
             return Handled.MAPPED;
         }
-        ept.map(gpa, memory.contains(gpa) ? UNBACKED : gpa);
+        return stepWithPageMapped(v, gpa, memory.contains(gpa) ? UNBACKED : gpa);
+    }
+
+    /**
+     * Runs the exiting instruction once with guest-physical page {@code gpa} mapped to host-physical {@code hpa}
+     * (read, write, execute), then puts the page's previous EPT entry back and invalidates: the access reaches
+     * whatever is at {@code hpa} on the machine's memory bus (a device, RAM) and the next access exits again. For
+     * MMIO emulation and for handlers that trap every write to a page (see vmm/DESIGN.md). VMX only (EPT).
+     */
+    public Handled stepWithPageMapped(Vcpu v, long gpa, long hpa) {
+        long page = gpa & ~0xfffL;
+        long previous = ept.entry(page);
+        ept.map(page, hpa);
+        invalidate();
         try {
             singleStep(v);
         } finally {
-            ept.unmap(gpa);
+            ept.setEntry(page, previous);
             invalidate();
         }
         return Handled.FORWARDED;
