@@ -17,6 +17,11 @@ public final class VmcbSnapshot {
     /** Reads the VMCB at physical address {@code pa}. */
     public static VmcbSnapshot read(PhysicalBus bus, long pa) {
         byte[] b = new byte[SIZE];
+        byte[] page = (pa & 0xfff) == 0 ? bus.ramPage(pa) : null;
+        if (page != null) { // plain memory: one copy instead of 512 bus reads
+            System.arraycopy(page, 0, b, 0, SIZE);
+            return new VmcbSnapshot(b);
+        }
         for (int i = 0; i < SIZE; i += 8) {
             long v = bus.read(pa + i, 8);
             for (int k = 0; k < 8; k++) {

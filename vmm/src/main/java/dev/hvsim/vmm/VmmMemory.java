@@ -10,7 +10,7 @@ import dev.hvsim.x86core.bus.PageAccess;
  * never mapped in EPT, so a guest cannot see it; without nested paging, see DEVIATIONS.md). Pages are handed out
  * zeroed by a bump allocator and are never freed.
  */
-public final class VmmMemory implements MmioDevice {
+public final class VmmMemory implements MmioDevice, MmioDevice.PageBacked {
     /** Where the region starts: 256 GiB, below both profiles' MAXPHYADDR (39 and 48 bits). */
     public static final long BASE = 0x40_0000_0000L;
     /** Its size: 64 MiB (16 Ki pages) of page-granular, lazily allocated storage. */
@@ -39,7 +39,8 @@ public final class VmmMemory implements MmioDevice {
         return pa >= BASE && pa < BASE + SIZE;
     }
 
-    private byte[] page(long offset) {
+    @Override
+    public byte[] page(long offset) {
         int i = (int) (offset >>> 12);
         byte[] p = pages[i];
         if (p == null) {
