@@ -14,6 +14,7 @@ public abstract sealed class NestedTranslator implements SecondStage permits Ept
     private final TwoStageWalker walker;
     private final SecondStageFormat format;
     private int lastAllowed;
+    private MemoryType lastMemoryType = MemoryType.WB;
 
     NestedTranslator(Cpu cpu, SecondStageFormat format) {
         this.cpu = cpu;
@@ -37,11 +38,17 @@ public abstract sealed class NestedTranslator implements SecondStage permits Ept
             throw new VmExitSignal(r);
         }
         Translated t = (Translated) r;
+        lastMemoryType = t.memoryType();
         int p = t.permissions();
         lastAllowed = (format.allows(p, Access.READ, c.guestUserPage()) ? ALLOW_READ : 0)
                 | (format.allows(p, Access.WRITE, c.guestUserPage()) && t.dirty() ? ALLOW_WRITE : 0)
                 | (format.allows(p, Access.EXECUTE, c.guestUserPage()) ? ALLOW_EXEC : 0);
         return t.hostPhys();
+    }
+
+    /** The effective memory type of the last access this translator allowed (WB before the first). */
+    public MemoryType lastMemoryType() {
+        return lastMemoryType;
     }
 
     @Override

@@ -5,7 +5,7 @@ package dev.hvsim.ept;
  * tables in the host's own paging format, chosen by the host's CR4.PAE / EFER.LMA (and CR4.PSE, EFER.NXE)
  * at VMRUN (15.25.3-15.25.5): long-mode 4-level (5-level with host CR4.LA57), PAE or legacy 32-bit.
  * Every nested-table access is a user access (15.25.5), so entries need U/S = 1; writes need R/W = 1 (no
- * CR0.WP override), fetches need XD = 0. The walker always sets A and D in nested tables. A refusal is
+ * CR0.WP override), fetches need XD = 0; guest page-table accesses are checked as writes. The walker always sets A and D in nested tables. A refusal is
  * a nested page fault (#VMEXIT 0x400). The memory type combines the host PAT type selected by the nested
  * leaf with the guest's gPAT type (VMCB 0x668); see DEVIATIONS.md for how.
  *
@@ -29,8 +29,15 @@ public record NptFormat(long nCr3, X86PagingFormat host, long hostPat, long gues
     @Override
     public long root() { return nCr3; }
 
+    /**
+     * Guest page-table accesses are nested-checked as writes (they are read-modify-writes that may set the guest's
+     * A/D flags): the nested entries mapping guest page tables need R/W = 1, a refusal reports EXITINFO1 RW = 1 with
+     * bit 33, and the nested leaf's D flag is set. Bochs walks them with BX_RW; kvm-unit-tests' npt_rw_pfwalk expects
+     * EXITINFO1 0x2_0000_0007 on hardware for a read-only nested mapping of the guest's CR3 page; KVM notes that NPT
+     * "always wants nested page table entries for the guest page tables to be writable". See DEVIATIONS.md.
+     */
     @Override
-    public boolean pagingStructureAccessesAreWrites() { return false; }
+    public boolean pagingStructureAccessesAreWrites() { return true; }
 
     @Override
     public boolean setsAccessedDirty() { return true; }

@@ -14,7 +14,10 @@ public sealed interface SecondStageFormat permits EptFormat, NptFormat {
     /** The root pointer (EPTP or nCR3). */
     long root();
 
-    /** EPT with A/D flags: guest paging-structure accesses count as writes (SDM Vol. 3C 29.3.3.2, 29.3.5). */
+    /**
+     * Guest paging-structure accesses count as writes: EPT with A/D flags (SDM Vol. 3C 29.3.3.2, 29.3.5), and AMD
+     * nested paging always ({@link NptFormat#pagingStructureAccessesAreWrites}).
+     */
     boolean pagingStructureAccessesAreWrites();
 
     /** Whether the walker sets accessed/dirty flags in the second-stage tables. */

@@ -66,11 +66,13 @@ class NptPermissionGridTest {
 
         boolean present = (bits & 1) != 0;
         boolean reserved = present && (bits & 8) != 0 && !nxe;
+        // guest page-table accesses are nested-checked as writes (Bochs BX_RW; kvm-unit-tests npt_rw_pfwalk)
+        Access eff = c.pagingStructure() ? Access.WRITE : c.access();
         boolean allowed = present && !reserved && (bits & 4) != 0
-                && (c.access() != Access.WRITE || (bits & 2) != 0)
+                && (eff != Access.WRITE || (bits & 2) != 0)
                 && (c.access() != Access.EXECUTE || (bits & 8) == 0);
         if (!allowed) {
-            long info1 = (present ? 1 : 0) | (c.access() == Access.WRITE ? 2 : 0) | 4 | (reserved ? 8 : 0)
+            long info1 = (present ? 1 : 0) | (eff == Access.WRITE ? 2 : 0) | 4 | (reserved ? 8 : 0)
                     | (c.access() == Access.EXECUTE ? 16 : 0) | (c.pagingStructure() ? 1L << 33 : 1L << 32);
             int faultLevel = !present || reserved ? level : leafLevel;
             return r instanceof Fault f && f.detail() instanceof FaultDetail.NestedPageFault npf
@@ -87,7 +89,7 @@ class NptPermissionGridTest {
         }
         for (int l = 4; l >= leafLevel; l--) {
             long n = t.entry(host, root, GPA, l);
-            if ((n & 0x20) == 0 || ((n & 0x40) != 0) != (l == leafLevel && c.access() == Access.WRITE)) {
+            if ((n & 0x20) == 0 || ((n & 0x40) != 0) != (l == leafLevel && eff == Access.WRITE)) {
                 return what + " A/D at level " + l + ": " + Long.toHexString(n);
             }
         }

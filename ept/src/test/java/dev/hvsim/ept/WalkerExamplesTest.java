@@ -74,7 +74,8 @@ class WalkerExamplesTest {
         p.bus.write(pae.entryAddress(pdpt, 0x8000_3000L, 3), 8, p.bus.read(pae.entryAddress(pdpt, 0x8000_3000L, 3), 8) | 2);
         Fault rsvd = (Fault) new TwoStageWalker(p.bus).translateGuestPhysical(nptPae, 0x8000_3123L, Access.READ,
                 AccessContext.pagingStructure(0, 1, false, MemoryType.WB), true);
-        assertThat(((FaultDetail.NestedPageFault) rsvd.detail()).exitInfo1().raw()).isEqualTo(1 | 4 | 8 | 1L << 33);
+        // a guest page-table access is nested-checked as a write: RW = 1 (kvm-unit-tests npt_rsvd_pfwalk: 0x2_0000_000f)
+        assertThat(((FaultDetail.NestedPageFault) rsvd.detail()).exitInfo1().raw()).isEqualTo(1 | 2 | 4 | 8 | 1L << 33);
         assertThat(rsvd.level()).isEqualTo(3);
     }
 

@@ -18,12 +18,14 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.StopReason;
+import dev.hvsim.x86core.Vendor;
 import java.util.List;
 
 /**
  * A PC around one or more x86-core {@link Cpu}s: sparse RAM, the physical and I/O buses, the devices
  * (16550 UART at 0x3f8, debug console at 0xe9, debug exit at 0xf4, and the {@link Platform} chipset:
- * 8259s, 8254, IOAPIC, local APICs, PCI host bridge, fw_cfg, CMOS/RTC, pc-testdev). Load a guest with
+ * 8259s, 8254, IOAPIC, local APICs, PCI host bridge, fw_cfg, CMOS/RTC, pc-testdev, the DMA engine behind the
+ * platform DMA path, and on AMD profiles the Device Exclusion Vector). Load a guest with
  * {@link #loadElf}, {@link #loadFlat} or {@link #loadMultiboot} (which also put the BSP in the
  * boot-protocol start state), then {@link #run} it under {@link RunLimits}.
  *
@@ -98,7 +100,8 @@ public final class Machine {
         this.waitForSipi = new boolean[n];
         this.initPending = new boolean[n];
         this.sipiPending = new int[n];
-        this.platform = new Platform(memory, io, ram.size(), n, this::platformTime, () -> cpus[0].signalEvent());
+        this.platform = new Platform(memory, io, ram.size(), n, this::platformTime, () -> cpus[0].signalEvent(),
+                config.profile().vendor() == Vendor.AMD);
         for (int i = 0; i < n; i++) {
             cpus[i] = new Cpu(config.profile(), memory, io, i);
             apics[i] = new LocalApic(cpus[i], platform.apicBus);

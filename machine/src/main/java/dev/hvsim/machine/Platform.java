@@ -4,7 +4,9 @@ import dev.hvsim.machine.apic.ApicBus;
 import dev.hvsim.machine.apic.LocalApic;
 import dev.hvsim.machine.bus.IoPortBus;
 import dev.hvsim.machine.bus.MemoryBus;
+import dev.hvsim.machine.device.AmdNorthbridge;
 import dev.hvsim.machine.device.CmosRtc;
+import dev.hvsim.machine.device.DmaEngine;
 import dev.hvsim.machine.device.FwCfg;
 import dev.hvsim.machine.device.IoApic;
 import dev.hvsim.machine.device.IsaIrqs;
@@ -12,13 +14,17 @@ import dev.hvsim.machine.device.PcTestDev;
 import dev.hvsim.machine.device.PciHost;
 import dev.hvsim.machine.device.Pic8259;
 import dev.hvsim.machine.device.Pit8254;
+import dev.hvsim.machine.dma.DeviceExclusionVector;
+import dev.hvsim.machine.dma.DmaPath;
 import java.util.function.LongSupplier;
 
 /**
  * The PC chipset around the CPUs, registered on the buses (machine/DESIGN.md, "Devices"): the 8259 pair,
  * the 8254, the IOAPIC, the APIC bus with the local APIC page, PCI configuration mechanism #1 with a host
- * bridge, fw_cfg, the CMOS/RTC and pc-testdev's interrupt lines. Interrupt wiring: ISA lines fan out to
- * the 8259s and the IOAPIC ({@link IsaIrqs}); the 8259's INTR goes to the BSP's LINT0 (ExtINT).
+ * bridge, fw_cfg, the CMOS/RTC and pc-testdev's interrupt lines; the platform {@link DmaPath} with the DMA
+ * engine at 00:04.0 (INTA on ISA IRQ 11), and on AMD machines the northbridge functions 00:18.0 / 00:18.3
+ * whose Device Exclusion Vector guards the DMA path. Interrupt wiring: ISA lines fan out to the 8259s and
+ * the IOAPIC ({@link IsaIrqs}); the 8259's INTR goes to the BSP's LINT0 (ExtINT).
  */
 public final class Platform {
     public final ApicBus apicBus = new ApicBus();
@@ -29,8 +35,14 @@ public final class Platform {
     public final PciHost pci = new PciHost();
     public final FwCfg fwCfg;
     public final CmosRtc cmos;
+    /** Every device DMA goes through here. */
+    public final DmaPath dma;
+    public final DmaEngine dmaEngine;
+    /** The Device Exclusion Vector (AMD machines), or null. */
+    public final DeviceExclusionVector dev;
 
-    Platform(MemoryBus memory, IoPortBus io, long ramBytes, int cpus, LongSupplier now, Runnable bspEvent) {
+    Platform(MemoryBus memory, IoPortBus io, long ramBytes, int cpus, LongSupplier now, Runnable bspEvent,
+            boolean amd) {
         pic = new Pic8259(bspEvent);
         ioapic = new IoApic(apicBus);
         isa = new IsaIrqs(pic, ioapic);
@@ -48,5 +60,16 @@ public final class Platform {
         io.register("pci-data", PciHost.DATA_PORT, 4, pci);
         io.register("fw_cfg", FwCfg.PORT, FwCfg.SIZE, fwCfg);
         io.register("pc-testdev", PcTestDev.PORT, PcTestDev.SIZE, new PcTestDev(isa));
+        dma = new DmaPath(memory);
+        dmaEngine = new DmaEngine(dma, isa::set);
+        pci.attach(DmaEngine.BUS, DmaEngine.DEVICE, DmaEngine.FUNCTION, dmaEngine);
+        memory.map("dma-engine", DmaEngine.BAR_ADDRESS, DmaEngine.BAR_SIZE, dmaEngine);
+        if (amd) {
+            dev = new DeviceExclusionVector(memory);
+            new AmdNorthbridge(dev).attachTo(pci);
+            dma.setProtection(dev);
+        } else {
+            dev = null; // Intel hosts have no DEV (VT-d is their DMA protection, not modelled)
+        }
     }
 }

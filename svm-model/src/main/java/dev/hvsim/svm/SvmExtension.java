@@ -28,6 +28,8 @@ public final class SvmExtension implements CpuExtension {
     final SvmInstructions insns;
     final Transitions transitions;
     final SvmGuestMode guest;
+    /** Nested paging, G_PAT and the ASID-tagged TLB (APM Vol. 2 15.16, 15.25). */
+    final SvmNestedPaging paging;
 
     long vmCr;
     long hsavePa;
@@ -40,6 +42,7 @@ public final class SvmExtension implements CpuExtension {
         this.insns = new SvmInstructions(this);
         this.transitions = new Transitions(this);
         this.guest = new SvmGuestMode(this);
+        this.paging = new SvmNestedPaging(this);
     }
 
     /** Installs SVM on {@code cpu} (its profile must advertise Fn8000_0001 ECX[2] for CPUID to report it). */

@@ -62,7 +62,10 @@ final class SvmInstructions {
         x.gif = set;
     }
 
-    /** INVLPGA rAX, ECX: invalidates the mapping of one page for an ASID; the model flushes its whole TLB. */
+    /**
+     * INVLPGA rAX, ECX (APM Vol. 3 "INVLPGA"): invalidates the TLB mapping of the page at linear address rAX (RAX in
+     * 64-bit mode, EAX otherwise) for the ASID in ECX, in every context of that ASID; other ASIDs keep theirs.
+     */
     void invlpga(DecodedInsn d) {
         Cpu c = x.cpu();
         if ((c.state().efer & Cpu.EFER_SVME) == 0) {
@@ -74,7 +77,8 @@ final class SvmInstructions {
         if (c.cpl() != 0) {
             throw ArchFault.gp0();
         }
-        c.mmu().flushAll();
+        long linear = c.mode64() ? c.state().gpr[Reg.RAX] : c.state().gpr[Reg.RAX] & 0xffffffffL;
+        x.paging.invlpga(linear, c.state().gpr[Reg.RCX] & 0xffffffffL);
     }
 
     /**

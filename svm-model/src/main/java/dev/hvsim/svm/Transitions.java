@@ -35,7 +35,7 @@ final class Transitions {
         long allowed = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
                 | (c.has(Feature.NX) ? Cpu.EFER_NXE : 0) | Cpu.EFER_SVME;
         return new VmrunContext(c.profile().maxPhysAddr(), allowed & efer, MsrAccess.cr4Allowed(c),
-                (pa, size) -> c.bus().read(pa, (int) size));
+                (pa, size) -> c.bus().read(pa, (int) size), c.state().cr0);
     }
 
     /** VMRUN with a valid VMCB address: save host state, snapshot, check, then commit or VMEXIT_INVALID. */
@@ -60,6 +60,7 @@ final class Transitions {
 
     /** 15.5.1: load the guest state of the snapshot, enter guest mode, deliver EVENTINJ. */
     private void commit(Cpu c, VmcbSnapshot v) {
+        x.paging.enter(v); // the guest's TLB context (ASID, N_CR3) and nested tables, host registers still loaded
         CpuState s = c.state();
         s.efer = v.q(V.EFER);
         s.cr0 = v.q(V.CR0) | CR0_KEEP;
@@ -87,14 +88,15 @@ final class Transitions {
         s.movSsShadow = false;
         c.setCpl((int) v.get(V.CPL, 1) & 3);
         c.modeChanged();
-        c.mmu().flushAll(); // TLB_CONTROL and ASIDs: every VMRUN flushes (DEVIATIONS.md)
-        if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
+        boolean np = x.paging.enabled();
+        if (!np && c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             c.mmu().loadPdptes(s.cr3);
         }
         x.gif = true;
         x.guestActive = true;
         c.setGuestMode(x.guest);
         c.nextRip = s.rip;
+        x.paging.guestLoaded(v); // G_PAT, TLB_CONTROL; a nested PAE guest's PDPTEs (may #VMEXIT(NPF))
         if ((v.q(V.INT_SHADOW) & 1) != 0) {
             c.beginStiShadow();
         }
@@ -143,6 +145,7 @@ final class Transitions {
         b.write(pa + V.DR7, 8, s.dr[7]);
         x.guestActive = false;
         c.setGuestMode(null);
+        x.paging.leave(pa);
         loadHost(c);
         x.gif = false;
         throw new VmExitSignal(new SvmExit(code, info1, info2, 0, nrip, guestRip, java.util.List.of()));
@@ -207,7 +210,7 @@ final class Transitions {
         c.nextRip = s.rip;
         c.setCpl(0);
         c.modeChanged();
-        c.mmu().flushAll();
+        x.paging.hostLoaded(); // the host's TLB context: no flush unless its paging controls changed
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
             c.mmu().loadPdptes(s.cr3);
         }

@@ -9,11 +9,13 @@ import java.util.Map;
  * Valid VMCBs for {@code hvsim check-vmcb} and tests, by VMCB field name of {@code vmcb-layout.csv}
  * ({@code control.NAME}, {@code save.NAME}); fields not named are 0. Each base passes every VMRUN rule on the
  * amd-zen profile. {@code long-mode-guest}: 64-bit flat guest with 4-level paging at CR3 = 0x100000;
- * {@code protected-mode-guest}: 32-bit flat guest without paging.
+ * {@code protected-mode-guest}: 32-bit flat guest without paging; {@code nested-paging-guest}: the long-mode guest with
+ * nested paging on (NP_ENABLE, N_CR3 = 0x180000, G_PAT = the power-on PAT; APM Vol. 2 15.25.3, 15.25.4).
  */
 public final class VmcbBases {
-    public static final String LONG_MODE = "long-mode-guest", PROTECTED_MODE = "protected-mode-guest";
-    public static final List<String> NAMES = List.of(LONG_MODE, PROTECTED_MODE);
+    public static final String LONG_MODE = "long-mode-guest", PROTECTED_MODE = "protected-mode-guest",
+            NESTED_PAGING = "nested-paging-guest";
+    public static final List<String> NAMES = List.of(LONG_MODE, PROTECTED_MODE, NESTED_PAGING);
 
     private VmcbBases() {}
 
@@ -24,12 +26,18 @@ public final class VmcbBases {
         switch (name) {
             case LONG_MODE: lm = true; break;
             case PROTECTED_MODE: lm = false; break;
+            case NESTED_PAGING: lm = true; break;
             default: throw new IllegalArgumentException("unknown base '" + name + "' (" + String.join(", ", NAMES) + ")");
         }
         m.put("control.INTERCEPT_MISC2", 1L);                 // VMRUN intercept (word 4 bit 0)
         m.put("control.IOPM_BASE_PA", 0x10000L);
         m.put("control.MSRPM_BASE_PA", 0x14000L);
         m.put("control.GUEST_ASID", 1L);
+        if (name.equals(NESTED_PAGING)) {
+            m.put("control.NESTED_CTL", 1L);                  // NP_ENABLE
+            m.put("control.N_CR3", 0x180000L);
+            m.put("save.G_PAT", 0x0007040600070406L);        // the power-on PAT: WB WT UC- UC, twice
+        }
         for (String s : new String[] {"ES", "SS", "DS"}) {
             m.put("save." + s + ".selector", 0x10L);
             m.put("save." + s + ".attrib", 0xc93L);        // P, DPL 0, data RW accessed, G, D/B

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Checks a VMCB description without running anything: {@link VmrunChecks} on a CPU of the given profile with the
  * given physical memory (PAE PDPTEs). The instruction-level checks (EFER.SVME of the host, CPL, rAX) do not
- * apply: the described VMCB is the one VMRUN would read. Behind {@code hvsim check-vmcb}.
+ * apply: the described VMCB is the one VMRUN would read. The host executing VMRUN is taken to be a 64-bit host with
+ * paging on (what SVM-VMRUN-NP-HOSTPG looks at). Behind {@code hvsim check-vmcb}.
  */
 public final class VmcbChecker {
     private VmcbChecker() {}
@@ -85,6 +86,9 @@ public final class VmcbChecker {
         Cpu cpu = new Cpu(profile, bus, bus);
         SvmExtension x = cpu.extension() instanceof SvmExtension ? (SvmExtension) cpu.extension()
                 : SvmExtension.install(cpu);
+        cpu.state().cr0 |= Cpu.CR0_PE | Cpu.CR0_PG;
+        cpu.state().cr4 |= Cpu.CR4_PAE;
+        cpu.state().efer |= Cpu.EFER_LME | Cpu.EFER_LMA;
         return VmrunChecks.check(VmcbSnapshot.of(vmcb), x.vmrunContext());
     }
 }

@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * The VMRUN consistency checks of AMD APM Vol. 2 15.5.1 ("VMRUN ... checks the guest state ... illegal state
  * combinations cause a #VMEXIT with VMEXIT_INVALID") and 15.20 (EVENTINJ), one named rule per row of
- * {@code reference/svm-misc.csv}, in the order of that table. Rows for features svm-model does not advertise
- * (nested paging, vNMI, AVIC) are not rules here: see DEVIATIONS.md.
+ * {@code reference/svm-misc.csv}, in the order of that table; the nested-paging rules are APM 15.25.3 / 15.25.4.
+ * Rows for features svm-model does not advertise (vNMI, AVIC) are not rules here: see DEVIATIONS.md.
  */
 public final class VmrunRules {
     private VmrunRules() {}
@@ -22,6 +22,11 @@ public final class VmrunRules {
     static final String S = "15.5.1";
     /** CS attrib (compressed): L is bit 9, D/B bit 10 (APM Vol. 2 Table B-2, vmcb-layout.csv SEG.ATTRIB). */
     static final int ATTR_L = 1 << 9, ATTR_DB = 1 << 10;
+
+    /** NP_ENABLE (VMCB 0x090 bit 0). */
+    static boolean nestedPaging(VmcbSnapshot v) {
+        return (v.q(V.NESTED_CTL) & 1) != 0;
+    }
 
     static boolean longModePaging(VmcbSnapshot v) {
         return (v.q(V.EFER) & EFER_LME) != 0 && (v.q(V.CR0) & CR0_PG) != 0;
@@ -65,6 +70,15 @@ public final class VmrunRules {
             VmrunRule.of("SVM-VMRUN-EVENTINJ", "15.20", "control.EVENTINJ save.EFER save.CR0 save.CS.attrib",
                     "EVENTINJ: TYPE 0, 2, 3 or 4; an exception (TYPE 3) needs vector 0-31 other than 2, and not #BR/#OF "
                             + "in 64-bit mode", VmrunRules::illegalEventInj),
+            VmrunRule.of("SVM-VMRUN-NP-HOSTPG", "15.25.3", "control.NESTED_CTL",
+                    "nested paging needs a host with paging on (host CR0.PG = 1 at VMRUN)",
+                    (v, c) -> nestedPaging(v) && (c.hostCr0() & CR0_PG) == 0),
+            VmrunRule.of("SVM-VMRUN-NP-GPAT", "15.25.4", "control.NESTED_CTL save.G_PAT",
+                    "with nested paging every G_PAT byte must be a valid PAT type (0, 1, 4, 5, 6 or 7)",
+                    (v, c) -> nestedPaging(v) && !validPat(v.q(V.G_PAT))),
+            VmrunRule.of("SVM-VMRUN-NP-NCR3", "15.25.4", "control.NESTED_CTL control.N_CR3",
+                    "with nested paging N_CR3 must have no bit set at or above MAXPHYADDR",
+                    (v, c) -> nestedPaging(v) && c.beyond(v.q(V.N_CR3))),
             VmrunRule.of("SVM-VMRUN-PAE-PDPTE", S, "save.CR0 save.CR4 save.EFER save.CR3",
                     "legacy PAE paging: the four PDPTEs at CR3 must have no reserved bits set",
                     VmrunRules::badPdpte));
@@ -85,9 +99,24 @@ public final class VmrunRules {
         return vector == 2 || vector > 31 || mode64 && (vector == 4 || vector == 5);
     }
 
-    /** PAE PDPTE reserved bits (APM Vol. 2 5.3.4 / SDM Vol. 3A 4.4.1): 2:1, 8:5, 63:MAXPHYADDR, when P = 1. */
+    /** A PAT value whose eight entries are all valid memory types (PA0-PA7: 0, 1, 4, 5, 6, 7; APM Vol. 2 7.8.1). */
+    static boolean validPat(long pat) {
+        for (int i = 0; i < 8; i++) {
+            int t = (int) (pat >>> 8 * i) & 0xff;
+            if (t == 2 || t == 3 || t > 7) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * PAE PDPTE reserved bits (APM Vol. 2 5.3.4 / SDM Vol. 3A 4.4.1): 2:1, 8:5, 63:MAXPHYADDR, when P = 1. Not with
+     * nested paging: CR3 is then a guest-physical address and the PDPTEs are not checked at VMRUN (svm-misc.csv).
+     */
     static boolean badPdpte(VmcbSnapshot v, VmrunContext c) {
-        boolean pae = (v.q(V.CR0) & CR0_PG) != 0 && (v.q(V.CR4) & CR4_PAE) != 0 && (v.q(V.EFER) & EFER_LME) == 0;
+        boolean pae = (v.q(V.CR0) & CR0_PG) != 0 && (v.q(V.CR4) & CR4_PAE) != 0 && (v.q(V.EFER) & EFER_LME) == 0
+                && !nestedPaging(v);
         if (!pae) {
             return false;
         }

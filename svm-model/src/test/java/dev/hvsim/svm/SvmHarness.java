@@ -13,7 +13,9 @@ import dev.hvsim.x86core.testing.TestCpu;
  */
 final class SvmHarness {
     static final long HSAVE = 0x400000, VMCB = 0x401000, IOPM = 0x404000, MSRPM = 0x408000, PDPT = 0x40a000,
-            GUEST_CODE = 0x200000, GUEST_RSP = 0x38000;
+            GUEST_CODE = 0x200000, GUEST_RSP = 0x38000, NPT = 0x600000;
+    /** The power-on PAT (WB, WT, UC-, UC, twice). */
+    static final long DEFAULT_PAT = 0x0007040600070406L;
     static final String VMRUN = "0f 01 d8", VMMCALL = "0f 01 d9", VMLOAD = "0f 01 da", VMSAVE = "0f 01 db",
             STGI = "0f 01 dc", CLGI = "0f 01 dd", INVLPGA = "0f 01 df";
 
@@ -68,6 +70,24 @@ final class SvmHarness {
         w(V.ASID, 4, 1);
         w(V.IOPM_BASE, 8, IOPM);
         w(V.MSRPM_BASE, 8, MSRPM);
+    }
+
+    /**
+     * Nested paging on (NP_ENABLE, N_CR3 = {@link #NPT}, G_PAT = the power-on PAT) with nested tables that map the
+     * first 4 GiB of guest-physical memory to the same host-physical addresses with 1 GiB pages (P, RW, US, A, D).
+     */
+    void identityNpt() {
+        w(V.NESTED_CTL, 8, 1);
+        w(V.N_CR3, 8, NPT);
+        w(V.G_PAT, 8, DEFAULT_PAT);
+        for (int i = 0; i < 1024; i++) {
+            t.bus.write(NPT + 8L * i, 8, 0);
+            t.bus.write(NPT + 0x1000 + 8L * i, 8, 0);
+        }
+        t.bus.write(NPT, 8, (NPT + 0x1000) | 0x67);
+        for (int i = 0; i < 4; i++) {
+            t.bus.write(NPT + 0x1000 + 8L * i, 8, ((long) i << 30) | 0xe7);
+        }
     }
 
     /** Runs VMRUN at CODE with RAX = vmcb; returns the fault {vector, error} or null. */

@@ -20,11 +20,11 @@ class SvmInstructionsTest {
     static final int UD = 6, GP = 13;
 
     @Test
-    void cpuidReportsSvmOnlyWhileInstalledAndFn8000000aAdvertisesNripsOnly() {
+    void cpuidReportsSvmOnlyWhileInstalledAndFn8000000aAdvertisesNpNripsFlushByAsid() {
         SvmHarness h = new SvmHarness();
         assertThat(h.cpu.has(Feature.SVM)).isTrue();
         long[] r = cpuid(h, 0x8000000aL);
-        assertThat(r).containsExactly(1, 16, 0, 1 << 3); // SvmRev 1, 16 ASIDs, EDX = NRIPS only
+        assertThat(r).containsExactly(1, 16, 0, 1 | 1 << 3 | 1 << 6); // SvmRev 1, 16 ASIDs, EDX = NP, NRIPS, FlushByAsid
         assertThat(cpuid(h, 0x80000001L)[2] & 4).isEqualTo(4);
         h.cpu.install(null);
         assertThat(cpuid(h, 0x80000001L)[2] & 4).isZero();

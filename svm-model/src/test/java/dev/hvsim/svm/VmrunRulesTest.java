@@ -37,6 +37,18 @@ class VmrunRulesTest {
                 c("SVM-VMRUN-BITMAP-PA", h -> h.w(V.MSRPM_BASE, 8, (1L << 48) - 0x1000)),
                 c("SVM-VMRUN-ASID0", h -> h.w(V.ASID, 4, 0)),
                 c("SVM-VMRUN-EVENTINJ", h -> h.w(V.EVENTINJ, 8, 0x80000302L)),
+                c("SVM-VMRUN-NP-HOSTPG", h -> {
+                    h.identityNpt();
+                    pagingOffHost(h);
+                }),
+                c("SVM-VMRUN-NP-GPAT", h -> {
+                    h.identityNpt();
+                    h.w(V.G_PAT, 8, SvmHarness.DEFAULT_PAT & ~0xff00L | 0x0200L); // PA1 = 2 (reserved)
+                }),
+                c("SVM-VMRUN-NP-NCR3", h -> {
+                    h.identityNpt();
+                    h.w(V.N_CR3, 8, SvmHarness.NPT | 1L << 48); // MAXPHYADDR 48
+                }),
                 c("SVM-VMRUN-PAE-PDPTE", h -> {
                     legacyPae(h);
                     h.t.bus.write(SvmHarness.PDPT, 8, 0x21); // P = 1 with reserved bit 5
@@ -48,6 +60,18 @@ class VmrunRulesTest {
         h.w(V.EFER, 8, Cpu.EFER_SVME);
         h.w(V.CR3, 8, SvmHarness.PDPT);
         h.w(V.CS + 2, 2, h.r(V.CS + 2, 2) & ~VmrunRules.ATTR_L | VmrunRules.ATTR_DB);
+    }
+
+    /** The host executing VMRUN is in 32-bit protected mode with paging off (EFER.SVME still set). */
+    static void pagingOffHost(SvmHarness h) {
+        var s = h.cpu.state();
+        s.cr0 = Cpu.CR0_PE | Cpu.CR0_ET;
+        s.cr4 = 0;
+        s.efer = Cpu.EFER_SVME;
+        s.seg[dev.hvsim.x86core.Reg.CS].set(0x08, 0, 0xffffffffL, 0x9b | dev.hvsim.x86core.Segment.ATTR_G
+                | dev.hvsim.x86core.Segment.ATTR_DB);
+        h.cpu.modeChanged();
+        h.cpu.mmu().flushAll();
     }
 
     static Arguments c(String rule, Consumer<SvmHarness> mutate) {
@@ -90,12 +114,15 @@ class VmrunRulesTest {
         assertThat(h.cpu.state().rip).isEqualTo(TestCpu.CODE + 3);
         assertThat(h.cpu.state().gpr[dev.hvsim.x86core.Reg.RSP]).isEqualTo(hostRsp);
         assertThat(h.cpu.cpl()).isZero();
-        assertThat(h.cpu.longMode()).isTrue();
+        assertThat(h.cpu.longMode()).isEqualTo(!rule.equals("SVM-VMRUN-NP-HOSTPG"));
         // restore
         SvmHarness ok = new SvmHarness();
         if (rule.equals("SVM-VMRUN-PAE-PDPTE")) {
             legacyPae(ok);
             ok.t.bus.write(SvmHarness.PDPT, 8, 0x1001);
+        }
+        if (rule.startsWith("SVM-VMRUN-NP-")) {
+            ok.identityNpt(); // valid nested paging from a 64-bit host with paging
         }
         assertThat(ok.vmrun()).isNull();
         assertThat(ok.svm.lastVmrunOutcome().kind()).isEqualTo(VmrunOutcome.Kind.ENTERED);

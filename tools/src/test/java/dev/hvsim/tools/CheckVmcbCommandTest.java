@@ -23,7 +23,7 @@ class CheckVmcbCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest"})
+    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest", "nested-paging-guest"})
     void eachBaseEnters(String base) throws Exception {
         Cli c = Cli.run("check-vmcb", file("{\"base\": \"" + base + "\"}").toString());
         assertThat(c.status).as(c.toString()).isZero();
@@ -36,7 +36,7 @@ class CheckVmcbCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest"})
+    @ValueSource(strings = {"long-mode-guest", "protected-mode-guest", "nested-paging-guest"})
     void printedBasesEnterOnTheirOwn(String base) throws Exception {
         Cli p = Cli.run("check-vmcb", "--print-base", base);
         assertThat(p.status).isZero();

@@ -147,6 +147,11 @@ public final class MemoryBus implements PhysicalBus {
         }
     }
 
+    /** Whether [pa, pa + length) is all RAM and touches no MMIO region (what device DMA may reach). */
+    public boolean isPlainRam(long pa, long length) {
+        return pa >= 0 && length >= 0 && ram.contains(pa, length) && !overlapsRegion(pa, length);
+    }
+
     private void notifyWritten(long pa, int length) {
         if (length > 0) {
             for (PhysicalWriteObserver o : observers) {

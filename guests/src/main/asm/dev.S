@@ -1,0 +1,429 @@
+# dev: AMD's Device Exclusion Vector guarding device DMA, in 32-bit protected mode (paging off, so linear =
+# physical). AMD APM Vol. 2, chapter 15, "Device Exclusion Vector (DEV)"; register layout as in
+# shared/reference/dev.csv and machine/DESIGN.md ("DMA and the DEV").
+#   - PCI configuration mechanism #1 scan of bus 0 (every device and function): the DMA engine by its ID
+#     (1234:D3A0, BAR0 registers, INTA line) and the DEV by its capability (ID 0x0F "Secure Device",
+#     subtype 0) in a host bridge function's capabilities list
+#   - without a DEV (the intel-core profile): say so, and show a DMA landing
+#   - with a DEV: DEV_CAP through DEV_OP/DEV_DATA; a bitmap (one bit per 4 KiB page, 128 KiB for 4 GiB) as
+#     domain 0's DEV_BASE, DEV_CR.DEV_EN, DEV_CR.INV_CACHE polled clear; then
+#       protect a page, DMA into it: the page is unchanged, the engine reports a master abort and the PCI
+#       status "received master abort", DEV_ERR_STATUS / DEV_ERR_ADDR log the write; the CPU still writes it;
+#       a DMA read of it returns all ones (a second violation sets OVERFLOW); clear the log;
+#       unprotect the page, DMA again: it lands;
+#       a page-crossing DMA lands in the unprotected page only; with DEV_EN = 0 nothing is blocked
+#   - the engine's done interrupt (INTA, level) through IOAPIC pin = its interrupt line, acknowledged in the
+#     handler before EOI: one interrupt per DMA started with CMD.IRQ
+  .include "hvsim.inc"
+  .include "platform32.inc"
+
+.set DEV_FN_BASE_LO, 0
+.set DEV_FN_BASE_HI, 1
+.set DEV_FN_CAP, 3
+.set DEV_FN_CR, 4
+.set DEV_FN_ERR_STATUS, 5
+.set DEV_FN_ERR_ADDR_LO, 6
+.set DEV_CR_EN, 1
+.set DEV_CR_INV, 1 << 4
+.set DMA_ID, 0xd3a01234
+.set DMA_SRC, 0x08
+.set DMA_DST, 0x10
+.set DMA_LEN, 0x18
+.set DMA_CMD, 0x1c
+.set DMA_STATUS, 0x20
+.set DMA_INT_STATUS, 0x24
+.set DMA_VECTOR, 0x63
+
+  .text
+  .code32
+main32:
+  call idt256_init
+  APIC_WR APIC_SVR, $0x1ff
+  call pic_init
+  movl $dma_irq, irq_hook
+  call pci_scan
+
+  # ---- the DMA engine -------------------------------------------------------------------------------
+  CHECK32 "dma engine found at 00:04.0", dma_cfg, $0x80002000
+  cmpl $0, dma_cfg
+  jne 1f
+  FINISH32
+1:
+  mov dma_cfg, %eax
+  add $0x10, %eax
+  call pci_read32
+  and $0xfffffff0, %eax
+  mov %eax, dma_bar
+  mov dma_cfg, %eax
+  add $4, %eax
+  call pci_read32
+  or $6, %eax                   # memory space, bus master
+  mov %eax, %ecx
+  mov dma_cfg, %eax
+  add $4, %eax
+  call pci_write32
+  mov dma_cfg, %eax
+  add $0x3c, %eax
+  call pci_read32
+  movzx %al, %ebx               # interrupt line: the IOAPIC pin (ISA IRQ n drives pin n)
+  PUTS32 "INFO dma engine irq="
+  PUTHEX32 %ebx
+  PUTS32 "\n"
+  lea 0x10(,%ebx,2), %eax       # redirection entry: level, fixed, vector DMA_VECTOR, APIC 0
+  inc %eax
+  mov %eax, IOAPIC_BASE
+  movl $0, IOAPIC_BASE + 0x10
+  dec %eax
+  mov %eax, IOAPIC_BASE
+  movl $0x8000 | DMA_VECTOR, IOAPIC_BASE + 0x10
+
+  mov $0xa5a5a5a5, %eax
+  mov $src_page, %edi
+  mov $1024, %ecx
+  rep stosl
+
+  cmpl $0, dev_cfg
+  jne with_dev
+
+  # ---- no DEV -----------------------------------------------------------------------------------------
+  PUTS32 "INFO no DEV capability on any host bridge function: device DMA is unprotected\n"
+  call fill_target
+  mov $src_page, %esi
+  mov $target, %edi
+  mov $4096, %ecx
+  call dma_copy
+  CHECK32 "dma status: done", %eax, $1
+  mov $target, %edi
+  mov $0xa5a5a5a5, %eax
+  call mismatches
+  CHECK32 "dma lands without a DEV", %eax, $0
+  CHECK32 "done interrupt", irq_count+DMA_VECTOR*4, $1
+  FINISH32
+
+  # ---- DEV ---------------------------------------------------------------------------------------------
+with_dev:
+  CHECK32 "dev capability found at 00:18.3 offset 0xf0", dev_cfg, $0x8000c3f0
+  mov $DEV_FN_CAP << 8, %eax
+  call dev_read
+  CHECK32 "dev_cap: rev 0 / 4 domains / 4 maps", %eax, $0x00040400
+  mov $DEV_FN_BASE_LO << 8, %eax
+  mov $bitmap + 1, %ecx         # VALID; PROTECT 0; SIZE 0 (4 GiB)
+  call dev_write
+  mov $DEV_FN_BASE_HI << 8, %eax
+  xor %ecx, %ecx
+  call dev_write
+  call dev_invalidate
+  mov $DEV_FN_CR << 8, %eax
+  call dev_read
+  CHECK32 "dev_cr: enabled / cache invalidated", %eax, $DEV_CR_EN
+
+  # protect the target page, DMA into it
+  call fill_target
+  mov $target, %eax
+  call protect
+  mov $src_page, %esi
+  mov $target, %edi
+  mov $4096, %ecx
+  call dma_copy
+  CHECK32 "dma into a protected page: done / master abort", %eax, $5
+  mov $target, %edi
+  mov $0x11111111, %eax
+  call mismatches
+  CHECK32 "protected page unchanged", %eax, $0
+  mov $DEV_FN_ERR_STATUS << 8, %eax
+  call dev_read
+  CHECK32 "dev_err_status: valid / address valid / device write to dram", %eax, $0xa000002a
+  mov $DEV_FN_ERR_ADDR_LO << 8, %eax
+  call dev_read
+  CHECK32 "dev_err_addr: the protected page", %eax, $target
+  mov dma_cfg, %eax
+  add $4, %eax
+  call pci_read32
+  shr $16 + 13, %eax
+  and $1, %eax
+  CHECK32 "dma engine pci status: received master abort", %eax, $1
+  movl $0x22222222, target + 8
+  CHECK32 "cpu write to a protected page lands", target+8, $0x22222222
+  movl $0x11111111, target + 8
+
+  # a DMA read of the protected page
+  mov $target, %esi
+  mov $sink, %edi
+  mov $64, %ecx
+  call dma_copy
+  CHECK32 "dma read of a protected page returns all ones", sink+60, $0xffffffff
+  mov $DEV_FN_ERR_STATUS << 8, %eax
+  call dev_read
+  shr $30, %eax
+  CHECK32 "second violation: valid and overflow", %eax, $3
+  mov $DEV_FN_ERR_STATUS << 8, %eax
+  xor %ecx, %ecx
+  call dev_write
+  call dev_read
+  CHECK32 "dev_err_status cleared by writing 0", %eax, $0
+
+  # unprotect, DMA again
+  mov $target, %eax
+  call unprotect
+  mov $src_page, %esi
+  mov $target, %edi
+  mov $4096, %ecx
+  call dma_copy
+  CHECK32 "dma into the unprotected page: done", %eax, $1
+  mov $target, %edi
+  mov $0xa5a5a5a5, %eax
+  call mismatches
+  CHECK32 "unprotected page: dma landed", %eax, $0
+
+  # page-crossing: the second target page protected
+  call fill_target
+  mov $target + 4096, %eax
+  call protect
+  mov $src_page, %esi
+  mov $target + 2048, %edi
+  mov $4096, %ecx
+  call dma_copy
+  CHECK32 "page-crossing dma: master abort", %eax, $5
+  mov $target + 2048, %edi
+  mov $512, %ecx
+  mov $0xa5a5a5a5, %eax
+  call mismatches_n
+  CHECK32 "page-crossing dma: lands in the unprotected page", %eax, $0
+  mov $target + 4096, %edi
+  mov $0x11111111, %eax
+  call mismatches
+  CHECK32 "page-crossing dma: protected page unchanged", %eax, $0
+
+  # DEV_EN = 0: the marked page is written
+  mov $DEV_FN_CR << 8, %eax
+  xor %ecx, %ecx
+  call dev_write
+  mov $src_page, %esi
+  mov $target + 4096, %edi
+  mov $4096, %ecx
+  call dma_copy
+  mov $target + 4096, %edi
+  mov $0xa5a5a5a5, %eax
+  call mismatches
+  CHECK32 "dev disabled: dma lands in a marked page", %eax, $0
+  CHECK32 "one done interrupt per dma", irq_count+DMA_VECTOR*4, $5
+  FINISH32
+
+# ---- helpers -----------------------------------------------------------------------------------------
+# pci_read32: EAX = configuration address -> EAX = dword. pci_write32: EAX = address, ECX = value.
+pci_read32:
+  push %edx
+  mov $0xcf8, %dx
+  outl %eax, %dx
+  mov $0xcfc, %dx
+  inl %dx, %eax
+  pop %edx
+  ret
+pci_write32:
+  push %edx
+  mov $0xcf8, %dx
+  outl %eax, %dx
+  mov %ecx, %eax
+  mov $0xcfc, %dx
+  outl %eax, %dx
+  pop %edx
+  ret
+
+# pci_scan: every function of bus 0; sets dma_cfg (its function's address) and dev_cfg (address of the DEV
+# capability: function address + capability offset).
+pci_scan:
+  pusha
+  mov $0x80000000, %ebx         # bus 0, device 0, function 0
+1:
+  mov %ebx, %eax
+  call pci_read32
+  cmp $0xffffffff, %eax
+  je 4f
+  cmp $DMA_ID, %eax
+  jne 2f
+  mov %ebx, dma_cfg
+2:
+  lea 4(%ebx), %eax
+  call pci_read32
+  bt $16 + 4, %eax              # status: capabilities list
+  jnc 4f
+  lea 0x34(%ebx), %eax
+  call pci_read32
+  movzx %al, %esi
+  mov $48, %edi                 # at most 48 capabilities (a list cannot be longer in 192 bytes)
+3:
+  and $0xfc, %esi
+  jz 4f
+  lea (%ebx,%esi), %eax
+  call pci_read32
+  cmp $0x0f, %al                # Secure Device
+  jne 5f
+  mov %eax, %ecx
+  shr $16, %ecx
+  test $7, %cl                  # subtype 0: DEV
+  jnz 5f
+  lea (%ebx,%esi), %eax
+  mov %eax, dev_cfg
+  jmp 4f
+5:
+  movzx %ah, %esi
+  dec %edi
+  jnz 3b
+4:
+  add $0x100, %ebx
+  cmp $0x80010000, %ebx
+  jb 1b
+  popa
+  ret
+
+# dev_read: EAX = DEV_OP (function << 8 | index) -> EAX = DEV_DATA. dev_write: EAX = DEV_OP, ECX = value.
+dev_read:
+  push %ecx
+  mov %eax, %ecx
+  mov dev_cfg, %eax
+  add $4, %eax
+  call pci_write32
+  mov dev_cfg, %eax
+  add $8, %eax
+  call pci_read32
+  pop %ecx
+  ret
+dev_write:
+  push %eax
+  push %ecx
+  mov %ecx, %edx
+  mov %eax, %ecx
+  mov dev_cfg, %eax
+  add $4, %eax
+  call pci_write32
+  mov %edx, %ecx
+  mov dev_cfg, %eax
+  add $8, %eax
+  call pci_write32
+  pop %ecx
+  pop %eax
+  ret
+
+# dev_invalidate: DEV_CR = DEV_EN | INV_CACHE, then poll until the bridge clears INV_CACHE (bounded).
+dev_invalidate:
+  pusha
+  mov $DEV_FN_CR << 8, %eax
+  mov $DEV_CR_EN | DEV_CR_INV, %ecx
+  call dev_write
+  mov $100000, %ebx
+1:
+  mov $DEV_FN_CR << 8, %eax
+  call dev_read
+  test $DEV_CR_INV, %eax
+  jz 2f
+  dec %ebx
+  jnz 1b
+  FAIL32 "dev_cr.inv_cache never cleared"
+2:
+  popa
+  ret
+
+# protect / unprotect: EAX = physical address; sets / clears its page's bit (byte page / 8, bit page mod 8)
+# and invalidates the DEV cache.
+protect:
+  pusha
+  shr $12, %eax
+  mov %eax, %ecx
+  and $7, %ecx
+  shr $3, %eax
+  mov $1, %dl
+  shl %cl, %dl
+  or %dl, bitmap(%eax)
+  call dev_invalidate
+  popa
+  ret
+unprotect:
+  pusha
+  shr $12, %eax
+  mov %eax, %ecx
+  and $7, %ecx
+  shr $3, %eax
+  mov $1, %dl
+  shl %cl, %dl
+  not %dl
+  and %dl, bitmap(%eax)
+  call dev_invalidate
+  popa
+  ret
+
+# dma_copy: ESI = source, EDI = destination, ECX = length: one copy with the done interrupt, which is taken
+# right after (STI; NOP). EAX = the engine's STATUS.
+dma_copy:
+  push %ebx
+  mov dma_bar, %ebx
+  mov %esi, DMA_SRC(%ebx)
+  movl $0, DMA_SRC + 4(%ebx)
+  mov %edi, DMA_DST(%ebx)
+  movl $0, DMA_DST + 4(%ebx)
+  mov %ecx, DMA_LEN(%ebx)
+  movl $3, DMA_CMD(%ebx)        # START | IRQ
+  sti
+  nop
+  cli
+  mov DMA_STATUS(%ebx), %eax
+  pop %ebx
+  ret
+
+# dma_irq (irq_hook): EBX = vector; for the engine's vector, clear INT_STATUS so the level drops before EOI.
+dma_irq:
+  cmp $DMA_VECTOR, %ebx
+  jne 1f
+  mov dma_bar, %eax
+  movl $1, DMA_INT_STATUS(%eax)
+1:
+  ret
+
+# fill_target: both target pages = 0x11111111.
+fill_target:
+  pusha
+  mov $0x11111111, %eax
+  mov $target, %edi
+  mov $2048, %ecx
+  rep stosl
+  popa
+  ret
+
+# mismatches: EDI = page, EAX = dword -> EAX = number of the page's 1024 dwords that differ.
+# mismatches_n: the same over ECX dwords.
+mismatches:
+  push %ecx
+  mov $1024, %ecx
+  call mismatches_n
+  pop %ecx
+  ret
+mismatches_n:
+  push %ebx
+  push %ecx
+  push %edi
+  xor %ebx, %ebx
+1:
+  cmp (%edi), %eax
+  je 2f
+  inc %ebx
+2:
+  add $4, %edi
+  loop 1b
+  mov %ebx, %eax
+  pop %edi
+  pop %ecx
+  pop %ebx
+  ret
+
+  .data
+dma_cfg: .long 0
+dma_bar: .long 0
+dev_cfg: .long 0
+
+  .bss
+  .balign 4096
+bitmap: .space 128 * 1024       # covers 4 GiB: one bit per 4 KiB page
+src_page: .space 4096
+target: .space 8192
+sink: .space 4096
+
+  .include "runtime32.inc"
