@@ -16,11 +16,37 @@ public final class EptMap {
     public static final int READ = 1, WRITE = 2, EXECUTE = 4, ALL = 7;
     private final VmmMemory mem;
     private final long pml4;
+    private final boolean npt;
     private long mappedPages;
 
+    /** EPT tables (Intel). */
     public EptMap(VmmMemory mem) {
+        this(mem, false);
+    }
+
+    private EptMap(VmmMemory mem, boolean npt) {
         this.mem = mem;
+        this.npt = npt;
         this.pml4 = mem.allocate(1);
+    }
+
+    /**
+     * AMD nested page tables in the long-mode format of the VMM's 64-bit host (APM Vol. 2 15.25.3, 15.25.5): every
+     * entry P, and U/S (nested accesses are user accesses, 15.25.5), R/W for writable pages; no NX (every page
+     * executable), no PWT/PCD (write-back through G_PAT index 0).
+     */
+    public static EptMap npt(VmmMemory mem) {
+        return new EptMap(mem, true);
+    }
+
+    /** True for AMD nested page tables, false for EPT. */
+    public boolean isNpt() {
+        return npt;
+    }
+
+    /** The root table's host-physical address (N_CR3 for NPT). */
+    public long root() {
+        return pml4;
     }
 
     /** The EPTP: PML4 address, page-walk length 4 (bits 5:3 = 3), memory type WB (6); no A/D flags. */
@@ -41,7 +67,8 @@ public final class EptMap {
         if ((perms & 7) == 0 || (perms & (READ | WRITE)) == WRITE) {
             throw new IllegalArgumentException("EPT permissions " + perms + " (write needs read; none means unmap)");
         }
-        setEntry(gpa, (hpa & ADDR) | (perms & 7) | WB_LEAF);
+        long flags = npt ? 1 | 4 | ((perms & WRITE) != 0 ? 2 : 0) : (perms & 7) | WB_LEAF;
+        setEntry(gpa, (hpa & ADDR) | flags);
     }
 
     /** The raw leaf entry of {@code gpa} (0: not mapped). */
@@ -95,7 +122,7 @@ public final class EptMap {
                     return -1;
                 }
                 long t = mem.allocate(1);
-                mem.setQ(entry, t | RWX);
+                mem.setQ(entry, t | RWX); // EPT: read, write, execute; NPT: P, R/W, U/S
                 e = t | RWX;
             }
             table = e & ADDR;

@@ -13,17 +13,19 @@ import java.io.IOException;
  * A vCPU in SVM guest mode through {@link SvmRoot}. SVM runs real-mode and protected-mode guests directly (APM Vol. 2
  * 15.5: VMRUN loads CR0 as given; paged real mode is the only forbidden combination). The guest's EFER.SVME must be
  * 1 (15.5.1, rule SVM-VMRUN-EFER-SVME), so the VMM intercepts RDMSR/WRMSR of EFER and keeps SVME hidden from the
- * guest. Without nested paging (NPT is not in svm-model yet) the guest runs on host-physical = guest-physical memory
- * (DEVIATIONS.md).
+ * guest. Memory is given through nested paging when the profile has it (NP_ENABLE, N_CR3; APM 15.25), backed lazily
+ * like EPT.
  */
 final class SvmVcpu extends Vcpu {
     // VMCB offsets (APM Vol. 2 Appendix B, Tables B-1 and B-2)
     private static final int MISC1 = 0x00c, MISC2 = 0x010, IOPM = 0x040, MSRPM = 0x048, ASID = 0x058,
+            NESTED_CTL = 0x090, N_CR3 = 0x0b0,
             EXITINTINFO = 0x088, RIP = 0x578, EFER = 0x4d0, CR0 = 0x558, CR3 = 0x550, CR4 = 0x548;
     private static final int M1_INTR = 0, M1_CPUID = 18, M1_HLT = 24, M1_IOIO = 27, M1_MSR = 28, M1_SHUTDOWN = 31;
     private static final String[] SEG = {"ES", "CS", "SS", "DS", "FS", "GS"};
     private final SvmRoot root;
     private long misc1;
+    private long hostCr3;
 
     SvmVcpu(Vmm vmm, int index, Cpu cpu) {
         super(vmm, index, cpu);
@@ -40,6 +42,7 @@ final class SvmVcpu extends Vcpu {
     @Override
     boolean launch() {
         CpuState g = cpu.state().copy();
+        int cpl = cpu.cpl();
         VmmMemory mem = vmm.memory();
         if (root.vmcbAddress() < 0) {
             root.enable(mem.allocate(1));
@@ -60,9 +63,15 @@ final class SvmVcpu extends Vcpu {
             root.writeOffset(IOPM, 8, iopm);
             root.writeOffset(MSRPM, 8, msrpm);
             root.writeOffset(ASID, 4, index + 1);
-        } else {
-            cpu.state().efer |= Cpu.EFER_SVME;
+            if (vmm.ept() != null) { // 15.25.3: NP_ENABLE, N_CR3 in the host's (long-mode) format
+                root.writeOffset(NESTED_CTL, 8, 1);
+                root.writeOffset(N_CR3, 8, vmm.ept().root());
+            }
+            hostCr3 = mem.allocate(1);
         }
+        long pat = g.msr(dev.hvsim.x86core.Msr.IA32_PAT);
+        root.write("save.G_PAT", pat == 0 ? 0x0007040600070406L : pat);
+        enterHostState();
         for (int s = Reg.ES; s <= Reg.GS; s++) {
             segment(SEG[s], g.seg[s]);
         }
@@ -72,7 +81,7 @@ final class SvmVcpu extends Vcpu {
         root.write("save.GDTR.limit", g.gdtrLimit);
         root.write("save.IDTR.base", g.idtrBase);
         root.write("save.IDTR.limit", g.idtrLimit);
-        root.write("save.CPL", cpu.cpl());
+        root.write("save.CPL", cpl);
         root.write("save.EFER", g.efer | Cpu.EFER_SVME);
         root.write("save.CR0", g.cr0);
         root.write("save.CR2", g.cr2);
@@ -85,6 +94,22 @@ final class SvmVcpu extends Vcpu {
         root.write("save.RSP", g.gpr[Reg.RSP]);
         root.write("save.RAX", g.gpr[Reg.RAX]);
         return resume();
+    }
+
+    /**
+     * The 64-bit host state the VMM keeps while the guest runs (saved to VM_HSAVE_PA by every VMRUN, reloaded by every
+     * #VMEXIT): paging on (15.25.3: nested paging needs a host with CR0.PG = 1; its format decides the nested tables'),
+     * long mode, EFER.SVME. CR3 is an empty page: nothing executes in it.
+     */
+    private void enterHostState() {
+        CpuState s = cpu.state();
+        s.cr0 = Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_ET;
+        s.cr3 = hostCr3;
+        s.cr4 = Cpu.CR4_PAE;
+        s.efer = Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_SVME;
+        s.seg[Reg.CS].set(0x08, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
+        cpu.setCpl(0);
+        cpu.modeChanged();
     }
 
     private void segment(String name, Segment s) {

@@ -22,8 +22,8 @@ import java.util.List;
  * RunOutcome o = m.run(RunLimits.instructions(100_000_000));
  * }</pre>
  *
- * <p>Guest memory is given through EPT (VMX), backed lazily: a guest-physical page is mapped on its first EPT
- * violation. AMD nested paging is not in svm-model yet; SVM guests run with guest-physical = host-physical.
+ * <p>Guest memory is given through EPT (VMX) or nested paging (SVM), backed lazily: a guest-physical page is mapped
+ * on its first EPT violation / nested page fault.
  */
 public final class Vmm implements VcpuDriver {
     private final Machine machine;
@@ -44,13 +44,19 @@ public final class Vmm implements VcpuDriver {
         this.virt = virt;
         this.policy = policy;
         this.memory = VmmMemory.mapOn(machine.memory());
-        this.ept = virt == Virt.VMX ? new EptMap(memory) : null;
+        this.ept = virt == Virt.VMX ? new EptMap(memory) : nestedPaging(machine) ? EptMap.npt(memory) : null;
         List<Cpu> cpus = machine.cpus();
         this.vcpus = new Vcpu[cpus.size()];
         for (int i = 0; i < vcpus.length; i++) {
             vcpus[i] = virt == Virt.VMX ? new VmxVcpu(this, i, cpus.get(i)) : new SvmVcpu(this, i, cpus.get(i));
         }
         this.platform = new PlatformHandler(this, new CpuidPolicy(machine.config().profile()));
+    }
+
+    /** CPUID Fn8000_000A EDX[0] (NP) of the machine's profile: the SVM model has nested paging (APM Vol. 2 15.25). */
+    private static boolean nestedPaging(Machine m) {
+        int[] l = m.config().profile().cpuidExact(0x8000000AL, 0);
+        return l != null && (l[3] & 1) != 0;
     }
 
     /**
@@ -71,7 +77,7 @@ public final class Vmm implements VcpuDriver {
     public Virt virt() { return virt; }
     public InterceptPolicy policy() { return policy; }
     public VmmMemory memory() { return memory; }
-    /** The guest-physical address space (VMX), or null (SVM without NPT). */
+    /** The guest-physical address space: EPT (VMX) or nested page tables (SVM); null for an SVM profile without NP. */
     public EptMap ept() { return ept; }
     public List<Vcpu> vcpus() { return List.of(vcpus); }
     /** Why the VMM stopped the guest (a failed entry with its rules, an exit it cannot handle), or null. */
@@ -246,7 +252,7 @@ public final class Vmm implements VcpuDriver {
         if (ept == null) {
             return;
         }
-        long root = ept.eptp();
+        long root = ept.isNpt() ? -1 : ept.eptp(); // NPT: every context (INVLPGA-like, TLB_CONTROL flush all)
         for (Vcpu v : vcpus) {
             v.cpu.mmu().invalidateContexts(-1, root, false);
         }
