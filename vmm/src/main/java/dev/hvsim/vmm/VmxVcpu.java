@@ -80,7 +80,11 @@ final class VmxVcpu extends Vcpu {
         procControls = 0x04006172L | PROC_SECONDARY | (p.hlt() ? PROC_HLT : 0) | (p.io() ? PROC_IO : 0)
                 | (p.msr() ? 0 : PROC_MSR_BITMAPS);
         root.write(PROC, procControls);
-        root.write("SECONDARY_VM_EXEC_CONTROL", 1L << 1 | 1L << 5 | 1L << 7); // EPT, VPID, unrestricted guest
+        // EPT, VPID, unrestricted guest; and "enable RDTSCP" / "enable INVPCID" where allowed, else those instructions
+        // are #UD in non-root operation (SDM Vol. 3C 26.3, 25.6.2) while the bare CPU runs them
+        long allowed1 = root.extension().capabilities().rdmsr(0x48bL).orElse(0) >>> 32; // IA32_VMX_PROCBASED_CTLS2
+        long proc2 = 1L << 1 | 1L << 5 | 1L << 7 | (allowed1 & (1L << 3 | 1L << 12));
+        root.write("SECONDARY_VM_EXEC_CONTROL", proc2);
         root.write("EPT_POINTER", vmm.ept().eptp());
         root.write("VIRTUAL_PROCESSOR_ID", index + 1);
         root.write("EXCEPTION_BITMAP", 0);

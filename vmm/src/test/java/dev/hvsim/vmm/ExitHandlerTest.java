@@ -97,4 +97,20 @@ class ExitHandlerTest {
         assertThat(vmm.ept().entry(PAGE) & 2).as("read-only again after the last write").isZero();
         assertThat(vmm.ept().entry(PAGE) & 1).as("present / readable").isEqualTo(1);
     }
+
+    /** RDTSCP runs in the guest as it does bare: the VMM sets "enable RDTSCP" (a #UD here would triple-fault). */
+    @ParameterizedTest
+    @EnumSource(value = Virt.class, names = {"VMX", "SVM"})
+    void rdtscpRunsAsBare(Virt virt) throws Exception {
+        Machine m = new Machine(MachineConfig.of(CpuProfile.load(virt == Virt.VMX ? "intel-core" : "amd-zen"),
+                new ByteArrayOutputStream()));
+        Vmm vmm = Vmm.attach(m, virt, InterceptPolicy.defaults());
+        // 0f 01 f9 RDTSCP; EXIT 7
+        m.loadFlat(new Code32(virt == Virt.VMX).bytes(0x0f, 0x01, 0xf9).mov(0, Hypercalls.EXIT).mov(3, 7).hypercall()
+                .hlt().toArray(), CODE, -1);
+        RunOutcome o = m.run(RunLimits.instructions(1_000));
+        assertThat(vmm.failure()).isNull();
+        assertThat(o).as(o.describe()).isInstanceOf(RunOutcome.GuestExit.class);
+        assertThat(((RunOutcome.GuestExit) o).value()).isEqualTo(7);
+    }
 }
