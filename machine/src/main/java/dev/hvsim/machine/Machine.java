@@ -105,6 +105,9 @@ public final class Machine {
         for (int i = 0; i < n; i++) {
             cpus[i] = new Cpu(config.profile(), memory, io, i);
             apics[i] = new LocalApic(cpus[i], platform.apicBus);
+            if (platform.dev != null) {
+                cpus[i].setDmaProtectionHook(platform.dev); // SKINIT's SL_DEV step reaches the northbridge's DEV
+            }
         }
         apics[0].connectExtInt(platform.pic);
         platform.apicBus.setStartupControl(new ApicBus.StartupControl() {

@@ -1,5 +1,6 @@
 package dev.hvsim.x86core;
 
+import dev.hvsim.x86core.bus.DmaProtectionHook;
 import dev.hvsim.x86core.bus.IoBus;
 import dev.hvsim.x86core.bus.PageAccess;
 import dev.hvsim.x86core.bus.PhysicalBus;
@@ -34,6 +35,9 @@ public final class Cpu {
             EFER_SVME = 1L << 12;
 
 
+    /** CPUID features that only an installed extension provides (CpuExtension#implementsFeature). */
+    private static final Feature[] EXTENSION_FEATURES = {Feature.VMX, Feature.SVM, Feature.SKINIT};
+
     final CpuState s;
     private final CpuProfile profile;
     private final PhysicalBus bus;
@@ -54,7 +58,10 @@ public final class Cpu {
     /** A listener is attached and wants the per-instruction callbacks. */
     private boolean perInstructionListener;
     private InterruptSource interruptSource = InterruptSource.NONE;
+    private DmaProtectionHook dmaProtection = DmaProtectionHook.NONE;
     private final int apicId;
+    /** Set by an instruction that takes no single-step trap (SKINIT); consumed by {@link #step}. */
+    private boolean noSingleStepTrap;
 
     long cycles;
     long instructions;
@@ -92,9 +99,10 @@ public final class Cpu {
         this.apicId = apicId;
         this.s = new CpuState();
         this.features = profile.featureVector();
-        // VMX and SVM exist only while a vendor model implementing them is installed (see install)
-        features[Feature.VMX.ordinal()] = false;
-        features[Feature.SVM.ordinal()] = false;
+        // VMX, SVM and SKINIT exist only while a vendor model implementing them is installed (see install)
+        for (Feature f : EXTENSION_FEATURES) {
+            features[f.ordinal()] = false;
+        }
         this.has1G = profile.has(Feature.PAGE1GB);
         this.decoder = new Decoder(Exec.table(), features, profile.vendor(), profile::cycles);
         this.mmu = new Mmu(this, bus, profile.maxPhysAddr());
@@ -221,10 +229,8 @@ public final class Cpu {
      */
     public void install(CpuExtension ext) {
         this.extension = ext;
-        features[Feature.VMX.ordinal()] = false;
-        features[Feature.SVM.ordinal()] = false;
-        if (ext != null && ext.feature() != null) {
-            features[ext.feature().ordinal()] = profile.has(ext.feature());
+        for (Feature f : EXTENSION_FEATURES) {
+            features[f.ordinal()] = ext != null && ext.implementsFeature(f) && profile.has(f);
         }
         this.decoder = new Decoder(ext == null ? Exec.table() : ext.opcodeTable(), features, profile.vendor(),
                 profile::cycles);
@@ -272,6 +278,16 @@ public final class Cpu {
     public MemoryWatch memoryWatch() { return memoryWatch; }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
+    /** Registers the platform's device-DMA protection hook ({@code null}: {@link DmaProtectionHook#NONE}). */
+    public void setDmaProtectionHook(DmaProtectionHook h) { dmaProtection = h == null ? DmaProtectionHook.NONE : h; }
+    /** The platform's device-DMA protection hook ({@link DmaProtectionHook#NONE} when the platform has none). */
+    public DmaProtectionHook dmaProtectionHook() { return dmaProtection; }
+
+    /**
+     * The instruction being executed takes no single-step trap even with RFLAGS.TF = 1 before it (AMD APM Vol. 2
+     * 15.27.6: SKINIT reinitialises the processor and does not respond to the trace trap). Handlers only.
+     */
+    public void suppressSingleStepTrap() { noSingleStepTrap = true; }
     public Object lastVmExit() { return lastVmExit; }
     public String shutdownReason() { return shutdownReason; }
     /** The instruction being executed (for handlers and guest modes). */
@@ -450,7 +466,9 @@ public final class Cpu {
             if (perInstructionListener) {
                 listener.afterInstruction(this, d);
             }
-            if (tf) {
+            if (noSingleStepTrap) {
+                noSingleStepTrap = false;
+            } else if (tf) {
                 interrupts.singleStepTrap();
             }
         } catch (CpuSignal signal) {

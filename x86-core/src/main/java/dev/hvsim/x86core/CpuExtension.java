@@ -27,6 +27,15 @@ public interface CpuExtension {
         return null;
     }
 
+    /**
+     * Whether this extension implements {@code f}: its {@link #feature()} and any further CPUID feature it executes
+     * (e.g. SVM's SKINIT, Fn8000_0001 ECX[12]). The CPU reports and enables VMX, SVM and SKINIT only while the
+     * installed extension implements them and the profile has them. Default: {@code f == feature()}.
+     */
+    default boolean implementsFeature(dev.hvsim.x86core.decode.Feature f) {
+        return f != null && f == feature();
+    }
+
     /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). */
     void contributeRows(OpcodeTable.Builder b);
 
