@@ -50,6 +50,7 @@ public final class SvmRoot {
 
     /** EFER.SVME = 1 and VM_HSAVE_PA = {@code hsave} (4 KiB aligned; APM 15.4, 15.30.4), as WRMSRs would. */
     public void enable(long hsave) {
+        x.guestGifAtExit = true;
         if ((hsave & 0xfff) != 0) {
             throw new IllegalArgumentException("VM_HSAVE_PA must be 4 KiB aligned");
         }
@@ -92,8 +93,12 @@ public final class SvmRoot {
     public SvmExit vmrun() {
         cpu.nextRip = cpu.state().rip;
         invalid = null;
+        boolean guestGif = x.guestGifAtExit;
         try {
             x.transitions.vmrun(vmcb);
+            // The guest's GIF survives the Java host's exits (as VGIF's V_GIF does, APM 15.33): a guest that
+            // cleared GIF (CLGI, SKINIT) keeps interrupts held until its own STGI, whatever exits happen meanwhile.
+            x.gif = guestGif;
             return null;
         } catch (VmExitSignal s) {
             invalid = (SvmExit) s.exit();

@@ -122,6 +122,11 @@ final class SvmVcpu extends Vcpu {
 
     @Override
     boolean resume() {
+        long efer = root.readOffset(EFER, 8);
+        if ((efer & Cpu.EFER_SVME) == 0) {
+            // the guest cleared it without a WRMSR exit (SKINIT in the guest, APM 15.27.6): the VMM keeps it set
+            root.writeOffset(EFER, 8, efer | Cpu.EFER_SVME);
+        }
         SvmExit invalid = root.vmrun();
         if (invalid == null) {
             return true;
