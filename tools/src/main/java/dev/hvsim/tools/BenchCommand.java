@@ -39,6 +39,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
+    @Option(names = "--jit", arity = "1", paramLabel = "on|off", converter = JitSwitch.class,
+            description = "Translate hot 64-bit code into JVM bytecode (default: on, or the system property hvsim.jit).")
+    Boolean jit;
+
     @Option(names = "--virt", paramLabel = "vmx|svm|none",
             description = "Run the guest under the Java VMM (vmx: intel-core, svm: amd-zen) and report VM exits per"
                     + " second and microseconds per exit round trip (the exits guest is the exit-heavy one).")
@@ -64,8 +68,8 @@ final class BenchCommand implements Callable<Integer> {
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
-            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget...%n", guest, profile.name(),
-                    v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds);
+            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget, block translation %s...%n", guest,
+                    profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds, jitOn() ? "on" : "off");
             term.out().flush();
         }
         BenchResult result;
@@ -76,6 +80,9 @@ final class BenchCommand implements Callable<Integer> {
                     last[0] = Vmm.attach(m, v, InterceptPolicy.defaults());
                 }
                 m.loadElf(elf);
+                if (jit != null) {
+                    m.cpus().forEach(c -> c.setJit(jit));
+                }
             });
         } catch (LoadException e) {
             throw new BadInputException("guest " + guest + ": " + e.getMessage());
@@ -85,8 +92,13 @@ final class BenchCommand implements Callable<Integer> {
             return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
         }
         Exits exits = Exits.of(virt, last[0] == null ? 0 : last[0].exits(), result);
-        term.out().println(json ? json(result, exits) : text(result) + exits.text());
+        term.out().println(json ? json(result, jitOn(), exits) : text(result) + exits.text());
         return ExitStatus.HALTED;
+    }
+
+    /** Whether the runs translate hot code: --jit, else the system property hvsim.jit (default on). */
+    private boolean jitOn() {
+        return jit != null ? jit : !"false".equalsIgnoreCase(System.getProperty("hvsim.jit", "true"));
     }
 
     /** The human-readable report. */
@@ -129,16 +141,17 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The JSON report (one object). */
-    static String json(BenchResult r) {
-        return json(r, Exits.of("none", 0, r));
+    static String json(BenchResult r, boolean jit) {
+        return json(r, jit, Exits.of("none", 0, r));
     }
 
-    static String json(BenchResult r, Exits x) {
+    static String json(BenchResult r, boolean jit, Exits x) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
-                r.host().cpu(), r.host().cores(), r.host().os(), x.virt(), x.perRun(), x.perSecond(), x.usPerRoundTrip());
+                r.host().cpu(), r.host().cores(), r.host().os(), jit, x.virt(), x.perRun(), x.perSecond(),
+                x.usPerRoundTrip());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -149,6 +162,6 @@ final class BenchCommand implements Callable<Integer> {
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
-            String jvm, String cpu, int cores, String os, String virt, long exitsPerRun, double exitsPerSecond,
-            double usPerExitRoundTrip) {}
+            String jvm, String cpu, int cores, String os, boolean jit, String virt, long exitsPerRun,
+            double exitsPerSecond, double usPerExitRoundTrip) {}
 }

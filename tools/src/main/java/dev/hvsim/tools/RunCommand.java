@@ -77,6 +77,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print instructions, cycles and MIPS on stderr.")
     boolean stats;
 
+    @Option(names = "--jit", arity = "1", paramLabel = "on|off", converter = JitSwitch.class,
+            description = "Translate hot 64-bit code into JVM bytecode (default: on, or the system property hvsim.jit);"
+                    + " results are identical either way.")
+    Boolean jit;
+
     @Option(names = "--virt", paramLabel = "vmx|svm|none",
             description = "Run the guest under the Java VMM in VMX non-root operation (intel profile) or SVM guest"
                     + " mode (amd profile); none (default) runs it bare.")
@@ -104,6 +109,9 @@ final class RunCommand implements Callable<Integer> {
         byte[] bytes = GuestSetup.read(guest);
         MultibootArgs boot = MultibootArgs.of(guest, append, initrd);
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, boot);
+        if (jit != null) {
+            m.cpus().forEach(c -> c.setJit(jit));
+        }
         OutputStream trace = traceStream();
         if (vmm != null) {
             vmm.traceTo(trace);
