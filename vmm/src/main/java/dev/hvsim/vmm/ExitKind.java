@@ -25,7 +25,9 @@ public enum ExitKind {
     EPT_MISCONFIGURATION(Vendors.INTEL), PREEMPTION_TIMER(Vendors.INTEL),
     /** Intel-only exits without a neutral meaning (GETSEC, SGX, XSAVES, TDX, UMWAIT, ...). */
     INTEL_OTHER(Vendors.INTEL),
-    /** AMD-only exits: PUSHF, POPF, IRET, INTn, FERR_FREEZE, ICEBP, selective CR0 write, SEV/INVLPGB... */
+    /** AMD only: PUSHF / POPF intercepts (APM 15.9), IRET, INTn, ICEBP (INT1). */
+    FLAGS_ACCESS(Vendors.AMD), IRET(Vendors.AMD), SOFTWARE_INTERRUPT(Vendors.AMD), ICEBP(Vendors.AMD),
+    /** AMD-only exits without a neutral meaning: FERR_FREEZE, RDPRU, SEV-ES traps, INVLPGB, VMGEXIT, ... */
     AMD_OTHER(Vendors.AMD);
 
     /** On which vendors a kind exists. */

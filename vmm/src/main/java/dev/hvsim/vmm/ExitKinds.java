@@ -95,14 +95,15 @@ public final class ExitKinds {
         svm(ExitKind.SMI, 0x62);
         svm(ExitKind.INIT, 0x63);
         svm(ExitKind.INTERRUPT_WINDOW, 0x64); // VINTR
-        svm(ExitKind.AMD_OTHER, 0x65);        // selective CR0 write
+        svm(ExitKind.CR_ACCESS, 0x65);        // selective CR0 write
         svmRange(ExitKind.DESCRIPTOR_TABLE, 0x66, 0x6d);
         svm(ExitKind.RDTSC, 0x6e);
         svm(ExitKind.RDPMC, 0x6f);
-        svm(ExitKind.AMD_OTHER, 0x70, 0x71); // PUSHF, POPF
+        svm(ExitKind.FLAGS_ACCESS, 0x70, 0x71); // PUSHF, POPF
         svm(ExitKind.CPUID, 0x72);
         svm(ExitKind.RSM, 0x73);
-        svm(ExitKind.AMD_OTHER, 0x74, 0x75); // IRET, INTn
+        svm(ExitKind.IRET, 0x74);
+        svm(ExitKind.SOFTWARE_INTERRUPT, 0x75); // INTn
         svm(ExitKind.INVD, 0x76);
         svm(ExitKind.PAUSE, 0x77);
         svm(ExitKind.HLT, 0x78);
@@ -116,7 +117,7 @@ public final class ExitKinds {
         svm(ExitKind.VIRT_INSTRUCTION, 0x80, 0x82, 0x83, 0x84, 0x85, 0x86); // VMRUN, VMLOAD..CLGI, SKINIT
         svm(ExitKind.HYPERCALL, 0x81);        // VMMCALL
         svm(ExitKind.RDTSCP, 0x87);
-        svm(ExitKind.AMD_OTHER, 0x88);        // ICEBP
+        svm(ExitKind.ICEBP, 0x88);
         svm(ExitKind.WBINVD, 0x89);
         svm(ExitKind.MONITOR, 0x8a);
         svm(ExitKind.MWAIT, 0x8b, 0x8c);

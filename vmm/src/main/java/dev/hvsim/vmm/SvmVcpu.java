@@ -167,7 +167,7 @@ final class SvmVcpu extends Vcpu {
                 x.msr = cpu.state().gpr[Reg.RCX] & 0xffffffffL;
                 break;
             case CR_ACCESS:
-                x.cr = (int) (e.exitCode() & 0xf);
+                x.cr = e.exitCode() == 0x65 ? 0 : (int) (e.exitCode() & 0xf); // 65H: selective CR0 write
                 x.crWrite = e.exitCode() >= 0x10;
                 break;
             case NESTED_PAGE_FAULT:
