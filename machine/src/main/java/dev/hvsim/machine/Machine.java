@@ -83,6 +83,7 @@ public final class Machine {
     private long bootInfo;
     /** The hypervisor running the CPUs as vCPUs, or null (bare). */
     private VcpuDriver driver;
+    private long vmExits;
 
     /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
     public Machine(MachineConfig config) {
@@ -159,6 +160,13 @@ public final class Machine {
     public void setVcpuDriver(VcpuDriver d) {
         driver = d;
     }
+
+    /**
+     * VM exits (VMX) and #VMEXITs (SVM) taken on this machine so far: those handled by root-mode x86 code (a
+     * hypervisor written in x86 continues at HOST_RIP or after its VMRUN within the same {@link #run}) and those
+     * handed to the {@link VcpuDriver} (the Java VMM).
+     */
+    public long vmExits() { return vmExits; }
 
     /** The image loaded last, or null. */
     public LoadedImage image() {
@@ -335,6 +343,13 @@ public final class Machine {
                     applyStartup(i);
                     long before = cpus[i].instructions();
                     StopReason r = turn(i, budget);
+                    while (r == StopReason.VM_EXIT && !exited) {
+                        // No Java VMM drives this machine: a VM exit / #VMEXIT was taken by root-mode x86 code
+                        // (the model loaded host state), which simply goes on at HOST_RIP / after its VMRUN.
+                        vmExits++;
+                        long used = cpus[i].instructions() - before;
+                        r = used >= budget ? StopReason.INSTRUCTION_LIMIT : turn(i, budget - used);
+                    }
                     if (r == null) {
                         continue;
                     }
@@ -396,6 +411,7 @@ public final class Machine {
         long start = c.instructions();
         StopReason r = c.run(budget, cyclesToDeadline(i));
         while (r == StopReason.VM_EXIT && driver != null && !exited) {
+            vmExits++;
             StopReason end = driver.vmExit(i);
             long left = budget - (c.instructions() - start);
             if (end != null || exited || left <= 0) {

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
  * (a warm-up run, then repeated runs for the time budget; median and best).
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest.",
+        description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest,",
+            "or the VM exit round trip of an x86 hypervisor guest (vmx-exit-loop, svm-exit-loop)",
+            "or of the Java VMM (--virt vmx|svm, e.g. with the exits guest).",
             "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
 final class BenchCommand implements Callable<Integer> {
     private final Terminal term;
@@ -36,17 +38,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--guest", paramLabel = "NAME", description = "Benchmark guest (default: ${DEFAULT-VALUE}; bench-small is quicker).")
     String guest = "bench";
 
+    @Option(names = "--vendor", paramLabel = "intel|amd", description = {"CPU vendor (default: amd for the svm-* guests,",
+        "intel otherwise)."})
+    String vendor;
+
+    @Option(names = "--virt", paramLabel = "vmx|svm|none",
+            description = {"Run the guest under the Java VMM (vmx: intel-core, svm: amd-zen) and report VM exits per",
+                "second and microseconds per exit round trip (the exits guest is the exit-heavy one)."})
+    String virt = "none";
+
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
     @Option(names = "--jit", arity = "1", paramLabel = "on|off", converter = JitSwitch.class,
             description = "Translate hot 64-bit code into JVM bytecode (default: on, or the system property hvsim.jit).")
     Boolean jit;
-
-    @Option(names = "--virt", paramLabel = "vmx|svm|none",
-            description = "Run the guest under the Java VMM (vmx: intel-core, svm: amd-zen) and report VM exits per"
-                    + " second and microseconds per exit round trip (the exits guest is the exit-heavy one).")
-    String virt = "none";
 
     BenchCommand(Terminal term) {
         this.term = term;
@@ -64,24 +70,24 @@ final class BenchCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage());
         }
         byte[] elf = GuestImages.elf(guest);
-        CpuProfile profile = CpuProfile.forVendor(v == Virt.SVM ? Vendor.AMD : Vendor.INTEL);
+        CpuProfile profile = CpuProfile.forVendor(vendor(v));
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
             term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget, block translation %s...%n", guest,
-                    profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds, jitOn() ? "on" : "off");
+                    profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds,
+                    jitOn() ? "on" : "off");
             term.out().flush();
         }
         BenchResult result;
-        Vmm[] last = new Vmm[1];
         try {
             result = runner.run(guest, m -> {
-                if (v != Virt.NONE) {
-                    last[0] = Vmm.attach(m, v, InterceptPolicy.defaults());
-                }
                 m.loadElf(elf);
                 if (jit != null) {
                     m.cpus().forEach(c -> c.setJit(jit));
+                }
+                if (v != Virt.NONE) {
+                    Vmm.attach(m, v, InterceptPolicy.defaults());
                 }
             });
         } catch (LoadException e) {
@@ -91,9 +97,29 @@ final class BenchCommand implements Callable<Integer> {
             int status = ExitStatus.of(e.outcome());
             return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
         }
-        Exits exits = Exits.of(virt, last[0] == null ? 0 : last[0].exits(), result);
-        term.out().println(json ? json(result, jitOn(), exits) : text(result) + exits.text());
+        term.out().println(json ? json(result, jitOn(), v.name().toLowerCase(Locale.ROOT)) : text(result));
         return ExitStatus.HALTED;
+    }
+
+    /**
+     * --vendor, or the one --virt implies (vmx: Intel, svm: AMD), or the guest's own: the SVM hypervisor guests
+     * (svm-*) need an AMD profile, every other guest Intel's.
+     */
+    private Vendor vendor(Virt v) throws BadInputException {
+        Vendor implied = v == Virt.SVM ? Vendor.AMD : v == Virt.VMX ? Vendor.INTEL : null;
+        if (vendor == null) {
+            return implied != null ? implied : guest.startsWith("svm-") ? Vendor.AMD : Vendor.INTEL;
+        }
+        Vendor chosen;
+        switch (vendor.toLowerCase(Locale.ROOT)) {
+            case "intel": chosen = Vendor.INTEL; break;
+            case "amd": chosen = Vendor.AMD; break;
+            default: throw new BadInputException("--vendor must be intel or amd, not " + vendor);
+        }
+        if (implied != null && implied != chosen) {
+            throw new BadInputException("--virt " + virt + " needs --vendor " + (implied == Vendor.AMD ? "amd" : "intel"));
+        }
+        return chosen;
     }
 
     /** Whether the runs translate hot code: --jit, else the system property hvsim.jit (default on). */
@@ -101,8 +127,19 @@ final class BenchCommand implements Callable<Integer> {
         return jit != null ? jit : !"false".equalsIgnoreCase(System.getProperty("hvsim.jit", "true"));
     }
 
-    /** The human-readable report. */
+    /** The human-readable report (with a VM-exit line for a hypervisor guest). */
     static String text(BenchResult r) {
+        String s = mipsText(r);
+        if (r.vmExitsPerRun() == 0) {
+            return s;
+        }
+        return s + String.format(Locale.ROOT, "%n  VM exits:    %,d per run; median %.3f µs per round trip (wall time), "
+                + "%.3f µs against the thread's CPU time (%,.0f exits/s), best %.3f µs",
+                r.vmExitsPerRun(), r.medianMicrosPerExit(), r.medianCpuMicrosPerExit(), r.exitsPerCpuSecond(),
+                r.bestMicrosPerExit());
+    }
+
+    private static String mipsText(BenchResult r) {
         return String.format(Locale.ROOT, String.join("%n",
                 "  runs:        %d measured after %d warm-up, %,d instructions and %,d cycles each",
                 "  guest MIPS:  median %.1f, best %.1f (wall time); median %.1f against the thread's CPU time",
@@ -119,39 +156,19 @@ final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.3f .. %.3f", w[0] / 1e9, w[w.length - 1] / 1e9);
     }
 
-    /**
-     * VM exits of one run (deterministic: the same in every run) and what they cost: exits per second of wall time
-     * and microseconds per exit round trip (the run's median wall time divided by its exits; the guest instructions
-     * between exits are included, a few per exit in the exits guest).
-     */
-    record Exits(String virt, long perRun, double perSecond, double usPerRoundTrip) {
-        static Exits of(String virt, long perRun, BenchResult r) {
-            long[] w = r.sortedWallNanos();
-            double median = w.length == 0 ? 0 : w.length % 2 == 1 ? w[w.length / 2]
-                    : (w[w.length / 2 - 1] + w[w.length / 2]) / 2.0;
-            return new Exits(virt, perRun, perRun == 0 || median == 0 ? 0 : perRun * 1e9 / median,
-                    perRun == 0 ? 0 : median / 1000.0 / perRun);
-        }
-
-        String text() {
-            return perRun == 0 ? "" : String.format(Locale.ROOT,
-                    "%n  VM exits:    %,d per run (--virt %s): %,.0f exits/s, %.2f us per round trip (median run)",
-                    perRun, virt, perSecond, usPerRoundTrip);
-        }
-    }
-
     /** The JSON report (one object). */
     static String json(BenchResult r, boolean jit) {
-        return json(r, jit, Exits.of("none", 0, r));
+        return json(r, jit, "none");
     }
 
-    static String json(BenchResult r, boolean jit, Exits x) {
+    /** The JSON report; {@code virt} is the --virt value (none: bare, or an x86 hypervisor guest's own exits). */
+    static String json(BenchResult r, boolean jit, String virt) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
-                r.host().cpu(), r.host().cores(), r.host().os(), jit, x.virt(), x.perRun(), x.perSecond(),
-                x.usPerRoundTrip());
+                r.host().cpu(), r.host().cores(), r.host().os(), jit, r.vmExitsPerRun(), r.medianMicrosPerExit(),
+                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond(), virt);
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -162,6 +179,6 @@ final class BenchCommand implements Callable<Integer> {
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
-            String jvm, String cpu, int cores, String os, boolean jit, String virt, long exitsPerRun,
-            double exitsPerSecond, double usPerExitRoundTrip) {}
+            String jvm, String cpu, int cores, String os, boolean jit, long vmExitsPerRun, double medianMicrosPerExit,
+            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond, String virt) {}
 }
