@@ -1,23 +1,27 @@
 package dev.hvsim.conformance.vmentry;
 
 import dev.hvsim.conformance.gen.*;
+import dev.hvsim.vmx.*;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ScratchTest {
     @Test
     void scratch() {
+        long t0 = System.nanoTime();
+        java.util.Map<String, java.util.Set<String>> found = new java.util.TreeMap<>();
         for (VmxCpu cpu : new VmxCpu[] {VmxCpu.intelCore(), VmxCpu.intelCoreRich()}) {
-            VmcsGenerator g = new VmcsGenerator(cpu);
-            for (GuestMode m : GuestMode.values()) {
-                int bad = 0;
-                java.util.Map<String, Integer> why = new java.util.TreeMap<>();
-                for (int i = 0; i < 300; i++) {
-                    var o = g.valid(m, new SplittableRandom(i)).check();
-                    if (o.kind() != dev.hvsim.vmx.EntryOutcome.Kind.ENTERED) { bad++; o.all().forEach(v -> why.merge(v.id(), 1, Integer::sum)); }
+            VmcsGenerator g = new VmcsGenerator(cpu); VmxMutators mu = new VmxMutators(new VmxEvaluator(cpu));
+            for (EntryRule rule : EntryChecks.rules()) {
+                for (GuestMode m : GuestMode.values()) {
+                    SplittableRandom r = new SplittableRandom(rule.id().hashCode() * 31 + m.ordinal());
+                    var c = mu.breakOnly(rule, g.valid(m, r), r);
+                    found.computeIfAbsent(rule.id(), k -> new java.util.TreeSet<>());
+                    if (c.isPresent()) found.get(rule.id()).add(cpu.name().replace("intel-core", "ic") + ":" + m);
                 }
-                System.out.println(cpu.name() + " " + m + " bad=" + bad + " " + why);
             }
         }
+        found.forEach((k, v) -> { if (v.isEmpty()) System.out.println("MISSING " + k); });
+        System.out.println("rules=" + found.size() + " ms=" + (System.nanoTime() - t0) / 1000000);
     }
 }
