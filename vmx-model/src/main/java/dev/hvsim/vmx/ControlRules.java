@@ -72,6 +72,12 @@ final class ControlRules {
         control("CTRL-TPR-THRESHOLD-RSVD", "28.2.1.1", "TPR_THRESHOLD",
             "With \"use TPR shadow\" and no virtual-interrupt delivery, clear TPR-threshold bits 31:4.",
             s -> s.proc(21) && !s.proc2(9) && (s.get(F.TPR_THRESHOLD) & ~0xfL) != 0),
+        control("CTRL-TPR-THRESHOLD-VTPR", "28.2.1.1", "TPR_THRESHOLD VIRTUAL_APIC_PAGE_ADDR",
+            "With \"use TPR shadow\" and neither \"virtualize APIC accesses\" nor \"virtual-interrupt delivery\", keep "
+                + "TPR-threshold bits 3:0 at or below VTPR bits 7:4 (byte 80H of the virtual-APIC page).",
+            s -> s.proc(21) && !s.proc2(0) && !s.proc2(9) && s.pageAddrOk(s.get(F.VIRTUAL_APIC_PAGE_ADDR))
+                    && (s.get(F.TPR_THRESHOLD) & 0xf)
+                        > (s.context().memory().read(s.get(F.VIRTUAL_APIC_PAGE_ADDR) + VmxExtension.VTPR, 1) >>> 4 & 0xf)),
         control("CTRL-NO-TPR-SHADOW", "28.2.1.1", "CPU_BASED_VM_EXEC_CONTROL SECONDARY_VM_EXEC_CONTROL",
             "Without \"use TPR shadow\", clear \"virtualize x2APIC mode\", \"APIC-register virtualization\" and "
                 + "\"virtual-interrupt delivery\".",
@@ -118,7 +124,23 @@ final class ControlRules {
             s -> s.proc2(7) && !s.proc2(1)),
         control("CTRL-MBEC-EPT", "28.2.1.1", "SECONDARY_VM_EXEC_CONTROL",
             "Set \"enable EPT\" when \"mode-based execute control for EPT\" is set.",
-            s -> s.proc2(22) && !s.proc2(1)));
+            s -> s.proc2(22) && !s.proc2(1)),
+        control("CTRL-VMFUNC-RSVD", "28.2.1.1", "VM_FUNCTION_CONTROL",
+            "With \"enable VM functions\", set only VM-function controls IA32_VMX_VMFUNC allows.",
+            s -> s.proc2(13) && (s.get(F.VM_FUNCTION_CONTROL) & ~s.context().caps().vmfunc().raw()) != 0),
+        control("CTRL-VMFUNC-EPTP-SWITCH", "28.2.1.1", "VM_FUNCTION_CONTROL EPTP_LIST_ADDRESS SECONDARY_VM_EXEC_CONTROL",
+            "With EPTP switching (VM-function control 0), set \"enable EPT\" and give a 4-KiB-aligned EPTP-list "
+                + "address within the physical-address width.",
+            s -> s.proc2(13) && (s.get(F.VM_FUNCTION_CONTROL) & 1) != 0
+                    && (!s.proc2(1) || !s.pageAddrOk(s.get(F.EPTP_LIST_ADDRESS)))),
+        control("CTRL-SHADOW-VMCS-BITMAPS", "28.2.1.1", "VMREAD_BITMAP VMWRITE_BITMAP",
+            "With \"VMCS shadowing\", give 4-KiB-aligned VMREAD- and VMWRITE-bitmap addresses within the "
+                + "physical-address width.",
+            s -> s.proc2(14) && (!s.pageAddrOk(s.get(F.VMREAD_BITMAP)) || !s.pageAddrOk(s.get(F.VMWRITE_BITMAP)))),
+        // UNVERIFIED row (Bochs only; DEVIATIONS.md): a zero multiplier would freeze the guest's TSC at the offset
+        control("CTRL-TSC-MULTIPLIER", "28.2.1.1", "TSC_MULTIPLIER",
+            "With \"use TSC scaling\", give a TSC multiplier other than 0.",
+            s -> s.proc2(25) && s.get(F.TSC_MULTIPLIER) == 0));
 
     static final List<EntryRule> EXIT = List.of(
         control("CTRL-EXIT-RESERVED", "28.2.1.2", "VM_EXIT_CONTROLS",

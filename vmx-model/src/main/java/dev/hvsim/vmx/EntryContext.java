@@ -13,9 +13,17 @@ import dev.hvsim.vmcs.msr.VmxCapabilities;
  * @param linearBits   linear-address width (48 or 57) for canonical checks
  * @param memory       physical memory reads
  * @param msrProbe     whether WRMSR of a value would #GP (28.4)
+ * @param currentVmcs  the current-VMCS pointer at VM entry (the VMCS link pointer must differ from it), or -1 when
+ *                     the checks run on a VMCS outside memory (check-vmcs)
  */
 public record EntryContext(VmxCapabilities caps, boolean processorLma, int physAddrBits, int linearBits,
-        Memory memory, MsrProbe msrProbe) {
+        Memory memory, MsrProbe msrProbe, long currentVmcs) {
+
+    /** A context without a current-VMCS pointer (a VMCS checked outside a CPU's memory). */
+    public EntryContext(VmxCapabilities caps, boolean processorLma, int physAddrBits, int linearBits, Memory memory,
+            MsrProbe msrProbe) {
+        this(caps, processorLma, physAddrBits, linearBits, memory, msrProbe, -1L);
+    }
 
     /** Physical memory as the checks read it. */
     @FunctionalInterface

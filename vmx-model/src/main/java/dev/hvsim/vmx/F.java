@@ -30,6 +30,11 @@ final class F {
     static final VmcsField VM_EXIT_MSR_LOAD_ADDR = C.byName("VM_EXIT_MSR_LOAD_ADDR");
     static final VmcsField VM_ENTRY_MSR_LOAD_ADDR = C.byName("VM_ENTRY_MSR_LOAD_ADDR");
     static final VmcsField TSC_OFFSET = C.byName("TSC_OFFSET");
+    static final VmcsField TSC_MULTIPLIER = C.byName("TSC_MULTIPLIER");
+    static final VmcsField VM_FUNCTION_CONTROL = C.byName("VM_FUNCTION_CONTROL");
+    static final VmcsField EPTP_LIST_ADDRESS = C.byName("EPTP_LIST_ADDRESS");
+    static final VmcsField VMREAD_BITMAP = C.byName("VMREAD_BITMAP");
+    static final VmcsField VMWRITE_BITMAP = C.byName("VMWRITE_BITMAP");
     static final VmcsField VIRTUAL_APIC_PAGE_ADDR = C.byName("VIRTUAL_APIC_PAGE_ADDR");
     static final VmcsField VMCS_LINK_POINTER = C.byName("VMCS_LINK_POINTER");
     static final VmcsField GUEST_IA32_DEBUGCTL = C.byName("GUEST_IA32_DEBUGCTL");

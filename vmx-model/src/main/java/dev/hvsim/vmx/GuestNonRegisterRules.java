@@ -42,8 +42,8 @@ final class GuestNonRegisterRules {
         if (p == -1L) {
             return false;
         }
-        if (!s.pageAddrOk(p)) {
-            return true;
+        if (!s.pageAddrOk(p) || p == s.context().currentVmcs()) {
+            return true; // outside SMM the link pointer must not be the current-VMCS pointer (28.3.1.5)
         }
         long header = s.context().memory().read(p, 4);
         boolean shadow = (header >>> 31 & 1) != 0;
@@ -105,8 +105,8 @@ final class GuestNonRegisterRules {
                 + "and DEBUGCTL.BTF = 0.",
             GuestNonRegisterRules::pendingDebugBad),
         guest("GUEST-VMCS-LINK", "28.3.1.5", "VMCS_LINK_POINTER",
-            "Set the VMCS link pointer to FFFFFFFF_FFFFFFFFH (or a 4-KiB-aligned VMCS with this revision id and the "
-                + "shadow indicator equal to \"VMCS shadowing\").",
+            "Set the VMCS link pointer to FFFFFFFF_FFFFFFFFH (or a 4-KiB-aligned VMCS other than the current one, with "
+                + "this revision id and the shadow indicator equal to \"VMCS shadowing\").",
             4, GuestNonRegisterRules::linkPointerBad));
 
     static final List<EntryRule> PDPTES = List.of(

@@ -28,6 +28,22 @@ final class InstructionInfo {
         return info;
     }
 
+    /**
+     * 29.2.5, "Format of the VM-Exit Instruction-Information Field as Used for LIDT, LGDT, SIDT, or SGDT" and "... for
+     * LLDT, LTR, SLDT, and STR": the memory-operand bits of {@link #of} (scaling, address size, segment, index, base),
+     * instruction identity in bits 29:28 (0 SGDT/SLDT, 1 SIDT/STR, 2 LGDT/LLDT, 3 LIDT/LTR: the ModRM.reg of the
+     * 0F 01 /0-/3 and 0F 00 /0-/3 forms); for GDTR/IDTR the operand size in bit 11 (0 16-bit, 1 32-bit; undefined in
+     * 64-bit mode, written 1); for LDTR/TR a register operand sets bit 10 and names the register in bits 6:3.
+     */
+    static int descriptorTable(DecodedInsn d, boolean gdtrIdtr) {
+        int info = (d.reg & 3) << 28;
+        if (!d.memOp) {
+            return info | (d.rm & 0xf) << 3 | 1 << 10 | addrSize(d) << 7;
+        }
+        info |= of(d, false);
+        return gdtrIdtr && d.opSize != 2 ? info | 1 << 11 : info;
+    }
+
     private static int addrSize(DecodedInsn d) {
         return d.addrSize == 2 ? 0 : d.addrSize == 4 ? 1 : 2;
     }

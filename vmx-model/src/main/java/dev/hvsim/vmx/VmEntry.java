@@ -32,7 +32,7 @@ final class VmEntry {
     EntryContext context() {
         Cpu c = x.cpu();
         return new EntryContext(x.capabilities(), c.longMode(), c.profile().maxPhysAddr(),
-                c.profile().linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value));
+                c.profile().linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value), x.currentVmcsPointer());
     }
 
     /** WRMSR at CPL 0 on a copy of the CPU state: does it #GP? The state is restored either way. */
@@ -72,6 +72,7 @@ final class VmEntry {
         long entryCtl = g.get(F.VM_ENTRY_CONTROLS);
         boolean ia32e = (entryCtl & (1 << 9)) != 0;
         x.enterGuestTranslation(g);
+        guestTsc(c, g);
         long keep = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
         s.cr0 = (g.get(F.GUEST_CR0) & ~keep) | (s.cr0 & keep);
         s.cr3 = g.get(F.GUEST_CR3);
@@ -137,10 +138,27 @@ final class VmEntry {
             v.setLaunchState(LaunchState.LAUNCHED);
         }
         x.nonRoot = true;
+        x.guest().entered();
         c.setGuestMode(x.guest());
         c.nextRip = s.rip;
         x.events().entered(g);
         inject(c, g);
+    }
+
+    /**
+     * "Use TSC offsetting" (primary bit 3) and "use TSC scaling" (secondary bit 25), SDM Vol. 3C 26.3 / ch. 26
+     * "Timestamp-Counter Offsetting and Multiplying": in the guest RDTSC, RDTSCP and RDMSR IA32_TIME_STAMP_COUNTER
+     * return TSC + offset, or with scaling too ((TSC * multiplier) &gt;&gt; 48) + offset; scaling applies only
+     * together with offsetting. The VM exit restores the plain TSC ({@code VmExits.leave}).
+     */
+    private static void guestTsc(Cpu c, VmcsSnapshot g) {
+        long proc = g.get(F.CPU_BASED_VM_EXEC_CONTROL);
+        if ((proc & 1 << 3) == 0) {
+            c.clearGuestTsc();
+            return;
+        }
+        boolean scaling = (proc >>> 31 & 1) != 0 && (g.get(F.SECONDARY_VM_EXEC_CONTROL) >>> 25 & 1) != 0;
+        c.setGuestTsc(scaling ? g.get(F.TSC_MULTIPLIER) : 1L << 48, g.get(F.TSC_OFFSET));
     }
 
     /** 28.4: the checks already proved every entry loadable; load them in order. */

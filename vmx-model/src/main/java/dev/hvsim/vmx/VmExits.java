@@ -99,6 +99,7 @@ final class VmExits {
     private void leave(Cpu c) {
         x.nonRoot = false;
         c.setGuestMode(null);
+        c.clearGuestTsc();
         x.leaveGuestTranslation();
     }
 

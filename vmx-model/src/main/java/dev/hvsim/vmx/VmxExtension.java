@@ -24,7 +24,7 @@ import dev.hvsim.x86core.fault.ArchFault;
 public final class VmxExtension implements CpuExtension {
     static final int VMXON = 1, VMXOFF = 2, VMCLEAR = 3, VMPTRLD = 4, VMPTRST = 5, VMREAD = 6, VMWRITE = 7,
             VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10,
-            INVEPT = 11, INVVPID = 12;
+            INVEPT = 11, INVVPID = 12, VMFUNC = 13;
     /** IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7; Vol. 4 Table 2-2). */
     public static final long IA32_FEATURE_CONTROL = 0x3a;
     public static final long FC_LOCK = 1, FC_VMX_IN_SMX = 2, FC_VMX_OUTSIDE_SMX = 4;
@@ -164,6 +164,18 @@ public final class VmxExtension implements CpuExtension {
         hostFlush = true;
     }
 
+    /**
+     * EPTP switching (VMFUNC leaf 0): the running guest continues under {@code eptp}; the core's TLB switches to the
+     * (VPID, new EPTP) context, keeping the old context's translations for a switch back (DEVIATIONS.md "TLB
+     * tagging"). The caller has checked that "enable EPT" is in force and the EPTP is valid.
+     */
+    void switchEptp(long eptp) {
+        ept = lastEpt != null && lastEpt.eptp() == eptp ? lastEpt : new VmxEpt(this, eptp);
+        lastEpt = ept;
+        cpu.mmu().switchContext(vpid, eptp, ept);
+        cpu.mmu().contextStateLoaded();
+    }
+
     /** INVEPT (SDM Vol. 3C 30.4.3.1): combined mappings of {@code eptp} (-1: all EPTPs) are dropped. */
     void invalidateCombined(long eptp) {
         // all-context: every context (the host's has no combined mappings; dropping it too is allowed: 30.4.4)
@@ -217,6 +229,8 @@ public final class VmxExtension implements CpuExtension {
         // INVEPT 66 0F 38 80 /r (Gy, Mdq), INVVPID 66 0F 38 81 /r (Gy, Mdq); a register E operand is #UD
         b.row(2, 0x80, "INVEPT Gy,Mdq", ext, INVEPT).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
         b.row(2, 0x81, "INVVPID Gy,Mdq", ext, INVVPID).prefix(0x66).mem().attrs(noReal).feature(Feature.VMX).cost("system").add();
+        // VMFUNC NP 0F 01 D4: any mode and CPL in non-root operation (#UD elsewhere: VmxInstructions.vmfunc)
+        b.row(1, 0x01, "VMFUNC", ext, VMFUNC).prefix(OpcodeRow.NONE).reg(2).rm(4).feature(Feature.VMX).cost("system").add();
     }
 
     @Override
@@ -234,6 +248,7 @@ public final class VmxExtension implements CpuExtension {
             case VMCALL: insns.vmcall(d); break;
             case INVEPT: insns.invept(d); break;
             case INVVPID: insns.invvpid(d); break;
+            case VMFUNC: insns.vmfunc(d); break;
             default: throw ArchFault.ud();
         }
     }
@@ -310,6 +325,30 @@ public final class VmxExtension implements CpuExtension {
         }
     }
 
+    /**
+     * MOV to CR8 with "use TPR shadow" that does not exit (CR8-load exiting 0): bits 3:0 of the source go to VTPR bits
+     * 7:4, and VTPR bits 3:0 and bytes 1-3 of VTPR are cleared ("Virtualizing CR8-Based TPR Accesses", 29.3 in the
+     * 2016 edition); CR8 itself is not written. Then "TPR Virtualization" (29.1.2 in 2016; no virtual-interrupt
+     * delivery here): when TPR threshold bits 3:0
+     * exceed VTPR bits 7:4, a trap-like VM exit "TPR below threshold" (43) follows the instruction
+     * ({@link VmxNonRootMode#tprBelowThreshold}).
+     */
+    @Override
+    public boolean virtualCr8Write(Cpu c, long value) {
+        if (!nonRoot) {
+            return false;
+        }
+        Vmcs v = currentVmcs();
+        if (!tprShadow(v)) {
+            return false;
+        }
+        c.bus().write(v.read(F.VIRTUAL_APIC_PAGE_ADDR) + VTPR, 4, (value & 0xf) << 4);
+        if ((v.read(F.TPR_THRESHOLD) & 0xf) > (value & 0xf)) {
+            guest.tprBelowThreshold(c);
+        }
+        return true;
+    }
+
     /** In non-root operation a CR0/CR4 write leaves the host-owned bits (guest/host mask) unmodified (26.3). */
     @Override
     public long crWriteValue(Cpu c, int cr, long oldValue, long newValue) {
@@ -320,13 +359,28 @@ public final class VmxExtension implements CpuExtension {
         return (newValue & ~mask) | (oldValue & mask);
     }
 
-    /** In non-root operation reads of CR0/CR4 return the read shadow for host-owned bits (26.3). */
+    /** Offset of VTPR in the virtual-APIC page (SDM Vol. 3C "Virtualized APIC Registers", 29.1.1 in the 2016 edition). */
+    static final int VTPR = 0x80;
+
+    /** "Use TPR shadow" (primary bit 21) of the VMCS. */
+    private static boolean tprShadow(Vmcs v) {
+        return (v.read(F.CPU_BASED_VM_EXEC_CONTROL) >>> 21 & 1) != 0;
+    }
+
+    /**
+     * In non-root operation reads of CR0/CR4 return the read shadow for host-owned bits (26.3); with "use TPR
+     * shadow" a MOV from CR8 that does not exit (CR8-store exiting 0) returns VTPR bits 7:4 in bits 3:0 (26.3
+     * "MOV from CR8"; "Virtualizing CR8-Based TPR Accesses", 29.3 in the 2016 edition).
+     */
     @Override
     public long crReadValue(Cpu c, int cr, long value) {
         if (!nonRoot) {
             return value;
         }
         Vmcs v = currentVmcs();
+        if (cr == 8) {
+            return tprShadow(v) ? c.bus().read(v.read(F.VIRTUAL_APIC_PAGE_ADDR) + VTPR, 1) >>> 4 & 0xf : value;
+        }
         long mask = v.read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
         long shadow = v.read(cr == 0 ? F.CR0_READ_SHADOW : F.CR4_READ_SHADOW);
         return (value & ~mask) | (shadow & mask);

@@ -187,15 +187,41 @@ final class VmxInstructions {
         return c.mode64() ? 8 : 4;
     }
 
-    /** VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS, VMfailValid(12) for an unsupported field. */
-    void vmread(DecodedInsn d) {
-        prologue(d, ExitReason.VMREAD);
+    /**
+     * The prologue of VMREAD/VMWRITE (31.3 VMREAD, VMWRITE): #UD as the other VMX instructions; in non-root operation a
+     * VM exit (23/25) unless "VMCS shadowing" lets the access through to the shadow VMCS
+     * ({@link VmxNonRootMode#shadowAccess}); #GP(0) at CPL &gt; 0; then the VMCS accessed: the current VMCS in root
+     * operation, the one the VMCS link pointer references in non-root operation; VMfailInvalid (and null) when that
+     * pointer is FFFFFFFF_FFFFFFFFH.
+     */
+    private Vmcs readWriteTarget(DecodedInsn d, boolean write) {
         Cpu c = cpu();
-        Vmcs v = x.currentVmcs();
+        if (!x.vmxOperation || compatibilityMode(c)) {
+            throw ArchFault.ud();
+        }
+        if (x.nonRoot && !x.guest().shadowAccess(c, d, write)) {
+            x.guest().instructionExit(write ? ExitReason.VMWRITE : ExitReason.VMREAD, d);
+        }
+        if (c.cpl() > 0) {
+            throw ArchFault.gp0();
+        }
+        Vmcs v = x.nonRoot ? x.guest().shadowVmcs() : x.currentVmcs();
         if (v == null) {
             VmxConventions.failInvalid(c.state());
+        }
+        return v;
+    }
+
+    /**
+     * VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS (or, through VMCS shadowing, a shadow VMCS),
+     * VMfailValid(12) for an unsupported field (the error goes to the current, ordinary VMCS).
+     */
+    void vmread(DecodedInsn d) {
+        Vmcs v = readWriteTarget(d, false);
+        if (v == null) {
             return;
         }
+        Cpu c = cpu();
         int size = operandSize(c);
         VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
@@ -212,13 +238,11 @@ final class VmxInstructions {
      * field gets bits 63:32 cleared), truncated to the field's width.
      */
     void vmwrite(DecodedInsn d) {
-        prologue(d, ExitReason.VMWRITE);
-        Cpu c = cpu();
-        Vmcs v = x.currentVmcs();
+        Vmcs v = readWriteTarget(d, true);
         if (v == null) {
-            VmxConventions.failInvalid(c.state());
             return;
         }
+        Cpu c = cpu();
         int size = operandSize(c);
         VmcsField f = component(c.readReg(d, d.reg, size));
         if (f == null) {
@@ -238,8 +262,10 @@ final class VmxInstructions {
         prologue(d, launch ? ExitReason.VMLAUNCH : ExitReason.VMRESUME);
         Cpu c = cpu();
         Vmcs v = x.currentVmcs();
-        if (v == null) {
-            VmxConventions.failInvalid(c.state()); // BASIC-NOVMCS
+        if (v == null || v.shadowIndicator()) {
+            // BASIC-NOVMCS; a shadow VMCS as the current VMCS also fails invalid (28.1: VM entry needs an ordinary
+            // VMCS; KVM's nested_vmx_run agrees)
+            VmxConventions.failInvalid(c.state());
             return;
         }
         if (c.state().movSsShadow && c.inShadow()) {
@@ -307,6 +333,41 @@ final class VmxInstructions {
         }
         x.invalidateCombined(type == 1 ? eptp : -1);
         succeed();
+    }
+
+    /**
+     * VMFUNC (SDM Vol. 3C 31.3 VMFUNC; 26.5.6 "VM Functions", 26.5.6.3 "EPTP Switching" in the current numbering,
+     * 25.5.5 in 2016): #UD outside non-root operation and when "enable VM functions" (secondary bit 13) is 0; a VM
+     * exit with reason 59 when EAX &gt;= 64 or its VM-function control bit is 0. Function 0 (EPTP switching): ECX
+     * &gt;= 512, or an EPTP-list entry that VM entry would reject as EPTP (CTRL-EPTP-*), is a VM exit 59; otherwise
+     * the EPTP field of the VMCS takes the entry and the guest continues with the next instruction under the new EPT.
+     * No CPL or mode checks: VMFUNC is usable by any guest software.
+     */
+    void vmfunc(DecodedInsn d) {
+        Cpu c = cpu();
+        if (!x.nonRoot) {
+            throw ArchFault.ud();
+        }
+        Vmcs v = x.currentVmcs();
+        long proc = v.read(F.CPU_BASED_VM_EXEC_CONTROL);
+        if ((proc >>> 31 & 1) == 0 || (v.read(F.SECONDARY_VM_EXEC_CONTROL) >>> 13 & 1) == 0) {
+            throw ArchFault.ud();
+        }
+        long function = c.state().gpr[dev.hvsim.x86core.Reg.RAX] & 0xffffffffL;
+        if (function >= 64 || (v.read(F.VM_FUNCTION_CONTROL) >>> function & 1) == 0) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        // function 0 is the only one IA32_VMX_VMFUNC allows, so CTRL-VMFUNC-RSVD leaves no other bit set
+        long index = c.state().gpr[dev.hvsim.x86core.Reg.RCX] & 0xffffffffL;
+        if (index >= 512) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        long eptp = c.bus().read(v.read(F.EPTP_LIST_ADDRESS) + 8 * index, 8);
+        if (!validEptp(eptp)) {
+            x.guest().instructionExit(ExitReason.VMFUNC, d);
+        }
+        v.write(F.EPT_POINTER, eptp);
+        x.switchEptp(eptp);
     }
 
     /** The four EPTP rules of VM entry (CTRL-EPTP-MEMTYPE/-WALK/-AD/-RSVD, 28.2.1.1), for INVEPT single-context. */

@@ -10,10 +10,12 @@ import dev.hvsim.x86core.fault.Vectors;
  * VMX non-root operation as x86-core's {@link GuestMode}: at each intercept point it consults the current VMCS's
  * controls and turns the event into a VM exit (SDM Vol. 3C 26.1 "Instructions That Cause VM Exits", 26.2 "Other
  * Causes of VM Exits"). Implemented: CPUID, INVD, XSETBV, VMCALL and the VMX instructions (unconditional), HLT
- * ("HLT exiting"), I/O ("unconditional I/O exiting"; I/O bitmaps are not advertised), RDMSR/WRMSR (every access:
- * MSR bitmaps are not advertised), MOV to/from CR0/CR4 (guest/host masks and read shadows), MOV to/from CR3
+ * ("HLT exiting"), I/O ("unconditional I/O exiting" or the I/O bitmaps), RDMSR/WRMSR (every access, or the MSR
+ * bitmaps), MOV to/from CR0/CR4 (guest/host masks and read shadows), MOV to/from CR3
  * (CR3-load/store exiting with CR3-target values), CLTS, LMSW, exceptions (exception bitmap with the #PF
- * error-code mask/match) and triple fault.
+ * error-code mask/match) and triple fault; RDTSCP and INVPCID (#UD unless enabled, then RDTSC / INVLPG exiting),
+ * MOV DR ("MOV-DR exiting"), LGDT/LIDT/SGDT/SIDT/LLDT/LTR/SLDT/STR ("descriptor-table exiting"), WBINVD ("WBINVD
+ * exiting").
  */
 public final class VmxNonRootMode implements GuestMode {
     private final VmxExtension x;
@@ -27,9 +29,33 @@ public final class VmxNonRootMode implements GuestMode {
         return true;
     }
 
+    /** A TPR-below-threshold VM exit is due after the current instruction (trap-like; "TPR Virtualization"). */
+    private boolean tprExitPending;
+
+    /** Called by a virtualised MOV to CR8 that left VTPR[7:4] below TPR threshold[3:0]; the exit follows it. */
+    void tprBelowThreshold(Cpu cpu) {
+        tprExitPending = true;
+        cpu.signalEvent();
+    }
+
+    /**
+     * The trap-like TPR-below-threshold exit (reason 43, no qualification, instruction length 0, guest RIP after the
+     * MOV to CR8) comes first at the boundary after the instruction; then the boundary exits of {@link VmxEvents}.
+     * The SDM ("VM Exits Induced by the TPR Threshold", 26.6.7 in 2016, for the entry case) ranks TPR-threshold exits
+     * above SMIs, INIT and every lower-priority event; the model uses that rank after MOV to CR8 too.
+     */
     @Override
     public void atEventBoundary(Cpu cpu) {
+        if (tprExitPending) {
+            tprExitPending = false;
+            exit(ExitReason.TPR_BELOW_THRESHOLD, 0, null);
+        }
         x.events().atBoundary(cpu);
+    }
+
+    /** VM entry: nothing is pending from a previous guest run. */
+    void entered() {
+        tprExitPending = false;
     }
 
     private Vmcs vmcs() {
@@ -49,9 +75,9 @@ public final class VmxNonRootMode implements GuestMode {
         int info = 0;
         long qual = 0;
         if (reason != ExitReason.VMCALL && reason != ExitReason.VMLAUNCH && reason != ExitReason.VMRESUME
-                && reason != ExitReason.VMXOFF) {
+                && reason != ExitReason.VMXOFF && reason != ExitReason.VMFUNC) {
             info = InstructionInfo.of(d, reason == ExitReason.VMREAD || reason == ExitReason.VMWRITE);
-            if (reason == ExitReason.INVEPT || reason == ExitReason.INVVPID) {
+            if (reason == ExitReason.INVEPT || reason == ExitReason.INVVPID || reason == ExitReason.INVPCID) {
                 info |= (d.reg & 0xf) << 28; // reg2: the type register (29.2.5, INVEPT/INVPCID/INVVPID format)
             }
             qual = d.memOp ? d.disp : 0;
@@ -82,10 +108,101 @@ public final class VmxNonRootMode implements GuestMode {
             case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
             case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
             case PAUSE: exitIf(30, ExitReason.PAUSE, insn); break;
-            case RDTSCP: case INVPCID:
-                throw dev.hvsim.x86core.fault.ArchFault.ud();
+            case RDTSCP: rdtscp(insn); break;
+            case INVPCID: invpcid(insn); break;
+            case MOV_DR: movDr(insn); break;
+            case SGDT_SIDT: case LGDT_LIDT: descriptorTable(ExitReason.GDTR_IDTR, insn); break;
+            case SLDT_STR: case LLDT_LTR: descriptorTable(ExitReason.LDTR_TR, insn); break;
+            case WBINVD:
+                if (proc2(6)) { // "WBINVD exiting" (26.1.3): reason 54, no qualification
+                    exit(ExitReason.WBINVD, 0, insn);
+                }
+                break;
             default: break;
         }
+    }
+
+    /** A secondary processor-based control: 0 unless "activate secondary controls" (primary bit 31) is 1 (25.6.2). */
+    private boolean proc2(int bit) {
+        Vmcs v = vmcs();
+        return (v.read(F.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 && (v.read(F.SECONDARY_VM_EXEC_CONTROL) >>> bit & 1) != 0;
+    }
+
+    /**
+     * RDTSCP (26.1.3, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): #UD when "enable RDTSCP"
+     * (secondary bit 3) is 0; otherwise "RDTSC exiting" makes it exit with reason 51. Without the exit the value
+     * read is the guest's TSC view (x86-core {@code Cpu.readTsc}, set at VM entry for TSC offsetting/scaling).
+     */
+    private void rdtscp(DecodedInsn insn) {
+        if (!proc2(3)) {
+            throw dev.hvsim.x86core.fault.ArchFault.ud();
+        }
+        exitIf(12, ExitReason.RDTSCP, insn);
+    }
+
+    /**
+     * INVPCID (26.1.3, 26.3): #UD when "enable INVPCID" (secondary bit 12) is 0; otherwise "INVLPG exiting" makes it
+     * exit with reason 58, the displacement as qualification and the INVEPT/INVPCID/INVVPID instruction information
+     * (29.2.5). The CPL and virtual-8086 checks of the core precede this point (26.1.1).
+     */
+    private void invpcid(DecodedInsn insn) {
+        if (!proc2(12)) {
+            throw dev.hvsim.x86core.fault.ArchFault.ud();
+        }
+        if (proc(9)) {
+            instructionExit(ExitReason.INVPCID, insn);
+        }
+    }
+
+    /**
+     * MOV DR with "MOV-DR exiting" (primary bit 23; 26.1.3): exit reason 29, qualification (29.2.1, "Exit
+     * Qualification for MOV DR") DR number 2:0, direction 4 (1 = MOV from DR), GPR 11:8. The exit is checked before the
+     * instruction's own #UD (CR4.DE with DR4/DR5) and the DR7.GD #DB: 26.1.3 gives MOV-DR exits priority over that
+     * #UD, and 26.1.1 gives fault-like exits priority over every exception it does not list (the #DB is not listed).
+     * DR8-DR15 (REX.R) are #UD at decode on hardware and do not exit here. The #GP(0) at CPL &gt; 0, which 26.1.3
+     * also puts after the exit, is raised by the core's central check first (DEVIATIONS.md).
+     */
+    private void movDr(DecodedInsn d) {
+        if (proc(23) && d.reg < 8) {
+            boolean from = d.row.opcode() == 0x21;
+            exit(ExitReason.MOV_DR, d.reg | (from ? 1L << 4 : 0) | (long) (d.rm & 0xf) << 8, d);
+        }
+    }
+
+    /**
+     * "Descriptor-table exiting" (secondary bit 2; 26.1.3): LGDT, LIDT, SGDT, SIDT exit with reason 46, LLDT, LTR,
+     * SLDT, STR with 47; the qualification is the memory operand's displacement (0 for a register operand) and the
+     * instruction information has the formats of 29.2.5 ({@link InstructionInfo#descriptorTable}).
+     */
+    private void descriptorTable(int reason, DecodedInsn d) {
+        if (proc2(2)) {
+            int info = InstructionInfo.descriptorTable(d, reason == ExitReason.GDTR_IDTR);
+            x.exits().exit(reason, d.memOp ? d.disp : 0, d.length, info, 0, 0);
+        }
+    }
+
+    /**
+     * "VMCS shadowing" (secondary bit 14; 26.1.3 VMREAD/VMWRITE, 24.10 "VMCS Types: Ordinary and Shadow" in the 2016
+     * edition): a VMREAD/VMWRITE in non-root operation does not exit when the control is 1, the field encoding in the
+     * register operand (64 bits in 64-bit mode, else 32) has bits 63:15 clear, and bit n (n = encoding bits 14:0) of
+     * the VMREAD or VMWRITE bitmap is 0; it then accesses the shadow VMCS ({@link #shadowVmcs}).
+     */
+    boolean shadowAccess(Cpu c, DecodedInsn d, boolean write) {
+        if (!proc2(14)) {
+            return false;
+        }
+        long encoding = c.readReg(d, d.reg, c.mode64() ? 8 : 4);
+        if ((encoding >>> 15) != 0) {
+            return false;
+        }
+        long bitmap = vmcs().read(write ? F.VMWRITE_BITMAP : F.VMREAD_BITMAP);
+        return (c.bus().read(bitmap + (encoding >>> 3), 1) >>> (encoding & 7) & 1) == 0;
+    }
+
+    /** The shadow VMCS: the one the VMCS link pointer references, or null when it is FFFFFFFF_FFFFFFFFH. */
+    Vmcs shadowVmcs() {
+        long link = vmcs().read(F.VMCS_LINK_POINTER);
+        return link == -1L ? null : new Vmcs(x.cpu().bus(), link, x.layout());
     }
 
     private void exitIf(int procBit, int reason, DecodedInsn insn) {

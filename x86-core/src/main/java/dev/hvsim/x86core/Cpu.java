@@ -291,6 +291,36 @@ public final class Cpu {
         return cycles * profile.tscPerCycle() + s.tscAdjust;
     }
 
+    /** The guest's view of the TSC: (TSC * multiplier) >> 48 + offset; multiplier 1 << 48 and offset 0 natively. */
+    private long guestTscMultiplier = 1L << 48, guestTscOffset;
+
+    /**
+     * Sets how RDTSC, RDTSCP and RDMSR IA32_TIME_STAMP_COUNTER see the TSC while a guest runs (a vendor's TSC
+     * offsetting and scaling, e.g. SDM Vol. 3C "Timestamp-Counter Offsetting and Multiplying"): the 128-bit unsigned
+     * product of TSC and {@code multiplier} shifted right by 48, plus {@code offset} (mod 2^64). A guest mode sets it
+     * at entry and {@link #clearGuestTsc} at exit.
+     */
+    public void setGuestTsc(long multiplier, long offset) {
+        guestTscMultiplier = multiplier;
+        guestTscOffset = offset;
+    }
+
+    /** Back to the plain TSC (multiplier 1.0, offset 0). */
+    public void clearGuestTsc() {
+        setGuestTsc(1L << 48, 0);
+    }
+
+    /** The TSC as the executing software reads it (RDTSC, RDTSCP, RDMSR IA32_TSC): see {@link #setGuestTsc}. */
+    public long readTsc() {
+        long t = tsc();
+        long m = guestTscMultiplier;
+        if (m != 1L << 48) {
+            long hi = Math.multiplyHigh(t, m) + ((t >> 63) & m) + ((m >> 63) & t); // unsigned 128-bit product
+            t = hi << 16 | (t * m) >>> 48;
+        }
+        return t + guestTscOffset;
+    }
+
     /** Something may have become deliverable (interrupt line, IF set, shadow ended): check after this instruction. */
     public void signalEvent() {
         eventPending = true;

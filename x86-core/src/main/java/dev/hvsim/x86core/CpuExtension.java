@@ -78,9 +78,18 @@ public interface CpuExtension {
         return newValue;
     }
 
-    /** The value a read of CR0 or CR4 (MOV from CR, SMSW) returns; default: the register. */
+    /** The value a read of CR0, CR4 (MOV from CR, SMSW) or CR8 (MOV from CR8) returns; default: the register. */
     default long crReadValue(Cpu cpu, int cr, long value) {
         return value;
+    }
+
+    /**
+     * MOV to CR8 of a value whose reserved bits are clear, before CR8 and the interrupt source see it: true when the
+     * extension has virtualised the write itself (e.g. VMX "use TPR shadow" writes the virtual-APIC page's VTPR), so
+     * the core leaves CR8 alone. Default: false.
+     */
+    default boolean virtualCr8Write(Cpu cpu, long value) {
+        return false;
     }
 
     /**

@@ -43,10 +43,11 @@ class VmxCapabilitiesTest {
         for (VmxMsr msr : VmxMsr.values()) {
             assertThat(inForce.rdmsr(msr.index())).as(msr.name()).isEqualTo(target.rdmsr(msr.index()));
         }
-        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index())).as("EPT, VPID, unrestricted guest")
-                .hasValue(0x000000a200000000L);
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index()))
+                .as("EPT, descriptor-table exiting, RDTSCP, VPID, WBINVD exiting, unrestricted guest, INVPCID, VM functions, VMCS shadowing, TSC scaling")
+                .hasValue(0x020070ee00000000L);
         assertThat(inForce.eptVpidCap().invept()).isEqualTo(inForce.eptVpidCap().inveptSingleContext());
-        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("no VM functions").isEmpty();
+        assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("EPTP switching only").hasValue(1L);
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
         assertThat(full.advertised()).isFalse();
     }
@@ -103,12 +104,13 @@ class VmxCapabilitiesTest {
     void theProfileAdvertisesExactlyTheControlsVmxModelHonours() {
         assertThat(allowed1(target, ControlWord.PIN_BASED)).containsExactly("externalInterruptExiting", "nmiExiting",
                 "activateVmxPreemptionTimer");
-        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting", "hltExiting", "invlpgExiting",
+        assertThat(allowed1(target, ControlWord.PRIMARY_PROC)).containsExactly("interruptWindowExiting",
+                "useTscOffsetting", "hltExiting", "invlpgExiting",
                 "mwaitExiting", "rdpmcExiting", "rdtscExiting", "cr3LoadExiting", "cr3StoreExiting", "cr8LoadExiting",
-                "cr8StoreExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps", "monitorExiting",
-                "pauseExiting", "activateSecondaryControls");
-        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "enableVpid",
-                "unrestrictedGuest");
+                "cr8StoreExiting", "useTprShadow", "movDrExiting", "unconditionalIoExiting", "useIoBitmaps", "useMsrBitmaps",
+                "monitorExiting", "pauseExiting", "activateSecondaryControls");
+        assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
+                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "enableVmFunctions", "vmcsShadowing", "useTscScaling");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "acknowledgeInterruptOnExit", "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer",
                 "saveVmxPreemptionTimerValue");
@@ -240,6 +242,7 @@ class VmxCapabilitiesTest {
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(noSecondary)).isFalse();
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(full)).isTrue();
         assertThat(VmcsFields.get().byName("EPT_POINTER").existsUnder(target)).isTrue();
-        assertThat(VmcsFields.get().byName("EPTP_LIST_ADDRESS").existsUnder(target)).isFalse();
+        assertThat(VmcsFields.get().byName("EPTP_LIST_ADDRESS").existsUnder(target)).as("EPTP switching").isTrue();
+        assertThat(VmcsFields.get().byName("EPTP_LIST_ADDRESS").existsUnder(noSecondary)).isFalse();
     }
 }

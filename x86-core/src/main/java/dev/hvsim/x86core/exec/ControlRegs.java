@@ -57,7 +57,7 @@ final class ControlRegs {
             case 2: v = s.cr2; break;
             case 3: v = s.cr3; break;
             case 4: v = crRead(cpu, 4, s.cr4); break;
-            default: v = s.cr8; break;
+            default: v = crRead(cpu, 8, s.cr8); break;
         }
         cpu.writeReg(d, d.rm, d.opSize, v);
     }
@@ -221,6 +221,9 @@ final class ControlRegs {
     static void writeCr8(Cpu cpu, long v) {
         if ((v & ~0xfL) != 0) {
             throw ArchFault.gp0();
+        }
+        if (cpu.extension() != null && cpu.extension().virtualCr8Write(cpu, v)) {
+            return;
         }
         cpu.state().cr8 = v;
         cpu.interruptSource().cr8Written(v);

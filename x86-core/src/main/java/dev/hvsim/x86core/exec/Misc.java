@@ -70,9 +70,9 @@ final class Misc {
                 }
                 break;
             case CPUID: Cpuid.execute(cpu); break;
-            case RDTSC: edxEax(cpu, cpu.tsc()); break;
+            case RDTSC: edxEax(cpu, cpu.readTsc()); break;
             case RDTSCP:
-                edxEax(cpu, cpu.tsc());
+                edxEax(cpu, cpu.readTsc());
                 cpu.setGpr(Reg.RCX, 4, cpu.state().msr(Msr.IA32_TSC_AUX));
                 break;
             case RDPID: // the whole register in 64-bit mode, 32 bits otherwise (SDM Vol. 2B RDPID)

@@ -92,7 +92,7 @@ final class Msrs {
             return s.msr(i);
         }
         switch ((int) i) {
-            case (int) Msr.IA32_TIME_STAMP_COUNTER: return cpu.tsc();
+            case (int) Msr.IA32_TIME_STAMP_COUNTER: return cpu.readTsc();
             case (int) Msr.IA32_APIC_BASE: case (int) Msr.IA32_PAT: case (int) Msr.IA32_BIOS_SIGN_ID:
             case (int) Msr.IA32_MCG_STATUS:
                 return s.msr(i);
