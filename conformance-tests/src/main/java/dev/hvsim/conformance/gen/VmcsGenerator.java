@@ -132,6 +132,7 @@ public final class VmcsGenerator {
                         .with("VIRTUAL_PROCESSOR_ID", 1 + r.nextInt(0xffff));
             }
         }
+        c = newerControls(c, r);
         // exit: acknowledge interrupt on exit 15, save/load PAT 18/19, save/load EFER 20/21
         c = setIf(c, r, exit, ControlWord.EXIT, 15);
         c = setIf(c, r, exit, ControlWord.EXIT, 18);
@@ -159,6 +160,40 @@ public final class VmcsGenerator {
         }
         if (r.nextBoolean()) {
             c = c.with("VM_EXIT_MSR_LOAD_COUNT", r.nextInt(4)).with("VM_EXIT_MSR_LOAD_ADDR", page(r) | 16L * r.nextInt(8));
+        }
+        return c;
+    }
+
+    /**
+     * Use TPR shadow (primary 21) with a virtual-APIC page whose VTPR is at or above the TPR threshold; TSC scaling
+     * (secondary 25) with a non-zero multiplier; VMCS shadowing (14) with 4 KiB-aligned VMREAD/VMWRITE bitmaps; VM
+     * functions (13) with EPTP switching only under EPT and a 4 KiB-aligned EPTP list (SDM 28.2.1.1).
+     */
+    private VmxCase newerControls(VmxCase c, SplittableRandom r) {
+        String proc = "CPU_BASED_VM_EXEC_CONTROL", proc2 = "SECONDARY_VM_EXEC_CONTROL";
+        if (may(ControlWord.PRIMARY_PROC, 21) && r.nextBoolean()) {
+            long page = page(r);
+            int threshold = r.nextInt(16);
+            c = c.with(proc, c.get(proc) | 1L << 21).with("VIRTUAL_APIC_PAGE_ADDR", page)
+                    .with("TPR_THRESHOLD", threshold)
+                    .withMemory(page + 0x80, (long) (threshold + r.nextInt(16 - threshold)) << 4);
+        }
+        if (!may(ControlWord.PRIMARY_PROC, 31)) {
+            return c;
+        }
+        boolean ept = (c.get(proc2) & 2) != 0;
+        if (may(ControlWord.SECONDARY_PROC, 25) && r.nextBoolean()) {
+            c = c.with(proc, c.get(proc) | 1L << 31).with(proc2, c.get(proc2) | 1L << 25)
+                    .with("TSC_MULTIPLIER", r.nextLong() | 1);
+        }
+        if (may(ControlWord.SECONDARY_PROC, 14) && r.nextBoolean()) {
+            c = c.with(proc, c.get(proc) | 1L << 31).with(proc2, c.get(proc2) | 1L << 14)
+                    .with("VMREAD_BITMAP", page(r)).with("VMWRITE_BITMAP", page(r));
+        }
+        if (may(ControlWord.SECONDARY_PROC, 13) && r.nextBoolean()) {
+            long allowed = cpu.caps().vmfunc().raw() & (ept ? 1 : 0);
+            c = c.with(proc, c.get(proc) | 1L << 31).with(proc2, c.get(proc2) | 1L << 13)
+                    .with("VM_FUNCTION_CONTROL", allowed & r.nextLong()).with("EPTP_LIST_ADDRESS", page(r));
         }
         return c;
     }

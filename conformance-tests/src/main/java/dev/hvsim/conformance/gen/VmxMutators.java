@@ -29,7 +29,7 @@ public final class VmxMutators {
     /**
      * Recipes for rules a random flip of their own fields rarely isolates (a control must be enabled together with
      * the field it guards, an event of a given type injected, ...), in the notation of vmx-model's EntryRulesTest:
-     * {@code FIELD+bit} sets, {@code FIELD-bit} clears, {@code FIELD=value}, {@code lma=0} the processor outside
+     * {@code FIELD+bit} sets, {@code FIELD-bit} clears, {@code FIELD=value}, {@code mem:ADDR=qword}, {@code lma=0} the processor outside
      * IA-32e mode. They are applied to the random valid case and kept only when the result violates the rule alone.
      */
     public static final Map<String, String> RECIPES = Map.ofEntries(
@@ -37,6 +37,14 @@ public final class VmxMutators {
             Map.entry("HOST-SS-NONNULL", "lma=0 VM_EXIT_CONTROLS-9 HOST_CR4-5 HOST_SS_SELECTOR=0"),
             Map.entry("CTRL-ENTRY-SMM", "VM_ENTRY_CONTROLS+10"),
             Map.entry("CTRL-EPTP-AD", "EPT_POINTER+6"),
+            Map.entry("CTRL-TPR-THRESHOLD-VTPR", "CPU_BASED_VM_EXEC_CONTROL+21 VIRTUAL_APIC_PAGE_ADDR=0x5000 TPR_THRESHOLD=3 "
+                    + "mem:0x5080=0x20"),
+            Map.entry("CTRL-TSC-MULTIPLIER", "CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+25 TSC_MULTIPLIER=0"),
+            Map.entry("CTRL-SHADOW-VMCS-BITMAPS", "CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+14 "
+                    + "VMREAD_BITMAP=0x5000 VMWRITE_BITMAP=0x6008"),
+            Map.entry("CTRL-VMFUNC-RSVD", "CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+13 VM_FUNCTION_CONTROL=2"),
+            Map.entry("CTRL-VMFUNC-EPTP-SWITCH", "CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+13 "
+                    + "VM_FUNCTION_CONTROL=1 EPTP_LIST_ADDRESS=0x5008"),
             Map.entry("CTRL-INJ-INSTR-LEN", "VM_ENTRY_INTR_INFO_FIELD=0x80000403 VM_ENTRY_INSTRUCTION_LEN=16"),
             Map.entry("CTRL-INJ-ERRCODE-BIT", "VM_ENTRY_INTR_INFO_FIELD=0x8000030d"),
             Map.entry("CTRL-INJ-ERRCODE-VALUE", "VM_ENTRY_INTR_INFO_FIELD=0x80000b0d VM_ENTRY_EXCEPTION_ERROR_CODE=0x10000"),
@@ -144,6 +152,9 @@ public final class VmxMutators {
         for (String m : recipe.trim().split("\\s+")) {
             if (m.equals("lma=0")) {
                 c = c.withProcessorLma(false);
+            } else if (m.startsWith("mem:")) {
+                String[] kv = m.substring(4).split("=");
+                c = c.withMemory(Long.decode(kv[0]), Long.decode(kv[1]));
             } else if (m.contains("=")) {
                 String[] kv = m.split("=");
                 c = c.with(kv[0], Long.decode(kv[1]));
