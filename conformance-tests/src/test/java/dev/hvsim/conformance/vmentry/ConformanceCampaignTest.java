@@ -29,6 +29,17 @@ class ConformanceCampaignTest {
         run(false, true, 8L * SvmProperties.ruleCount());
     }
 
+    /** Determinism: the same seed gives the same failures and coverage counts on 1 and on 3 threads. */
+    @Test
+    void sameSeedSameResultWhateverTheThreads() {
+        long cases = 2L * SvmProperties.ruleCount() + 2L * VmxProperties.ruleCount() / 3;
+        Campaign.Result one = Campaign.run(new Campaign.Config(true, true, cases, SEED + 1, 1), n -> { });
+        Campaign.Result three = Campaign.run(new Campaign.Config(true, true, cases, SEED + 1, 3), n -> { });
+        assertThat(three.failures()).isEqualTo(one.failures());
+        assertThat(three.coverage().rows(true, true)).isEqualTo(one.coverage().rows(true, true));
+        assertThat(one.coverage().rows(true, true).stream().mapToLong(RuleCoverage.Row::count).sum()).isPositive();
+    }
+
     private static void run(boolean intel, boolean amd, long cases) {
         Campaign.Result r = Campaign.run(new Campaign.Config(intel, amd, cases, SEED, 2), n -> { });
         System.out.println(r.coverage().table(intel, amd));

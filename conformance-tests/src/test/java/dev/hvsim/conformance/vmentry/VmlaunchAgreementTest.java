@@ -88,8 +88,41 @@ class VmlaunchAgreementTest {
         return memory.keySet().stream().anyMatch(a -> a < 0x110000 || (a >= VMXON_REGION && a < VMCS_REGION + 0x1000));
     }
 
-    /** Runs VMLAUNCH on the case; null when the result agrees with {@code expected}, else what differs. */
+    /**
+     * Determinism: the same state launched twice on fresh CPUs gives the same outcome, registers, VMCS exit fields and
+     * cycle count.
+     */
+    @Test
+    void vmlaunchIsDeterministic() {
+        VmxCpu cpu = VmxCpu.intelCore();
+        VmcsGenerator gen = new VmcsGenerator(cpu);
+        VmxMutators mutators = new VmxMutators(new VmxEvaluator(cpu));
+        List<EntryRule> rules = EntryChecks.rules();
+        int compared = 0;
+        for (int i = 0; i < 40; i++) {
+            SplittableRandom r = new SplittableRandom(SEED * 7 + i);
+            VmxCase c = gen.valid(r);
+            if (i % 2 == 1) {
+                c = mutators.breakOnly(rules.get(r.nextInt(rules.size())), c, r).orElse(c);
+            }
+            if (!c.processorLma() || overlapsHarness(c.memory())) {
+                continue;
+            }
+            String[] first = new String[1], second = new String[1];
+            launch(c, c.check(), new int[1], first);
+            launch(c, c.check(), new int[1], second);
+            assertThat(second[0]).as("seed %d", SEED * 7 + i).isEqualTo(first[0]);
+            compared++;
+        }
+        assertThat(compared).isGreaterThan(20);
+    }
+
     private static String launch(VmxCase c, EntryOutcome expected, int[] inGuest) {
+        return launch(c, expected, inGuest, new String[1]);
+    }
+
+    /** Runs VMLAUNCH on the case; null when the result agrees with {@code expected}, else what differs. */
+    private static String launch(VmxCase c, EntryOutcome expected, int[] inGuest, String[] fingerprint) {
         TestCpu t = TestCpu.long64("intel-core");
         Cpu cpu = t.cpu;
         VmxExtension vmx = cpu.extension() instanceof VmxExtension ? (VmxExtension) cpu.extension()
@@ -110,6 +143,11 @@ class VmlaunchAgreementTest {
         }
         c.memory().forEach((a, q) -> t.bus.write(a, 8, q));
         t.code("0f 01 c2").fault();                 // VMLAUNCH
+        var st = cpu.state();
+        fingerprint[0] = String.format("nonroot %b rip %x rsp %x rflags %x cr0 %x cr3 %x cr4 %x cycles %d error %d "
+                + "reason %x qual %x", vmx.inNonRoot(), st.rip, st.gpr[dev.hvsim.x86core.Reg.RSP], st.rflags(), st.cr0,
+                st.cr3, st.cr4, cpu.cycles(), v.read("VM_INSTRUCTION_ERROR"), v.read("VM_EXIT_REASON"),
+                v.read("EXIT_QUALIFICATION"));
         switch (expected.kind()) {
             case ENTERED:
                 if (!vmx.inNonRoot() && (v.read("VM_EXIT_REASON") >>> 31) == 0 && cpu.state().rip == c.get("HOST_RIP")
