@@ -14,6 +14,11 @@
 #       a page-crossing DMA lands in the unprotected page only; with DEV_EN = 0 nothing is blocked
 #   - the engine's done interrupt (INTA, level) through IOAPIC pin = its interrupt line, acknowledged in the
 #     handler before EOI: one interrupt per DMA started with CMD.IRQ
+#   - SKINIT (when CPUID Fn8000_0001 ECX[12] says so; APM Vol. 2 15.27.6) with EFER.SVME = 0 and the DEV disabled:
+#     the secure loader block (64 KiB aligned, in the image) records the state SKINIT left (entry point, EAX, ESP,
+#     EDX, EFLAGS, CR0, EFER, CS/SS, VM_CR), reloads GDT/segments/stack/IDT, shows a self IPI held by GIF = 0,
+#     DEV_CR.SL_DEV_EN set, a DMA into the SLB blocked and logged while a DMA elsewhere lands, then STGI (legal
+#     with EFER.SVME = 0) lets the IPI in; back outside, clearing SL_DEV_EN lets a DMA into the SLB land
   .include "hvsim.inc"
   .include "platform32.inc"
 
@@ -207,7 +212,154 @@ with_dev:
   call mismatches
   CHECK32 "dev disabled: dma lands in a marked page", %eax, $0
   CHECK32 "one done interrupt per dma", irq_count+DMA_VECTOR*4, $5
+
+  # ---- SKINIT and SL_DEV (APM Vol. 2 15.27.6, 15.24.8; DEV_EN is 0 here) -------------------------------
+  CPUID32_BT 0x80000001, 0, ecx, 12
+  jc 1f
+  SKIP32 "skinit", "no SKINIT in CPUID"
   FINISH32
+1:
+  mov $DEV_FN_ERR_STATUS << 8, %eax
+  xor %ecx, %ecx
+  call dev_write
+  mov $1, %eax
+  cpuid
+  mov %eax, cpuid1_eax
+  mov $0x33333333, %eax         # the SLB page the DMA will aim at
+  mov $slb + SL_DMA_OFFSET, %edi
+  mov $1024, %ecx
+  rep stosl
+  mov %esp, saved_esp
+  mov $slb + 0x1234, %eax       # bits 15:0 are not part of the SLB base
+  skinit                        # EFER.SVME is 0: allowed because CPUID advertises SKINIT (15.4)
+  FAIL32 "skinit returned"
+  FINISH32
+
+sl_done:                        # back from the secure loader: segments, stack and IDT reloaded, GIF = 1
+  CHECK32 "skinit: entered at slb + the entry offset", sl_eip, $sl_here
+  CHECK32 "skinit: eax = slb base (bits 15:0 cleared)", sl_eax, $slb
+  CHECK32 "skinit: esp = slb + 64 KiB", sl_esp, $slb + 0x10000
+  CHECK32 "skinit: edx = cpuid 1 eax", sl_edx, cpuid1_eax
+  CHECK32 "skinit: eflags = 2", sl_eflags, $2
+  CHECK32 "skinit: cr0 = cd / nw / et / pe", sl_cr0, $0x60000011
+  CHECK32 "skinit: efer = 0", sl_efer, $0
+  CHECK32 "skinit: cs = 0x08 / ss = 0x10", sl_sel, $0x00100008
+  CHECK32 "skinit: vm_cr = dpd / r_init / dis_a20m", sl_vmcr, $7
+  CHECK32 "gif = 0: a self ipi stays pending through sti", sl_irq_held, $0
+  CHECK32 "dev_cr: sl_dev_en set by skinit", sl_devcr, $DEV_CR_SL_DEV_EN
+  CHECK32 "dma into the slb: done / master abort", sl_dma_slb, $5
+  CHECK32 "slb unchanged by the dma", sl_slb_mism, $0
+  CHECK32 "dev_err_status: device write to dram", sl_err, $0xa000002a
+  CHECK32 "dev_err_addr: in the slb", sl_err_addr, $slb + SL_DMA_OFFSET
+  CHECK32 "dma outside the slb lands", sl_dma_out, $1
+  CHECK32 "stgi with efer.svme = 0: the pending ipi is taken", irq_count+SL_IPI_VECTOR*4, $1
+  # the secure loader's abort path (15.27.8): SL_DEV_EN = 0 lifts the protection
+  mov $DEV_FN_CR << 8, %eax
+  xor %ecx, %ecx
+  call dev_write
+  mov $src_page, %esi
+  mov $slb + SL_DMA_OFFSET, %edi
+  mov $4096, %ecx
+  call dma_copy_noirq
+  CHECK32 "sl_dev_en = 0: dma into the slb: done", %eax, $1
+  mov $slb + SL_DMA_OFFSET, %edi
+  mov $0xa5a5a5a5, %eax
+  call mismatches
+  CHECK32 "sl_dev_en = 0: dma into the slb lands", %eax, $0
+  FINISH32
+
+# ---- the secure loader block: 64 KiB aligned; header words, then the secure loader --------------------
+# SKINIT leaves flat 32-bit protected mode with CS = 8, SS = 10H (flat), DS/ES/FS/GS real-mode style (limit
+# 64 KiB): until DS is reloaded, memory is reached through SS.
+.set SL_DMA_OFFSET, 0x8000
+.set SL_IPI_VECTOR, 0x64
+.set DEV_CR_SL_DEV_EN, 1 << 5
+  .balign 0x10000
+slb:
+  .word sl_entry - slb          # entry offset
+  .word sl_end - slb            # image length
+sl_entry:
+  call 1f
+sl_here:
+1:
+  pop %ss:sl_eip
+  mov %eax, %ss:sl_eax
+  mov %edx, %ss:sl_edx
+  mov %esp, %ss:sl_esp
+  pushfl
+  popl %ss:sl_eflags
+  mov %cr0, %eax
+  mov %eax, %ss:sl_cr0
+  xor %eax, %eax
+  mov %ss, %ax
+  shl $16, %eax
+  mov %cs, %ax
+  mov %eax, %ss:sl_sel
+  mov $0xc0000080, %ecx
+  rdmsr
+  mov %eax, %ss:sl_efer
+  mov $0xc0010114, %ecx
+  rdmsr
+  mov %eax, %ss:sl_vmcr
+  lgdt %ss:gdt_desc
+  ljmp $SEL_CODE32, $2f
+2:
+  mov $SEL_DATA, %ax
+  mov %ax, %ds
+  mov %ax, %es
+  mov %ax, %fs
+  mov %ax, %gs
+  mov %ax, %ss
+  mov saved_esp, %esp
+  lidt idt256_desc
+  # GIF = 0 holds interrupts even with IF = 1
+  APIC_WR APIC_ICR_LO, $0x40000 | SL_IPI_VECTOR   # fixed, edge, destination shorthand self
+  sti
+  nop
+  nop
+  cli
+  mov irq_count+SL_IPI_VECTOR*4, %eax
+  mov %eax, sl_irq_held
+  # SL_DEV: devices cannot write the SLB; elsewhere DMA lands
+  mov $DEV_FN_CR << 8, %eax
+  call dev_read
+  mov %eax, sl_devcr
+  mov $src_page, %esi
+  mov $slb + SL_DMA_OFFSET, %edi
+  mov $4096, %ecx
+  call dma_copy_noirq
+  mov %eax, sl_dma_slb
+  mov $slb + SL_DMA_OFFSET, %edi
+  mov $0x33333333, %eax
+  call mismatches
+  mov %eax, sl_slb_mism
+  mov $DEV_FN_ERR_STATUS << 8, %eax
+  call dev_read
+  mov %eax, sl_err
+  mov $DEV_FN_ERR_ADDR_LO << 8, %eax
+  call dev_read
+  mov %eax, sl_err_addr
+  call fill_target
+  mov $src_page, %esi
+  mov $target, %edi
+  mov $4096, %ecx
+  call dma_copy_noirq
+  mov %eax, sl_dma_out
+  mov $target, %edi
+  mov $0xa5a5a5a5, %eax
+  call mismatches
+  test %eax, %eax
+  jz 3f
+  movl $0xbad, sl_dma_out
+3:
+  stgi                          # EFER.SVME = 0: allowed because CPUID advertises SKINIT (15.4)
+  sti
+  nop
+  cli
+  jmp sl_done
+sl_end:
+  .org slb + SL_DMA_OFFSET, 0   # fails to assemble if the loader grew into the page the DMA aims at
+  .balign 0x10000, 0            # the rest of the 64 KiB belongs to the SLB
 
 # ---- helpers -----------------------------------------------------------------------------------------
 # pci_read32: EAX = configuration address -> EAX = dword. pci_write32: EAX = address, ECX = value.
@@ -369,6 +521,20 @@ dma_copy:
   pop %ebx
   ret
 
+# dma_copy_noirq: as dma_copy, without the done interrupt (the secure loader runs with GIF = 0).
+dma_copy_noirq:
+  push %ebx
+  mov dma_bar, %ebx
+  mov %esi, DMA_SRC(%ebx)
+  movl $0, DMA_SRC + 4(%ebx)
+  mov %edi, DMA_DST(%ebx)
+  movl $0, DMA_DST + 4(%ebx)
+  mov %ecx, DMA_LEN(%ebx)
+  movl $1, DMA_CMD(%ebx)        # START
+  mov DMA_STATUS(%ebx), %eax
+  pop %ebx
+  ret
+
 # dma_irq (irq_hook): EBX = vector; for the engine's vector, clear INT_STATUS so the level drops before EOI.
 dma_irq:
   cmp $DMA_VECTOR, %ebx
@@ -418,6 +584,24 @@ mismatches_n:
 dma_cfg: .long 0
 dma_bar: .long 0
 dev_cfg: .long 0
+saved_esp: .long 0
+cpuid1_eax: .long 0
+sl_eip: .long 0
+sl_eax: .long 0
+sl_edx: .long 0
+sl_esp: .long 0
+sl_eflags: .long 0
+sl_cr0: .long 0
+sl_sel: .long 0
+sl_efer: .long 0
+sl_vmcr: .long 0
+sl_irq_held: .long 0
+sl_devcr: .long 0
+sl_dma_slb: .long 0
+sl_slb_mism: .long 0
+sl_err: .long 0
+sl_err_addr: .long 0
+sl_dma_out: .long 0
 
   .bss
   .balign 4096

@@ -15,6 +15,7 @@ import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.machine.load.LoadedImage;
 import dev.hvsim.machine.load.Multiboot;
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.StopReason;
@@ -103,6 +104,9 @@ public final class Machine {
         for (int i = 0; i < n; i++) {
             cpus[i] = new Cpu(config.profile(), memory, io, i);
             apics[i] = new LocalApic(cpus[i], platform.apicBus);
+            if (platform.dev != null) {
+                cpus[i].setDmaProtectionHook(platform.dev); // SKINIT's SL_DEV step reaches the northbridge's DEV
+            }
         }
         apics[0].connectExtInt(platform.pic);
         platform.apicBus.setStartupControl(new ApicBus.StartupControl() {
@@ -248,7 +252,18 @@ public final class Machine {
     /** INIT: the CPU's INIT state (SDM Vol. 3A Table 10-1), then wait for SIPI; STARTUP: real mode at vector × 4 KiB. */
     private void applyStartup(int i) {
         Cpu c = cpus[i];
-        if (initPending[i]) {
+        CpuExtension ext = c.extension();
+        // a vendor extension may hold INIT (VMX root operation) or take it (a VM exit in VMX non-root operation)
+        CpuExtension.SignalAction initAction = !initPending[i] || ext == null ? CpuExtension.SignalAction.PLATFORM
+                : ext.init(c);
+        if (initAction != CpuExtension.SignalAction.PLATFORM) {
+            initPending[i] = initAction == CpuExtension.SignalAction.HELD;
+        }
+        if (sipiPending[i] >= 0 && !initPending[i] && !waitForSipi[i] && ext != null
+                && ext.startup(c, sipiPending[i]) != CpuExtension.SignalAction.PLATFORM) {
+            sipiPending[i] = -1; // taken (SIPI exit) or blocked and discarded (VMX root operation)
+        }
+        if (initPending[i] && initAction == CpuExtension.SignalAction.PLATFORM) {
             initPending[i] = false;
             long cycles = Math.max(c.cycles(), now);
             long apicBase = c.state().msr(Msr.IA32_APIC_BASE);
@@ -385,6 +400,9 @@ public final class Machine {
             if (!waitForSipi[i] && (cpus[i].state().rflags() & Flags.IF) != 0) {
                 wakeable = true;
                 next = Math.min(next, apics[i].timerDeadline());
+            }
+            if (!waitForSipi[i] && cpus[i].guestMode().active()) {
+                next = Math.min(next, cpus[i].guestMode().wakeDeadline(cpus[i])); // e.g. the VMX-preemption timer
             }
         }
         if (wakeable) {

@@ -19,7 +19,7 @@ import dev.hvsim.x86core.fault.ArchFault;
  * }</pre>
  */
 public final class SvmExtension implements CpuExtension {
-    static final int VMRUN = 1, VMMCALL = 2, VMLOAD = 3, VMSAVE = 4, STGI = 5, CLGI = 6, INVLPGA = 8;
+    static final int VMRUN = 1, VMMCALL = 2, VMLOAD = 3, VMSAVE = 4, STGI = 5, CLGI = 6, SKINIT = 7, INVLPGA = 8;
     /** VM_CR (APM Vol. 2 15.30.1) and VM_HSAVE_PA (15.30.4). */
     public static final long VM_CR = 0xc0010114L, VM_HSAVE_PA = 0xc0010117L;
     public static final long VM_CR_DPD = 1, VM_CR_R_INIT = 2, VM_CR_DIS_A20M = 4, VM_CR_LOCK = 8, VM_CR_SVMDIS = 16;
@@ -28,6 +28,7 @@ public final class SvmExtension implements CpuExtension {
     final SvmInstructions insns;
     final Transitions transitions;
     final SvmGuestMode guest;
+    final Skinit skinit;
     /** Nested paging, G_PAT and the ASID-tagged TLB (APM Vol. 2 15.16, 15.25). */
     final SvmNestedPaging paging;
 
@@ -42,6 +43,7 @@ public final class SvmExtension implements CpuExtension {
         this.insns = new SvmInstructions(this);
         this.transitions = new Transitions(this);
         this.guest = new SvmGuestMode(this);
+        this.skinit = new Skinit(this);
         this.paging = new SvmNestedPaging(this);
     }
 
@@ -61,6 +63,8 @@ public final class SvmExtension implements CpuExtension {
     public long vmcbPa() { return vmcbPa; }
     public long vmCr() { return vmCr; }
     public long hsavePa() { return hsavePa; }
+    /** The last SKINIT executed on this CPU (its SLB, entry offset and image length), or null. */
+    public SkinitLaunch lastSkinit() { return skinit.last(); }
     /** The outcome of the last VMRUN that reached its consistency checks, or null. */
     public VmrunOutcome lastVmrunOutcome() { return transitions.last; }
 
@@ -72,6 +76,12 @@ public final class SvmExtension implements CpuExtension {
     @Override
     public Feature feature() {
         return Feature.SVM;
+    }
+
+    /** SVM and SKINIT (Fn8000_0001 ECX[12], APM Vol. 2 15.27; with it, the DEV's SL_DEV protection through the platform). */
+    @Override
+    public boolean implementsFeature(Feature f) {
+        return f == Feature.SVM || f == Feature.SKINIT;
     }
 
     // ------------------------------------------------------------------ opcode rows
@@ -91,8 +101,8 @@ public final class SvmExtension implements CpuExtension {
     /**
      * APM Vol. 3 instruction pages: 0F 01 D8 VMRUN, D9 VMMCALL, DA VMLOAD, DB VMSAVE, DC STGI, DD CLGI, DF INVLPGA
      * (rAX implicit). The rows are #UD in real mode; EFER.SVME, CPL and rAX are checked by the handlers, in the
-     * APM's order, so that the intercept check of a guest comes between #UD and #GP. SKINIT (DE) has no row (#UD):
-     * not implemented, and the profile does not advertise it.
+     * APM's order, so that the intercept check of a guest comes between #UD and #GP. DE is SKINIT EAX ({@link Skinit};
+     * the row's feature is SVM because 15.4 also allows it with EFER.SVME = 1 where CPUID lacks the SKINIT bit).
      */
     private static void rows(OpcodeTable.Builder b) {
         int ext = Family.EXTENSION, noReal = OpcodeRow.A_NO_REAL;
@@ -102,6 +112,7 @@ public final class SvmExtension implements CpuExtension {
         b.row(1, 0x01, "VMSAVE", ext, VMSAVE).reg(3).rm(3).attrs(noReal).feature(Feature.SVM).cost("system").add();
         b.row(1, 0x01, "STGI", ext, STGI).reg(3).rm(4).attrs(noReal).feature(Feature.SVM).cost("system").add();
         b.row(1, 0x01, "CLGI", ext, CLGI).reg(3).rm(5).attrs(noReal).feature(Feature.SVM).cost("system").add();
+        b.row(1, 0x01, "SKINIT", ext, SKINIT).reg(3).rm(6).attrs(noReal).feature(Feature.SVM).cost("system").add();
         b.row(1, 0x01, "INVLPGA", ext, INVLPGA).reg(3).rm(7).attrs(noReal).feature(Feature.SVM).cost("system").add();
     }
 
@@ -114,6 +125,7 @@ public final class SvmExtension implements CpuExtension {
             case VMSAVE: insns.vmload(d, false); break;
             case STGI: insns.gif(d, true); break;
             case CLGI: insns.gif(d, false); break;
+            case SKINIT: skinit.execute(d); break;
             case INVLPGA: insns.invlpga(d); break;
             default: throw ArchFault.ud();
         }

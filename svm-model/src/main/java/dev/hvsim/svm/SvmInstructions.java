@@ -6,6 +6,7 @@ import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
 import dev.hvsim.x86core.decode.DecodedInsn;
+import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.fault.ArchFault;
 
 /**
@@ -22,8 +23,13 @@ final class SvmInstructions {
 
     /** #UD unless EFER.SVME; in a guest, #VMEXIT when {@code misc2Bit} is intercepted; #GP(0) at CPL > 0. */
     private void common(DecodedInsn d, int misc2Bit, long exitCode) {
+        common(d, misc2Bit, exitCode, false);
+    }
+
+    /** As above; {@code withoutSvme}: the instruction is also available while EFER.SVME = 0. */
+    private void common(DecodedInsn d, int misc2Bit, long exitCode, boolean withoutSvme) {
         Cpu c = x.cpu();
-        if ((c.state().efer & Cpu.EFER_SVME) == 0) {
+        if ((c.state().efer & Cpu.EFER_SVME) == 0 && !withoutSvme) {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC2, misc2Bit)) {
@@ -56,10 +62,17 @@ final class SvmInstructions {
         throw ArchFault.ud();
     }
 
-    /** STGI / CLGI: set / clear the global interrupt flag. */
+    /**
+     * STGI / CLGI: set / clear the global interrupt flag. APM Vol. 2 15.4: STGI (like SKINIT) is also available with
+     * EFER.SVME = 0 when CPUID Fn8000_0001 ECX[SKINIT] = 1 (a secure loader runs with EFER = 0 and ends with STGI).
+     */
     void gif(DecodedInsn d, boolean set) {
-        common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI);
+        common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI,
+                set && x.cpu().has(Feature.SKINIT));
         x.gif = set;
+        if (set) {
+            x.cpu().signalEvent(); // 15.17: interrupts held by GIF = 0 are taken at the next boundary
+        }
     }
 
     /**

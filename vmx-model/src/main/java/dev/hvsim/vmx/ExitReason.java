@@ -12,6 +12,8 @@ public final class ExitReason {
             MSR_LOADING = 34, MWAIT = 36, MONITOR = 39, PAUSE = 40, TPR_BELOW_THRESHOLD = 43, GDTR_IDTR = 46, LDTR_TR = 47, MACHINE_CHECK_DURING_ENTRY = 41, EPT_VIOLATION = 48,
             EPT_MISCONFIGURATION = 49, INVEPT = 50, RDTSCP = 51, INVVPID = 53, WBINVD = 54, XSETBV = 55,
             INVPCID = 58, VMFUNC = 59;
+    /** Event-related exits (issue 4): INIT signal, SIPI, NMI window, monitor trap flag. */
+    public static final int INIT_SIGNAL = 3, SIPI = 4, NMI_WINDOW = 8, MONITOR_TRAP_FLAG = 37;
     /** Exit-reason bit 31: "VM-entry failure" (SDM Vol. 3C 25.9.1, 28.8). */
     public static final int ENTRY_FAILURE_BIT = 1 << 31;
 

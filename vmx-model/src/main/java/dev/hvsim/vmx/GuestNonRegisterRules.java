@@ -22,6 +22,26 @@ final class GuestNonRegisterRules {
                 || a == WAIT_FOR_SIPI && misc.activityWaitForSipi();
     }
 
+    /**
+     * 28.3.1.5: an injected event must be one the target activity state allows: in HLT external interrupts, NMIs,
+     * hardware exceptions 1 (#DB) and 18 (#MC) and pending MTF VM exits (type 7, vector 0); in shutdown NMIs and #MC;
+     * in wait-for-SIPI nothing.
+     */
+    private static boolean injectionBlockedByActivity(EntryState s) {
+        if (!s.injecting()) {
+            return false;
+        }
+        long a = s.get(F.GUEST_ACTIVITY_STATE);
+        int t = s.injectionType(), v = s.injectionVector();
+        if (a == HLT) {
+            return !(t == 0 || t == 2 || t == 3 && (v == 1 || v == 18) || t == 7 && v == 0);
+        }
+        if (a == SHUTDOWN) {
+            return !(t == 2 || t == 3 && v == 18);
+        }
+        return a == WAIT_FOR_SIPI;
+    }
+
     private static boolean pendingDebugBad(EntryState s) {
         long p = s.get(F.GUEST_PENDING_DBG_EXCEPTIONS);
         // reserved 11:4, 13, 15, 63:16 (bit 16, RTM, is reserved too: the profiles do not advertise RTM)
@@ -68,7 +88,7 @@ final class GuestNonRegisterRules {
 
     static final List<EntryRule> NON_REGISTER = List.of(
         guest("GUEST-ACTIVITY-RANGE", "28.3.1.5", "GUEST_ACTIVITY_STATE",
-            "Use an activity state IA32_VMX_MISC[8:6] supports (0 active always; this model advertises only 0).",
+            "Use an activity state IA32_VMX_MISC[8:6] supports (0 active always; 1 HLT, 2 shutdown, 3 wait-for-SIPI).",
             s -> !activitySupported(s, s.get(F.GUEST_ACTIVITY_STATE))),
         guest("GUEST-ACTIVITY-HLT-DPL", "28.3.1.5", "GUEST_ACTIVITY_STATE GUEST_SS_AR_BYTES",
             "Use the HLT activity state only with SS.DPL = 0.",
@@ -76,6 +96,10 @@ final class GuestNonRegisterRules {
         guest("GUEST-ACTIVITY-BLOCKING", "28.3.1.5", "GUEST_ACTIVITY_STATE GUEST_INTERRUPTIBILITY_INFO",
             "Use the active state when the interruptibility state shows blocking by STI or MOV SS.",
             s -> s.get(F.GUEST_ACTIVITY_STATE) != ACTIVE && (s.interruptibility() & (BLOCK_STI | BLOCK_MOV_SS)) != 0),
+        guest("GUEST-ACTIVITY-INJ", "28.3.1.5", "GUEST_ACTIVITY_STATE VM_ENTRY_INTR_INFO_FIELD",
+            "Inject only what the activity state allows (HLT: external interrupt, NMI, #DB, #MC, pending MTF; "
+                + "shutdown: NMI, #MC; wait-for-SIPI: nothing).",
+            GuestNonRegisterRules::injectionBlockedByActivity),
         guest("GUEST-ACTIVITY-SMM", "28.3.1.5", "GUEST_ACTIVITY_STATE VM_ENTRY_CONTROLS",
             "Do not use the wait-for-SIPI state with \"entry to SMM\".",
             s -> s.get(F.GUEST_ACTIVITY_STATE) == WAIT_FOR_SIPI && s.entry(10)),
@@ -94,6 +118,12 @@ final class GuestNonRegisterRules {
         guest("GUEST-INTR-NMI-MOVSS", "28.3.1.5", "GUEST_INTERRUPTIBILITY_INFO VM_ENTRY_INTR_INFO_FIELD",
             "Clear blocking by MOV SS when injecting an NMI.",
             s -> s.injecting() && s.injectionType() == 2 && (s.interruptibility() & BLOCK_MOV_SS) != 0),
+        // 28.3.1.5 lets a processor require blocking by STI to be 0 when injecting an NMI (exit qualification 3). This
+        // model does: its core holds NMIs back during the STI shadow (as interrupts), so an NMI injected under STI
+        // blocking would be delivered while NMIs are blocked, and an NMI-window exit does not open under STI blocking.
+        guest("GUEST-INTR-NMI-STI", "28.3.1.5", "GUEST_INTERRUPTIBILITY_INFO VM_ENTRY_INTR_INFO_FIELD",
+            "Clear blocking by STI when injecting an NMI (this processor requires it).",
+            3, s -> s.injecting() && s.injectionType() == 2 && (s.interruptibility() & BLOCK_STI) != 0),
         guest("GUEST-INTR-SMI", "28.3.1.5", "GUEST_INTERRUPTIBILITY_INFO VM_ENTRY_CONTROLS",
             "Clear blocking by SMI outside SMM (set it only with \"entry to SMM\").",
             s -> ((s.interruptibility() & BLOCK_SMI) != 0) != s.entry(10)),

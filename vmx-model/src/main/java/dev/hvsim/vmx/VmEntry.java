@@ -174,10 +174,10 @@ final class VmEntry {
      * guest IDT as if it had occurred right after VM entry; a software event's return address is RIP plus the
      * VM-entry instruction length.
      */
-    private static void inject(Cpu c, VmcsSnapshot g) {
+    private void inject(Cpu c, VmcsSnapshot g) {
         long info = g.get(F.VM_ENTRY_INTR_INFO_FIELD);
-        if ((info >>> 31 & 1) == 0) {
-            return;
+        if ((info >>> 31 & 1) == 0 || (info >>> 8 & 7) == 7) {
+            return; // type 7 (other event, vector 0): a pending MTF VM exit, no delivery (28.6.2; VmxEvents.entered)
         }
         int vector = (int) info & 0xff, type = (int) (info >>> 8) & 7;
         int err = (info >>> 11 & 1) != 0 ? (int) g.get(F.VM_ENTRY_EXCEPTION_ERROR_CODE) : ArchFault.NO_ERROR_CODE;
@@ -189,7 +189,13 @@ final class VmEntry {
             case 4: kind = Interrupts.Kind.SOFTWARE_INT; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
             case 5: kind = Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
             case 6: kind = Interrupts.Kind.SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
-            default: kind = Interrupts.Kind.EXCEPTION; break; // 3: hardware exception (7, MTF, is not advertised)
+            default: kind = Interrupts.Kind.EXCEPTION; break; // 3: hardware exception
+        }
+        // 28.7.2: a vectoring VM entry leaves the processor active (the event wakes HLT or, for an NMI, shutdown);
+        // 28.6.1.1: delivering an injected NMI blocks NMIs ("virtual NMIs" = 0) or sets virtual-NMI blocking (= 1).
+        x.events().wake(c);
+        if (kind == Interrupts.Kind.NMI) {
+            c.state().nmiBlocked = true;
         }
         c.interrupts().inject(vector, err, kind, rip);
         c.nextRip = c.state().rip;

@@ -32,6 +32,8 @@ final class VmExits {
         Cpu c = x.cpu();
         Vmcs v = x.currentVmcs();
         long guestRip = c.state().rip;
+        boolean guestNmiBlocked = c.state().nmiBlocked;
+        boolean nmiExit = reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0x80000700) == 0x80000200;
         v.write(F.VM_EXIT_REASON, reason);
         v.write(F.EXIT_QUALIFICATION, qualification);
         v.write(F.VM_EXIT_INSTRUCTION_LEN, insnLength);
@@ -44,6 +46,7 @@ final class VmExits {
         storeMsrs(c, v);
         leave(c);
         loadHost(c, v);
+        c.state().nmiBlocked = x.events().rootNmiBlockedAfter(nmiExit, guestNmiBlocked);
         throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
                 guestRip));
     }
@@ -57,6 +60,9 @@ final class VmExits {
         Vmcs v = x.currentVmcs();
         v.write(F.GUEST_PHYSICAL_ADDRESS, guestPhys);
         v.write(F.GUEST_LINEAR_ADDRESS, linearValid ? guestLinear : 0);
+        if (reason == ExitReason.EPT_VIOLATION && x.events().nmiUnblockedByIret(x.cpu())) {
+            qualification |= VmxEvents.NMI_UNBLOCKED_BY_IRET; // Table 29-7 bit 12: during the IRET that unblocked
+        }
         exit(reason, qualification, 0, 0, 0, 0);
     }
 
@@ -150,7 +156,7 @@ final class VmExits {
                 | (shadow && s.movSsShadow ? GuestNonRegisterRules.BLOCK_MOV_SS : 0)
                 | (s.nmiBlocked ? GuestNonRegisterRules.BLOCK_NMI : 0);
         v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
-        v.write(F.GUEST_ACTIVITY_STATE, GuestNonRegisterRules.ACTIVE);
+        v.write(F.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
         v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
         if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
             v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());

@@ -51,7 +51,7 @@ final class VmxEpt implements SecondStage {
     private void exit(Fault f) {
         FaultDetail d = f.detail();
         if (d.kind() == FaultDetail.Kind.EPT_VIOLATION) {
-            // NMI unblocking (bit 12) is 0: the model takes no EPT violation while IRET unblocks NMIs (DEVIATIONS.md)
+            // bit 12 (NMI unblocking due to IRET) is added by VmExits.eptExit when the violation is on that IRET
             long q = ((FaultDetail.EptViolation) d).qualification().raw();
             x.exits().eptExit(ExitReason.EPT_VIOLATION, q, f.guestPhys(), f.linearValid(), f.guestLinear());
         } else if (d.kind() == FaultDetail.Kind.EPT_MISCONFIGURATION) {

@@ -50,6 +50,8 @@ public final class VmxExtension implements CpuExtension {
     long featureControl;
     boolean vmxOperation;
     boolean nonRoot;
+    /** This CPU answered an INIT with HELD (VMX root operation): the platform keeps it pending. */
+    boolean initHeld;
     long vmxonPointer = NO_VMCS;
     long currentVmcs = NO_VMCS;
 
@@ -384,5 +386,46 @@ public final class VmxExtension implements CpuExtension {
         long mask = v.read(cr == 0 ? F.CR0_GUEST_HOST_MASK : F.CR4_GUEST_HOST_MASK);
         long shadow = v.read(cr == 0 ? F.CR0_READ_SHADOW : F.CR4_READ_SHADOW);
         return (value & ~mask) | (shadow & mask);
+    }
+
+    /**
+     * SDM Vol. 3C 26.2 and "Handling Boundary Conditions in a Virtual Machine Monitor": INIT is blocked in VMX root
+     * operation (held pending until VMXOFF or VM entry) and causes a VM exit (reason 3) in VMX non-root operation;
+     * outside VMX operation the platform resets the CPU.
+     */
+    @Override
+    public SignalAction init(Cpu c) {
+        initHeld = vmxOperation && !nonRoot;
+        if (!vmxOperation) {
+            return SignalAction.PLATFORM;
+        }
+        if (initHeld) {
+            return SignalAction.HELD;
+        }
+        events.initArrived(c);
+        return SignalAction.TAKEN;
+    }
+
+    /**
+     * SDM Vol. 3C 26.2 and "Handling Boundary Conditions in a Virtual Machine Monitor": SIPIs are blocked (discarded)
+     * in VMX root operation; in non-root operation a SIPI causes a VM exit (reason 4) only in the wait-for-SIPI
+     * activity state and is otherwise ignored, as it would be by a processor that is not waiting for one (Vol. 3A
+     * 8.4.4).
+     */
+    @Override
+    public SignalAction startup(Cpu c, int vector) {
+        if (!vmxOperation) {
+            return SignalAction.PLATFORM;
+        }
+        if (nonRoot) {
+            events.sipiArrived(c, vector);
+        }
+        return SignalAction.TAKEN;
+    }
+
+    /** The shutdown and wait-for-SIPI activity states block interrupts and NMIs (SDM Vol. 3C 28.7.2; VmxEvents). */
+    @Override
+    public boolean holdsInterrupts(Cpu c) {
+        return nonRoot && events.holdsInterrupts();
     }
 }

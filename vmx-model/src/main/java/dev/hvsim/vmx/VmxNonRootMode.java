@@ -53,6 +53,21 @@ public final class VmxNonRootMode implements GuestMode {
         x.events().atBoundary(cpu);
     }
 
+    @Override
+    public boolean iretUnblocksNmis(Cpu cpu) {
+        return x.events().iretUnblocksNmis(cpu);
+    }
+
+    @Override
+    public void eventDelivered(Cpu cpu) {
+        x.events().eventDelivered(cpu);
+    }
+
+    @Override
+    public long wakeDeadline(Cpu cpu) {
+        return x.events().wakeDeadline(cpu);
+    }
+
     /** VM entry: nothing is pending from a previous guest run. */
     void entered() {
         tprExitPending = false;
@@ -390,6 +405,9 @@ public final class VmxNonRootMode implements GuestMode {
         int type = software ? 6 : 3;
         boolean hasError = errorCode >= 0;
         int info = vector | type << 8 | (hasError ? 1 << 11 : 0) | 1 << 31;
+        if (type == 3 && x.events().nmiUnblockedByIret(cpu)) {
+            info |= VmxEvents.NMI_UNBLOCKED_BY_IRET; // 29.2.2: a fault on the IRET that removed (virtual-)NMI blocking
+        }
         long qualification = vector == Vectors.PF ? faultAddress : 0;
         x.exits().exit(ExitReason.EXCEPTION_OR_NMI, qualification, software ? d.length : 0, 0, info,
                 hasError ? errorCode : 0);

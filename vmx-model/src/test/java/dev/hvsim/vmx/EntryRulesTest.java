@@ -37,8 +37,8 @@ class EntryRulesTest {
         CTRL-TPR-THRESHOLD-RSVD    | long | rich CPU_BASED_VM_EXEC_CONTROL+21 VIRTUAL_APIC_PAGE_ADDR=0x5000 TPR_THRESHOLD=0x10 |
         CTRL-TPR-THRESHOLD-VTPR    | long | CPU_BASED_VM_EXEC_CONTROL+21 VIRTUAL_APIC_PAGE_ADDR=0x5000 TPR_THRESHOLD=3 mem:0x5080=0x20 |
         CTRL-NO-TPR-SHADOW         | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+4 |
-        CTRL-NMI-VNMI              | long | rich PIN_BASED_VM_EXEC_CONTROL+5 |
-        CTRL-VNMI-NMIWIN           | long | rich CPU_BASED_VM_EXEC_CONTROL+22 |
+        CTRL-NMI-VNMI              | long | PIN_BASED_VM_EXEC_CONTROL+5 |
+        CTRL-VNMI-NMIWIN           | long | CPU_BASED_VM_EXEC_CONTROL+22 |
         CTRL-X2APIC-VS-APICACCESS  | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+4 SECONDARY_VM_EXEC_CONTROL+0 |
         CTRL-VID-EXTINT            | long | rich CPU_BASED_VM_EXEC_CONTROL+31 SECONDARY_VM_EXEC_CONTROL+9 |
         CTRL-PI-VID                | long | rich PIN_BASED_VM_EXEC_CONTROL+7 |
@@ -63,6 +63,8 @@ class EntryRulesTest {
         CTRL-ENTRY-SMM             | long | VM_ENTRY_CONTROLS+10 |
         CTRL-ENTRY-MSR-LOAD        | long | VM_ENTRY_MSR_LOAD_COUNT=1 VM_ENTRY_MSR_LOAD_ADDR=0x5001 |
         CTRL-INJ-TYPE              | long | VM_ENTRY_INTR_INFO_FIELD=0x80000120 |
+        CTRL-INJ-TYPE              | long | VM_ENTRY_INTR_INFO_FIELD=0x80000700 |
+        CTRL-INJ-VECTOR            | long | CPU_BASED_VM_EXEC_CONTROL+27 VM_ENTRY_INTR_INFO_FIELD=0x80000701 |
         CTRL-INJ-VECTOR            | long | VM_ENTRY_INTR_INFO_FIELD=0x80000203 |
         CTRL-INJ-ERRCODE-BIT       | long | VM_ENTRY_INTR_INFO_FIELD=0x8000030d |
         CTRL-INJ-RSVD              | long | VM_ENTRY_INTR_INFO_FIELD=0x80001b0d |
@@ -117,17 +119,19 @@ class EntryRulesTest {
         GUEST-RFLAGS-RSVD          | long | GUEST_RFLAGS=0 |
         GUEST-RFLAGS-VM            | long | GUEST_RFLAGS=0x20002 |
         GUEST-RFLAGS-IF-INJ        | long | VM_ENTRY_INTR_INFO_FIELD=0x80000020 |
-        GUEST-ACTIVITY-RANGE       | long | GUEST_ACTIVITY_STATE=1 |
-        GUEST-ACTIVITY-HLT-DPL     | long | rich GUEST_ACTIVITY_STATE=1 GUEST_SS_AR_BYTES=0xc0f3 |
-        GUEST-ACTIVITY-BLOCKING    | long | rich GUEST_ACTIVITY_STATE=1 GUEST_INTERRUPTIBILITY_INFO=2 |
+        GUEST-ACTIVITY-RANGE       | long | GUEST_ACTIVITY_STATE=4 |
+        GUEST-ACTIVITY-HLT-DPL     | long | GUEST_ACTIVITY_STATE=1 GUEST_SS_AR_BYTES=0xc0f3 |
+        GUEST-ACTIVITY-BLOCKING    | long | GUEST_ACTIVITY_STATE=1 GUEST_INTERRUPTIBILITY_INFO=2 |
+        GUEST-ACTIVITY-INJ         | long | GUEST_ACTIVITY_STATE=1 VM_ENTRY_INTR_INFO_FIELD=0x80000306 |
         GUEST-ACTIVITY-SMM         | long | rich GUEST_ACTIVITY_STATE=3 VM_ENTRY_CONTROLS+10 | all
         GUEST-INTR-RSVD            | long | GUEST_INTERRUPTIBILITY_INFO=0x10 |
         GUEST-INTR-STI-MOVSS       | long | GUEST_INTERRUPTIBILITY_INFO=3 GUEST_RFLAGS=0x202 |
         GUEST-INTR-STI-IF          | long | GUEST_INTERRUPTIBILITY_INFO=1 |
         GUEST-INTR-EXTINT          | long | VM_ENTRY_INTR_INFO_FIELD=0x80000020 GUEST_RFLAGS=0x202 GUEST_INTERRUPTIBILITY_INFO=1 |
         GUEST-INTR-NMI-MOVSS       | long | VM_ENTRY_INTR_INFO_FIELD=0x80000202 GUEST_INTERRUPTIBILITY_INFO=2 |
+        GUEST-INTR-NMI-STI         | long | VM_ENTRY_INTR_INFO_FIELD=0x80000202 GUEST_INTERRUPTIBILITY_INFO=1 GUEST_RFLAGS=0x202 |
         GUEST-INTR-SMI             | long | GUEST_INTERRUPTIBILITY_INFO=4 |
-        GUEST-INTR-VNMI            | long | rich PIN_BASED_VM_EXEC_CONTROL+3 PIN_BASED_VM_EXEC_CONTROL+5 VM_ENTRY_INTR_INFO_FIELD=0x80000202 GUEST_INTERRUPTIBILITY_INFO=8 |
+        GUEST-INTR-VNMI            | long | PIN_BASED_VM_EXEC_CONTROL+3 PIN_BASED_VM_EXEC_CONTROL+5 VM_ENTRY_INTR_INFO_FIELD=0x80000202 GUEST_INTERRUPTIBILITY_INFO=8 |
         GUEST-PENDING-DBG          | long | GUEST_PENDING_DBG_EXCEPTIONS=0x10 |
         GUEST-VMCS-LINK            | long | VMCS_LINK_POINTER=0x5000 |
         GUEST-PDPTE                | prot | GUEST_CR4=0x2020 GUEST_CR3=0x6000 mem:0x6000=0x7 |
@@ -205,6 +209,32 @@ class EntryRulesTest {
             long bit = 1L << Integer.parseInt(m.substring(i + 1));
             long cur = vmcs.getOrDefault(fl, 0L);
             vmcs.put(fl, m.charAt(i) == '+' ? cur | bit : cur & ~bit);
+        }
+    }
+
+    /**
+     * GUEST-ACTIVITY-INJ (28.3.1.5) over activity state x injected event: HLT takes external interrupts, NMIs, #DB,
+     * #MC and pending MTF; shutdown NMIs and #MC; wait-for-SIPI nothing; active everything.
+     */
+    @ParameterizedTest(name = "activity {0} inject {1}")
+    @CsvSource({
+        "0, 0x80000306, true", "1, 0x80000020, true", "1, 0x80000202, true", "1, 0x80000301, true",
+        "1, 0x80000312, true", "1, 0x80000700, true", "1, 0x80000306, false", "1, 0x80000403, false",
+        "2, 0x80000202, true", "2, 0x80000312, true", "2, 0x80000020, false", "2, 0x80000301, false",
+        "3, 0x80000202, false", "3, 0x80000020, false", "3, 0x00000306, true"})
+    void activityStateInjection(int activity, String info, boolean allowed) {
+        Map<VmcsField, Long> vmcs = base(VmcsBases.LONG_MODE);
+        vmcs.put(f("GUEST_ACTIVITY_STATE"), (long) activity);
+        vmcs.put(f("VM_ENTRY_INTR_INFO_FIELD"), Long.decode(info));
+        vmcs.put(f("GUEST_RFLAGS"), 0x202L); // an external interrupt is injected only with IF = 1 (GUEST-RFLAGS-IF-INJ)
+        vmcs.put(f("CPU_BASED_VM_EXEC_CONTROL"), vmcs.get(f("CPU_BASED_VM_EXEC_CONTROL")) | 1L << 27); // MTF: type 7
+        EntryOutcome o = check(vmcs, new RuleFixtures.Env());
+        List<String> all = o.all().stream().map(Violation::id).collect(Collectors.toList());
+        if (allowed) {
+            assertThat(all).isEmpty();
+            assertThat(o.kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+        } else {
+            assertThat(all).containsExactly("GUEST-ACTIVITY-INJ");
         }
     }
 

@@ -27,6 +27,15 @@ public interface CpuExtension {
         return null;
     }
 
+    /**
+     * Whether this extension implements {@code f}: its {@link #feature()} and any further CPUID feature it executes
+     * (e.g. SVM's SKINIT, Fn8000_0001 ECX[12]). The CPU reports and enables VMX, SVM and SKINIT only while the
+     * installed extension implements them and the profile has them. Default: {@code f == feature()}.
+     */
+    default boolean implementsFeature(dev.hvsim.x86core.decode.Feature f) {
+        return f != null && f == feature();
+    }
+
     /** Adds the extension's opcode rows (family {@code Family.EXTENSION}). */
     void contributeRows(OpcodeTable.Builder b);
 
@@ -104,5 +113,25 @@ public interface CpuExtension {
      */
     default boolean holdsInterrupts(Cpu cpu) {
         return false;
+    }
+
+    /** What the platform does with an INIT or SIPI for a CPU with an extension ({@link #init}, {@link #startup}). */
+    enum SignalAction {
+        /** The platform's own treatment (INIT: reset to the INIT state and wait for SIPI; SIPI: start if waiting). */
+        PLATFORM,
+        /** Blocked: the signal stays pending and the platform asks again later (INIT in VMX root operation). */
+        HELD,
+        /** The extension took the signal (e.g. a VM exit at the next instruction boundary) or discarded it. */
+        TAKEN
+    }
+
+    /** An INIT signal arrives for this CPU (SDM Vol. 3A 11.6.1; Vol. 3C 26.2); not on the instruction path. */
+    default SignalAction init(Cpu cpu) {
+        return SignalAction.PLATFORM;
+    }
+
+    /** A start-up IPI with {@code vector} arrives for this CPU (SDM Vol. 3A 8.4.4; Vol. 3C 26.2). */
+    default SignalAction startup(Cpu cpu, int vector) {
+        return SignalAction.PLATFORM;
     }
 }

@@ -52,4 +52,31 @@ public interface GuestMode {
      * {@link Cpu#signalEvent()}.
      */
     default void atEventBoundary(Cpu cpu) {}
+
+    /**
+     * Whether IRET removes NMI blocking ({@code CpuState.nmiBlocked}) as it does natively (SDM Vol. 3A 6.7.1). A guest
+     * mode may say no: in VMX non-root operation with "NMI exiting" = 1 and "virtual NMIs" = 0 IRET does not affect
+     * blocking of NMIs (SDM Vol. 3C 26.3). Asked only on IRET, never on the per-instruction path.
+     */
+    default boolean iretUnblocksNmis(Cpu cpu) {
+        return true;
+    }
+
+    /**
+     * An NMI or external interrupt was just delivered to the guest through its IDT at an instruction boundary (the
+     * boundary's {@link #atEventBoundary} declined to exit); the CPU is now at the boundary before the handler's first
+     * instruction. A guest mode with an exit due exactly there (VMX "monitor trap flag", SDM Vol. 3C 26.5.2) throws
+     * {@link dev.hvsim.x86core.fault.VmExitSignal}.
+     */
+    default void eventDelivered(Cpu cpu) {}
+
+    /**
+     * The cycle count ({@link Cpu#cycles()}) at which this guest mode wants to look at an instruction boundary even
+     * though the CPU is halted (e.g. the VMX-preemption timer's expiry, which a halted guest must not miss), or
+     * {@link Long#MAX_VALUE}. Whoever skips time while every CPU waits (machine's run loop, a VMM's loop) takes it as
+     * a wake-up deadline.
+     */
+    default long wakeDeadline(Cpu cpu) {
+        return Long.MAX_VALUE;
+    }
 }

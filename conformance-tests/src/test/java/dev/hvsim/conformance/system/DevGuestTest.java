@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
  * The dev guest (guests/DESIGN.md): AMD's Device Exclusion Vector seen from the inside. On the amd-zen
  * profile it finds the DEV capability at 00:18.3 and the DMA engine at 00:04.0 by a configuration-space scan,
  * protects a page, DMAs into it and shows it unchanged (with the DEV error log and the master abort), then
- * unprotects it and shows the DMA land. The intel-core profile has no DEV (machine/DEVIATIONS.md): the guest
+ * unprotects it and shows the DMA land. Then (svm-model is on the test class path, so amd-zen advertises SKINIT) it
+ * executes SKINIT with EFER.SVME = 0: the secure loader checks the state SKINIT left, that GIF = 0 holds a self IPI,
+ * that SL_DEV blocks a DMA into the secure loader block (DEV_EN = 0) while a DMA elsewhere lands, and leaves with
+ * STGI; clearing SL_DEV_EN lets a DMA into the block land. The intel-core profile has no DEV (machine/DEVIATIONS.md): the guest
  * says so and shows an unprotected DMA landing. The whole console output is asserted.
  */
 class DevGuestTest {
@@ -46,7 +49,26 @@ class DevGuestTest {
             "PASS page-crossing dma: protected page unchanged",
             "PASS dev disabled: dma lands in a marked page",
             "PASS one done interrupt per dma",
-            "DONE checks=0x00000014 failed=0x00000000",
+            "PASS skinit: entered at slb + the entry offset",
+            "PASS skinit: eax = slb base (bits 15:0 cleared)",
+            "PASS skinit: esp = slb + 64 KiB",
+            "PASS skinit: edx = cpuid 1 eax",
+            "PASS skinit: eflags = 2",
+            "PASS skinit: cr0 = cd / nw / et / pe",
+            "PASS skinit: efer = 0",
+            "PASS skinit: cs = 0x08 / ss = 0x10",
+            "PASS skinit: vm_cr = dpd / r_init / dis_a20m",
+            "PASS gif = 0: a self ipi stays pending through sti",
+            "PASS dev_cr: sl_dev_en set by skinit",
+            "PASS dma into the slb: done / master abort",
+            "PASS slb unchanged by the dma",
+            "PASS dev_err_status: device write to dram",
+            "PASS dev_err_addr: in the slb",
+            "PASS dma outside the slb lands",
+            "PASS stgi with efer.svme = 0: the pending ipi is taken",
+            "PASS sl_dev_en = 0: dma into the slb: done",
+            "PASS sl_dev_en = 0: dma into the slb lands",
+            "DONE checks=0x00000027 failed=0x00000000",
             "");
 
     static final String INTEL = String.join("\n",
@@ -60,14 +82,16 @@ class DevGuestTest {
             "");
 
     @Test
-    void amdProfileBlocksDmaToAProtectedPageAndLetsItLandOnceUnprotected() throws LoadException {
+    void amdProfileBlocksDmaToAProtectedPageAndLetsItLandOnceUnprotectedAndSkinitProtectsTheSlb() throws LoadException {
         Run r = run("amd-zen");
         assertThat(r.console).isEqualTo(AMD);
         assertThat(r.outcome).isInstanceOf(RunOutcome.GuestExit.class);
         assertThat(((RunOutcome.GuestExit) r.outcome).status()).isEqualTo(1);
-        // blocked: the 4 KiB write, the 64-byte read, the protected half of the page-crossing write
-        assertThat(r.machine.platform().dev.blockedCount()).isEqualTo(3);
-        assertThat(r.machine.platform().dma.blockedPages()).isEqualTo(3);
+        // blocked: the 4 KiB write, the 64-byte read, the protected half of the page-crossing write, and the
+        // secure loader's DMA into its own SLB after SKINIT (SL_DEV)
+        assertThat(r.machine.platform().dev.blockedCount()).isEqualTo(4);
+        assertThat(r.machine.platform().dma.blockedPages()).isEqualTo(4);
+        assertThat(r.machine.platform().dev.control()).isZero(); // the guest cleared SL_DEV_EN at the end
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.hvsim.machine.dma;
 
 import dev.hvsim.machine.bus.MemoryBus;
+import dev.hvsim.x86core.bus.DmaProtectionHook;
 
 /**
  * AMD's Device Exclusion Vector (AMD APM Vol. 2, chapter 15, section "Device Exclusion Vector (DEV)"; the
@@ -33,8 +34,15 @@ import dev.hvsim.machine.bus.MemoryBus;
  * blocked when bit (page mod 8) of byte page / 8 of the bitmap is set; above it, when PROTECT is 1. The
  * bitmap is read from memory at every check (the host bridge's own access, not DMA and never blocked): no
  * walk cache is modelled, so DEV_CR.INV_CACHE has nothing to invalidate.
+ *
+ * <p>SL_DEV (APM Vol. 2 15.24.8 "Secure Initialization Support"): the host bridge holds a hidden SL_DEV_BASE that
+ * SKINIT loads with the 64 KiB-aligned secure loader block ({@link #protectSecureLoaderBlock}, the CPU's
+ * {@link DmaProtectionHook}), setting DEV_CR.SL_DEV_EN. While SL_DEV_EN = 1 the 64 KiB at SL_DEV_BASE are blocked
+ * for every device, whatever DEV_EN, the domains and the bitmap say ("as if protected by the DEV"; the DEV need not
+ * be active yet, 15.27.3); such a block is logged like any other. Software can clear SL_DEV_EN (the secure loader's
+ * abort path, 15.27.8) but cannot read or write SL_DEV_BASE; it resets to 0 (hvsim's choice, DEVIATIONS.md).
  */
-public final class DeviceExclusionVector implements DmaProtection {
+public final class DeviceExclusionVector implements DmaProtection, DmaProtectionHook {
     /** Protection domains and DEV_MAP registers implemented (hvsim's choice; "at least four domains" on the first parts). */
     public static final int DOMAINS = 4, MAPS = 4;
     public static final int FN_BASE_LO = 0, FN_BASE_HI = 1, FN_MAP = 2, FN_CAP = 3, FN_CR = 4, FN_ERR_STATUS = 5,
@@ -54,6 +62,8 @@ public final class DeviceExclusionVector implements DmaProtection {
     private final MemoryBus memory;
     private final int[] baseLo = new int[DOMAINS], baseHi = new int[DOMAINS], map = new int[MAPS];
     private int cr, errStatus, errAddrLo, errAddrHi;
+    /** The hidden SL_DEV_BASE (15.24.8): not software-accessible; loaded by SKINIT only. */
+    private long slDevBase;
     private long blockedCount;
 
     public DeviceExclusionVector(MemoryBus memory) {
@@ -139,8 +149,26 @@ public final class DeviceExclusionVector implements DmaProtection {
         return 0;
     }
 
+    /**
+     * SKINIT's SL_DEV step (APM Vol. 2 15.27.6 step 2, 15.24.8): SL_DEV_BASE = {@code slbBase} (bits 15:0 and above
+     * 51 dropped: the region is 64 KiB aligned), DEV_CR.SL_DEV_EN = 1.
+     */
+    @Override
+    public void protectSecureLoaderBlock(long slbBase) {
+        slDevBase = slbBase & ~(SLB_SIZE - 1) & (DmaPath.ADDRESS_LIMIT - 1);
+        cr |= CR_SL_DEV_EN;
+    }
+
+    /** The hidden SL_DEV_BASE (for tests and tools; software has no access to it). */
+    public long secureLoaderBase() {
+        return slDevBase;
+    }
+
     @Override
     public boolean blocks(DmaRequester who, long pa, boolean write) {
+        if ((cr & CR_SL_DEV_EN) != 0 && Long.compareUnsigned(pa - slDevBase, SLB_SIZE) < 0) {
+            return true; // 15.24.8: the SLB is protected from every device while SL_DEV_EN = 1
+        }
         if ((cr & CR_DEV_EN) == 0) {
             return false;
         }

@@ -51,6 +51,7 @@ final class Cpuid {
             ecx = setBit(ecx, 5, cpu.has(Feature.VMX)); // only while the VMX model is installed
         } else if (leaf == EXT_BASE + 1) {
             ecx = setBit(ecx, 2, cpu.has(Feature.SVM)); // only while the SVM model is installed
+            ecx = setBit(ecx, 12, cpu.has(Feature.SKINIT)); // only while a model implementing SKINIT is installed
         } else if (leaf == 7 && subleaf == 0) {
             ecx = setBit(ecx, 4, cpu.cr4(Cpu.CR4_PKE));
         }

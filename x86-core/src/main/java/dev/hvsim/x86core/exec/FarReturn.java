@@ -84,8 +84,10 @@ final class FarReturn {
 
     /** IRET / IRETD / IRETQ (CF) by mode. */
     static void iret(Cpu cpu, int opSize) {
-        // SDM Vol. 3A 6.7.1: IRET unblocks NMIs even if the instruction faults.
-        cpu.state().nmiBlocked = false;
+        // SDM Vol. 3A 6.7.1: IRET unblocks NMIs even if the instruction faults (a guest mode may say otherwise).
+        if (!cpu.guestMode().active() || cpu.guestMode().iretUnblocksNmis(cpu)) {
+            cpu.state().nmiBlocked = false;
+        }
         if (cpu.realMode()) {
             iretReal(cpu, opSize);
         } else if (cpu.v86()) {
