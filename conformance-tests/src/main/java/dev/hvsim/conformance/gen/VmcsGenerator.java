@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * Valid VMCS states by construction (SDM Vol. 3C 28.2-28.4): start from the {@link GuestMode}'s base and change, at
  * random, only what can be changed while keeping every check satisfied: optional controls the capability MSRs allow
  * (with the fields they need), exception bitmap and page-fault mask/match, CR masks and shadows, guest RIP/RSP/RFLAGS,
- * data segments (selectors, bases, limits with a consistent G bit, types, DPLs, unusable), interruptibility,
+ * data segments (selectors, bases, limits with a consistent G bit, types, DPLs, unusable), interruptibility, activity state (HLT, shutdown),
  * event injection, VM-entry MSR-load lists in memory, VM-exit MSR areas, I/O and MSR bitmaps, EPT and VPID, PAE PDPTEs.
  * The same seed gives the same case.
  */
@@ -265,6 +265,17 @@ public final class VmcsGenerator {
             default: break;
         }
         c = c.with("GUEST_INTERRUPTIBILITY_INFO", blocking);
+        // activity HLT or shutdown where IA32_VMX_MISC allows them: SS.DPL = 0 for HLT, no STI / MOV SS blocking,
+        // and then no event injection (28.3.1.5)
+        boolean ssDpl0 = (c.get("GUEST_SS_AR_BYTES") >>> 5 & 3) == 0;
+        if (blocking == 0 && r.nextInt(4) == 0) {
+            if (cpu.caps().misc().activityHlt() && ssDpl0 && r.nextBoolean()) {
+                return c.with("GUEST_ACTIVITY_STATE", 1);
+            }
+            if (cpu.caps().misc().activityShutdown()) {
+                return c.with("GUEST_ACTIVITY_STATE", 2);
+            }
+        }
         if (r.nextInt(3) != 0) {
             return c;
         }
@@ -277,8 +288,8 @@ public final class VmcsGenerator {
                 }
                 info = 32 + r.nextInt(224);
                 break;
-            case 1:    // NMI: no MOV SS blocking
-                if (blocking == 2) {
+            case 1:    // NMI: no MOV SS blocking, and none by STI (GUEST-INTR-NMI-STI: this processor requires it)
+                if (blocking != 0) {
                     return c;
                 }
                 info = 2 | 2 << 8;
