@@ -174,6 +174,7 @@ final class Transitions {
         c.setGuestMode(null);
         x.paging.leave(pa);
         loadHost(c);
+        x.guestGifAtExit = x.gif;
         x.gif = false;
         if (c.listener() != null) {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCB", code, info1, guestRip, true,
