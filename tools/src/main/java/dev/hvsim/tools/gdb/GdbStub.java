@@ -457,7 +457,10 @@ public final class GdbStub {
             case VM_ENTRY:
             case VM_ENTRY_FAILED:
                 console("hvsim: vCPU " + control.stoppedAt.cpu() + " stopped at " + VmNames.describe(control.stoppedAt.what())
-                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n" : "\nhvsim: the host goes on here\n"));
+                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n"
+                                : VmStructures.hvMode(cpus.get(cpu)) % 2 == 0 && VmStructures.hvMode(cpus.get(cpu)) > 0
+                                ? "\nhvsim: the Java VMM handled it; the guest goes on here\n"
+                                : "\nhvsim: the host goes on here\n"));
                 return threadStop("05", "", cpu);
             case STEP:
                 for (DebugControl.Transition t : control.seen) {

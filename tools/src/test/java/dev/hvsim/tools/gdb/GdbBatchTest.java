@@ -301,4 +301,42 @@ class GdbBatchTest {
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
         }
     }
+
+    @Test
+    void underTheJavaVmmAStopAtAnExitComesAtTheGuestsNextInstructionAndReverseStepiGoesBack() throws Exception {
+        for (dev.hvsim.vmm.Virt virt : new dev.hvsim.vmm.Virt[] {dev.hvsim.vmm.Virt.VMX, dev.hvsim.vmm.Virt.SVM}) {
+            try (StubHarness h = StubHarness.underVmm("hello", virt)) {
+                String out = runGdb(h.stub.port(),
+                        "monitor break-exit IO",
+                        "continue",
+                        "info registers rip",
+                        "monitor mode",
+                        "monitor walk 0x100000",
+                        "reverse-stepi",
+                        "info registers rip",
+                        "monitor break-exit off",
+                        "stepi",
+                        "info registers rip",
+                        "kill");
+                assertThat(out).doesNotContain("Remote failure reply", "internal error");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "stopped at VM exit (\\w+) \\(\\w+\\) \\[IO\\], guest rip (0x\\p{XDigit}+)").matcher(out);
+                assertThat(m.find()).as(out).isTrue();
+                String guestRip = m.group(2);
+                List<String> rip = lines(out, "rip");
+                assertThat(rip.get(0)).doesNotStartWith("rip            " + guestRip + " "); // the VMM handled it
+                assertThat(out).contains(virt == dev.hvsim.vmm.Virt.VMX ? "virtualization: VMX non-root operation"
+                        : "virtualization: SVM guest mode");
+                assertThat(out).contains("the Java VMM handled it; the guest goes on here");
+                // the walk of a guest without paging: its guest-physical address through the VMM's EPT / NPT
+                assertThat(out).containsPattern("guest paging off: guest-physical 0x100000 -> nested: hpa 0x\\p{XDigit}+ ");
+                assertThat(out).contains(virt == dev.hvsim.vmm.Virt.VMX ? "two-stage walker (no A/D writes, through EPT)"
+                        : "two-stage walker (no A/D writes, through NPT)");
+                assertThat(rip.get(1)).startsWith("rip            " + guestRip + " "); // back on the OUT
+                assertThat(out).contains("the step took a VM exit " + m.group(1));
+                assertThat(rip.get(2)).isEqualTo(rip.get(0)); // stepping the OUT again: the guest's next instruction
+                assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+            }
+        }
+    }
 }

@@ -62,6 +62,21 @@ final class StubHarness implements AutoCloseable {
         });
     }
 
+    /** The named shipped guest under the Java VMM ({@code virt}), with reverse execution. */
+    static StubHarness underVmm(String name, dev.hvsim.vmm.Virt virt) throws Exception {
+        Vendor vendor = virt == dev.hvsim.vmm.Virt.SVM ? Vendor.AMD : Vendor.INTEL;
+        java.util.function.Function<java.io.OutputStream, Machine> build = out -> {
+            try {
+                Machine m = machine(name, 1, out, vendor);
+                dev.hvsim.vmm.Vmm.attach(m, virt, dev.hvsim.vmm.InterceptPolicy.defaults());
+                return m;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        return new StubHarness(build.apply(new ByteArrayOutputStream()), build);
+    }
+
     static Machine machine(String name, int cpus, java.io.OutputStream console) throws Exception {
         return machine(name, cpus, console, Vendor.INTEL);
     }
