@@ -24,7 +24,9 @@ import java.util.function.Function;
  *
  * <p>Packets: qSupported, QStartNoAckMode, qXfer:features:read (one fixed target description, see
  * {@link Registers}), ?, g/G, p/P, m/M/X, vCont?/vCont (c, C, s, S), c/C/s/S, H, T, qfThreadInfo/qsThreadInfo,
- * qC, qThreadExtraInfo, qAttached, Z0-Z4/z0-z4, qRcmd ({@link Monitor}), D, k, vKill, the interrupt byte.
+ * qC, qThreadExtraInfo, qAttached, Z0-Z4/z0-z4, qRcmd ({@link Monitor}), bs/bc (with a replay factory), D, k, vKill,
+ * the interrupt byte. VM exits, entries and failed entries reach {@link DebugControl} through the listener SPI; a
+ * {@code break-exit}/{@code break-entry}/{@code break-entry-fail} stop is a SIGTRAP with a console line naming it.
  * Anything else gets the empty "unsupported" reply; malformed packets get {@code E01}.
  */
 public final class GdbStub {
