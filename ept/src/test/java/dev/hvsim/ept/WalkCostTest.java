@@ -98,8 +98,10 @@ class WalkCostTest {
         assertThat(mmu.tlbHits() - hits).isEqualTo(1);
         assertThat(mmu.walks() - walks).isEqualTo(1);
         // and an instruction reads through it: 8b 43 10   mov eax, [rbx+0x10]
+        long hitsBefore = mmu.tlbHits();
         assertThat(t.code("8b 43 10").reg(Reg.RBX, lin).step(1)).isNotEqualTo(StopReason.VM_EXIT);
         assertThat(t.reg(Reg.RAX)).isEqualTo(0xcafe_f00dL);
+        assertThat(mmu.tlbHits() - hitsBefore).as("the data read (and the set-up) served by the TLB fast paths").isPositive();
     }
 
     /** A guest write to a page EPT maps read-only ends the instruction with the walker's Fault as the VM exit. */
