@@ -49,4 +49,39 @@ class GuestTagTest {
         assertThat(h.t.reg(Reg.RAX)).as("the guest sees the new mapping").isEqualTo(0x0e1);
         assertThat(hostRead(h)).isEqualTo(hostFlushed ? 0x0e1 : 0x01d);
     }
+
+    /**
+     * INVVPID single-context-retaining-globals (type 3, SDM Vol. 3C 31.3 INVVPID, 30.4.3.3) keeps the guest's global
+     * translations, single-context (type 1) does not: the guest reads 700000H through a global 2-MiB guest page
+     * (G = 1, guest CR4.PGE = 1), the VMM remaps that page in EPT and invalidates; after type 3 the guest still sees
+     * the old page, after type 1 the new one (VpidTlbTest's guest and remap, with the page made global).
+     */
+    @ParameterizedTest(name = "INVVPID type {0}: fresh {1}")
+    @CsvSource({"3, false", "1, true"})
+    void retainingGlobalsKeepsAGlobalGuestTranslation(int type, boolean fresh) {
+        VmxHarness h = EptExitTest.eptGuest(VpidTlbTest.GUEST);
+        Vmcs v = h.vmx.currentVmcs();
+        v.write("GUEST_CR4", v.read("GUEST_CR4") | 0x80);                       // PGE
+        long guestPde = TestCpu.PAGING + 0x2000 + (VpidTlbTest.DATA_GPA >>> 21) * 8;
+        h.t.bus.write(guestPde, 8, h.t.bus.read(guestPde, 8) | 0x100);          // G
+        h.t.bus.write(VpidTlbTest.DATA_GPA, 8, VpidTlbTest.OLD);
+        h.t.bus.write(0x900000, 8, VpidTlbTest.NEW);
+        assertThat(h.exec(VmxHarness.VMLAUNCH)).isNull();
+        assertThat(cpuidExit(h)).isEqualTo(VpidTlbTest.OLD);
+        h.t.bus.write(EptExitTest.pde(VpidTlbTest.DATA_GPA), 8, 0x800000 | EptExitTest.PS | EptExitTest.WB | EptExitTest.RWX);
+        h.t.mem(VmxHarness.HOST_RIP, "48 c7 c1 0" + type + " 00 00 00 " + EptExitTest.INVVPID_RCX_DATA + " "
+                + VpidTlbTest.VMRESUME);
+        h.t.bus.write(TestCpu.DATA, 8, 1);      // VPID 1
+        h.t.bus.write(TestCpu.DATA + 8, 8, 0);
+        assertThat(cpuidExit(h)).as("after INVVPID type %d", type).isEqualTo(fresh ? VpidTlbTest.NEW : VpidTlbTest.OLD);
+    }
+
+    private static long cpuidExit(VmxHarness h) {
+        assertThat(h.cpu.run(100, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        VmExit e = (VmExit) h.cpu.lastVmExit();
+        assertThat(e.reason()).isEqualTo(ExitReason.CPUID);
+        Vmcs v = h.vmx.currentVmcs();
+        v.write("GUEST_RIP", v.read("GUEST_RIP") + e.instructionLength());
+        return h.cpu.state().gpr[Reg.RBX];
+    }
 }
