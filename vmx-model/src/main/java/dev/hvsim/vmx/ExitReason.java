@@ -11,7 +11,7 @@ public final class ExitReason {
             VMXOFF = 26, VMXON = 27, CR_ACCESS = 28, MOV_DR = 29, IO = 30, RDMSR = 31, WRMSR = 32, INVALID_GUEST_STATE = 33,
             MSR_LOADING = 34, MWAIT = 36, MONITOR = 39, PAUSE = 40, TPR_BELOW_THRESHOLD = 43, GDTR_IDTR = 46, LDTR_TR = 47, MACHINE_CHECK_DURING_ENTRY = 41, EPT_VIOLATION = 48,
             EPT_MISCONFIGURATION = 49, INVEPT = 50, RDTSCP = 51, INVVPID = 53, WBINVD = 54, XSETBV = 55,
-            INVPCID = 58, VMFUNC = 59;
+            INVPCID = 58, VMFUNC = 59, RDRAND = 57, RDSEED = 61;
     /** Event-related exits (issue 4): INIT signal, SIPI, NMI window, monitor trap flag. */
     public static final int INIT_SIGNAL = 3, SIPI = 4, NMI_WINDOW = 8, MONITOR_TRAP_FLAG = 37;
     /** Exit-reason bit 31: "VM-entry failure" (SDM Vol. 3C 25.9.1, 28.8). */

@@ -105,7 +105,9 @@ public final class VmxNonRootMode implements GuestMode {
         switch (point) {
             case CPUID: exit(ExitReason.CPUID, 0, insn); break;
             case INVD: exit(ExitReason.INVD, 0, insn); break;
-            case XSETBV: exit(ExitReason.XSETBV, 0, insn); break;
+            case XSETBV: exit(ExitReason.XSETBV, 0, insn); break; // 26.1.2: unconditional
+            case RDRAND: randomExit(11, ExitReason.RDRAND, insn); break;
+            case RDSEED: randomExit(16, ExitReason.RDSEED, insn); break;
             case HLT:
                 if (proc(7)) {
                     exit(ExitReason.HLT, 0, insn);
@@ -134,6 +136,17 @@ public final class VmxNonRootMode implements GuestMode {
                 }
                 break;
             default: break;
+        }
+    }
+
+    /**
+     * "RDRAND exiting" (secondary bit 11) and "RDSEED exiting" (secondary bit 16) (26.1.3): reason 57 / 61, no
+     * qualification, the instruction information of {@link InstructionInfo#rdrandRdseed} (29.2.5). The core's #UD
+     * checks (CPUID feature, LOCK, register-only form) come first, as on hardware.
+     */
+    private void randomExit(int bit, int reason, DecodedInsn d) {
+        if (proc2(bit)) {
+            x.exits().exit(reason, 0, d.length, InstructionInfo.rdrandRdseed(d), 0, 0);
         }
     }
 
