@@ -264,4 +264,46 @@ class ExitGapsTest {
         assertThat(init.reason()).isEqualTo(ExitReason.INIT_SIGNAL);
         assertThat(init.guestRip()).as("before the guest's next instruction").isEqualTo(GUEST_CODE + 9);
     }
+
+    // ------------------------------------------------------------------ VMX instructions, MWAIT, MONITOR
+
+    /** [20000H] as the memory operand: no base, no index, DS, 64-bit address size (29.2.5). */
+    private static final int MEM_INFO = 1 << 27 | 1 << 22 | 3 << 15 | 2 << 7;
+
+    @Test
+    void everyVmxInstructionExitsInNonRootOperation() {
+        // 26.1.2: VMX instructions exit unconditionally in VMX non-root operation (31.3: "ELSIF in VMX non-root
+        // operation THEN VM exit"); memory forms report the displacement and the memory-operand information
+        String[][] cases = {
+            {"f3 0f c7 34 25 00 00 02 00", "27", "9"},  // vmxon [20000H]
+            {"66 0f c7 34 25 00 00 02 00", "19", "9"},  // vmclear [20000H]
+            {"0f c7 3c 25 00 00 02 00", "22", "8"},     // vmptrst [20000H]
+        };
+        for (String[] c : cases) {
+            VmxHarness h = guest("90 " + c[0], v -> { });
+            assertExit(h, launchAndRun(h), Integer.parseInt(c[1]), 0x20000, Integer.parseInt(c[2]), MEM_INFO, 1);
+        }
+        VmxHarness resume = guest("90 0f 01 c3", v -> { });                  // vmresume: no information
+        assertExit(resume, launchAndRun(resume), ExitReason.VMRESUME, 0, 3, 0, 1);
+        VmxHarness off = guest("90 0f 01 c4", v -> { });                     // vmxoff
+        assertExit(off, launchAndRun(off), ExitReason.VMXOFF, 0, 3, 0, 1);
+        assertThat(off.vmx.currentVmcsPointer()).as("the guest's VMXOFF did not leave VMX operation")
+                .isEqualTo(VMCS);
+        // 0f 79 c8  vmwrite rcx, rax (register form): reg2 = RCX in 31:28, reg1 = RAX in 6:3, bit 10
+        VmxHarness write = guest("0f 79 c8", v -> { });
+        assertExit(write, launchAndRun(write), ExitReason.VMWRITE, 0, 3, 1 << 28 | 1 << 10 | 2 << 7, 0);
+    }
+
+    @Test
+    void mwaitAndMonitorExitingReportTheirReasons() {
+        // 0f 01 c9  mwait: reason 36; the qualification's bit 0 (monitoring hardware armed) is 0: no MONITOR ran
+        VmxHarness mwait = guest("90 0f 01 c9", v -> v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY | 1L << 10));
+        assertExit(mwait, launchAndRun(mwait), ExitReason.MWAIT, 0, 3, 0, 1);
+        // 0f 01 c8  monitor: reason 39, no qualification
+        VmxHarness monitor = guest("90 0f 01 c8", v -> v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY | 1L << 29));
+        assertExit(monitor, launchAndRun(monitor), ExitReason.MONITOR, 0, 3, 0, 1);
+        // without the controls neither exits: monitor ; cpuid
+        VmxHarness none = guest("0f 01 c8 0f a2", v -> v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY));
+        assertThat(launchAndRun(none).reason()).isEqualTo(ExitReason.CPUID);
+    }
 }
