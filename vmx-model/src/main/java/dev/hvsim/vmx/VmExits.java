@@ -168,7 +168,7 @@ final class VmExits {
                 | (s.nmiBlocked ? GuestNonRegisterRules.BLOCK_NMI : 0);
         v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
         v.write(F.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
-        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
+        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, x.events().takePendingDebug()); // 29.3.4 (DEVIATIONS.md)
         if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
             v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());
         }
