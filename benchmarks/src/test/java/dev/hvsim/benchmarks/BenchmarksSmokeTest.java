@@ -18,6 +18,16 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    void bench64BenchmarkCountsExactlyTheInstructionsItRunsWithAndWithoutTranslation() throws Exception {
+        for (String jit : new String[] {"on", "off"}) {
+            Bench64Benchmark b = new Bench64Benchmark();
+            b.jit = jit;
+            b.setUp();
+            assertThat(b.benchSmall()).as(jit).isEqualTo(Bench64Benchmark.INSTRUCTIONS);
+        }
+    }
+
+    @Test
     void stepBenchmarkSpins() throws Exception {
         StepBenchmark b = new StepBenchmark();
         b.setUp();

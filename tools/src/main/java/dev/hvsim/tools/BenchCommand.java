@@ -36,6 +36,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
+    @Option(names = "--jit", arity = "1", paramLabel = "on|off", converter = JitSwitch.class,
+            description = "Translate hot 64-bit code into JVM bytecode (default: on, or the system property hvsim.jit).")
+    Boolean jit;
+
     BenchCommand(Terminal term) {
         this.term = term;
     }
@@ -50,12 +54,18 @@ final class BenchCommand implements Callable<Integer> {
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
-            term.out().printf("hvsim bench: guest %s on %s, %.1f s budget...%n", guest, profile.name(), seconds);
+            term.out().printf("hvsim bench: guest %s on %s, %.1f s budget, block translation %s...%n", guest, profile.name(),
+                    seconds, jitOn() ? "on" : "off");
             term.out().flush();
         }
         BenchResult result;
         try {
-            result = runner.run(guest, m -> m.loadElf(elf));
+            result = runner.run(guest, m -> {
+                m.loadElf(elf);
+                if (jit != null) {
+                    m.cpus().forEach(c -> c.setJit(jit));
+                }
+            });
         } catch (LoadException e) {
             throw new BadInputException("guest " + guest + ": " + e.getMessage());
         } catch (BenchException e) {
@@ -63,8 +73,13 @@ final class BenchCommand implements Callable<Integer> {
             int status = ExitStatus.of(e.outcome());
             return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
         }
-        term.out().println(json ? json(result) : text(result));
+        term.out().println(json ? json(result, jitOn()) : text(result));
         return ExitStatus.HALTED;
+    }
+
+    /** Whether the runs translate hot code: --jit, else the system property hvsim.jit (default on). */
+    private boolean jitOn() {
+        return jit != null ? jit : !"false".equalsIgnoreCase(System.getProperty("hvsim.jit", "true"));
     }
 
     /** The human-readable report. */
@@ -86,12 +101,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The JSON report (one object). */
-    static String json(BenchResult r) {
+    static String json(BenchResult r, boolean jit) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
-                r.host().cpu(), r.host().cores(), r.host().os());
+                r.host().cpu(), r.host().cores(), r.host().os(), jit);
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -102,5 +117,5 @@ final class BenchCommand implements Callable<Integer> {
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
-            String jvm, String cpu, int cores, String os) {}
+            String jvm, String cpu, int cores, String os, boolean jit) {}
 }

@@ -71,6 +71,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print instructions, cycles and MIPS on stderr.")
     boolean stats;
 
+    @Option(names = "--jit", arity = "1", paramLabel = "on|off", converter = JitSwitch.class,
+            description = "Translate hot 64-bit code into JVM bytecode (default: on, or the system property hvsim.jit);"
+                    + " results are identical either way.")
+    Boolean jit;
+
     RunCommand(Terminal term) {
         this.term = term;
     }
@@ -84,6 +89,9 @@ final class RunCommand implements Callable<Integer> {
         byte[] bytes = GuestSetup.read(guest);
         MultibootArgs boot = MultibootArgs.of(guest, append, initrd);
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, boot);
+        if (jit != null) {
+            m.cpus().forEach(c -> c.setJit(jit));
+        }
         RunOutcome o = m.run(limits);
         int status = Reports.outcome(term, o, m);
         if (stats) {

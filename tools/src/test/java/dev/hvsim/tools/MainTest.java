@@ -31,7 +31,7 @@ class MainTest {
         Cli hr = Cli.run("help", "run");
         assertThat(hr.out).contains("--max-insns").contains("--timeout").contains("--load").contains("Exit status");
         assertThat(Cli.run("run", "--help").status).isZero();
-        assertThat(Cli.run("bench", "--help").out).contains("--seconds").contains("--json").contains("--guest");
+        assertThat(Cli.run("bench", "--help").out).contains("--seconds").contains("--json").contains("--guest").contains("--jit");
     }
 
     @Command(name = "boom")
@@ -84,7 +84,8 @@ class MainTest {
         BenchResult r = runner.run("loop", m -> m.loadFlat(ComputeLoop.image(1000), ComputeLoop.LOAD_ADDRESS, -1));
         assertThat(BenchCommand.text(r)).contains("3 measured after 1 warm-up").contains("median").contains("best")
                 .contains("JVM:").contains("CPU:");
-        JsonNode json = new ObjectMapper().readTree(BenchCommand.json(r));
+        JsonNode json = new ObjectMapper().readTree(BenchCommand.json(r, false));
+        assertThat(json.get("jit").asBoolean(true)).isFalse();
         assertThat(json.get("guest").asText()).isEqualTo("loop");
         assertThat(json.get("runs").asInt()).isEqualTo(3);
         assertThat(json.get("instructionsPerRun").asLong()).isEqualTo(ComputeLoop.instructions(1000));

@@ -95,6 +95,15 @@ class RunCommandTest {
     }
 
     @Test
+    void jitOffAndOnRunTheSameGuestAlike() throws IOException {
+        for (String mode : new String[] {"on", "off"}) {
+            Cli r = Cli.run("run", "--jit", mode, "--stats", hiElf(0));
+            assertThat(r.out).as(mode).isEqualTo("hi");
+            assertThat(r.err).as(mode).startsWith("hvsim stats: instructions=6 ");
+        }
+    }
+
+    @Test
     void statsGoToStderr() throws IOException {
         Cli r = Cli.run("run", "--stats", hiElf(0));
         assertThat(r.out).isEqualTo("hi");
@@ -122,6 +131,7 @@ class RunCommandTest {
             {"run", "--max-insns", "0", elf},
             {"run", "--timeout", "-1", elf},
             {"run", "--bogus", elf},
+            {"run", "--jit", "maybe", elf},
             {"run"},
             {"frobnicate"},
             {},

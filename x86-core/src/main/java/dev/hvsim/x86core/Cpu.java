@@ -14,6 +14,8 @@ import dev.hvsim.x86core.fault.ArchFault;
 import dev.hvsim.x86core.fault.CpuSignal;
 import dev.hvsim.x86core.fault.TripleFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
+import dev.hvsim.x86core.jit.TranslatedBlock;
+import dev.hvsim.x86core.jit.Translations;
 
 /**
  * One logical x86-64 processor: fetch, decode (through the per-CPU decode cache), central checks,
@@ -83,6 +85,17 @@ public final class Cpu {
     private String shutdownReason;
     private DecodedInsn current;
 
+    /**
+     * Block translation of hot 64-bit code (null when off): system property {@code hvsim.jit} (default
+     * true) at construction, {@link #setJit} afterwards.
+     */
+    private Translations jit;
+    /**
+     * Most passes of a looping block per entry, so the fast loop looks at events now and then, and so
+     * that HotSpot, which counts invocations before it compiles a method, compiles a new block early.
+     */
+    private static final long MAX_PASSES = 64;
+
     /** A fetch window: the linear page the last instruction came from and its decode-cache page. */
     private long fetchLpn = -1;
     private DecodedInsn[] fetchPage;
@@ -111,6 +124,7 @@ public final class Cpu {
         this.segmentation = new Segmentation(this);
         this.rng = new Rng(0x6876_7369_6dL + apicId);
         bus.addWriteObserver((pa, len) -> physicalWritten(pa, len));
+        setJit(!"false".equalsIgnoreCase(System.getProperty("hvsim.jit", "true")));
         reset();
         for (CpuExtension.Provider p : ExtensionProviders.ALL) {
             CpuExtension x = p.create(this);
@@ -276,6 +290,31 @@ public final class Cpu {
     }
 
     public MemoryWatch memoryWatch() { return memoryWatch; }
+
+    /**
+     * Turns block translation of hot 64-bit code on or off (x86-core {@code jit}; the interpreter is the
+     * reference and the results are identical either way). Turning it off drops every translation.
+     */
+    public void setJit(boolean on) {
+        setJit(on, Integer.getInteger("hvsim.jit.threshold", Translations.DEFAULT_THRESHOLD));
+    }
+
+    /**
+     * As {@link #setJit(boolean)}, translating from an instruction once the fast loop reached it
+     * {@code threshold} times (tests use small thresholds to translate short loops). Drops every translation.
+     */
+    public void setJit(boolean on, int threshold) {
+        jit = on ? new Translations(profile.vendor() == Vendor.AMD, threshold) : null;
+        flushDecodeCache();
+    }
+
+    public boolean jitEnabled() { return jit != null; }
+
+    /** Blocks translated so far (0 when translation is off). */
+    public long blocksTranslated() { return jit == null ? 0 : jit.translated(); }
+
+    /** Translations the JVM refused to load (a translator bug; those blocks stay interpreted). */
+    public long translationFailures() { return jit == null ? 0 : jit.failures(); }
     public void setInterruptSource(InterruptSource src) { interruptSource = src == null ? InterruptSource.NONE : src; }
     public InterruptSource interruptSource() { return interruptSource; }
     /** Registers the platform's device-DMA protection hook ({@code null}: {@link DmaProtectionHook#NONE}). */
@@ -390,6 +429,7 @@ public final class Cpu {
      * loop as soon as a condition it does not handle comes up.
      */
     private StopReason runFast(long insnEnd, long cycleEnd) {
+        boolean sideExited = false;
         while (!eventPending && instructions < insnEnd && cycles < cycleEnd) {
             long rip = s.rip;
             DecodedInsn d;
@@ -397,6 +437,21 @@ public final class Cpu {
                     || d.checks != 0 || (s.flagsRest & Flags.TF) != 0) {
                 return step();
             }
+            if (jit != null && !sideExited) {
+                TranslatedBlock b = d.block;
+                if (b != null) {
+                    if (b.startRip() == rip) {
+                        int r = runBlock(b, insnEnd, cycleEnd);
+                        if (r != BLOCK_NO_ROOM) {
+                            sideExited = r == BLOCK_SIDE_EXIT; // the interpreter executes that instruction
+                            continue;
+                        }
+                    }
+                } else if (++d.heat == jit.threshold && jit.translate(fetchPage, (int) rip & 0xfff, rip)) {
+                    continue;
+                }
+            }
+            sideExited = false;
             current = d;
             nextRip = rip + d.length;
             try {
@@ -410,6 +465,70 @@ public final class Cpu {
             if (stopReason != null) {
                 return takeStopReason();
             }
+        }
+        return null;
+    }
+
+    private static final int BLOCK_DONE = 0, BLOCK_SIDE_EXIT = 1, BLOCK_NO_ROOM = 2;
+
+    /**
+     * Runs a translated block if one whole pass fits in both budgets (so that the budgets stop at exactly
+     * the instruction the interpreter stops at: the interpreter goes on one instruction at a time when it
+     * does not fit), a looping block as many passes as fit. Adds the instructions and cycles it retired.
+     */
+    private int runBlock(TranslatedBlock b, long insnEnd, long cycleEnd) {
+        int n = b.length();
+        long c = b.passCycles();
+        long insnRoom = insnEnd - instructions;
+        long cycleRoom = cycleEnd - cycles;
+        if (insnRoom < n || cycleRoom < c) {
+            return BLOCK_NO_ROOM;
+        }
+        long max = 1;
+        if (b.loops()) {
+            if (insnRoom >= n * MAX_PASSES && cycleRoom >= c * MAX_PASSES) {
+                max = MAX_PASSES; // the common case, without two divisions
+            } else {
+                max = Math.min(insnRoom / n, MAX_PASSES);
+                if (c > 0) {
+                    max = Math.min(max, cycleRoom / c);
+                }
+            }
+        }
+        long r = b.run(this, s, max);
+        long passes = TranslatedBlock.passes(r);
+        int k = TranslatedBlock.exitIndex(r);
+        instructions += passes * n + k;
+        cycles += passes * c + b.cyclesBefore(k);
+        return TranslatedBlock.sideExit(r) ? BLOCK_SIDE_EXIT : BLOCK_DONE;
+    }
+
+    /**
+     * For translated code: the host page of a data read of {@code size} bytes at linear {@code lin} in
+     * 64-bit mode when it is a TLB hit that {@link #read}'s fast path would serve, else null (the block
+     * then leaves and the interpreter performs the access).
+     */
+    public byte[] tlbReadPage(long lin, int size) {
+        int po = (int) lin & 0xfff;
+        long lpn = lin >>> 12;
+        int i = Mmu.index(lpn);
+        byte[] page = mmu.tlbPage[i];
+        if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
+            return page;
+        }
+        return null;
+    }
+
+    /** As {@link #tlbReadPage} for a write ({@link #write}'s fast path; never a page holding decoded code). */
+    public byte[] tlbWritePage(long lin, int size) {
+        int po = (int) lin & 0xfff;
+        long lpn = lin >>> 12;
+        int i = Mmu.index(lpn);
+        byte[] page = mmu.tlbPage[i];
+        if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
+                && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+            return page;
         }
         return null;
     }

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * architecture from the inside (mode switches, every paging mode, #PF error codes and CR2, privilege
  * checks at CPL 3, exception delivery with stack switches and IST, #DF, triple fault), prints a PASS or
  * FAIL line per check on the serial port and reports through the debug-exit port. Run on both vendor
- * profiles; the machine has 5 GiB of (sparse) RAM so PSE-36 and 1 GiB mappings above 4 GiB are real.
+ * profiles, with block translation on (the default) and off, which must give the same output, outcome,
+ * instruction and cycle counts; the machine has 5 GiB of (sparse) RAM so PSE-36 and 1 GiB mappings above 4 GiB are real.
  */
 class SystemGuestsTest {
 
@@ -50,6 +51,13 @@ class SystemGuestsTest {
         if (!guest.equals("hello") && !guest.startsWith("bench")) {
             assertThat(console).as(console).contains("PASS");
         }
+        // the interpreter alone (block translation off) is the reference: same output, instructions, cycles
+        ByteArrayOutputStream refOut = new ByteArrayOutputStream();
+        RunOutcome ref = run(guest, profile, refOut, false);
+        assertThat(refOut.toString(StandardCharsets.ISO_8859_1)).isEqualTo(console);
+        assertThat(ref.describe()).isEqualTo(o.describe());
+        assertThat(ref.stats().instructions()).isEqualTo(o.stats().instructions());
+        assertThat(ref.stats().cycles()).isEqualTo(o.stats().cycles());
     }
 
     @ParameterizedTest(name = "triplefault on {0}")
@@ -66,8 +74,14 @@ class SystemGuestsTest {
     }
 
     private static RunOutcome run(String guest, String profile, ByteArrayOutputStream out) throws LoadException {
+        return run(guest, profile, out, true);
+    }
+
+    private static RunOutcome run(String guest, String profile, ByteArrayOutputStream out, boolean jit)
+            throws LoadException {
         Machine m = new Machine(MachineConfig.of(CpuProfile.load(profile), out).withMemoryMiB(5 * 1024));
         m.loadElf(Guests.bytes(guest));
+        m.cpus().forEach(c -> c.setJit(jit, 32)); // a low threshold translates more of each guest
         return m.run(RunLimits.instructions(50_000_000).withTimeout(Duration.ofSeconds(120)));
     }
 }

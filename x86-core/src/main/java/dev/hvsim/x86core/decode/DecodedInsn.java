@@ -3,7 +3,8 @@ package dev.hvsim.x86core.decode;
 /**
  * One decoded instruction: the row it matched plus everything the handler needs, resolved once at
  * decode time (effective operand and address size, ModRM/SIB operands, displacement, immediates).
- * Immutable after decoding; cached per physical address by the decode cache.
+ * Immutable after decoding except for the block-translation fields {@link #heat} and {@link #block};
+ * cached per physical address by the decode cache.
  */
 public final class DecodedInsn {
     /** Base register value meaning "RIP-relative" (64-bit mode, ModRM mod=00 rm=101). */
@@ -54,6 +55,13 @@ public final class DecodedInsn {
     public int cycles;
     /** True when the instruction lies in one 4 KiB page (only those are cached). */
     public boolean cacheable;
+    /**
+     * Block translation (x86-core {@code jit}), the one mutable part: how often the 64-bit fast loop reached
+     * this instruction as a possible block start (negative: never translate from here), and the translated
+     * block that starts here, if any. Both die with the decode-cache page, so a write to the page drops them.
+     */
+    public int heat;
+    public dev.hvsim.x86core.jit.TranslatedBlock block;
 
     /** Register number for a byte-register operand field without REX: 4..7 are AH, CH, DH, BH. */
     public boolean highByte(int regField) {

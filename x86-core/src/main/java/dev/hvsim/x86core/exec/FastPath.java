@@ -3,6 +3,7 @@ package dev.hvsim.x86core.exec;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.Vendor;
 import dev.hvsim.x86core.decode.DecodedInsn;
 
 /**
@@ -17,11 +18,55 @@ import dev.hvsim.x86core.decode.DecodedInsn;
  * path); anything else falls through to {@link Exec#execute}.
  */
 public final class FastPath {
-    static final int NONE = 0, MOV_RR = 1, MOV_LOAD = 2, MOV_STORE = 3, ALU_RR = 4, ALU_RI = 5, INC_R = 6,
+    /** The specialised forms ({@code DecodedInsn.fast}); the block translator (x86-core {@code jit}) reads them too. */
+    public static final int NONE = 0, MOV_RR = 1, MOV_LOAD = 2, MOV_STORE = 3, ALU_RR = 4, ALU_RI = 5, INC_R = 6,
             DEC_R = 7, JCC = 8, JMP = 9, LEA = 10, PUSH_R = 11, POP_R = 12, CALL = 13, RET = 14, NOP = 15,
             MOV_RI = 16, SHIFT_RI = 17, IMUL_RR = 18;
 
+    /** ALU operations of {@link #ALU_RR}/{@link #ALU_RI} as {@link #aluKind} names them. */
+    public static final int K_ADD = 0, K_SUB = 1, K_CMP = 2, K_AND = 3, K_TEST = 4, K_OR = 5, K_XOR = 6;
+
     private FastPath() {}
+
+    /** The ALU operation of an {@link #ALU_RR}/{@link #ALU_RI} instruction (the same choice {@link #execute} makes). */
+    public static int aluKind(DecodedInsn d) {
+        switch (d.handler & 15) {
+            case Arith.ADD: return K_ADD;
+            case Arith.SUB: return K_SUB;
+            case Arith.CMP: return K_CMP;
+            case Arith.AND: return K_AND;
+            case Arith.TEST: return K_TEST;
+            case Arith.OR: return K_OR;
+            default: return K_XOR;
+        }
+    }
+
+    // ---- the same computations for translated code (x86-core jit), so both paths share one definition ----
+
+    /** Jcc's condition {@code cc} (low nibble of the opcode) on materialised flags (SDM Vol. 1 Appendix B). */
+    public static boolean condition(CpuState s, int cc) {
+        return Branch.cond(s, cc);
+    }
+
+    /** {@link #SHIFT_RI}'s result: {@code op} is {@code fastA}, {@code count} is {@code fastB} (masked, non-zero). */
+    public static long shiftResult(int op, int size, long v, int count) {
+        return ShiftRotate.result(op, size, v, count, 0);
+    }
+
+    /** {@link #SHIFT_RI}'s flags, set in {@code s} as the interpreter sets them. */
+    public static void shiftFlags(CpuState s, int op, int size, long v, int count, long res, boolean amd) {
+        s.setOszapc(ShiftRotate.shiftFlags(op, size, v, count, res, amd ? Vendor.AMD : Vendor.INTEL));
+    }
+
+    /** {@link #IMUL_RR}'s product (before the 32-bit zero extension of the register write). */
+    public static long imulProduct(int size, long x, long y) {
+        return MulDiv.imulProduct(size, x, y);
+    }
+
+    /** {@link #IMUL_RR}'s flags, set on {@code cpu} as the interpreter sets them (AMD keeps SF/ZF/AF/PF). */
+    public static void imulFlags(Cpu cpu, int size, long x, long y) {
+        MulDiv.imulFlags(cpu, size, x, y);
+    }
 
     /** Sets {@code d.fast}, {@code d.fastA}, {@code d.fastB} for a freshly decoded instruction. */
     public static void classify(DecodedInsn d) {

@@ -84,10 +84,19 @@ final class MulDiv {
         setMulFlags(cpu, size, lo, overflow);
     }
 
-    /** IMUL Gv,Ev / Gv,Ev,Iz / Gv,Ev,Ibs: truncated product; CF=OF when it differs from the full one. */
     /** IMUL Gv,Ev / Gv,Ev,imm: the truncated signed product into G, CF = OF = overflow (also the fast path's). */
     static void imul(Cpu cpu, DecodedInsn d, long x, long y) {
-        int size = d.opSize;
+        cpu.writeG(d, imulProduct(d.opSize, x, y));
+        imulFlags(cpu, d.opSize, x, y);
+    }
+
+    /** The low 64 bits of the signed product of the operands sign-extended from {@code size} (SDM Vol. 2A IMUL). */
+    static long imulProduct(int size, long x, long y) {
+        return Flags.sext(x, size) * Flags.sext(y, size);
+    }
+
+    /** IMUL's flags for the two-operand forms: CF = OF = the truncated product differs from the full one. */
+    static void imulFlags(Cpu cpu, int size, long x, long y) {
         long a = Flags.sext(x, size);
         long b = Flags.sext(y, size);
         long lo = a * b;
@@ -97,7 +106,6 @@ final class MulDiv {
         } else {
             overflow = Flags.sext(lo, size) != lo;
         }
-        cpu.writeG(d, lo);
         setMulFlags(cpu, size, lo, overflow);
     }
 
