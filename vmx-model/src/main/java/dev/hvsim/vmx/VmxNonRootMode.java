@@ -2,6 +2,7 @@ package dev.hvsim.vmx;
 
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.GuestMode;
+import dev.hvsim.x86core.Interrupts;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.Vectors;
@@ -427,6 +428,30 @@ public final class VmxNonRootMode implements GuestMode {
     }
 
     /** A triple fault in non-root operation exits with reason 2 (26.2). */
+    /**
+     * Task switches cause VM exits unconditionally (SDM Vol. 3C 26.2; reason 9), before the switch performs any check.
+     * Qualification (Table 29-2): bits 15:0 the TSS selector, bits 31:30 the source (0 CALL, 1 IRET, 2 JMP, 3 task
+     * gate in the IDT). The instruction length is written for CALL, JMP, IRET and a software interrupt or exception
+     * (INT n, INT3, INTO, INT1) through a task gate (29.2.5), else 0; an event through a task gate is reported as
+     * IDT-vectoring information ({@code VmExits}, 29.2.4).
+     */
+    @Override
+    public void interceptTaskSwitch(int tssSelector, int source, Cpu cpu) {
+        DecodedInsn d = cpu.current();
+        boolean byInstruction = source != GuestMode.TASK_SWITCH_IDT_GATE || softwareDelivery(cpu);
+        int length = byInstruction && d != null ? d.length : 0;
+        x.exits().exit(ExitReason.TASK_SWITCH, (tssSelector & 0xffffL) | (long) source << 30, length, 0, 0, 0);
+    }
+
+    private static boolean softwareDelivery(Cpu cpu) {
+        if (cpu.interrupts().deliveringVector() < 0) {
+            return false;
+        }
+        Interrupts.Kind k = cpu.interrupts().deliveringKind();
+        return k == Interrupts.Kind.SOFTWARE_INT || k == Interrupts.Kind.SOFTWARE_EXCEPTION
+                || k == Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION;
+    }
+
     @Override
     public void interceptTripleFault(Cpu cpu) {
         exit(ExitReason.TRIPLE_FAULT, 0, null);
