@@ -26,10 +26,10 @@ final class VmExits {
     private static final long CR0_KEEP = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
     /**
      * VMX-abort indicators (SDM Vol. 3C 29.7 "VMX Aborts"; 27.7 in the 2016 edition): 1 = a VM-exit MSR-store entry
-     * failed (29.4), 4 = a VM-exit MSR-load entry failed (29.6). The others (2 host PDPTE loading, 3 VMCS corruption,
-     * 5 machine check during VM exit) cannot arise in this model (DEVIATIONS.md).
+     * failed (29.4), 2 = a host PDPTE (PAE host paging) has reserved bits set (29.5.4), 4 = a VM-exit MSR-load entry
+     * failed (29.6). 3 (VMCS corruption) and 5 (machine check during VM exit) cannot arise here (DEVIATIONS.md).
      */
-    static final int ABORT_SAVING_GUEST_MSRS = 1, ABORT_LOADING_HOST_MSRS = 4;
+    static final int ABORT_SAVING_GUEST_MSRS = 1, ABORT_HOST_PDPTE = 2, ABORT_LOADING_HOST_MSRS = 4;
     /** The VMX-abort indicator: bytes 4-7 of the VMCS region (25.2 "Format of the VMCS Region"). */
     static final int ABORT_INDICATOR_OFFSET = 4;
     private final VmxExtension x;
@@ -280,7 +280,11 @@ final class VmExits {
         c.modeChanged();
         x.hostStateLoaded();
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
-            c.mmu().loadPdptes(s.cr3);
+            try {
+                c.mmu().loadPdptes(s.cr3); // 29.5.4: a present PDPTE with reserved bits set is a VMX abort (2)
+            } catch (ArchFault f) {
+                abort(c, ABORT_HOST_PDPTE, "host PDPTE with reserved bits set (CR3 " + Long.toHexString(s.cr3) + ")");
+            }
         }
         loadMsrs(c, v.read(F.VM_EXIT_MSR_LOAD_ADDR), v.read(F.VM_EXIT_MSR_LOAD_COUNT));
     }
