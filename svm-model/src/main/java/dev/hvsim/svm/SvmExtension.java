@@ -31,6 +31,8 @@ public final class SvmExtension implements CpuExtension {
     final Skinit skinit;
     /** Nested paging, G_PAT and the ASID-tagged TLB (APM Vol. 2 15.16, 15.25). */
     final SvmNestedPaging paging;
+    final InstructionIntercepts intercepts;
+    final VirtualInterrupts vintr;
 
     long vmCr;
     long hsavePa;
@@ -45,6 +47,8 @@ public final class SvmExtension implements CpuExtension {
         this.guest = new SvmGuestMode(this);
         this.skinit = new Skinit(this);
         this.paging = new SvmNestedPaging(this);
+        this.intercepts = new InstructionIntercepts(this);
+        this.vintr = new VirtualInterrupts(this);
     }
 
     /** Installs SVM on {@code cpu} (its profile must advertise Fn8000_0001 ECX[2] for CPUID to report it). */
@@ -180,6 +184,18 @@ public final class SvmExtension implements CpuExtension {
     @Override
     public boolean holdsInterrupts(Cpu c) {
         return !gif;
+    }
+
+    /** In a guest with V_INTR_MASKING, MOV from CR8 reads V_TPR (APM Vol. 2 15.21.2). */
+    @Override
+    public long crReadValue(Cpu c, int cr, long value) {
+        return cr == 8 && guestActive ? vintr.cr8Read(value) : value;
+    }
+
+    /** A guest's MOV to CR8 sets V_TPR; with V_INTR_MASKING only V_TPR (APM Vol. 2 15.21.2). */
+    @Override
+    public boolean virtualCr8Write(Cpu c, long value) {
+        return guestActive && vintr.cr8Write(c, value);
     }
 
     @Override

@@ -5,12 +5,14 @@ import dev.hvsim.x86core.GuestMode;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.Vectors;
 
 /**
  * SVM guest mode as x86-core's {@link GuestMode} (AMD APM Vol. 2 15.8-15.13): at each intercept point it consults
  * the VMCB's intercept vectors and turns the event into a #VMEXIT. Implemented: CPUID, HLT (word 3), the SVM
  * instructions (in {@link SvmInstructions}), IOIO through the IOPM (15.10), RDMSR/WRMSR through the MSRPM (15.11),
- * CR0-CR15 reads and writes (word 0; no decode assists: EXITINFO1 = 0), exceptions (word 2), INTR, shutdown.
+ * CR0-CR15 reads and writes (word 0, selective CR0 write), exceptions (word 2), INTR, NMI, shutdown, and through
+ * {@link InstructionIntercepts} the other instruction intercepts; virtual interrupts in {@link VirtualInterrupts}.
  * The VMCB's control area is read from memory at the intercept point (DEVIATIONS.md).
  */
 final class SvmGuestMode implements GuestMode {
@@ -25,7 +27,7 @@ final class SvmGuestMode implements GuestMode {
         return true;
     }
 
-    private long control(int offset, int size) {
+    long control(int offset, int size) {
         return x.cpu().bus().read(x.vmcbPa + offset, size);
     }
 
@@ -54,6 +56,7 @@ final class SvmGuestMode implements GuestMode {
             case VMCALL:
                 throw ArchFault.ud(); // VMCALL is Intel's: #UD in an SVM guest
             default:
+                x.intercepts.check(point, insn, cpu, nrip);
                 break;
         }
     }
@@ -115,28 +118,101 @@ final class SvmGuestMode implements GuestMode {
         }
     }
 
-    /** Word 0: bit n intercepts reads of CRn (exit n), bit 16 + n writes (exit 16 + n). No decode assists. */
+    /**
+     * Word 0 bits 15:0: reads of CRn exit with code n (APM Vol. 2 15.9, Table 15-7: after the instruction's
+     * exceptions; CR reads have none that depend on the value). Decode assists (15.8.1): EXITINFO1 bit 63 = MOV CRn,
+     * bits 3:0 = the GPR, for reads and writes (the APM and Linux; Bochs sets bit 63 only for writes:
+     * svm-exit-codes.csv DISAGREEMENT). Writes: {@link #interceptCrWrite}.
+     */
     @Override
     public void interceptCr(int cr, boolean write, long value, Cpu cpu) {
-        if (cr < 0 || cr > 15) {
-            return;
-        }
-        if (intercepted(V.CR_READ, cr + (write ? 16 : 0))) {
-            exit((write ? ExitCode.CR0_WRITE : ExitCode.CR0_READ) + cr, 0, 0, cpu.nextRip);
+        if (!write && cr >= 0 && cr <= 15 && intercepted(V.CR_READ, cr)) {
+            exit(ExitCode.CR0_READ + cr, movCrInfo(cpu), 0, cpu.nextRip);
         }
     }
 
-    /** Word 2: bit n intercepts exception n (exit 40H + n); EXITINFO1 = the error code where there is one. */
+    private static long movCrInfo(Cpu cpu) {
+        DecodedInsn d = cpu.current();
+        return d == null ? 0 : 1L << 63 | (d.rm & 15);
+    }
+
+    /**
+     * Word 0 bits 31:16: writes of CRn exit with code 10H + n once the core has found the value valid (Table 15-7:
+     * "checks non-memory exceptions (CPL, illegal bit combinations, etc.) before the intercept"; for CR3 the PDPTE
+     * loads come after it). Without the CR0-write intercept, the selective CR0-write intercept (word 3 bit 5) takes a
+     * MOV to CR0 that changes a bit other than TS and MP (exit 65H). LMSW and CLTS are intercepted at their own
+     * intercept points ({@link InstructionIntercepts}) and never reach this with an intercept set.
+     */
+    @Override
+    public void interceptCrWrite(int cr, long value, Cpu cpu) {
+        if (intercepted(V.CR_READ, cr + 16)) {
+            exit(ExitCode.CR0_WRITE + cr, movCrInfo(cpu), 0, cpu.nextRip);
+        }
+        long selective = ~(Cpu.CR0_TS | Cpu.CR0_MP);
+        if (cr == 0 && ((value ^ cpu.state().cr0) & selective) != 0 && intercepted(V.MISC1, V.M1_CR0_SEL)) {
+            exit(ExitCode.CR0_SEL_WRITE, movCrInfo(cpu), 0, cpu.nextRip);
+        }
+    }
+
     @Override
     public void interceptException(int vector, int errorCode, Cpu cpu) {
+        interceptException(vector, errorCode, 0, cpu);
+    }
+
+    /**
+     * Word 2: bit n intercepts exception n (exit 40H + n; APM Vol. 2 15.12); EXITINFO1 = the error code where there
+     * is one. #PF (15.12.15): EXITINFO2 = the faulting linear address and CR2 is not written; with decode assists
+     * (15.8.4) the guest instruction bytes are saved at VMCB 0D0H. The #DB of INT1 (ICEBP) does not check the #DB
+     * intercept (15.12.2; ICEBP has its own, word 4 bit 8). NRIP (15.7.1) is the next instruction for the exceptions
+     * of INT3 and INTO, else 0.
+     */
+    @Override
+    public void interceptException(int vector, int errorCode, long faultAddress, Cpu cpu) {
         if (vector < 0 || vector > 31 || !intercepted(V.EXCEPTIONS, vector)) {
             return;
         }
+        DecodedInsn d = cpu.current();
+        boolean undelivering = cpu.interrupts().deliveringVector() < 0; // raised by the instruction itself
+        String m = d == null || !undelivering ? "" : d.row.mnemonic();
+        if (vector == Vectors.DB && m.equals("INT1")) {
+            return;
+        }
+        long nrip = (vector == Vectors.BP || vector == Vectors.OF) && (m.equals("INT3") || m.equals("INTO"))
+                ? cpu.state().rip + d.length : 0;
         long info1 = errorCode == ArchFault.NO_ERROR_CODE ? 0 : errorCode & 0xffffffffL;
-        exit(ExitCode.EXCP_BASE + vector, info1, 0, 0);
+        boolean pf = vector == Vectors.PF;
+        if (pf) {
+            DecodeAssists.saveInstructionBytes(cpu, x.vmcbPa, DecodeAssists.fetchFault(cpu, faultAddress, errorCode));
+        }
+        exit(ExitCode.EXCP_BASE + vector, info1, pf ? faultAddress : 0, nrip);
     }
 
-    /** Word 3 bit 0: a physical interrupt exits before it is acknowledged (it stays pending). */
+    /** 15.7.3: a fault during event delivery checks its own intercept before it is combined into #DF. */
+    @Override
+    public void interceptExceptionBeforeCombining(int vector, int errorCode, long faultAddress, Cpu cpu) {
+        interceptException(vector, errorCode, faultAddress, cpu);
+    }
+
+    /**
+     * At an instruction boundary in the guest: the NMI intercept (word 3 bit 1, exit 61H; APM Vol. 2 15.13.2: the
+     * NMI stays pending for the host), then virtual interrupts and the VINTR intercept (15.21.4, 15.13.5/15.21.6).
+     */
+    @Override
+    public void atEventBoundary(Cpu cpu) {
+        dev.hvsim.x86core.InterruptSource src = cpu.interruptSource();
+        if (src.pendingNmi() && !cpu.state().nmiBlocked && !cpu.inShadow() && intercepted(V.MISC1, V.M1_NMI)) {
+            exit(ExitCode.NMI, 0, 0, 0);
+        }
+        x.vintr.atBoundary(cpu);
+    }
+
+    /** 15.21.1: with V_INTR_MASKING the host's IF masks physical interrupts, else the guest's. */
+    @Override
+    public boolean maskableInterruptsMasked(Cpu cpu) {
+        return x.vintr.physicalMasked(cpu);
+    }
+
+    /** Word 3 bit 0 (15.13.1): a physical interrupt exits before it is acknowledged (it stays pending). */
     @Override
     public void interceptInterrupt(int vector, Cpu cpu) {
         if (intercepted(V.MISC1, V.M1_INTR)) {
@@ -144,7 +220,7 @@ final class SvmGuestMode implements GuestMode {
         }
     }
 
-    /** Word 3 bit 31: shutdown (a triple fault in the guest). */
+    /** Word 3 bit 31 (15.14.3): shutdown (a triple fault in the guest). */
     @Override
     public void interceptTripleFault(Cpu cpu) {
         if (intercepted(V.MISC1, V.M1_SHUTDOWN)) {

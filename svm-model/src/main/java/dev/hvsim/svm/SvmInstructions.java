@@ -69,6 +69,9 @@ final class SvmInstructions {
     void gif(DecodedInsn d, boolean set) {
         common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI,
                 set && x.cpu().has(Feature.SKINIT));
+        if (x.guestActive && x.vintr.setVirtualGif(x.cpu(), set)) {
+            return; // VGIF (15.33.2): a guest's STGI/CLGI acts on V_GIF (VirtualInterrupts)
+        }
         x.gif = set;
         if (set) {
             x.cpu().signalEvent(); // 15.17: interrupts held by GIF = 0 are taken at the next boundary
@@ -85,7 +88,7 @@ final class SvmInstructions {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC1, V.M1_INVLPGA)) {
-            x.transitions.exit(ExitCode.INVLPGA, 0, 0, c.nextRip);
+            x.transitions.exit(ExitCode.INVLPGA, 0, 0, c.nextRip); // 15.8.3: the address is in rAX, not EXITINFO1
         }
         if (c.cpl() != 0) {
             throw ArchFault.gp0();

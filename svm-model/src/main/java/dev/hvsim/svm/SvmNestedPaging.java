@@ -175,11 +175,18 @@ final class SvmNestedPaging implements SecondStage {
         }
     }
 
-    /** 15.25.6: #VMEXIT(NPF); NRIP = 0 (not an instruction intercept; DEVIATIONS.md). */
+    /**
+     * 15.25.6: #VMEXIT(NPF); NRIP = 0 (not an instruction intercept; DEVIATIONS.md). Decode assists (15.8.4): the
+     * guest instruction bytes for a data access; none when the fault belongs to an instruction fetch (EXITINFO1 ID,
+     * or no instruction decoded at RIP yet).
+     */
     private void npf(Fault f) {
         if (f.detail().kind() == FaultDetail.Kind.NESTED_PAGE_FAULT) {
             FaultDetail.NestedPageFault d = (FaultDetail.NestedPageFault) f.detail();
-            x.transitions.exit(ExitCode.NPF, d.exitInfo1().raw(), d.exitInfo2(), 0);
+            long info1 = d.exitInfo1().raw();
+            Cpu c = x.cpu();
+            DecodeAssists.saveInstructionBytes(c, x.vmcbPa, (info1 & 0x10) != 0 || c.nextRip == c.state().rip);
+            x.transitions.exit(ExitCode.NPF, info1, d.exitInfo2(), 0);
         }
     }
 

@@ -62,6 +62,7 @@ final class Transitions {
     private void commit(Cpu c, VmcbSnapshot v) {
         x.paging.enter(v); // the guest's TLB context (ASID, N_CR3) and nested tables, host registers still loaded
         CpuState s = c.state();
+        long hostRflags = s.rflags();
         s.efer = v.q(V.EFER);
         s.cr0 = v.q(V.CR0) | CR0_KEEP;
         s.cr2 = v.q(V.CR2);
@@ -95,6 +96,11 @@ final class Transitions {
         x.gif = true;
         x.guestActive = true;
         c.setGuestMode(x.guest);
+        // Table B-1 TSC_OFFSET "to be added in RDTSC and RDTSCP"; the model adds it to RDMSR TSC too (DEVIATIONS.md)
+        c.setGuestTsc(1L << 48, v.q(V.TSC_OFFSET)); // multiplier 1.0: TSC_RATIO is not implemented
+        x.vintr.load(v.q(V.VINTR), hostRflags, advertised(c, SvmFeatures.VGIF)); // 15.21
+        x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
+        c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again
         c.nextRip = s.rip;
         x.paging.guestLoaded(v); // G_PAT, TLB_CONTROL; a nested PAE guest's PDPTEs (may #VMEXIT(NPF))
         if ((v.q(V.INT_SHADOW) & 1) != 0) {
@@ -134,9 +140,17 @@ final class Transitions {
         b.write(pa + V.EXITCODE, 8, code);
         b.write(pa + V.EXITINFO1, 8, info1);
         b.write(pa + V.EXITINFO2, 8, info2);
-        b.write(pa + V.EXITINTINFO, 8, 0);
+        long intInfo = exitIntInfo(c);
+        b.write(pa + V.EXITINTINFO, 8, intInfo);
         b.write(pa + V.NRIP, 8, nrip);
-        b.write(pa + V.INT_SHADOW, 8, c.inShadow() ? 1 : 0);
+        // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
+        boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
+        b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
+        b.write(pa + V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
+        if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
+            b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
+        }
+        c.clearGuestTsc();
         b.write(pa + V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
         long guestRip = s.rip;
         saveState(c, pa);
@@ -148,7 +162,39 @@ final class Transitions {
         x.paging.leave(pa);
         loadHost(c);
         x.gif = false;
-        throw new VmExitSignal(new SvmExit(code, info1, info2, 0, nrip, guestRip, java.util.List.of()));
+        throw new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
+    }
+
+    /**
+     * EXITINTINFO (APM Vol. 2 15.7.2 "Intercepts During IDT Interrupt Delivery"): when the #VMEXIT happens while an
+     * event is being delivered through the guest IDT (x86-core's {@code Interrupts.deliveringVector}: a fault or
+     * intercept during the delivery, the event injected by VMRUN included), the event in the EVENTINJ format:
+     * vector 7:0, TYPE 10:8 (0 INTR, 2 NMI, 3 exception, 4 software interrupt INTn), EV 11, V 31, error code 63:32.
+     * A #DF intercepted after combining reports the event whose delivery faulted (15.7.3 pseudo-code: EXITINTINFO is
+     * the event recorded before combining; Bochs reports none: DEVIATIONS.md). INT1, INT3 and INTO are TYPE 3.
+     */
+    static long exitIntInfo(Cpu c) {
+        Interrupts in = c.interrupts();
+        int vector = in.deliveringVector();
+        if (vector < 0) {
+            return 0;
+        }
+        int type;
+        switch (in.deliveringKind()) {
+            case EXTERNAL: type = 0; break;
+            case NMI: type = 2; break;
+            case SOFTWARE_INT: type = 4; break;
+            default: type = 3; break; // faults, traps, INT3/INTO/INT1
+        }
+        int err = in.deliveringErrorCode();
+        long info = vector & 0xff | type << 8 | 1L << 31;
+        return err == ArchFault.NO_ERROR_CODE ? info : info | 1L << 11 | (err & 0xffffffffL) << 32;
+    }
+
+    /** Whether this CPU's profile advertises an Fn8000_000A EDX feature bit. */
+    static boolean advertised(Cpu c, int edxBit) {
+        int[] r = c.profile().cpuidExact(0x8000000aL, 0);
+        return r != null && (r[3] >>> edxBit & 1) != 0;
     }
 
     /** The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area). */

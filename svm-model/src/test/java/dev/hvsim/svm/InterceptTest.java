@@ -111,11 +111,11 @@ class InterceptTest {
     void crReadsAndWrites() {
         SvmHarness h = new SvmHarness();
         h.w(V.CR_READ, 4, 1 << 3);
-        exit(h, h.runGuest("0f 20 d8"), 0x03, 0, 0, SvmHarness.GUEST_CODE, SvmHarness.GUEST_CODE + 3); // mov rax,cr3
+        exit(h, h.runGuest("0f 20 d8"), 0x03, 1L << 63, 0, SvmHarness.GUEST_CODE, SvmHarness.GUEST_CODE + 3); // mov rax,cr3
         SvmHarness w = new SvmHarness();
         w.w(V.CR_READ, 4, 1 << (16 + 3));
         // mov rax,cr3 (not intercepted); mov cr3,rax: exit 13H
-        exit(w, w.runGuest("0f 20 d8 0f 22 d8"), 0x13, 0, 0, SvmHarness.GUEST_CODE + 3, SvmHarness.GUEST_CODE + 6);
+        exit(w, w.runGuest("0f 20 d8 0f 22 d8"), 0x13, 1L << 63, 0, SvmHarness.GUEST_CODE + 3, SvmHarness.GUEST_CODE + 6);
     }
 
     @Test

@@ -20,11 +20,12 @@ class SvmInstructionsTest {
     static final int UD = 6, GP = 13;
 
     @Test
-    void cpuidReportsSvmOnlyWhileInstalledAndFn8000000aAdvertisesNpNripsFlushByAsid() {
+    void cpuidReportsSvmOnlyWhileInstalledAndFn8000000aAdvertisesWhatIsImplemented() {
         SvmHarness h = new SvmHarness();
         assertThat(h.cpu.has(Feature.SVM)).isTrue();
         long[] r = cpuid(h, 0x8000000aL);
-        assertThat(r).containsExactly(1, 16, 0, 1 | 1 << 3 | 1 << 6); // SvmRev 1, 16 ASIDs, EDX = NP, NRIPS, FlushByAsid
+        // SvmRev 1, 16 ASIDs, EDX = NP, NRIPS, FlushByAsid, DecodeAssists, PauseFilter, PauseFilterThreshold, VGIF
+        assertThat(r).containsExactly(1, 16, 0, 1 | 1 << 3 | 1 << 6 | 1 << 7 | 1 << 10 | 1 << 12 | 1 << 16);
         assertThat(cpuid(h, 0x80000001L)[2] & 4).isEqualTo(4);
         h.cpu.install(null);
         assertThat(cpuid(h, 0x80000001L)[2] & 4).isZero();

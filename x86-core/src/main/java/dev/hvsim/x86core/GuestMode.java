@@ -29,6 +29,14 @@ public interface GuestMode {
         interceptException(vector, errorCode, cpu);
     }
 
+    /**
+     * A fault raised while an event is being delivered, before the core combines it with that event (into #DF or a
+     * shutdown, SDM Vol. 3A Table 6-5). AMD checks exception intercepts at this point (APM Vol. 2 15.7.3, 15.12: "an
+     * intercepted #GP, not an intercepted #DF"); the core then asks {@link #interceptException} for the combined
+     * result as before. Default: nothing (VMX consults its exception bitmap for the combined result only).
+     */
+    default void interceptExceptionBeforeCombining(int vector, int errorCode, long faultAddress, Cpu cpu) {}
+
     /** Before an I/O instruction touches the port (SDM Vol. 3C 26.1.3; APM 15.10). */
     default void interceptIo(int port, int size, boolean in, DecodedInsn insn, Cpu cpu) {}
 
@@ -37,6 +45,13 @@ public interface GuestMode {
 
     /** Before MOV to/from a control register acts. */
     default void interceptCr(int cr, boolean write, long value, Cpu cpu) {}
+
+    /**
+     * A write of CR0, CR2, CR3, CR4 or CR8 (MOV to CR, LMSW) whose value the core has found valid, before it is
+     * committed and before PDPTEs are loaded: AMD checks the CR-write intercepts after the non-memory exceptions
+     * (APM Vol. 2 15.9, Table 15-7), VMX at {@link #interceptCr}, before them.
+     */
+    default void interceptCrWrite(int cr, long value, Cpu cpu) {}
 
     /** Sources of a task switch for {@link #interceptTaskSwitch} (SDM Vol. 3C Table 29-2 "Exit Qualification for Task Switches"). */
     int TASK_SWITCH_CALL = 0, TASK_SWITCH_IRET = 1, TASK_SWITCH_JMP = 2, TASK_SWITCH_IDT_GATE = 3;
@@ -54,6 +69,14 @@ public interface GuestMode {
 
     /** A triple fault: a guest mode normally turns it into a VM exit instead of a shutdown. */
     default void interceptTripleFault(Cpu cpu) {}
+
+    /**
+     * Whether maskable interrupts are masked at this boundary; default: RFLAGS.IF = 0 (SDM Vol. 3A 6.8.1). A guest
+     * mode may mask them by other state (AMD V_INTR_MASKING: the host's IF, APM Vol. 2 15.21.1).
+     */
+    default boolean maskableInterruptsMasked(Cpu cpu) {
+        return (cpu.state().flagsRest & Flags.IF) == 0;
+    }
 
     /** Before an external interrupt is accepted. */
     default void interceptInterrupt(int vector, Cpu cpu) {}

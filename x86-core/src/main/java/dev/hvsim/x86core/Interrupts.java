@@ -97,7 +97,9 @@ public final class Interrupts {
             deliverChained(Vectors.NMI, ArchFault.NO_ERROR_CODE, Kind.NMI, cpu.s.rip);
             return true;
         }
-        if ((cpu.s.flagsRest & Flags.IF) != 0 && !shadow) {
+        boolean masked = cpu.guestMode().active() ? cpu.guestMode().maskableInterruptsMasked(cpu)
+                : (cpu.s.flagsRest & Flags.IF) == 0;
+        if (!masked && !shadow) {
             int v = src.pendingInterrupt();
             if (v >= 0) {
                 if (cpu.guestMode().active()) {
@@ -154,6 +156,10 @@ public final class Interrupts {
             deliver(vector, errorCode, kind, returnRip);
         } catch (ArchFault second) {
             int v2 = second.vector();
+            if (cpu.guestMode().active()) {
+                cpu.guestMode().interceptExceptionBeforeCombining(v2, second.errorCode(),
+                        v2 == Vectors.PF ? second.cr2() : 0, cpu);
+            }
             if (vector == Vectors.DF && (Vectors.isContributory(v2) || v2 == Vectors.PF)) {
                 if (v2 == Vectors.PF) {
                     cpu.s.cr2 = second.cr2();

@@ -62,6 +62,13 @@ final class ControlRegs {
         cpu.writeReg(d, d.rm, d.opSize, v);
     }
 
+    /** A CR write the core found valid: the guest mode's late intercept point (GuestMode.interceptCrWrite). */
+    private static void validCrWrite(Cpu cpu, int cr, long v) {
+        if (cpu.guestMode().active()) {
+            cpu.guestMode().interceptCrWrite(cr, v, cpu);
+        }
+    }
+
     /** CR0/CR4 as the installed extension lets software read them (e.g. read shadows); SMSW uses it too. */
     static long crRead(Cpu cpu, int cr, long v) {
         CpuExtension x = cpu.extension();
@@ -77,7 +84,7 @@ final class ControlRegs {
         }
         switch (cr) {
             case 0: writeCr0(cpu, v); break;
-            case 2: cpu.state().cr2 = v; break;
+            case 2: validCrWrite(cpu, 2, v); cpu.state().cr2 = v; break;
             case 3: writeCr3(cpu, v); break;
             case 4: writeCr4(cpu, v); break;
             default: writeCr8(cpu, v); break;
@@ -112,6 +119,7 @@ final class ControlRegs {
         if (pgOn && lme && (!cpu.cr4(Cpu.CR4_PAE) || s.seg[Reg.CS].longMode())) {
             throw ArchFault.gp0();
         }
+        validCrWrite(cpu, 0, v);
         if (cpu.extension() != null) {
             cpu.extension().checkCrWrite(cpu, 0, old, v);
         }
@@ -145,6 +153,7 @@ final class ControlRegs {
         if ((v & ~cpu.mmu().physAddrMask()) != 0) {
             throw ArchFault.gp0();
         }
+        validCrWrite(cpu, 3, v);
         if (cpu.pagingEnabled() && cpu.cr4(Cpu.CR4_PAE) && !cpu.longMode()) {
             cpu.mmu().loadPdptes(v);
         }
@@ -204,6 +213,7 @@ final class ControlRegs {
         if (lma && ((v & Cpu.CR4_PAE) == 0 || (changed & Cpu.CR4_LA57) != 0)) {
             throw ArchFault.gp0();
         }
+        validCrWrite(cpu, 4, v);
         if (cpu.extension() != null) {
             cpu.extension().checkCrWrite(cpu, 4, old, v);
         }
@@ -222,8 +232,9 @@ final class ControlRegs {
         if ((v & ~0xfL) != 0) {
             throw ArchFault.gp0();
         }
+        validCrWrite(cpu, 8, v);
         if (cpu.extension() != null && cpu.extension().virtualCr8Write(cpu, v)) {
-            return;
+            return; // e.g. VMX TPR shadow, AMD V_INTR_MASKING: the physical TPR is unchanged
         }
         cpu.state().cr8 = v;
         cpu.interruptSource().cr8Written(v);
