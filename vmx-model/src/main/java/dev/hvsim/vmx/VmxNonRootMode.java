@@ -72,6 +72,36 @@ public final class VmxNonRootMode implements GuestMode {
     /** VM entry: nothing is pending from a previous guest run. */
     void entered() {
         tprExitPending = false;
+        pleFresh = true;
+    }
+
+    /** PAUSE-loop exiting state: the first PAUSE at CPL 0 after VM entry starts a loop; TSC of the last and first. */
+    private boolean pleFresh = true;
+    private long plePrevious, pleFirst;
+
+    /**
+     * PAUSE (26.1.3): "PAUSE exiting" (primary bit 30) makes every PAUSE exit (reason 40) and, at CPL 0, overrides
+     * "PAUSE-loop exiting" (secondary bit 10), which is ignored at CPL &gt; 0. With PAUSE-loop exiting at CPL 0, a
+     * PAUSE more than PLE_Gap TSC ticks after the previous CPL-0 PAUSE (or the first after VM entry) starts a loop; a
+     * PAUSE more than PLE_Window ticks after the start of its loop exits. Time is the TSC (without offsetting).
+     */
+    private void pause(DecodedInsn d, Cpu cpu) {
+        if (proc(30)) {
+            exit(ExitReason.PAUSE, 0, d);
+        }
+        if (cpu.cpl() != 0 || !proc2(10)) {
+            return;
+        }
+        long now = cpu.tsc();
+        Vmcs v = vmcs();
+        boolean newLoop = pleFresh || now - plePrevious > (v.read(F.PLE_GAP) & 0xffffffffL);
+        plePrevious = now;
+        pleFresh = false;
+        if (newLoop) {
+            pleFirst = now;
+        } else if (now - pleFirst > (v.read(F.PLE_WINDOW) & 0xffffffffL)) {
+            exit(ExitReason.PAUSE, 0, d);
+        }
     }
 
     private Vmcs vmcs() {
@@ -125,7 +155,7 @@ public final class VmxNonRootMode implements GuestMode {
             case RDTSC: exitIf(12, ExitReason.RDTSC, insn); break;
             case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
             case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
-            case PAUSE: exitIf(30, ExitReason.PAUSE, insn); break;
+            case PAUSE: pause(insn, cpu); break;
             case RDTSCP: rdtscp(insn); break;
             case INVPCID: invpcid(insn); break;
             case MOV_DR: movDr(insn); break;

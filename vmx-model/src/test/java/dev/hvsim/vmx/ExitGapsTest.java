@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * RDSEED exiting (57, 61; SDM Vol. 3C 26.1.3, instruction information 29.2.5), XSETBV (55, unconditional, 26.1.2),
  * the #PF error-code mask/match rule of the exception bitmap (26.2), the VMX abort on a failing VM-exit MSR-store
  * (indicator 1, 29.4) or MSR-load entry (indicator 4, 29.6) (29.7), and the TPR-below-threshold exit ranking above an
- * INIT at the same boundary.
+ * INIT at the same boundary, PAUSE-loop exiting (26.1.3, PLE_Gap / PLE_Window).
  */
 class ExitGapsTest {
     private static final long PRIMARY = 0x04006172L | 1L << 7 | 1L << 24, ACTIVATE_SECONDARY = 1L << 31;
@@ -305,5 +305,55 @@ class ExitGapsTest {
         // without the controls neither exits: monitor ; cpuid
         VmxHarness none = guest("0f 01 c8 0f a2", v -> v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY));
         assertThat(launchAndRun(none).reason()).isEqualTo(ExitReason.CPUID);
+    }
+
+    // ------------------------------------------------------------------ PAUSE-loop exiting
+
+    /** A guest spinning on PAUSE: 90 nop ; f3 90 pause ; eb fc jmp -4 (back to the PAUSE). */
+    private static VmxHarness pauseLoop(long proc, long gap, long window) {
+        return guest("90 f3 90 eb fc", v -> {
+            v.write("CPU_BASED_VM_EXEC_CONTROL", PRIMARY | ACTIVATE_SECONDARY | proc);
+            v.write("SECONDARY_VM_EXEC_CONTROL", 1L << 10);
+            v.write("PLE_GAP", gap);
+            v.write("PLE_WINDOW", window);
+        });
+    }
+
+    @Test
+    void pauseLoopExitingExitsOnceTheLoopOutlastsTheWindow() {
+        // 26.1.3: consecutive PAUSEs closer than PLE_Gap form one loop; the first PAUSE more than PLE_Window TSC
+        // ticks after the loop's first PAUSE exits with reason 40 (no qualification, length 2)
+        VmxHarness h = pauseLoop(0, 1_000_000, 500);
+        assertThat(h.exec(VMLAUNCH)).isNull();
+        long start = h.cpu.tsc();
+        assertThat(h.cpu.run(100_000, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        VmExit e = (VmExit) h.cpu.lastVmExit();
+        assertExit(h, e, ExitReason.PAUSE, 0, 2, 0, 1);
+        long elapsed = h.cpu.tsc() - start;
+        assertThat(elapsed).as("the loop ran past the window before exiting").isGreaterThan(500);
+        assertThat(h.cpu.instructions()).isGreaterThan(4);
+
+        // a larger window: the loop runs longer before the exit
+        VmxHarness longer = pauseLoop(0, 1_000_000, 5_000);
+        assertThat(longer.exec(VMLAUNCH)).isNull();
+        long s2 = longer.cpu.tsc();
+        assertThat(longer.cpu.run(1_000_000, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        assertThat(((VmExit) longer.cpu.lastVmExit()).reason()).isEqualTo(ExitReason.PAUSE);
+        assertThat(longer.cpu.tsc() - s2).isGreaterThan(5_000).isGreaterThan(elapsed);
+    }
+
+    @Test
+    void pausesFartherApartThanTheGapNeverExit() {
+        // PLE_Gap 0: every PAUSE starts a new loop, so the window is never exceeded
+        VmxHarness h = pauseLoop(0, 0, 0);
+        assertThat(h.exec(VMLAUNCH)).isNull();
+        assertThat(h.cpu.run(10_000, Long.MAX_VALUE)).isEqualTo(StopReason.INSTRUCTION_LIMIT);
+        assertThat(h.vmx.inNonRoot()).isTrue();
+    }
+
+    @Test
+    void pauseExitingOverridesPauseLoopExiting() {
+        VmxHarness both = pauseLoop(1L << 30, 1_000_000, 1_000_000);          // "PAUSE exiting": the first PAUSE
+        assertExit(both, launchAndRun(both), ExitReason.PAUSE, 0, 2, 0, 1);
     }
 }
