@@ -93,6 +93,7 @@ public final class BenchRunner {
         if (!(o instanceof RunOutcome.GuestExit) || ((RunOutcome.GuestExit) o).value() != 0) {
             throw new BenchException(name, o);
         }
-        return new BenchResult.Sample(o.stats().instructions(), o.stats().cycles(), o.stats().wallNanos(), cpuNanos);
+        return new BenchResult.Sample(o.stats().instructions(), o.stats().cycles(), o.stats().wallNanos(), cpuNanos,
+                m.vmExits());
     }
 }

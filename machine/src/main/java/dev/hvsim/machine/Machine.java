@@ -81,6 +81,7 @@ public final class Machine {
     private long resumeBudget = -1;
     private boolean resumeRan;
     private long bootInfo;
+    private long vmExits;
 
     /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
     public Machine(MachineConfig config) {
@@ -149,6 +150,12 @@ public final class Machine {
     public boolean waitingForSipi(int i) { return waitForSipi[i]; }
     /** Physical address of the multiboot information structure of the last multiboot load, or 0. */
     public long bootInfo() { return bootInfo; }
+
+    /**
+     * VM exits (VMX) and #VMEXITs (SVM) that root-mode x86 code running on this machine took so far: a hypervisor
+     * written in x86 continues at HOST_RIP or after its VMRUN within the same {@link #run}.
+     */
+    public long vmExits() { return vmExits; }
 
     /** The image loaded last, or null. */
     public LoadedImage image() {
@@ -325,6 +332,13 @@ public final class Machine {
                     applyStartup(i);
                     long before = cpus[i].instructions();
                     StopReason r = turn(i, budget);
+                    while (r == StopReason.VM_EXIT && !exited) {
+                        // No Java VMM drives this machine: a VM exit / #VMEXIT was taken by root-mode x86 code
+                        // (the model loaded host state), which simply goes on at HOST_RIP / after its VMRUN.
+                        vmExits++;
+                        long used = cpus[i].instructions() - before;
+                        r = used >= budget ? StopReason.INSTRUCTION_LIMIT : turn(i, budget - used);
+                    }
                     if (r == null) {
                         continue;
                     }

@@ -14,9 +14,17 @@ public final class VmcbSnapshot {
         this.b = b;
     }
 
-    /** Reads the VMCB at physical address {@code pa}. */
+    /**
+     * Reads the VMCB at physical address {@code pa}. A page-aligned VMCB in plain RAM (VMRUN's rAX is 4 KiB aligned,
+     * APM Vol. 2 15.5.1) is one copy of its RAM page's array; anything else is read through the bus 8 bytes at a time.
+     */
     public static VmcbSnapshot read(PhysicalBus bus, long pa) {
         byte[] b = new byte[SIZE];
+        byte[] page = (pa & (SIZE - 1)) == 0 ? bus.ramPage(pa) : null;
+        if (page != null) {
+            System.arraycopy(page, 0, b, 0, SIZE);
+            return new VmcbSnapshot(b);
+        }
         for (int i = 0; i < SIZE; i += 8) {
             long v = bus.read(pa + i, 8);
             for (int k = 0; k < 8; k++) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * (a warm-up run, then repeated runs for the time budget; median and best).
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest.",
+        description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest,",
+            "or the VM exit round trip of an x86 hypervisor guest (vmx-exit-loop, svm-exit-loop).",
             "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
 final class BenchCommand implements Callable<Integer> {
     private final Terminal term;
@@ -32,6 +33,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--guest", paramLabel = "NAME", description = "Benchmark guest (default: ${DEFAULT-VALUE}; bench-small is quicker).")
     String guest = "bench";
+
+    @Option(names = "--vendor", paramLabel = "intel|amd", description = {"CPU vendor (default: amd for the svm-* guests,",
+        "intel otherwise)."})
+    String vendor;
 
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
@@ -50,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new BadInputException("--seconds must be a positive number, not " + seconds);
         }
         byte[] elf = GuestImages.elf(guest);
-        CpuProfile profile = CpuProfile.forVendor(Vendor.INTEL);
+        CpuProfile profile = CpuProfile.forVendor(vendor());
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
@@ -77,13 +82,36 @@ final class BenchCommand implements Callable<Integer> {
         return ExitStatus.HALTED;
     }
 
+    /** --vendor, or the guest's own: the SVM hypervisor guests (svm-*) need an AMD profile, every other guest Intel's. */
+    private Vendor vendor() throws BadInputException {
+        if (vendor == null) {
+            return guest.startsWith("svm-") ? Vendor.AMD : Vendor.INTEL;
+        }
+        switch (vendor.toLowerCase(Locale.ROOT)) {
+            case "intel": return Vendor.INTEL;
+            case "amd": return Vendor.AMD;
+            default: throw new BadInputException("--vendor must be intel or amd, not " + vendor);
+        }
+    }
+
     /** Whether the runs translate hot code: --jit, else the system property hvsim.jit (default on). */
     private boolean jitOn() {
         return jit != null ? jit : !"false".equalsIgnoreCase(System.getProperty("hvsim.jit", "true"));
     }
 
-    /** The human-readable report. */
+    /** The human-readable report (with a VM-exit line for a hypervisor guest). */
     static String text(BenchResult r) {
+        String s = mipsText(r);
+        if (r.vmExitsPerRun() == 0) {
+            return s;
+        }
+        return s + String.format(Locale.ROOT, "%n  VM exits:    %,d per run; median %.3f µs per round trip (wall time), "
+                + "%.3f µs against the thread's CPU time (%,.0f exits/s), best %.3f µs",
+                r.vmExitsPerRun(), r.medianMicrosPerExit(), r.medianCpuMicrosPerExit(), r.exitsPerCpuSecond(),
+                r.bestMicrosPerExit());
+    }
+
+    private static String mipsText(BenchResult r) {
         return String.format(Locale.ROOT, String.join("%n",
                 "  runs:        %d measured after %d warm-up, %,d instructions and %,d cycles each",
                 "  guest MIPS:  median %.1f, best %.1f (wall time); median %.1f against the thread's CPU time",
@@ -106,7 +134,8 @@ final class BenchCommand implements Callable<Integer> {
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
-                r.host().cpu(), r.host().cores(), r.host().os(), jit);
+                r.host().cpu(), r.host().cores(), r.host().os(), jit, r.vmExitsPerRun(), r.medianMicrosPerExit(),
+                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -117,5 +146,6 @@ final class BenchCommand implements Callable<Integer> {
     /** The fields of {@code hvsim bench --json}. */
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
-            String jvm, String cpu, int cores, String os, boolean jit) {}
+            String jvm, String cpu, int cores, String os, boolean jit, long vmExitsPerRun, double medianMicrosPerExit,
+            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond) {}
 }

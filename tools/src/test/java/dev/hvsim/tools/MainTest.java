@@ -93,4 +93,31 @@ class MainTest {
         assertThat(json.get("runMips")).hasSize(3);
         assertThat(json.get("jvm").asText()).isNotBlank();
     }
+
+    @Test
+    void benchOfAHypervisorGuestReportsTheExitRoundTrip() throws Exception {
+        // one measured run of svm-exit-loop (AMD chosen for svm-* guests): 200,000 CPUID #VMEXITs + the final VMMCALL
+        Cli b = Cli.run("bench", "--guest", "svm-exit-loop", "--seconds", "0.001", "--json");
+        assertThat(b.status).as(b.err).isEqualTo(0);
+        JsonNode json = new ObjectMapper().readTree(b.out);
+        assertThat(json.get("profile").asText()).isEqualTo("amd-zen");
+        assertThat(json.get("vmExitsPerRun").asLong()).isEqualTo(200_001);
+        assertThat(json.get("medianMicrosPerExit").asDouble()).isPositive();
+        assertThat(json.get("exitsPerCpuSecond").asDouble()).isPositive();
+        assertThat(json.get("medianMips").asDouble()).isPositive(); // the existing keys are still there
+        Cli wrong = Cli.run("bench", "--guest", "svm-exit-loop", "--vendor", "intel", "--seconds", "0.001");
+        assertThat(wrong.status).as("the guest ends with v = 2 (no SVM): status 5").isEqualTo(5);
+        assertThat(Cli.run("bench", "--vendor", "via").status).isEqualTo(6);
+    }
+
+    @Test
+    void benchTextHasAVmExitLineOnlyForAGuestWithExits() {
+        BenchResult r = new BenchResult("g", "p", java.util.List.of(), java.util.List.of(
+                new BenchResult.Sample(1000, 1, 4_000_000, 2_000_000, 1000)), dev.hvsim.benchmarks.HostInfo.current());
+        assertThat(BenchCommand.text(r)).contains("VM exits:    1,000 per run; median 4.000 µs per round trip (wall time), "
+                + "2.000 µs against the thread's CPU time (500,000 exits/s)");
+        BenchResult none = new BenchResult("g", "p", java.util.List.of(), java.util.List.of(
+                new BenchResult.Sample(1000, 1, 4_000_000, 2_000_000)), dev.hvsim.benchmarks.HostInfo.current());
+        assertThat(BenchCommand.text(none)).doesNotContain("VM exits");
+    }
 }

@@ -26,12 +26,18 @@ public final class VmcsLayout {
     /** Bit 31 of the first dword: the region is a shadow VMCS (SDM 25.10). */
     public static final int SHADOW_VMCS_INDICATOR = 0x8000_0000;
 
+    /** Every VMCS field encoding is below this (bits 31:15 of an encoding are reserved, SDM Vol. 3C 25.11.2). */
+    static final int ENCODING_LIMIT = 0x8000;
+
     private static final Map<Integer, VmcsLayout> LOADED = loadKnown();
 
     private final int revisionId;
     private final int regionSize;
     private final int launchStateOffset;
     private final Map<Integer, Integer> offsets; // full encoding -> offset
+    /** The same as {@link #offsets}, indexed by full encoding (encodings are below 8000H): -1 when absent. VMREAD,
+     *  VMWRITE and every VM entry's snapshot look fields up here, without boxing or hashing. */
+    private final int[] offsetByEncoding = new int[ENCODING_LIMIT];
     private final String resource;
 
     private VmcsLayout(int revisionId, CsvTable table, String resource) {
@@ -68,6 +74,16 @@ public final class VmcsLayout {
         require(launch >= 0, null, "no launch-state row");
         this.launchStateOffset = launch;
         this.offsets = Collections.unmodifiableMap(offs);
+        java.util.Arrays.fill(offsetByEncoding, -1);
+        offs.forEach((enc, off) -> {
+            require(enc >= 0 && enc < ENCODING_LIMIT, null, "encoding " + Integer.toHexString(enc) + " out of range");
+            offsetByEncoding[enc] = off;
+        });
+    }
+
+    /** The slot offset of the field whose full encoding is {@code fullEncoding}, or -1. */
+    private int slot(int fullEncoding) {
+        return fullEncoding >= 0 && fullEncoding < ENCODING_LIMIT ? offsetByEncoding[fullEncoding] : -1;
     }
 
     private void require(boolean ok, CsvTable.Row r, String what) {
@@ -121,13 +137,13 @@ public final class VmcsLayout {
 
     /** Whether the layout has a slot for {@code f} (every catalogue field has one in hvsim's layout). */
     public boolean has(VmcsField f) {
-        return offsets.containsKey(f.encoding().full().value());
+        return slot(f.encodingValue() & ~1) >= 0;
     }
 
     /** Offset of the bytes an access to {@code f} touches (a high access: the slot's upper dword). */
     public int offsetOf(VmcsField f) {
-        Integer o = offsets.get(f.encoding().full().value());
-        if (o == null) {
+        int o = slot(f.encodingValue() & ~1);
+        if (o < 0) {
             throw new IllegalArgumentException("VMCS layout " + String.format("0x%08x", revisionId)
                     + " has no slot for " + f);
         }

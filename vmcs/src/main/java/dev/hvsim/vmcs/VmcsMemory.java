@@ -38,8 +38,18 @@ public interface VmcsMemory {
         };
     }
 
-    /** A view of the region at physical address {@code base} on {@code bus}. */
+    /**
+     * A view of the region at physical address {@code base} on {@code bus}. A page-aligned region in plain RAM
+     * (every region VMPTRLD accepts, SDM Vol. 3C 31.3) is read and written directly in the RAM page's array, which
+     * is the same memory the CPU's loads and stores use; anything else goes through the bus per access.
+     * Writes through the array view are not reported to the bus's write observers (decode caches): a VMCS page
+     * is not code.
+     */
     static VmcsMemory of(PhysicalBus bus, long base) {
+        byte[] page = (base & 0xfff) == 0 ? bus.ramPage(base) : null;
+        if (page != null) {
+            return new PageVmcsMemory(page);
+        }
         return new VmcsMemory() {
             @Override
             public long read(int offset, int size) {
@@ -51,5 +61,44 @@ public interface VmcsMemory {
                 bus.write(base + offset, size, value);
             }
         };
+    }
+
+    /** A region that is one 4 KiB RAM page: little-endian accesses to its array. */
+    final class PageVmcsMemory implements VmcsMemory {
+        private static final java.lang.invoke.VarHandle SHORT =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final java.lang.invoke.VarHandle INT =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final java.lang.invoke.VarHandle LONG =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+        private final byte[] page;
+
+        PageVmcsMemory(byte[] page) {
+            this.page = page;
+        }
+
+        @Override
+        public long read(int offset, int size) {
+            java.util.Objects.checkFromIndexSize(offset, size, page.length);
+            switch (size) {
+                case 1: return page[offset] & 0xffL;
+                case 2: return (short) SHORT.get(page, offset) & 0xffffL;
+                case 4: return (int) INT.get(page, offset) & 0xffffffffL;
+                case 8: return (long) LONG.get(page, offset);
+                default: throw new IllegalArgumentException("access size " + size);
+            }
+        }
+
+        @Override
+        public void write(int offset, int size, long value) {
+            java.util.Objects.checkFromIndexSize(offset, size, page.length);
+            switch (size) {
+                case 1: page[offset] = (byte) value; break;
+                case 2: SHORT.set(page, offset, (short) value); break;
+                case 4: INT.set(page, offset, (int) value); break;
+                case 8: LONG.set(page, offset, value); break;
+                default: throw new IllegalArgumentException("access size " + size);
+            }
+        }
     }
 }

@@ -32,7 +32,7 @@ final class VmEntry {
     EntryContext context() {
         Cpu c = x.cpu();
         return new EntryContext(x.capabilities(), c.longMode(), c.profile().maxPhysAddr(),
-                c.profile().linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value), x.currentVmcsPointer());
+                c.linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value), x.currentVmcsPointer());
     }
 
     /** WRMSR at CPL 0 on a copy of the CPU state: does it #GP? The state is restored either way. */

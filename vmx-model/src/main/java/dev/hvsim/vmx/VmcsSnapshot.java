@@ -2,41 +2,70 @@ package dev.hvsim.vmx;
 
 import dev.hvsim.vmcs.VmcsField;
 import dev.hvsim.vmcs.VmcsFields;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The VMCS as VM entry sees it: every field read once, before any check runs (snapshot, check, commit;
  * ARCHITECTURE.md). Immutable; keyed by the full encoding, so a 64-bit field is one value.
+ *
+ * <p>Every VM entry takes one, so it is a flat {@code long[]} indexed by the field's position in the catalogue's
+ * full fields (found through a table indexed by encoding): one small allocation per entry, no boxing, no hashing.
  */
 public final class VmcsSnapshot {
-    private final Map<Integer, Long> values;
+    private static final List<VmcsField> FULL = VmcsFields.get().fullFields();
+    /** Full encoding (below 8000H) -> index into {@link #FULL}, or -1. */
+    private static final int[] INDEX = indexByEncoding();
 
-    private VmcsSnapshot(Map<Integer, Long> values) {
-        this.values = Map.copyOf(values);
+    private final long[] values;
+
+    private VmcsSnapshot(long[] values) {
+        this.values = values;
+    }
+
+    private static int[] indexByEncoding() {
+        int[] index = new int[0x8000];
+        Arrays.fill(index, -1);
+        for (int i = 0; i < FULL.size(); i++) {
+            index[FULL.get(i).encodingValue()] = i;
+        }
+        return index;
+    }
+
+    private static int indexOf(VmcsField f) {
+        int enc = f.encodingValue() & ~1;
+        return enc >= 0 && enc < INDEX.length ? INDEX[enc] : -1;
     }
 
     /** Reads every field of the catalogue that the VMCS's layout holds. */
     public static VmcsSnapshot read(Vmcs vmcs) {
-        Map<Integer, Long> m = new HashMap<>();
-        for (VmcsField f : VmcsFields.get().fullFields()) {
+        long[] v = new long[FULL.size()];
+        for (int i = 0; i < v.length; i++) {
+            VmcsField f = FULL.get(i);
             if (vmcs.layout().has(f)) {
-                m.put(f.encodingValue(), vmcs.read(f));
+                v[i] = vmcs.read(f);
             }
         }
-        return new VmcsSnapshot(m);
+        return new VmcsSnapshot(v);
     }
 
     /** A snapshot of explicit values (absent fields read 0); values are truncated to each field's width. */
     public static VmcsSnapshot of(Map<VmcsField, Long> fields) {
-        Map<Integer, Long> m = new HashMap<>();
-        fields.forEach((f, v) -> m.put(f.encoding().full().value(), v & f.width().mask()));
-        return new VmcsSnapshot(m);
+        long[] v = new long[FULL.size()];
+        fields.forEach((f, value) -> {
+            int i = indexOf(f);
+            if (i >= 0) {
+                v[i] = value & f.width().mask();
+            }
+        });
+        return new VmcsSnapshot(v);
     }
 
     /** The value of {@code f} (a high access gives bits 63:32 of its full field). */
     public long get(VmcsField f) {
-        long v = values.getOrDefault(f.encoding().full().value(), 0L);
+        int i = indexOf(f);
+        long v = i < 0 ? 0 : values[i];
         return f.high() ? v >>> 32 : v;
     }
 }

@@ -102,8 +102,19 @@ public final class VmxExtension implements CpuExtension {
 
     /** The current VMCS, or null when the current-VMCS pointer is invalid. */
     public Vmcs currentVmcs() {
-        return currentVmcs == NO_VMCS ? null : new Vmcs(cpu.bus(), currentVmcs, layout);
+        if (currentVmcs == NO_VMCS) {
+            return null;
+        }
+        Vmcs v = currentVmcsView;
+        if (v == null || v.address() != currentVmcs) {
+            v = new Vmcs(cpu.bus(), currentVmcs, layout); // once per VMPTRLD, not per VMREAD/VMWRITE/exit
+            currentVmcsView = v;
+        }
+        return v;
     }
+
+    /** The {@link Vmcs} view {@link #currentVmcs()} last made (a view has no state of its own besides the region). */
+    private Vmcs currentVmcsView;
 
     /** "Enable EPT" is in force for the running guest. */
     boolean eptActive() { return ept != null; }

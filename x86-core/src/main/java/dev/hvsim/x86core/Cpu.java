@@ -8,6 +8,7 @@ import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.Decoder;
 import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.decode.OpcodeRow;
+import dev.hvsim.x86core.exec.CpuidTable;
 import dev.hvsim.x86core.exec.Exec;
 import dev.hvsim.x86core.exec.FastPath;
 import dev.hvsim.x86core.fault.ArchFault;
@@ -48,6 +49,7 @@ public final class Cpu {
     private CpuExtension extension;
     final Mmu mmu;
     private final boolean[] features;
+    private final CpuidTable cpuidTable;
     private final boolean has1G;
     private final DecodeCache cache;
     private final Interrupts interrupts;
@@ -112,6 +114,7 @@ public final class Cpu {
         this.apicId = apicId;
         this.s = new CpuState();
         this.features = profile.featureVector();
+        this.cpuidTable = CpuidTable.of(profile);
         // VMX, SVM and SKINIT exist only while a vendor model implementing them is installed (see install)
         for (Feature f : EXTENSION_FEATURES) {
             features[f.ordinal()] = false;
@@ -260,6 +263,10 @@ public final class Cpu {
     public long cycles() { return cycles; }
     public long instructions() { return instructions; }
     public boolean has(Feature f) { return features[f.ordinal()]; }
+    /** The profile's CPUID leaves, parsed once for this CPU. */
+    public CpuidTable cpuidTable() { return cpuidTable; }
+    /** Linear-address width: 57 with LA57, else 48 (the profile's {@link CpuProfile#linearAddressBits()}, without its parsing). */
+    public int linearAddressBits() { return features[Feature.LA57.ordinal()] ? 57 : 48; }
     public GuestMode guestMode() { return guestMode; }
     public void setGuestMode(GuestMode m) {
         guestMode = m == null ? NativeMode.INSTANCE : m;

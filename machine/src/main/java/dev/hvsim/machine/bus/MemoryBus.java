@@ -173,7 +173,11 @@ public final class MemoryBus implements PhysicalBus {
 
     /** The region containing {@code pa}, or null. */
     private Region regionAt(long pa) {
-        for (Region r : regions) {
+        Region[] rs = regions;
+        if (rs.length == 0 || pa < rs[0].base()) {
+            return null; // below the lowest region (regions are sorted by base): the common case, RAM
+        }
+        for (Region r : rs) {
             if (r.covers(pa, 1)) {
                 return r;
             }
@@ -182,7 +186,11 @@ public final class MemoryBus implements PhysicalBus {
     }
 
     private boolean overlapsRegion(long start, long length) {
-        for (Region r : regions) {
+        Region[] rs = regions;
+        if (rs.length == 0 || (start >= 0 && length >= 0 && start + length <= rs[0].base())) {
+            return false; // entirely below the lowest region (sorted by base)
+        }
+        for (Region r : rs) {
             if (r.overlaps(start, length)) {
                 return true;
             }

@@ -114,4 +114,21 @@ class MemoryBusTest {
         page[0x123] = 0x42;
         assertThat(bus.read(0x6123, 1)).isEqualTo(0x42);
     }
+
+    @Test
+    void regionsMappedOutOfOrderAreFoundAboveAndBelowEachOtherAndRamBelowTheLowestIsPlain() {
+        Recorder high = new Recorder(), low = new Recorder();
+        bus.map("high", 0x9000, 0x10, high);
+        bus.map("low", 0x5008, 0x8, low); // mapped second, lowest base
+        assertThat(bus.ramPage(0x4000)).as("the page below the lowest region").isNotNull();
+        assertThat(bus.ramPage(0x5000)).as("the page holding the lowest region").isNull();
+        assertThat(bus.ramPage(0x6000)).as("between the regions").isNotNull();
+        assertThat(bus.ramPage(0x9000)).isNull();
+        bus.write(0x5000, 8, 0x1122334455667788L); // RAM just below the low region, one page
+        assertThat(bus.read(0x5000, 8)).isEqualTo(0x1122334455667788L);
+        assertThat(bus.read(0x5008, 4)).isEqualTo(0xa0);
+        assertThat(bus.read(0x9004, 4)).isEqualTo(0xa4);
+        assertThat(low.log).containsExactly("r0/4");
+        assertThat(high.log).containsExactly("r4/4");
+    }
 }

@@ -1,11 +1,9 @@
 package dev.hvsim.x86core.exec;
 
 import dev.hvsim.x86core.Cpu;
-import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Vendor;
 import dev.hvsim.x86core.decode.Feature;
-import java.util.List;
 
 /**
  * CPUID for the misc family (SDM Vol. 2A CPUID; AMD APM Vol. 3 CPUID and Appendix E). The answer is the
@@ -23,7 +21,7 @@ import java.util.List;
  *   <li>The four results are written as 32-bit registers (upper halves cleared in 64-bit mode).</li>
  * </ul>
  *
- * <p>The lookup walks the profile's leaf list and parses its hex strings in place, so CPUID allocates
+ * <p>The lookup walks the CPU's {@link CpuidTable} (the profile's leaves parsed once), so CPUID allocates
  * nothing.
  */
 final class Cpuid {
@@ -32,19 +30,19 @@ final class Cpuid {
     private Cpuid() {}
 
     static void execute(Cpu cpu) {
-        CpuProfile p = cpu.profile();
+        CpuidTable t = cpu.cpuidTable();
         long leaf = cpu.gpr(Reg.RAX, 4);
         int subleaf = (int) cpu.gpr(Reg.RCX, 4);
-        int index = find(p.cpuid(), leaf, subleaf);
-        long maxBasic = reg(p.cpuid(), find(p.cpuid(), 0, 0), 0);
-        long maxExt = reg(p.cpuid(), find(p.cpuid(), EXT_BASE, 0), 0);
+        int index = t.find(leaf, subleaf);
+        long maxBasic = t.maxBasic();
+        long maxExt = t.maxExtended();
         boolean inRange = leaf <= maxBasic || leaf >= EXT_BASE && leaf <= maxExt;
         if (!inRange) {
-            index = cpu.vendor() == Vendor.INTEL ? find(p.cpuid(), maxBasic, subleaf) : -1;
+            index = cpu.vendor() == Vendor.INTEL ? t.find(maxBasic, subleaf) : -1;
             leaf = -1; // no dynamic bits for a substituted answer of another leaf
         }
-        long eax = reg(p.cpuid(), index, 0), ebx = reg(p.cpuid(), index, 1);
-        long ecx = reg(p.cpuid(), index, 2), edx = reg(p.cpuid(), index, 3);
+        long eax = t.reg(index, 0), ebx = t.reg(index, 1);
+        long ecx = t.reg(index, 2), edx = t.reg(index, 3);
         if (leaf == 1) {
             ebx = (ebx & 0x00ff_ffffL) | (long) (cpu.apicId() & 0xff) << 24;
             ecx = setBit(ecx, 27, cpu.cr4(Cpu.CR4_OSXSAVE));
@@ -63,27 +61,6 @@ final class Cpuid {
 
     private static long setBit(long v, int bit, boolean on) {
         return on ? v | 1L << bit : v & ~(1L << bit);
-    }
-
-    /** Index of the first entry for leaf/subleaf (subleaf -1 in the profile matches any ECX), or -1. */
-    private static int find(List<CpuProfile.CpuidLeaf> leaves, long leaf, int subleaf) {
-        for (int i = 0; i < leaves.size(); i++) {
-            CpuProfile.CpuidLeaf l = leaves.get(i);
-            if (parse(l.leafHex()) == leaf && (l.subleaf() < 0 || l.subleaf() == subleaf)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** Register r (0 EAX .. 3 EDX) of entry i as an unsigned 32-bit value; 0 for a missing entry. */
-    private static long reg(List<CpuProfile.CpuidLeaf> leaves, int i, int r) {
-        if (i < 0) {
-            return 0;
-        }
-        CpuProfile.CpuidLeaf l = leaves.get(i);
-        String v = r == 0 ? l.eax() : r == 1 ? l.ebx() : r == 2 ? l.ecx() : l.edx();
-        return parse(v) & 0xffff_ffffL;
     }
 
     /** Parses "0x..." hex or decimal without allocating (the profile format of {@link CpuProfile}). */

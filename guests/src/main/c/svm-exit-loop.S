@@ -1,0 +1,87 @@
+# svm-exit-loop: the #VMEXIT/VMRUN round-trip benchmark of svm-exit-loop.c. The guest executes CPUID
+# EXIT_LOOP_ITERATIONS times; after each #VMEXIT svm_bench_run reads EXITCODE, executes CPUID on the guest's
+# EAX (from the VMCB) and live ECX (SVM leaves the guest's general registers other than RAX and RSP in the
+# processor: AMD APM Vol. 2 15.5.1, 15.6), writes RAX back, sets RIP from NRIP (15.7.1) and executes VMRUN
+# again; the exits are counted in R12. GIF: #VMEXIT clears it and VMRUN sets it (15.17); nothing in this
+# loop needs interrupts, so it does without STGI/CLGI. Any other EXITCODE (the final VMMCALL) goes to
+# svm_bench_other (C).
+  .include "hvsim.inc"
+
+  .set EXIT_LOOP_ITERATIONS, 200000
+
+  .text
+  .code32
+main32:
+  jmp enter_long_mode
+
+  .code64
+main64:
+  call c_main
+  mov $PORT_EXIT, %dx
+  outl %eax, %dx
+1:
+  cli
+  hlt
+  jmp 1b
+
+  .globl bench_guest, bench_guest_stack_top, svm_bench_run, exit_loop_iterations
+exit_loop_iterations: .quad EXIT_LOOP_ITERATIONS
+
+bench_guest:
+  mov $EXIT_LOOP_ITERATIONS, %r15d
+1:
+  xor %eax, %eax
+  cpuid
+  dec %r15
+  jnz 1b
+  xor %eax, %eax                # HC_DONE
+  xor %ebx, %ebx
+  vmmcall
+  ud2
+
+# long svm_bench_run(u64 vmcb_pa): the VMRUN loop; returns svm_bench_other's value.
+svm_bench_run:
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  mov %rdi, %rsi                # RSI = the VMCB (the guest does not use RSI)
+  xor %r12d, %r12d              # CPUID exits handled
+1:
+  mov %rsi, %rax
+  vmrun
+  mov 0x70(%rsi), %r8           # EXITCODE
+  cmp $0x72, %r8                # CPUID
+  jne 2f
+  inc %r12
+  mov 0x5f8(%rsi), %rax         # guest RAX
+  cpuid
+  mov %rax, 0x5f8(%rsi)
+  mov 0xc8(%rsi), %r8           # NRIP
+  mov %r8, 0x578(%rsi)          # RIP
+  jmp 1b
+2:
+  mov %r8, %rdi                 # EXITCODE
+  mov 0x5f8(%rsi), %rsi         # guest RAX, RBX
+  mov %rbx, %rdx
+  mov %r12, %rcx
+  sub $8, %rsp
+  call svm_bench_other
+  add $8, %rsp
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+  ret
+
+  .bss
+  .balign 16
+bench_guest_stack: .space 4096
+bench_guest_stack_top:
+
+  .include "runtime64.inc"
+  .include "runtime32.inc"
