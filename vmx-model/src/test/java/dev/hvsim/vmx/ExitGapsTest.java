@@ -221,6 +221,17 @@ class ExitGapsTest {
     }
 
     @Test
+    void aVmxAbortDuringATripleFaultExitIsAShutdownNotAJvmThrow() {
+        // ud2 with an empty guest IDT: #UD, #GP, #DF, triple fault -> exit 2, whose MSR store fails (x2APIC MSR)
+        VmxHarness h = guest("0f 0b", v -> {
+            v.write("VM_EXIT_MSR_STORE_ADDR", AREA);
+            v.write("VM_EXIT_MSR_STORE_COUNT", 1);
+        });
+        h.t.bus.write(AREA, 8, 0x808);
+        assertAborted(h, 1);
+    }
+
+    @Test
     void aFailingMsrLoadEntryIsVmxAbort4() {
         assertAborted(withMsrArea("LOAD", 0xc0000100L, 0), 4);                 // IA32_FS_BASE
         assertAborted(withMsrArea("LOAD", 0x808, 0), 4);                       // x2APIC
