@@ -7,6 +7,10 @@
 #     The #UD handler skips the 3-byte instruction;
 #   - port I/O to port 0x80 (no device: writes ignored, reads all ones): OUTB, INB, OUTW, INL, REP OUTSB (4),
 #     REP INSB (2);
+#   - RDMSR and WRMSR (same value) of IA32_EFER: AMD only exits (the VMM intercepts EFER on SVM to hide
+#     EFER.SVME; on Intel the MSR bitmap lets it through);
+#   - two writes of CR0 that flip CR0.NE and back: Intel only exits (CR0.NE is host-owned under VMX, with a
+#     read shadow; SVM has no such bit);
 #   - a read and a write of guest-physical 0xE0000000, where nothing is (EPT violation on Intel, nested page
 #     fault on AMD; the VMM forwards the access: reads all ones).
   .include "hvsim.inc"
@@ -49,6 +53,16 @@ main32:
   mov $io_in, %edi
   mov $2, %ecx
   rep insb
+  # EFER: exits on AMD only
+  mov $0xc0000080, %ecx
+  rdmsr
+  wrmsr
+  # CR0.NE: exits on Intel only
+  mov %cr0, %eax
+  xor $0x20, %eax
+  mov %eax, %cr0
+  xor $0x20, %eax
+  mov %eax, %cr0
   # guest-physical 0xE0000000: nothing there
   mov 0xe0000000, %eax
   movl $1, 0xe0000004

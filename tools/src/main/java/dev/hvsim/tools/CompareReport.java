@@ -197,7 +197,7 @@ final class CompareReport {
 
     private static void timeline(StringBuilder h, String title, List<ExitComparison.Row> rows, boolean intel,
             long maxCycle) {
-        h.append("<h3>").append(esc(title)).append("</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1000\"")
+        h.append("<h3>").append(esc(title)).append("</h3>\n<svg width=\"1000\"")
                 .append(" height=\"40\" viewBox=\"0 0 1000 40\">\n");
         int n = 0;
         for (ExitComparison.Row r : rows) {

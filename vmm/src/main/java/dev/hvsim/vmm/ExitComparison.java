@@ -17,7 +17,8 @@ import java.util.Set;
  * guest-physical page, vector). Aligned records form one row; their details are then compared: exit information
  * ({@link Difference#EXIT_INFO}), guest-visible results ({@link Difference#GUEST_RESULT}) and the modelled cycles
  * since the previous exit ({@link Difference#CYCLES}). Records with no partner are {@link Difference#ONLY_INTEL} /
- * {@link Difference#ONLY_AMD}. The diff breaks ties the same way every time, so the
+ * {@link Difference#ONLY_AMD}; within a run of such rows they are merged by modelled cycle. The diff breaks ties
+ * the same way every time, so the
  * result is a pure function of the two sequences.
  *
  * <p>The diff keeps one array per edit step: beyond {@link #MAX_EDITS} edits (two sequences that share almost
@@ -97,7 +98,36 @@ public final class ExitComparison {
         for (int i = 0; i < tail; i++) {
             rows.add(pair(intel.get(n - tail + i), amd.get(m - tail + i)));
         }
-        return new ExitComparison(rows, truncated);
+        return new ExitComparison(interleave(rows), truncated);
+    }
+
+    /**
+     * Within each run of one-sided rows, Intel-only and AMD-only records are merged by modelled cycle (Intel first
+     * on a tie), keeping each vendor's order: the rows read in the order the exits happened.
+     */
+    private static List<Row> interleave(List<Row> rows) {
+        List<Row> out = new ArrayList<>(rows.size());
+        int i = 0;
+        while (i < rows.size()) {
+            if (rows.get(i).intel() != null && rows.get(i).amd() != null) {
+                out.add(rows.get(i++));
+                continue;
+            }
+            List<Row> in = new ArrayList<>(), am = new ArrayList<>();
+            while (i < rows.size() && (rows.get(i).intel() == null || rows.get(i).amd() == null)) {
+                (rows.get(i).intel() != null ? in : am).add(rows.get(i));
+                i++;
+            }
+            int a = 0, b = 0;
+            while (a < in.size() || b < am.size()) {
+                if (b >= am.size() || a < in.size() && in.get(a).intel().cycle() <= am.get(b).amd().cycle()) {
+                    out.add(in.get(a++));
+                } else {
+                    out.add(am.get(b++));
+                }
+            }
+        }
+        return out;
     }
 
     /** Myers' greedy diff with a trace of the furthest-reaching paths; appends the rows; true if it gave up. */
