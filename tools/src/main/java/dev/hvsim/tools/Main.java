@@ -50,7 +50,7 @@ public final class Main {
         }
     }
 
-    /** The configured command line with its subcommands (run, demo, bench, check-vmcs, help). */
+    /** The configured command line with its subcommands (run, demo, bench, gdb, check-vmcs, check-vmcb, conform, compare, help). */
     static CommandLine commandLine(Terminal term) {
         CommandLine cmd = new CommandLine(new Hvsim(term));
         cmd.addSubcommand("run", new RunCommand(term));

@@ -94,6 +94,16 @@ class CompareCommandTest {
     }
 
     @Test
+    void msrOptionTrapsEveryMsrOnBothVendors() {
+        Cli c = Cli.run("compare", "--msr", "compare-demo");
+        assertThat(c.status).as(c.toString()).isZero();
+        assertThat(c.out).contains("intercept policy io=true msr=true hlt=true mmio=true\n");
+        // the EFER read and write now exit on Intel too: the rows pair instead of being AMD-only
+        assertThat(c.out).containsPattern("\n +\\d+ = #\\d+ @\\d+ msr_read msr=0xc0000080 +\\| #\\d+ @\\d+ msr_read msr=0xc0000080\n");
+        assertThat(c.out).contains("only-amd 0");
+    }
+
+    @Test
     void anInstructionLimitStillCompares() {
         Cli c = Cli.run("compare", "--max-insns", "200", "compare-demo");
         assertThat(c.status).as(c.toString()).isZero();
