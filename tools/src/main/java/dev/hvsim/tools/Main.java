@@ -50,7 +50,7 @@ public final class Main {
         }
     }
 
-    /** The configured command line with its subcommands (run, demo, bench, check-vmcs, help). */
+    /** The configured command line with its subcommands (run, demo, bench, gdb, check-vmcs, check-vmcb, conform, compare, help). */
     static CommandLine commandLine(Terminal term) {
         CommandLine cmd = new CommandLine(new Hvsim(term));
         cmd.addSubcommand("run", new RunCommand(term));
@@ -60,6 +60,7 @@ public final class Main {
         cmd.addSubcommand("check-vmcs", new CheckVmcsCommand(term));
         cmd.addSubcommand("check-vmcb", new CheckVmcbCommand(term));
         cmd.addSubcommand("conform", new ConformCommand(term));
+        cmd.addSubcommand("compare", new CompareCommand(term));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setOut(new PrintWriter(term.out(), true));
         cmd.setErr(new PrintWriter(term.err(), true));

@@ -12,18 +12,27 @@ package dev.hvsim.vmm;
  * @param mmio       accesses to device regions exit (EPT violation) and are forwarded one instruction at a time;
  *                   false: device pages are mapped through on first access
  * @param exitCycles modelled cycles charged for each exit round trip (0: the guest's timing is the bare timing)
+ * @param interrupts the VMM owns the external-interrupt path: a maskable interrupt of the machine's interrupt
+ *                   controllers exits (VMX external-interrupt exiting with "acknowledge interrupt on exit"; SVM INTR
+ *                   intercept, acknowledged by the VMM), and the VMM injects it into the guest (VM-entry interruption
+ *                   information / EVENTINJ), waiting with interrupt-window exiting while the guest cannot take it;
+ *                   false (default): interrupts are passed through and delivered by the core in the guest
  */
-public record InterceptPolicy(boolean io, boolean msr, boolean hlt, boolean mmio, int exitCycles) {
-    /** The default: trap port I/O, HLT and MMIO; MSRs through bitmaps; no cycles charged. */
+public record InterceptPolicy(boolean io, boolean msr, boolean hlt, boolean mmio, int exitCycles, boolean interrupts) {
+    /** The default: trap port I/O, HLT and MMIO; MSRs through bitmaps; interrupts passed through; no cycles charged. */
     public static InterceptPolicy defaults() {
-        return new InterceptPolicy(true, false, true, true, 0);
+        return new InterceptPolicy(true, false, true, true, 0, false);
     }
 
     public InterceptPolicy withMsr(boolean on) {
-        return new InterceptPolicy(io, on, hlt, mmio, exitCycles);
+        return new InterceptPolicy(io, on, hlt, mmio, exitCycles, interrupts);
     }
 
     public InterceptPolicy withExitCycles(int cycles) {
-        return new InterceptPolicy(io, msr, hlt, mmio, cycles);
+        return new InterceptPolicy(io, msr, hlt, mmio, cycles, interrupts);
+    }
+
+    public InterceptPolicy withInterrupts(boolean on) {
+        return new InterceptPolicy(io, msr, hlt, mmio, exitCycles, on);
     }
 }

@@ -3,6 +3,7 @@ package dev.hvsim.vmm;
 import dev.hvsim.machine.Machine;
 import dev.hvsim.machine.device.DebugExit;
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.InterruptSource;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.exec.MsrAccess;
@@ -45,13 +46,48 @@ final class PlatformHandler implements ExitHandler {
             case NMI:
                 v.injectException(x.vector, x.errorCode);
                 return Handled.INJECTED;
+            case EXTERNAL_INTERRUPT:
+                if (vmm.policy().interrupts()) {
+                    return externalInterrupt(v, x);
+                }
+                break;
+            case INTERRUPT_WINDOW:
+                if (vmm.policy().interrupts()) {
+                    return externalInterrupt(v, x);
+                }
+                break;
             case TRIPLE_FAULT:
                 v.shutdown = "triple fault in the guest (VM exit " + x + ")";
                 return Handled.STOPPED;
             default:
-                v.failure = "unhandled VM exit " + x;
-                return Handled.STOPPED;
+                break;
         }
+        v.failure = "unhandled VM exit " + x;
+        return Handled.STOPPED;
+    }
+
+    /**
+     * An external interrupt or the interrupt window it waited for (policy {@code interrupts}). The exits come before
+     * the interrupt is acknowledged (VMX without "acknowledge interrupt on exit", SDM Vol. 3C 25.7.1; SVM's INTR
+     * intercept, APM Vol. 2 15.13.1). If the guest cannot take an interrupt now, the VMM leaves it pending in the
+     * machine's interrupt controller (the guest still sees it in the IRR) and waits for the window; else it
+     * acknowledges the highest-priority pending vector, as the CPU's INTA would, and injects it.
+     */
+    private Handled externalInterrupt(Vcpu v, GuestExit x) {
+        if (!v.interruptWindowOpen()) {
+            v.waitForInterruptWindow(true);
+            return Handled.RESUMED;
+        }
+        v.waitForInterruptWindow(false);
+        InterruptSource src = v.cpu().interruptSource();
+        int vector = src.pendingInterrupt();
+        if (vector < 0) {
+            return Handled.RESUMED; // withdrawn meanwhile (masked by the TPR, or gone): nothing to deliver
+        }
+        src.acknowledge(vector);
+        x.vector = vector;
+        v.injectInterrupt(vector);
+        return Handled.INJECTED;
     }
 
     /** CPUID (SDM Vol. 2A; VMX exit reason 10, SVM 72H): leaf EAX, subleaf ECX; results zero-extended. */

@@ -21,7 +21,9 @@ final class SvmVcpu extends Vcpu {
     private static final int MISC1 = 0x00c, MISC2 = 0x010, IOPM = 0x040, MSRPM = 0x048, ASID = 0x058,
             NESTED_CTL = 0x090, N_CR3 = 0x0b0,
             EXITINTINFO = 0x088, RIP = 0x578, EFER = 0x4d0, CR0 = 0x558, CR3 = 0x550, CR4 = 0x548;
-    private static final int M1_INTR = 0, M1_CPUID = 18, M1_HLT = 24, M1_IOIO = 27, M1_MSR = 28, M1_SHUTDOWN = 31;
+    private static final int VINTR = 0x060, INT_SHADOW = 0x068;
+    private static final long V_IRQ = 1L << 8, V_IGN_TPR = 1L << 20;
+    private static final int M1_VINTR = 4, M1_INTR = 0, M1_CPUID = 18, M1_HLT = 24, M1_IOIO = 27, M1_MSR = 28, M1_SHUTDOWN = 31;
     private static final String[] SEG = {"ES", "CS", "SS", "DS", "FS", "GS"};
     private final SvmRoot root;
     private long misc1;
@@ -57,7 +59,8 @@ final class SvmVcpu extends Vcpu {
             } else {
                 mem.write(msrpm + 0x820 - VmmMemory.BASE, 1, 3); // EFER (C000_0080) read and write: SVME is hidden
             }
-            misc1 = 1L << M1_CPUID | 1L << M1_IOIO | 1L << M1_MSR | 1L << M1_SHUTDOWN | (p.hlt() ? 1L << M1_HLT : 0);
+            misc1 = 1L << M1_CPUID | 1L << M1_IOIO | 1L << M1_MSR | 1L << M1_SHUTDOWN | (p.hlt() ? 1L << M1_HLT : 0)
+                    | (p.interrupts() ? 1L << M1_INTR | 1L << M1_VINTR : 0); // 15.13.1 INTR, 15.13.5 VINTR
             root.writeOffset(MISC1, 4, misc1);
             root.writeOffset(MISC2, 4, 3); // VMRUN (required, SVM-VMRUN-INTERCEPT), VMMCALL
             root.writeOffset(IOPM, 8, iopm);
@@ -217,6 +220,29 @@ final class SvmVcpu extends Vcpu {
     /** The guest's EFER without SVME, which the VMM keeps set and hidden. */
     @Override public long efer() { return root.readOffset(EFER, 8) & ~Cpu.EFER_SVME; }
     @Override public void setEfer(long value) { root.writeOffset(EFER, 8, value | Cpu.EFER_SVME); }
+
+    /** RFLAGS.IF and the interrupt shadow (VMCB 068H bit 0, APM Vol. 2 15.21.5). */
+    @Override
+    boolean interruptWindowOpen() {
+        return (root.guestRflags() & 0x200) != 0 && (root.readOffset(INT_SHADOW, 8) & 1) == 0;
+    }
+
+    /**
+     * A virtual interrupt (V_IRQ with V_IGN_TPR, 15.21.4) that the guest never takes: the VINTR intercept (15.13.5)
+     * exits first, when the guest could take it, as VMX's interrupt-window exiting does; cleared again with false.
+     * (With V_INTR_MASKING = 0 the INTR intercept only exits when the guest's IF is set, so this is a fallback.)
+     */
+    @Override
+    void waitForInterruptWindow(boolean on) {
+        long vintr = root.readOffset(VINTR, 8);
+        root.writeOffset(VINTR, 8, on ? vintr | V_IRQ | V_IGN_TPR : vintr & ~V_IRQ);
+    }
+
+    /** EVENTINJ (15.20), type INTR. */
+    @Override
+    void injectInterrupt(int vector) {
+        root.inject(vector, SvmRoot.INTR, -1);
+    }
 
     @Override
     void ioIntercept(boolean on) {

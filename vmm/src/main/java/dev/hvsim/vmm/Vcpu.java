@@ -42,6 +42,17 @@ public abstract class Vcpu {
     public abstract void skipInstruction();
     /** Inject a hardware exception at the next entry (error code -1: none). */
     public abstract void injectException(int vector, int errorCode);
+    /** Whether the guest can take a maskable interrupt now: RFLAGS.IF = 1 and no blocking by STI or MOV SS. */
+    abstract boolean interruptWindowOpen();
+    /**
+     * {@code true}: exit as soon as the guest can take an interrupt (VMX interrupt-window exiting, with external-
+     * interrupt exiting off meanwhile so the pending interrupt does not exit again; SVM a virtual interrupt with the
+     * VINTR intercept); {@code false}: back to exiting on the external interrupt itself.
+     */
+    abstract void waitForInterruptWindow(boolean on);
+    /** Injects external interrupt {@code vector} at the next entry (VMX type 0, SVM EVENTINJ type INTR). */
+    abstract void injectInterrupt(int vector);
+
     /** The guest's CR0 / CR3 / CR4 / EFER as the guest sees them (read shadows applied on VMX). */
     public abstract long cr0();
     public abstract long cr3();

@@ -36,6 +36,7 @@ public final class Vmm implements VcpuDriver {
     private ExitHandler handler;
     private ExitTrace trace;
     private ExitStats stats;
+    private ExitRecorder recorder;
     private long seq;
     private String failure;
 
@@ -92,6 +93,13 @@ public final class Vmm implements VcpuDriver {
     /** Counts exits by kind (with cycles and host time); null stops counting. */
     public void collectStats(boolean on) { stats = on ? new ExitStats() : null; }
     public ExitStats stats() { return stats; }
+    /**
+     * Gives every exit from now on to {@code sink} as an immutable {@link ExitRecord} (exit information, the
+     * guest-visible results of handling it, the raw record), in the order the exits happen; null stops recording.
+     */
+    public void recordExits(java.util.function.Consumer<ExitRecord> sink) {
+        recorder = sink == null ? null : new ExitRecorder(sink, vcpus.length);
+    }
     /** Flushes the exit trace. */
     public void flush() {
         if (trace != null) {
@@ -122,6 +130,9 @@ public final class Vmm implements VcpuDriver {
             GuestExit x = v.exit;
             long cycle = v.cpu.cycles();
             long t0 = stats == null ? 0 : System.nanoTime();
+            if (recorder != null) {
+                recorder.before(v);
+            }
             Handled h = handler == null ? null : handler.handle(v, x);
             if (h == null) {
                 h = platform.handle(v, x);
@@ -135,6 +146,9 @@ public final class Vmm implements VcpuDriver {
             }
             if (trace != null) {
                 trace.write(seq, v, cycle, h);
+            }
+            if (recorder != null) {
+                recorder.after(seq, v, cycle, h);
             }
             if (h == Handled.STOPPED) {
                 if (v.shutdown != null) {

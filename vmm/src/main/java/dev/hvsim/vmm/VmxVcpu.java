@@ -32,7 +32,7 @@ final class VmxVcpu extends Vcpu {
             IDT_VECTORING = C.byName("IDT_VECTORING_INFO_FIELD");
     /** Host-owned CR0/CR4 bits (24.8): NE, VMXE. */
     static final long CR0_OWNED = Cpu.CR0_NE, CR4_OWNED = Cpu.CR4_VMXE;
-    private static final long PROC_HLT = 1L << 7, PROC_IO = 1L << 24, PROC_MSR_BITMAPS = 1L << 28,
+    private static final long PROC_INT_WINDOW = 1L << 2, PROC_HLT = 1L << 7, PROC_IO = 1L << 24, PROC_MSR_BITMAPS = 1L << 28,
             PROC_SECONDARY = 1L << 31;
     private final VmxRoot root;
     private long procControls;
@@ -76,7 +76,8 @@ final class VmxVcpu extends Vcpu {
 
     private void controls(CpuState g) {
         InterceptPolicy p = vmm.policy();
-        root.write("PIN_BASED_VM_EXEC_CONTROL", 0x16);
+        // pin: default1; external-interrupt exiting (bit 0) when the VMM owns the interrupt path (SDM Vol. 3C 25.6.1)
+        root.write("PIN_BASED_VM_EXEC_CONTROL", 0x16 | (p.interrupts() ? 1 : 0));
         procControls = 0x04006172L | PROC_SECONDARY | (p.hlt() ? PROC_HLT : 0) | (p.io() ? PROC_IO : 0)
                 | (p.msr() ? 0 : PROC_MSR_BITMAPS);
         root.write(PROC, procControls);
@@ -94,6 +95,8 @@ final class VmxVcpu extends Vcpu {
         root.write(CR0_SHADOW, g.cr0);
         root.write(CR4_SHADOW, g.cr4);
         // exit: default1, host address-space size (9), save IA32_EFER (20), load IA32_EFER (21)
+        // no "acknowledge interrupt on exit" (15): the VMM acknowledges only when the guest can take the interrupt, so
+        // the guest sees it pending in the APIC's IRR meanwhile and in priority order, as bare
         root.write("VM_EXIT_CONTROLS", 0x36dfbL | 1L << 9 | 1L << 20 | 1L << 21);
         root.write("HOST_IA32_EFER", Cpu.EFER_LME | Cpu.EFER_LMA);
         root.write("VM_EXIT_MSR_STORE_COUNT", 0);
@@ -274,6 +277,26 @@ final class VmxVcpu extends Vcpu {
     /** The CR0.NE / CR4 read shadows (for the CR-access handler). */
     long cr0Shadow() { return root.read(CR0_SHADOW); }
     void setCr0Shadow(long v) { root.write(CR0_SHADOW, v); }
+
+    /** SDM Vol. 3C 25.4.2: RFLAGS.IF and the interruptibility state (blocking by STI, bit 0; by MOV SS, bit 1). */
+    @Override
+    boolean interruptWindowOpen() {
+        return (root.guestRflags() & 0x200) != 0 && (root.read("GUEST_INTERRUPTIBILITY_INFO") & 3) == 0;
+    }
+
+    /** Interrupt-window exiting (25.6.2, exit reason 7) on and external-interrupt exiting (25.6.1) off, or back. */
+    @Override
+    void waitForInterruptWindow(boolean on) {
+        procControls = on ? procControls | PROC_INT_WINDOW : procControls & ~PROC_INT_WINDOW;
+        root.write(PROC, procControls);
+        root.write("PIN_BASED_VM_EXEC_CONTROL", 0x16 | (on ? 0 : 1));
+    }
+
+    /** 27.6: VM-entry interruption information, type 0 (external interrupt). */
+    @Override
+    void injectInterrupt(int vector) {
+        root.inject(vector, VmxRoot.EXTERNAL_INTERRUPT, -1);
+    }
 
     @Override
     void ioIntercept(boolean on) {
