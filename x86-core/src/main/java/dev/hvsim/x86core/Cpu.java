@@ -249,6 +249,7 @@ public final class Cpu {
         for (Feature f : EXTENSION_FEATURES) {
             features[f.ordinal()] = ext != null && ext.implementsFeature(f) && profile.has(f);
         }
+        cr4ProfileBits = -1; // recomputed from the features now in force
         this.decoder = new Decoder(ext == null ? Exec.table() : ext.opcodeTable(), features, profile.vendor(),
                 profile::cycles);
         flushDecodeCache();
@@ -265,6 +266,17 @@ public final class Cpu {
     public boolean has(Feature f) { return features[f.ordinal()]; }
     /** The profile's CPUID leaves, parsed once for this CPU. */
     public CpuidTable cpuidTable() { return cpuidTable; }
+
+    /** The CR4 bits the profile's CPUID makes writable, computed once (see MsrAccess.cr4Allowed). */
+    public long cr4ProfileBits() {
+        long b = cr4ProfileBits;
+        if (b < 0) {
+            b = cr4ProfileBits = dev.hvsim.x86core.exec.MsrAccess.cr4ProfileBits(this);
+        }
+        return b;
+    }
+
+    private long cr4ProfileBits = -1;
     /** Linear-address width: 57 with LA57, else 48 (the profile's {@link CpuProfile#linearAddressBits()}, without its parsing). */
     public int linearAddressBits() { return features[Feature.LA57.ordinal()] ? 57 : 48; }
     public GuestMode guestMode() { return guestMode; }

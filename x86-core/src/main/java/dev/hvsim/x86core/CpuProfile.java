@@ -119,7 +119,33 @@ public record CpuProfile(String name, Vendor vendor, String description, int max
         if (hex == null) {
             return 0;
         }
+        long fast = parseHexFast(hex);
+        if (fast != NOT_PLAIN_HEX) {
+            return fast;
+        }
         String s = hex.trim().toLowerCase();
         return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+    }
+
+    private static final long NOT_PLAIN_HEX = Long.MIN_VALUE + 0x5eed;
+
+    /**
+     * "0x" followed by 1-15 hex digits, parsed without allocating (CPUID is read on VM entries and exits); anything
+     * else gives {@link #NOT_PLAIN_HEX} and takes the general path.
+     */
+    private static long parseHexFast(String s) {
+        int n = s.length();
+        if (n < 3 || n > 17 || s.charAt(0) != '0' || (s.charAt(1) | 0x20) != 'x') {
+            return NOT_PLAIN_HEX;
+        }
+        long v = 0;
+        for (int i = 2; i < n; i++) {
+            int d = Character.digit(s.charAt(i), 16);
+            if (d < 0) {
+                return NOT_PLAIN_HEX;
+            }
+            v = v << 4 | d;
+        }
+        return v;
     }
 }

@@ -37,6 +37,8 @@ public final class Mmu {
     long[] tlbLargeMask = new long[TLB_SIZE];
     /** The current translation context (see {@link #switchContext}); (0, -1) until a vendor model switches. */
     private long ctxSpace, ctxRoot = -1;
+    /** The holder of the current context's arrays (the fields above), parked in {@link #saved} when another runs. */
+    private TlbContext current = new TlbContext(tlbTag, tlbPhys, tlbPage, tlbPerm, tlbGlobal, tlbLargeMask);
     /** The TLBs of other contexts, most recently used first, at most {@link #MAX_SAVED_CONTEXTS}. */
     private final java.util.ArrayList<TlbContext> saved = new java.util.ArrayList<>();
     static final int MAX_SAVED_CONTEXTS = 8;
@@ -228,12 +230,16 @@ public final class Mmu {
     public void switchContext(long space, long root, SecondStage stage) {
         secondStage = stage == SecondStage.IDENTITY ? null : stage;
         if (space == ctxSpace && root == ctxRoot) {
-            pendingSignature = signature();
+            pending.capture(cpu.state());
             cpu.fetchInvalidate();
             return;
         }
-        TlbContext out = new TlbContext(ctxSpace, ctxRoot, tlbTag, tlbPhys, tlbPage, tlbPerm, tlbGlobal, tlbLargeMask,
-                signature());
+        // No allocation once every context has its arrays: the current context's holder is parked in the saved
+        // list and the incoming one's holder becomes current (a holder is made only for a context never seen).
+        TlbContext out = current;
+        out.space = ctxSpace;
+        out.root = ctxRoot;
+        out.signature.capture(cpu.state());
         TlbContext in = null;
         for (int i = 0; i < saved.size(); i++) {
             TlbContext c = saved.get(i);
@@ -246,9 +252,12 @@ public final class Mmu {
         TlbContext evicted = saved.size() > MAX_SAVED_CONTEXTS ? saved.remove(saved.size() - 1) : null;
         boolean fresh = in == null;
         if (fresh) {
-            in = evicted != null ? evicted : new TlbContext(space, root, new long[TLB_SIZE], new long[TLB_SIZE],
-                    new byte[TLB_SIZE][], new int[TLB_SIZE], new boolean[TLB_SIZE], new long[TLB_SIZE], null);
+            in = evicted != null ? evicted : new TlbContext(new long[TLB_SIZE], new long[TLB_SIZE],
+                    new byte[TLB_SIZE][], new int[TLB_SIZE], new boolean[TLB_SIZE], new long[TLB_SIZE]);
+            in.space = space;
+            in.root = root;
         }
+        current = in;
         ctxSpace = space;
         ctxRoot = root;
         tlbTag = in.tag;
@@ -257,24 +266,27 @@ public final class Mmu {
         tlbPerm = in.perm;
         tlbGlobal = in.global;
         tlbLargeMask = in.largeMask;
-        pendingSignature = fresh ? null : in.signature;
         if (fresh) {
+            pending.valid = false;
             flushAll();
-        } else if (cpu.memoryWatch != null) {
-            refreshHostPages();
+        } else {
+            pending.copy(in.signature);
+            if (cpu.memoryWatch != null) {
+                refreshHostPages();
+            }
         }
         cpu.fetchInvalidate();
     }
 
-    /** The paging controls the context switched to by {@link #switchContext} was left with (null: nothing to check). */
-    private long[] pendingSignature;
+    /** The paging controls the context switched to by {@link #switchContext} was left with (not valid: nothing to check). */
+    private final Signature pending = new Signature();
 
     /** After {@link #switchContext} and loading the new context's registers: flushes if its paging controls changed. */
     public void contextStateLoaded() {
-        if (pendingSignature != null && !java.util.Arrays.equals(pendingSignature, signature())) {
+        if (pending.valid && !pending.matches(cpu.state())) {
             flushAll();
         }
-        pendingSignature = null;
+        pending.valid = false;
         cpu.fetchInvalidate();
     }
 
@@ -318,33 +330,51 @@ public final class Mmu {
         return (space == -1 || cSpace == space) && (root == -1 || cRoot == root);
     }
 
-    /** What cached permissions and translations were computed under. */
-    private long[] signature() {
-        CpuState st = cpu.state();
-        return new long[] {st.cr0 & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP | Cpu.CR0_CD), st.cr3, st.cr4, st.efer,
-                st.msr(Msr.IA32_PAT)};
+    /** What cached permissions and translations were computed under (mutable, reused: no allocation per switch). */
+    private static final class Signature {
+        long cr0, cr3, cr4, efer, pat;
+        boolean valid;
+
+        void capture(CpuState st) {
+            cr0 = st.cr0 & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP | Cpu.CR0_CD);
+            cr3 = st.cr3;
+            cr4 = st.cr4;
+            efer = st.efer;
+            pat = st.msr(Msr.IA32_PAT);
+            valid = true;
+        }
+
+        void copy(Signature o) {
+            cr0 = o.cr0;
+            cr3 = o.cr3;
+            cr4 = o.cr4;
+            efer = o.efer;
+            pat = o.pat;
+            valid = o.valid;
+        }
+
+        boolean matches(CpuState st) {
+            return cr0 == (st.cr0 & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP | Cpu.CR0_CD)) && cr3 == st.cr3
+                    && cr4 == st.cr4 && efer == st.efer && pat == st.msr(Msr.IA32_PAT);
+        }
     }
 
     /** One context's TLB arrays, kept while another context runs. */
     private static final class TlbContext {
-        final long space, root;
+        long space, root;
         final long[] tag, phys, largeMask;
         final byte[][] page;
         final int[] perm;
         final boolean[] global;
-        final long[] signature;
+        final Signature signature = new Signature();
 
-        TlbContext(long space, long root, long[] tag, long[] phys, byte[][] page, int[] perm, boolean[] global,
-                long[] largeMask, long[] signature) {
-            this.space = space;
-            this.root = root;
+        TlbContext(long[] tag, long[] phys, byte[][] page, int[] perm, boolean[] global, long[] largeMask) {
             this.tag = tag;
             this.phys = phys;
             this.page = page;
             this.perm = perm;
             this.global = global;
             this.largeMask = largeMask;
-            this.signature = signature;
         }
 
         void flush(boolean keepGlobal) {

@@ -34,6 +34,8 @@ public final class MemoryBus implements PhysicalBus {
 
     private final Ram ram;
     private Region[] regions = new Region[0];
+    /** The region {@link #regionAt} found last (a cache: never changes which region an address maps to). */
+    private Region lastHit;
     private final List<PhysicalWriteObserver> observers = new ArrayList<>();
 
     /** A bus over {@code ram} with no MMIO regions yet. */
@@ -67,6 +69,7 @@ public final class MemoryBus implements PhysicalBus {
         grown[regions.length] = region;
         Arrays.sort(grown, Comparator.comparingLong(Region::base));
         regions = grown;
+        lastHit = null;
         return region;
     }
 
@@ -183,10 +186,23 @@ public final class MemoryBus implements PhysicalBus {
         if (rs.length == 0 || pa < rs[0].base()) {
             return null; // below the lowest region (regions are sorted by base): the common case, RAM
         }
-        for (Region r : rs) {
-            if (r.covers(pa, 1)) {
-                return r;
+        Region hit = lastHit;
+        if (hit != null && hit.covers(pa, 1)) {
+            return hit; // a run of accesses to one device or page-backed region (a VMCB, the VMM's tables)
+        }
+        int lo = 0, hi = rs.length - 1; // the last region whose base is <= pa: regions are sorted and disjoint
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (rs[mid].base() <= pa) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
+        }
+        Region r = rs[lo];
+        if (r.covers(pa, 1)) {
+            lastHit = r;
+            return r;
         }
         return null;
     }

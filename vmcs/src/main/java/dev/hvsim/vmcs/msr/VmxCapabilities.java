@@ -30,6 +30,14 @@ public final class VmxCapabilities {
     private final String source;
     private final boolean advertised;
     private final Map<VmxMsr, Long> msrs;
+    // Decoded views, made on first use and then shared (the set is immutable; VM entry asks for them on every
+    // entry, so they are not rebuilt each time). A race can only build an equal value twice.
+    private VmxBasic basic;
+    private VmxMisc misc;
+    private EptVpidCap eptVpidCap;
+    private FixedBits cr0Fixed, cr4Fixed;
+    private final AllowedSettings[] controls = new AllowedSettings[ControlWord.values().length];
+    private final AllowedSettings[] legacy = new AllowedSettings[ControlWord.values().length];
 
     private VmxCapabilities(String source, boolean advertised, Map<VmxMsr, Long> msrs) {
         this.source = source;
@@ -164,17 +172,29 @@ public final class VmxCapabilities {
 
     /** IA32_VMX_BASIC (0 when absent). */
     public VmxBasic basic() {
-        return new VmxBasic(value(VmxMsr.IA32_VMX_BASIC));
+        VmxBasic b = basic;
+        if (b == null) {
+            b = basic = new VmxBasic(value(VmxMsr.IA32_VMX_BASIC));
+        }
+        return b;
     }
 
     /** IA32_VMX_MISC (0 when absent). */
     public VmxMisc misc() {
-        return new VmxMisc(value(VmxMsr.IA32_VMX_MISC));
+        VmxMisc m = misc;
+        if (m == null) {
+            m = misc = new VmxMisc(value(VmxMsr.IA32_VMX_MISC));
+        }
+        return m;
     }
 
     /** IA32_VMX_EPT_VPID_CAP (0 when absent or not existing). */
     public EptVpidCap eptVpidCap() {
-        return new EptVpidCap(rdmsr(VmxMsr.IA32_VMX_EPT_VPID_CAP.index()).orElse(0));
+        EptVpidCap c = eptVpidCap;
+        if (c == null) {
+            c = eptVpidCap = new EptVpidCap(rdmsr(VmxMsr.IA32_VMX_EPT_VPID_CAP.index()).orElse(0));
+        }
+        return c;
     }
 
     /** IA32_VMX_VMCS_ENUM (0 when absent). */
@@ -189,12 +209,20 @@ public final class VmxCapabilities {
 
     /** CR0 fixed bits in VMX operation. */
     public FixedBits cr0Fixed() {
-        return new FixedBits("CR0", value(VmxMsr.IA32_VMX_CR0_FIXED0), value(VmxMsr.IA32_VMX_CR0_FIXED1));
+        FixedBits f = cr0Fixed;
+        if (f == null) {
+            f = cr0Fixed = new FixedBits("CR0", value(VmxMsr.IA32_VMX_CR0_FIXED0), value(VmxMsr.IA32_VMX_CR0_FIXED1));
+        }
+        return f;
     }
 
     /** CR4 fixed bits in VMX operation. */
     public FixedBits cr4Fixed() {
-        return new FixedBits("CR4", value(VmxMsr.IA32_VMX_CR4_FIXED0), value(VmxMsr.IA32_VMX_CR4_FIXED1));
+        FixedBits f = cr4Fixed;
+        if (f == null) {
+            f = cr4Fixed = new FixedBits("CR4", value(VmxMsr.IA32_VMX_CR4_FIXED0), value(VmxMsr.IA32_VMX_CR4_FIXED1));
+        }
+        return f;
     }
 
     /**
@@ -204,6 +232,14 @@ public final class VmxCapabilities {
      * exist, else "every bit must be 0".
      */
     public AllowedSettings controls(ControlWord w) {
+        AllowedSettings a = controls[w.ordinal()];
+        if (a == null) {
+            a = controls[w.ordinal()] = decodeControls(w);
+        }
+        return a;
+    }
+
+    private AllowedSettings decodeControls(ControlWord w) {
         if (basic().trueControls()) {
             switch (w) {
                 case PIN_BASED: return ctls(w, VmxMsr.IA32_VMX_TRUE_PINBASED_CTLS);
@@ -218,6 +254,14 @@ public final class VmxCapabilities {
 
     /** The allowed settings from the legacy (non-TRUE) MSR, in which every default1 bit must be 1. */
     public AllowedSettings legacy(ControlWord w) {
+        AllowedSettings a = legacy[w.ordinal()];
+        if (a == null) {
+            a = legacy[w.ordinal()] = decodeLegacy(w);
+        }
+        return a;
+    }
+
+    private AllowedSettings decodeLegacy(ControlWord w) {
         switch (w) {
             case PIN_BASED: return ctls(w, VmxMsr.IA32_VMX_PINBASED_CTLS);
             case PRIMARY_PROC: return ctls(w, VmxMsr.IA32_VMX_PROCBASED_CTLS);

@@ -35,11 +35,25 @@ public enum VmxMsr {
 
     /** The MSR with this index, or null when the index is none of these. */
     public static VmxMsr byIndex(long index) {
-        for (VmxMsr m : values()) {
-            if (m.index() == index) {
-                return m;
+        VmxMsr[] all = Indices.MSRS;
+        int[] idx = Indices.INDEX;
+        for (int i = 0; i < all.length; i++) {
+            if (idx[i] == index) {
+                return all[i];
             }
         }
         return null;
+    }
+
+    /** The constants and their indices, read from the table once (byIndex runs on RDMSR and on every VM entry). */
+    private static final class Indices {
+        static final VmxMsr[] MSRS = values();
+        static final int[] INDEX = new int[MSRS.length];
+
+        static {
+            for (int i = 0; i < MSRS.length; i++) {
+                INDEX[i] = MSRS[i].index();
+            }
+        }
     }
 }

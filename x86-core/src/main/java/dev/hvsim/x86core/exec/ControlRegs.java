@@ -165,9 +165,15 @@ final class ControlRegs {
 
     /** The CR4 bits the profile's CPUID makes writable (SDM Vol. 3A 2.5, Figure 2-7 and the CPUID flags). */
     static long cr4Allowed(Cpu cpu) {
+        long a = cpu.cr4ProfileBits();
+        CpuExtension x = cpu.extension();
+        return x == null ? a : a | x.cr4Bits(cpu); // e.g. VMXE: only with an extension that owns it
+    }
+
+    /** The part of {@link #cr4Allowed} fixed by the profile (Cpu caches it: VMRUN and VM entry ask every time). */
+    static long cr4ProfileBits(Cpu cpu) {
         long a = Cpu.CR4_PCE;
-        int[] l1 = cpu.profile().cpuidExact(1, 0);
-        int edx = l1 == null ? 0 : l1[3], ecx = l1 == null ? 0 : l1[2];
+        int edx = cpu.cpuidTable().exact(1, 0, 3), ecx = cpu.cpuidTable().exact(1, 0, 2);
         a |= (edx & 2) != 0 ? Cpu.CR4_VME | Cpu.CR4_PVI : 0;
         a |= (edx & (1 << 7)) != 0 ? Cpu.CR4_MCE : 0;
         a |= (edx & (1 << 25)) != 0 ? Cpu.CR4_OSXMMEXCPT : 0;
@@ -186,9 +192,7 @@ final class ControlRegs {
         a |= cpu.has(Feature.SMEP) ? Cpu.CR4_SMEP : 0;
         a |= cpu.has(Feature.SMAP) ? Cpu.CR4_SMAP : 0;
         a |= cpu.has(Feature.PKU) ? Cpu.CR4_PKE : 0;
-        CpuExtension x = cpu.extension();
-        return x == null ? a : a | x.cr4Bits(cpu); // e.g. VMXE: only with an extension that owns it
-
+        return a;
     }
 
     /**

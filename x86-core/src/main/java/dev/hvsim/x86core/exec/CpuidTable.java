@@ -53,6 +53,14 @@ public final class CpuidTable {
         return i < 0 ? 0 : regs[4 * i + r];
     }
 
+    /**
+     * Register r (0 EAX .. 3 EDX) of the exact leaf/subleaf as {@link CpuProfile#cpuidExact} gives it, 0 when the
+     * profile lacks the leaf; no parsing and no allocation.
+     */
+    public int exact(long l, int sub, int r) {
+        return (int) reg(find(l, sub), r);
+    }
+
     /** Leaf 0 EAX: the highest basic leaf. */
     long maxBasic() { return maxBasic; }
 

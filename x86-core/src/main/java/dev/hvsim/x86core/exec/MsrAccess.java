@@ -25,4 +25,9 @@ public final class MsrAccess {
     public static long cr4Allowed(Cpu cpu) {
         return ControlRegs.cr4Allowed(cpu);
     }
+
+    /** The CR4 bits the profile alone makes writable (what {@link Cpu#cr4ProfileBits} caches). */
+    public static long cr4ProfileBits(Cpu cpu) {
+        return ControlRegs.cr4ProfileBits(cpu);
+    }
 }
