@@ -193,8 +193,7 @@ final class Transitions {
 
     /** Whether this CPU's profile advertises an Fn8000_000A EDX feature bit. */
     static boolean advertised(Cpu c, int edxBit) {
-        int[] r = c.profile().cpuidExact(0x8000000aL, 0);
-        return r != null && (r[3] >>> edxBit & 1) != 0;
+        return (c.cpuidTable().value(0x8000000aL, 0, 3) >>> edxBit & 1) != 0;
     }
 
     /** The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area). */

@@ -41,12 +41,7 @@ public final class VmcsSnapshot {
     /** Reads every field of the catalogue that the VMCS's layout holds. */
     public static VmcsSnapshot read(Vmcs vmcs) {
         long[] v = new long[FULL.size()];
-        for (int i = 0; i < v.length; i++) {
-            VmcsField f = FULL.get(i);
-            if (vmcs.layout().has(f)) {
-                v[i] = vmcs.read(f);
-            }
-        }
+        vmcs.readFullFields(v);
         return new VmcsSnapshot(v);
     }
 

@@ -298,8 +298,7 @@ public final class VmxExtension implements CpuExtension {
     }
 
     private boolean smx() {
-        int[] l1 = cpu.profile().cpuidExact(1, 0);
-        return l1 != null && (l1[2] & (1 << 6)) != 0;
+        return (cpu.cpuidTable().value(1, 0, 2) & (1 << 6)) != 0;
     }
 
     // ------------------------------------------------------------------ control registers

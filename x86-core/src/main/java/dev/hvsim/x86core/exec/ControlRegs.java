@@ -166,8 +166,7 @@ final class ControlRegs {
     /** The CR4 bits the profile's CPUID makes writable (SDM Vol. 3A 2.5, Figure 2-7 and the CPUID flags). */
     static long cr4Allowed(Cpu cpu) {
         long a = Cpu.CR4_PCE;
-        int[] l1 = cpu.profile().cpuidExact(1, 0);
-        int edx = l1 == null ? 0 : l1[3], ecx = l1 == null ? 0 : l1[2];
+        int edx = cpu.cpuidTable().value(1, 0, 3), ecx = cpu.cpuidTable().value(1, 0, 2);
         a |= (edx & 2) != 0 ? Cpu.CR4_VME | Cpu.CR4_PVI : 0;
         a |= (edx & (1 << 7)) != 0 ? Cpu.CR4_MCE : 0;
         a |= (edx & (1 << 25)) != 0 ? Cpu.CR4_OSXMMEXCPT : 0;

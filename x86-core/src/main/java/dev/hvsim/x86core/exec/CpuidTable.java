@@ -53,6 +53,14 @@ public final class CpuidTable {
         return i < 0 ? 0 : regs[4 * i + r];
     }
 
+    /**
+     * Register r (0 EAX .. 3 EDX) of the first entry for leaf/subleaf, 0 when the profile lacks it: what
+     * {@link CpuProfile#cpuidExact} gives (null read as 0), without parsing the profile's strings on each call.
+     */
+    public int value(long l, int sub, int r) {
+        return (int) reg(find(l, sub), r);
+    }
+
     /** Leaf 0 EAX: the highest basic leaf. */
     long maxBasic() { return maxBasic; }
 
