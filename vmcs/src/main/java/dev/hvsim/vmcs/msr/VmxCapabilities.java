@@ -30,6 +30,9 @@ public final class VmxCapabilities {
     private final String source;
     private final boolean advertised;
     private final Map<VmxMsr, Long> msrs;
+    /** {@link #controls} per control word, computed on first use: the set is immutable, and VM entry asks for each
+     *  word on every VMLAUNCH/VMRESUME. */
+    private final AllowedSettings[] controlsByWord = new AllowedSettings[ControlWord.values().length];
 
     private VmxCapabilities(String source, boolean advertised, Map<VmxMsr, Long> msrs) {
         this.source = source;
@@ -204,6 +207,15 @@ public final class VmxCapabilities {
      * exist, else "every bit must be 0".
      */
     public AllowedSettings controls(ControlWord w) {
+        AllowedSettings a = controlsByWord[w.ordinal()];
+        if (a == null) {
+            a = computeControls(w);
+            controlsByWord[w.ordinal()] = a;
+        }
+        return a;
+    }
+
+    private AllowedSettings computeControls(ControlWord w) {
         if (basic().trueControls()) {
             switch (w) {
                 case PIN_BASED: return ctls(w, VmxMsr.IA32_VMX_TRUE_PINBASED_CTLS);
