@@ -81,6 +81,8 @@ public final class Machine {
     private long resumeBudget = -1;
     private boolean resumeRan;
     private long bootInfo;
+    /** The hypervisor running the CPUs as vCPUs, or null (bare). */
+    private VcpuDriver driver;
     private long vmExits;
 
     /** Builds the machine: RAM, buses, devices and the CPUs in their power-on state. */
@@ -152,8 +154,17 @@ public final class Machine {
     public long bootInfo() { return bootInfo; }
 
     /**
-     * VM exits (VMX) and #VMEXITs (SVM) that root-mode x86 code running on this machine took so far: a hypervisor
-     * written in x86 continues at HOST_RIP or after its VMRUN within the same {@link #run}.
+     * Runs the CPUs under a hypervisor (the vmm module): it is called before each CPU's turn and on every VM exit
+     * (see {@link VcpuDriver}); null runs them bare.
+     */
+    public void setVcpuDriver(VcpuDriver d) {
+        driver = d;
+    }
+
+    /**
+     * VM exits (VMX) and #VMEXITs (SVM) taken on this machine so far: those handled by root-mode x86 code (a
+     * hypervisor written in x86 continues at HOST_RIP or after its VMRUN within the same {@link #run}) and those
+     * handed to the {@link VcpuDriver} (the Java VMM).
      */
     public long vmExits() { return vmExits; }
 
@@ -394,13 +405,31 @@ public final class Machine {
         }
         apics[i].tick();
         platform.pit.tick();
-        long deadline = Math.min(apics[i].timerDeadline(), platform.pit.deadline());
-        long cycles = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - c.cycles());
-        StopReason r = c.run(budget, cycles);
+        if (driver != null) {
+            driver.beforeTurn(i);
+        }
+        long start = c.instructions();
+        StopReason r = c.run(budget, cyclesToDeadline(i));
+        while (r == StopReason.VM_EXIT && driver != null && !exited) {
+            vmExits++;
+            StopReason end = driver.vmExit(i);
+            long left = budget - (c.instructions() - start);
+            if (end != null || exited || left <= 0) {
+                r = end != null ? end : exited ? StopReason.STOP_REQUESTED : StopReason.INSTRUCTION_LIMIT;
+                break;
+            }
+            r = c.run(left, cyclesToDeadline(i));
+        }
         now = Math.max(now, c.cycles());
         apics[i].tick();
         platform.pit.tick();
         return r;
+    }
+
+    /** Cycles CPU {@code i} may run before its next timer deadline (its APIC timer, the PIT). */
+    private long cyclesToDeadline(int i) {
+        long deadline = Math.min(apics[i].timerDeadline(), platform.pit.deadline());
+        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - cpus[i].cycles());
     }
 
     /**
@@ -447,7 +476,11 @@ public final class Machine {
             case CYCLE_LIMIT:
                 return null;
             case SHUTDOWN:
-                return new RunOutcome.Shutdown(cpus[running].shutdownReason(), stats);
+                String why = cpus[running].shutdownReason();
+                if (driver != null && driver.shutdownReason(running) != null) {
+                    why = driver.shutdownReason(running);
+                }
+                return new RunOutcome.Shutdown(why, stats);
             default:
                 return new RunOutcome.Stopped(r, stats);
         }

@@ -37,6 +37,8 @@ public final class SvmExtension implements CpuExtension {
     long vmCr;
     long hsavePa;
     boolean gif = true;
+    /** The guest's GIF when its last #VMEXIT happened (SvmRoot gives it back to the guest: a virtual GIF). */
+    boolean guestGifAtExit = true;
     boolean guestActive;
     long vmcbPa;
 

@@ -172,6 +172,7 @@ final class Transitions {
         c.setGuestMode(null);
         x.paging.leave(pa);
         loadHost(c);
+        x.guestGifAtExit = x.gif;
         x.gif = false;
         throw new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
     }

@@ -78,6 +78,14 @@ public final class VmcbChecker {
      * @param memory  physical memory as quadwords by 8-aligned address
      */
     public static VmrunOutcome check(CpuProfile profile, byte[] vmcb, Map<Long, Long> memory) {
+        return check(profile, vmcb, memory, Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW | Cpu.CR0_PE | Cpu.CR0_PG); // reset CR0 + PE, PG
+    }
+
+    /**
+     * As {@link #check(CpuProfile, byte[], Map)} with the host's CR0 at VMRUN given (SVM-VMRUN-NP-HOSTPG looks at
+     * CR0.PG; the host stays in 64-bit mode otherwise; check-vmcb's "processor" key).
+     */
+    public static VmrunOutcome check(CpuProfile profile, byte[] vmcb, Map<Long, Long> memory, long hostCr0) {
         if (!profile.has(dev.hvsim.x86core.decode.Feature.SVM)) {
             throw new IllegalArgumentException("profile " + profile.name() + " does not advertise SVM");
         }
@@ -86,7 +94,7 @@ public final class VmcbChecker {
         Cpu cpu = new Cpu(profile, bus, bus);
         SvmExtension x = cpu.extension() instanceof SvmExtension ? (SvmExtension) cpu.extension()
                 : SvmExtension.install(cpu);
-        cpu.state().cr0 |= Cpu.CR0_PE | Cpu.CR0_PG;
+        cpu.state().cr0 = hostCr0;
         cpu.state().cr4 |= Cpu.CR4_PAE;
         cpu.state().efer |= Cpu.EFER_LME | Cpu.EFER_LMA;
         return VmrunChecks.check(VmcbSnapshot.of(vmcb), x.vmrunContext());

@@ -7,6 +7,9 @@ import dev.hvsim.benchmarks.BenchException;
 import dev.hvsim.benchmarks.BenchResult;
 import dev.hvsim.benchmarks.BenchRunner;
 import dev.hvsim.machine.load.LoadException;
+import dev.hvsim.vmm.InterceptPolicy;
+import dev.hvsim.vmm.Virt;
+import dev.hvsim.vmm.Vmm;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Vendor;
 import java.time.Duration;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest,",
-            "or the VM exit round trip of an x86 hypervisor guest (vmx-exit-loop, svm-exit-loop).",
+            "or the VM exit round trip of an x86 hypervisor guest (vmx-exit-loop, svm-exit-loop)",
+            "or of the Java VMM (--virt vmx|svm, e.g. with the exits guest).",
             "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
 final class BenchCommand implements Callable<Integer> {
     private final Terminal term;
@@ -37,6 +41,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vendor", paramLabel = "intel|amd", description = {"CPU vendor (default: amd for the svm-* guests,",
         "intel otherwise)."})
     String vendor;
+
+    @Option(names = "--virt", paramLabel = "vmx|svm|none",
+            description = {"Run the guest under the Java VMM (vmx: intel-core, svm: amd-zen) and report VM exits per",
+                "second and microseconds per exit round trip (the exits guest is the exit-heavy one)."})
+    String virt = "none";
 
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
@@ -54,13 +63,20 @@ final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0 && seconds < 1e6)) {
             throw new BadInputException("--seconds must be a positive number, not " + seconds);
         }
+        Virt v;
+        try {
+            v = Virt.parse(virt);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
         byte[] elf = GuestImages.elf(guest);
-        CpuProfile profile = CpuProfile.forVendor(vendor());
+        CpuProfile profile = CpuProfile.forVendor(vendor(v));
         BenchRunner runner = new BenchRunner(profile,
                 BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
         if (!json) {
-            term.out().printf("hvsim bench: guest %s on %s, %.1f s budget, block translation %s...%n", guest, profile.name(),
-                    seconds, jitOn() ? "on" : "off");
+            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget, block translation %s...%n", guest,
+                    profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds,
+                    jitOn() ? "on" : "off");
             term.out().flush();
         }
         BenchResult result;
@@ -70,6 +86,9 @@ final class BenchCommand implements Callable<Integer> {
                 if (jit != null) {
                     m.cpus().forEach(c -> c.setJit(jit));
                 }
+                if (v != Virt.NONE) {
+                    Vmm.attach(m, v, InterceptPolicy.defaults());
+                }
             });
         } catch (LoadException e) {
             throw new BadInputException("guest " + guest + ": " + e.getMessage());
@@ -78,20 +97,29 @@ final class BenchCommand implements Callable<Integer> {
             int status = ExitStatus.of(e.outcome());
             return status == ExitStatus.HALTED ? ExitStatus.SHUTDOWN : status;
         }
-        term.out().println(json ? json(result, jitOn()) : text(result));
+        term.out().println(json ? json(result, jitOn(), v.name().toLowerCase(Locale.ROOT)) : text(result));
         return ExitStatus.HALTED;
     }
 
-    /** --vendor, or the guest's own: the SVM hypervisor guests (svm-*) need an AMD profile, every other guest Intel's. */
-    private Vendor vendor() throws BadInputException {
+    /**
+     * --vendor, or the one --virt implies (vmx: Intel, svm: AMD), or the guest's own: the SVM hypervisor guests
+     * (svm-*) need an AMD profile, every other guest Intel's.
+     */
+    private Vendor vendor(Virt v) throws BadInputException {
+        Vendor implied = v == Virt.SVM ? Vendor.AMD : v == Virt.VMX ? Vendor.INTEL : null;
         if (vendor == null) {
-            return guest.startsWith("svm-") ? Vendor.AMD : Vendor.INTEL;
+            return implied != null ? implied : guest.startsWith("svm-") ? Vendor.AMD : Vendor.INTEL;
         }
+        Vendor chosen;
         switch (vendor.toLowerCase(Locale.ROOT)) {
-            case "intel": return Vendor.INTEL;
-            case "amd": return Vendor.AMD;
+            case "intel": chosen = Vendor.INTEL; break;
+            case "amd": chosen = Vendor.AMD; break;
             default: throw new BadInputException("--vendor must be intel or amd, not " + vendor);
         }
+        if (implied != null && implied != chosen) {
+            throw new BadInputException("--virt " + virt + " needs --vendor " + (implied == Vendor.AMD ? "amd" : "intel"));
+        }
+        return chosen;
     }
 
     /** Whether the runs translate hot code: --jit, else the system property hvsim.jit (default on). */
@@ -130,12 +158,17 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The JSON report (one object). */
     static String json(BenchResult r, boolean jit) {
+        return json(r, jit, "none");
+    }
+
+    /** The JSON report; {@code virt} is the --virt value (none: bare, or an x86 hypervisor guest's own exits). */
+    static String json(BenchResult r, boolean jit, String virt) {
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
                 r.host().cpu(), r.host().cores(), r.host().os(), jit, r.vmExitsPerRun(), r.medianMicrosPerExit(),
-                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond());
+                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond(), virt);
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -147,5 +180,5 @@ final class BenchCommand implements Callable<Integer> {
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
             String jvm, String cpu, int cores, String os, boolean jit, long vmExitsPerRun, double medianMicrosPerExit,
-            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond) {}
+            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond, String virt) {}
 }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
                 + "\"vmcb\": {\"save.EFER\": \"0x1500\", \"0x058:4\": \"0x1\", \"save.CR0\": {\"set\": \"0x20000000\"}}, "
                 + "\"memory\": [{\"address\": \"0x5000\", \"qwords\": [\"0x...\"]}]}"})
 final class CheckVmcbCommand implements Callable<Integer> {
-    private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "vmcb", "memory");
+    private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "vmcb", "memory", "processor");
     private final Terminal term;
     private DescriptionReader in;
 
@@ -81,8 +81,16 @@ final class CheckVmcbCommand implements Callable<Integer> {
         }
         applyFields(root.path("vmcb"), vmcb);
         Map<Long, Long> memory = in.memory(root.path("memory"));
+        JsonNode p = root.path("processor");
+        for (java.util.Iterator<String> it = p.fieldNames(); it.hasNext();) {
+            String k = it.next();
+            if (!k.equals("CR0")) {
+                throw new BadInputException(in.where("unknown processor register '" + k + "' (CR0)"));
+            }
+        }
         try {
-            return VmcbChecker.check(profile, vmcb, memory);
+            return p.has("CR0") ? VmcbChecker.check(profile, vmcb, memory, in.number(p.get("CR0"), "processor CR0"))
+                    : VmcbChecker.check(profile, vmcb, memory);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new BadInputException(in.where(e.getMessage()));
         }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hvsim.vmcs.VmcsField;
 import dev.hvsim.vmcs.VmcsFields;
+import dev.hvsim.vmcs.msr.VmxCapabilities;
+import dev.hvsim.vmcs.msr.VmxMsr;
 import dev.hvsim.vmx.EntryOutcome;
 import dev.hvsim.vmx.VmcsBases;
 import dev.hvsim.vmx.VmcsChecker;
@@ -15,6 +17,7 @@ import dev.hvsim.vmx.Violation;
 import dev.hvsim.x86core.CpuProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +36,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "check-vmcs", sortOptions = false, mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {"Report the VM-entry outcome of a VMCS description and the named rule(s) that decide it.",
-            "Input: {\"profile\": \"intel-core\", \"base\": \"long-mode-guest\", \"instruction\": \"vmlaunch\", "
+            "Input: {\"profile\": \"intel-core\", \"capabilities\": {\"IA32_VMX_...\": \"0x...\"}, \"base\": \"long-mode-guest\", \"instruction\": \"vmlaunch\", "
                 + "\"vmcs\": {\"GUEST_RFLAGS\": \"0x2\", \"0x4000\": {\"set\": \"0x1\"}}, "
                 + "\"memory\": [{\"address\": \"0x5000\", \"qwords\": [\"0x...\"]}], "
                 + "\"processor\": {\"CR0\": \"0x...\", \"CR4\": \"0x...\", \"EFER\": \"0x...\"}}"})
 final class CheckVmcsCommand implements Callable<Integer> {
-    private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "instruction", "vmcs", "memory", "processor");
+    private static final Set<String> TOP_LEVEL = Set.of("profile", "capabilities", "base", "instruction", "vmcs", "memory",
+            "processor");
     private final Terminal term;
     private DescriptionReader in;
 
@@ -102,10 +106,41 @@ final class CheckVmcsCommand implements Callable<Integer> {
         long cr4 = p.has("CR4") ? in.number(p.get("CR4"), "processor CR4") : VmcsChecker.DEFAULT_CR4;
         long efer = p.has("EFER") ? in.number(p.get("EFER"), "processor EFER") : VmcsChecker.DEFAULT_EFER;
         try {
-            return VmcsChecker.check(profile, vmcs, memory, cr0, cr4, efer);
+            return VmcsChecker.check(profile, capabilities(root.path("capabilities"), profile), vmcs, memory, cr0, cr4,
+                    efer);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new BadInputException(in.where(e.getMessage()));
         }
+    }
+
+    /**
+     * The capability set: the profile's, with the MSRs of "capabilities" ({"IA32_VMX_PROCBASED_CTLS2": "0x..."})
+     * replacing its values (the conformance suite's richer sets).
+     */
+    private VmxCapabilities capabilities(JsonNode caps, CpuProfile profile) throws BadInputException {
+        VmxCapabilities base = VmxCapabilities.forProfile(profile);
+        if (caps.isMissingNode()) {
+            return base;
+        }
+        if (!caps.isObject()) {
+            throw new BadInputException(in.where("\"capabilities\" must be an object of MSR name: value"));
+        }
+        Map<VmxMsr, Long> m = new EnumMap<>(VmxMsr.class);
+        for (VmxMsr msr : VmxMsr.values()) {
+            base.raw(msr).ifPresent(v -> m.put(msr, v));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = caps.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            VmxMsr msr;
+            try {
+                msr = VmxMsr.valueOf(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                throw new BadInputException(in.where("unknown capability MSR '" + e.getKey() + "' (IA32_VMX_BASIC, "
+                        + "IA32_VMX_PROCBASED_CTLS2, ...)"));
+            }
+            m.put(msr, in.number(e.getValue(), e.getKey()));
+        }
+        return VmxCapabilities.of(m);
     }
 
     private void applyFields(JsonNode fields, Map<VmcsField, Long> vmcs) throws BadInputException {

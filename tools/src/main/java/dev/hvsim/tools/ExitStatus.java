@@ -16,6 +16,8 @@ public final class ExitStatus {
     public static final int LIMIT = 4;
     /** Bad input: a missing or unreadable file, not an ELF, an unknown profile, a bad option value. */
     public static final int BAD_INPUT = 6;
+    /** {@code conform}: a property failed for some case, or an implemented rule was never violated. */
+    public static final int CONFORMANCE_FAILED = 8;
     /** An unexpected internal error (a bug in hvsim): EX_SOFTWARE of sysexits.h. */
     public static final int INTERNAL = 70;
 

@@ -59,6 +59,7 @@ public final class Main {
         cmd.addSubcommand("gdb", new GdbCommand(term));
         cmd.addSubcommand("check-vmcs", new CheckVmcsCommand(term));
         cmd.addSubcommand("check-vmcb", new CheckVmcbCommand(term));
+        cmd.addSubcommand("conform", new ConformCommand(term));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setOut(new PrintWriter(term.out(), true));
         cmd.setErr(new PrintWriter(term.err(), true));

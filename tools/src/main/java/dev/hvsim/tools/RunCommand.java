@@ -4,8 +4,14 @@ import dev.hvsim.machine.Machine;
 import dev.hvsim.machine.MachineConfig;
 import dev.hvsim.machine.RunLimits;
 import dev.hvsim.machine.RunOutcome;
+import dev.hvsim.vmm.InterceptPolicy;
+import dev.hvsim.vmm.Virt;
+import dev.hvsim.vmm.Vmm;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Vendor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -76,6 +82,18 @@ final class RunCommand implements Callable<Integer> {
                     + " results are identical either way.")
     Boolean jit;
 
+    @Option(names = "--virt", paramLabel = "vmx|svm|none",
+            description = "Run the guest under the Java VMM in VMX non-root operation (intel profile) or SVM guest"
+                    + " mode (amd profile); none (default) runs it bare.")
+    String virt = "none";
+
+    @Option(names = "--trace-exits", paramLabel = "FILE|-",
+            description = "With --virt: write one JSON object per VM exit per line to FILE (- for stdout).")
+    String traceExits;
+
+    @Option(names = "--exit-stats", description = "With --virt: print VM exits by kind (count, cycles, host time) on stderr.")
+    boolean exitStats;
+
     RunCommand(Terminal term) {
         this.term = term;
     }
@@ -84,21 +102,113 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws BadInputException {
         RunLimits limits = limits();
         LoadSpec spec = LoadSpec.parse(load);
-        CpuProfile p = GuestSetup.profile(vendor, profile);
+        Virt v = virt();
+        CpuProfile p = GuestSetup.profile(vendor(v), profile);
         Machine m = GuestSetup.machine(p, memMiB, smp, term.out());
+        Vmm vmm = v == Virt.NONE ? null : attach(m, v, p);
         byte[] bytes = GuestSetup.read(guest);
         MultibootArgs boot = MultibootArgs.of(guest, append, initrd);
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, boot);
         if (jit != null) {
             m.cpus().forEach(c -> c.setJit(jit));
         }
-        RunOutcome o = m.run(limits);
-        int status = Reports.outcome(term, o, m);
+        OutputStream trace = traceStream();
+        if (vmm != null) {
+            vmm.traceTo(trace);
+            vmm.collectStats(exitStats);
+        }
+        RunOutcome o;
+        try {
+            o = m.run(limits);
+        } finally {
+            if (vmm != null) {
+                vmm.flush();
+            }
+            closeTrace(trace);
+        }
+        int status;
+        if (vmm != null && vmm.failure() != null) {
+            status = vmmFailure(vmm);
+        } else if (vmm != null && o.kind() == RunOutcome.Kind.SHUTDOWN) {
+            term.error(o.describe()); // the CPU holds the root state, not the guest's: the reason names the guest RIP
+            status = ExitStatus.SHUTDOWN;
+        } else {
+            status = Reports.outcome(term, o, m);
+        }
         if (stats) {
             term.out().flush();
             term.err().println(Reports.stats(o.stats()));
         }
+        if (vmm != null && exitStats) {
+            term.out().flush();
+            vmm.stats().print(term.err());
+        }
         return status;
+    }
+
+    private Virt virt() throws BadInputException {
+        Virt v;
+        try {
+            v = Virt.parse(virt);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        if (v == Virt.NONE && (traceExits != null || exitStats)) {
+            throw new BadInputException((traceExits != null ? "--trace-exits" : "--exit-stats") + " needs --virt vmx or svm");
+        }
+        return v;
+    }
+
+    /** --virt vmx needs an Intel profile, svm an AMD one: the vendor defaults to it and must not disagree. */
+    private Vendor vendor(Virt v) throws BadInputException {
+        if (v == Virt.NONE) {
+            return vendor;
+        }
+        Vendor needed = v == Virt.VMX ? Vendor.INTEL : Vendor.AMD;
+        if (vendor != null && vendor != needed) {
+            throw new BadInputException("--virt " + virt + " needs an " + (needed == Vendor.INTEL ? "intel" : "amd")
+                    + " CPU but --vendor " + vendor.name().toLowerCase() + " was given");
+        }
+        return needed;
+    }
+
+    private static Vmm attach(Machine m, Virt v, CpuProfile p) throws BadInputException {
+        try {
+            return Vmm.attach(m, v, InterceptPolicy.defaults());
+        } catch (IllegalStateException e) { // the profile has no VMX / SVM model
+            throw new BadInputException("--virt " + v.name().toLowerCase() + ": profile " + p.name() + " has no "
+                    + v.name() + " model");
+        }
+    }
+
+    private OutputStream traceStream() throws BadInputException {
+        if (traceExits == null) {
+            return null;
+        }
+        if (traceExits.equals("-")) {
+            return term.out();
+        }
+        try {
+            return Files.newOutputStream(Path.of(traceExits));
+        } catch (IOException | RuntimeException e) {
+            throw new BadInputException("cannot write exit trace " + traceExits + ": " + e.getMessage());
+        }
+    }
+
+    private void closeTrace(OutputStream trace) {
+        if (trace != null && trace != term.out()) {
+            try {
+                trace.close();
+            } catch (IOException e) {
+                term.error("cannot write exit trace " + traceExits + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The VMM stopped the guest (an entry it could not make, with the failed rules; an exit it cannot handle). */
+    private int vmmFailure(Vmm vmm) {
+        term.error("vmm: " + vmm.failure() + " (internal error; please report)");
+        return ExitStatus.INTERNAL;
     }
 
     private RunLimits limits() throws BadInputException {

@@ -29,7 +29,15 @@ public final class VmcsChecker {
      */
     public static EntryOutcome check(CpuProfile profile, Map<VmcsField, Long> vmcs, Map<Long, Long> memory, long cr0,
             long cr4, long efer) {
-        VmxCapabilities caps = VmxCapabilities.forProfile(profile);
+        return check(profile, VmxCapabilities.forProfile(profile), vmcs, memory, cr0, cr4, efer);
+    }
+
+    /**
+     * As {@link #check(CpuProfile, Map, Map, long, long, long)} with an explicit capability set instead of the one the
+     * profile advertises (the conformance suite's richer capability sets; check-vmcs's "capabilities" key).
+     */
+    public static EntryOutcome check(CpuProfile profile, VmxCapabilities caps, Map<VmcsField, Long> vmcs,
+            Map<Long, Long> memory, long cr0, long cr4, long efer) {
         if (!caps.vmxSupported()) {
             throw new IllegalArgumentException("profile " + profile.name() + " does not advertise VMX");
         }

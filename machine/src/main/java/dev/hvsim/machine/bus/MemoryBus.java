@@ -111,6 +111,12 @@ public final class MemoryBus implements PhysicalBus {
     @Override
     public byte[] ramPage(long pa) {
         long pageBase = pa & ~0xfffL;
+        if (regions.length != 0) {
+            Region r = regionAt(pageBase);
+            if (r != null && r.device() instanceof MmioDevice.PageBacked && r.covers(pageBase, Ram.PAGE_SIZE)) {
+                return ((MmioDevice.PageBacked) r.device()).page(pageBase - r.base());
+            }
+        }
         if (!ram.contains(pageBase, Ram.PAGE_SIZE) || overlapsRegion(pageBase, Ram.PAGE_SIZE)) {
             return null;
         }

@@ -12,4 +12,13 @@ public interface MmioDevice {
 
     /** Writes the low {@code size} bytes of {@code value} at {@code offset}. */
     void write(long offset, int size, long value);
+
+    /**
+     * A region that is plain memory in 4 KiB pages (no side effects on access): {@link MemoryBus#ramPage} gives its
+     * pages like RAM pages, so the CPU and bulk readers (a VMCB snapshot) access them directly.
+     */
+    interface PageBacked {
+        /** The page at {@code offset} (4 KiB aligned) of the region, allocated on first use. */
+        byte[] page(long offset);
+    }
 }

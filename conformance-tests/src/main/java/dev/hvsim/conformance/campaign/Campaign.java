@@ -1,0 +1,167 @@
+package dev.hvsim.conformance.campaign;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * A conformance campaign: {@code cases} cases per vendor from one seed, on {@code threads} workers, the engine behind
+ * both the JUnit properties and {@code hvsim conform}. Case {@code i} has its own seed ({@link #caseSeed}), so the
+ * result (failures, coverage) does not depend on the number of threads or their interleaving. Cases cycle through the
+ * properties: valid states enter (and check-vmcs/check-vmcb agree with the engine), two single-rule mutants (the rules
+ * in turn, so that {@code 2 x rules} cases cover every rule), several rules at once.
+ */
+public final class Campaign {
+    /** What to run. */
+    public record Config(boolean intel, boolean amd, long cases, long seed, int threads) {}
+
+    /** What came out: failures in case order, rule coverage, cases run. */
+    public record Result(Config config, List<Failure> failures, RuleCoverage coverage, long casesRun) {
+        /** Implemented rules never violated alone. */
+        public List<RuleCoverage.Row> uncovered() {
+            return coverage.neverViolated(config.intel(), config.amd());
+        }
+
+        public boolean passed() {
+            return failures.isEmpty() && uncovered().isEmpty();
+        }
+
+        /** The summary as JSON (Jackson). */
+        public String summaryJson() {
+            ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode n = m.createObjectNode();
+            n.put("seed", config.seed());
+            n.put("cases_per_vendor", config.cases());
+            n.put("cases_run", casesRun);
+            n.put("passed", passed());
+            ArrayNode fs = n.putArray("failures");
+            for (Failure f : failures) {
+                ObjectNode o = fs.addObject();
+                o.put("vendor", f.vendor());
+                o.put("property", f.property());
+                o.put("case_seed", f.caseSeed());
+                o.put("message", f.message());
+                o.put("repro", f.repro());
+            }
+            ArrayNode cov = n.putArray("coverage");
+            for (RuleCoverage.Row r : coverage.rows(config.intel(), config.amd())) {
+                ObjectNode o = cov.addObject();
+                o.put("vendor", r.vendor());
+                o.put("rule", r.id());
+                o.put("section", r.section());
+                o.put("violated", r.count());
+                o.put("status", r.status());
+            }
+            try {
+                return m.writeValueAsString(n);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Writes every failure's reproduction file and summary.json into {@code dir}. */
+        public void write(Path dir) {
+            for (Failure f : failures) {
+                if (f.repro() != null) {
+                    try {
+                        Repro.write(dir, f.repro(), (ObjectNode) new ObjectMapper().readTree(f.json()));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve("summary.json"), summaryJson());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private Campaign() {}
+
+    /** The seed of case {@code i} (SplitMix64 of the campaign seed and the index). */
+    public static long caseSeed(long seed, long i) {
+        long z = seed + (i + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Runs the campaign; {@code progress} receives the number of cases done (from any worker thread). */
+    public static Result run(Config cfg, LongConsumer progress) {
+        int vendors = (cfg.intel() ? 1 : 0) + (cfg.amd() ? 1 : 0);
+        long total = cfg.cases() * vendors;
+        int threads = Math.max(1, cfg.threads());
+        long chunk = Math.max(1, Math.min(256, total / (threads * 4L) + 1));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "conform");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicLong done = new AtomicLong();
+        RuleCoverage coverage = new RuleCoverage();
+        ThreadLocal<VmxProperties> vmx = ThreadLocal.withInitial(() -> new VmxProperties(coverage));
+        ThreadLocal<SvmProperties> svm = ThreadLocal.withInitial(() -> new SvmProperties(coverage));
+        List<Future<List<Failure>>> parts = new ArrayList<>();
+        for (long start = 0; start < total; start += chunk) {
+            long a = start, b = Math.min(total, start + chunk);
+            parts.add(pool.submit(() -> {
+                List<Failure> fs = new ArrayList<>();
+                for (long j = a; j < b; j++) {
+                    boolean intel = cfg.intel() && (!cfg.amd() || j % 2 == 0);
+                    long i = vendors == 2 ? j / 2 : j;
+                    long s = caseSeed(cfg.seed() ^ (intel ? 0 : 0x5a5a5a5aL), i);
+                    Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s);
+                    f.ifPresent(fs::add);
+                    progress.accept(done.incrementAndGet());
+                }
+                return fs;
+            }));
+        }
+        List<Failure> failures = new ArrayList<>();
+        try {
+            for (Future<List<Failure>> p : parts) {
+                failures.addAll(p.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("campaign interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("campaign worker failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Result(cfg, List.copyOf(failures), coverage, done.get());
+    }
+
+    static Optional<Failure> vmxCase(VmxProperties p, long i, long seed) {
+        switch ((int) (i % 4)) {
+            case 0: return p.validEnters(seed);
+            case 1: return p.singleRule(seed, (int) ((i / 4) % VmxProperties.ruleCount()));
+            case 2: return p.singleRule(seed, (int) ((i / 4 + VmxProperties.ruleCount() / 2) % VmxProperties.ruleCount()));
+            default: return p.severalRules(seed);
+        }
+    }
+
+    static Optional<Failure> svmCase(SvmProperties p, long i, long seed) {
+        switch ((int) (i % 4)) {
+            case 0: return p.validEnters(seed);
+            case 1: return p.singleRule(seed, (int) ((i / 4) % SvmProperties.ruleCount()));
+            case 2: return p.singleRule(seed, (int) ((i / 4 + SvmProperties.ruleCount() / 2) % SvmProperties.ruleCount()));
+            default: return p.severalRules(seed);
+        }
+    }
+}

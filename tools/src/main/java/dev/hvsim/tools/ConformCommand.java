@@ -1,0 +1,92 @@
+package dev.hvsim.tools;
+
+import dev.hvsim.conformance.campaign.Campaign;
+import dev.hvsim.conformance.campaign.Failure;
+import dev.hvsim.conformance.campaign.RuleCoverage;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hvsim conform [--vendor intel|amd|both] [--cases N] [--seed S] [--out DIR]} (issue 9): the VM-entry and
+ * VMRUN conformance properties as a campaign on all cores (conformance-tests' {@link Campaign}, the engine of the
+ * JUnit suite), with a progress line on stderr, every failure written to DIR as a check-vmcs / check-vmcb
+ * description that reproduces it, and a summary (with the rule-coverage table) at the end.
+ */
+@Command(name = "conform", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Run the VM-entry / VMRUN conformance properties on random states; failures become "
+                + "check-vmcs / check-vmcb reproduction files.")
+final class ConformCommand implements Callable<Integer> {
+    private final Terminal term;
+
+    @Option(names = "--vendor", paramLabel = "intel|amd|both", description = "Which model (default: ${DEFAULT-VALUE}).")
+    String vendor = "both";
+
+    @Option(names = "--cases", paramLabel = "N", description = "Cases per vendor (default: ${DEFAULT-VALUE}).")
+    long cases = 10_000;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Campaign seed (default: a random one, printed).")
+    Long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write each failure's reproduction file and summary.json here.")
+    Path out;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    ConformCommand(Terminal term) {
+        this.term = term;
+    }
+
+    @Override
+    public Integer call() throws BadInputException {
+        boolean intel, amd;
+        switch (vendor) {
+            case "intel": intel = true; amd = false; break;
+            case "amd": intel = false; amd = true; break;
+            case "both": intel = true; amd = true; break;
+            default: throw new BadInputException("--vendor must be intel, amd or both (got '" + vendor + "')");
+        }
+        if (cases < 1) {
+            throw new BadInputException("--cases must be at least 1 (got " + cases + ")");
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1 || t > 1024) {
+            throw new BadInputException("--threads must be 1..1024 (got " + t + ")");
+        }
+        long s = seed != null ? seed : new SplittableRandom().nextLong();
+        long total = cases * ((intel ? 1 : 0) + (amd ? 1 : 0));
+        term.out().printf("conform: vendor %s, %d case(s) per vendor, seed %d, %d thread(s)%n", vendor, cases, s, t);
+        long step = Math.max(1, total / 100);
+        Campaign.Result r = Campaign.run(new Campaign.Config(intel, amd, cases, s, t), done -> {
+            if (done % step == 0 || done == total) {
+                synchronized (term) {
+                    term.err().printf("\rconform: %d/%d cases", done, total);
+                    if (done == total) {
+                        term.err().println();
+                    }
+                }
+            }
+        });
+        if (out != null) {
+            try {
+                r.write(out);
+            } catch (java.io.UncheckedIOException e) {
+                throw new BadInputException("cannot write to " + out + ": " + e.getCause().getMessage());
+            }
+        }
+        term.out().print(r.coverage().table(intel, amd));
+        for (Failure f : r.failures()) {
+            term.out().println("FAIL " + f);
+        }
+        for (RuleCoverage.Row row : r.uncovered()) {
+            term.out().println("NEVER VIOLATED " + row.vendor() + " " + row.id());
+        }
+        term.out().printf("conform: %d case(s), %d failure(s), %d rule(s) never violated, seed %d%s%n", r.casesRun(),
+                r.failures().size(), r.uncovered().size(), s,
+                out != null ? ", written to " + out : r.failures().isEmpty() ? "" : " (use --out DIR for reproduction files)");
+        return r.passed() ? ExitStatus.HALTED : ExitStatus.CONFORMANCE_FAILED;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.hvsim.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hvsim.conformance.campaign.Repro;
+import dev.hvsim.conformance.gen.GuestMode;
+import dev.hvsim.conformance.gen.VmcbCase;
+import dev.hvsim.conformance.gen.VmcbGenerator;
+import dev.hvsim.conformance.gen.VmcsGenerator;
+import dev.hvsim.conformance.gen.VmrunEvaluator;
+import dev.hvsim.conformance.gen.VmrunMutators;
+import dev.hvsim.conformance.gen.VmxCase;
+import dev.hvsim.conformance.gen.VmxCpu;
+import dev.hvsim.conformance.gen.VmxEvaluator;
+import dev.hvsim.conformance.gen.VmxMutators;
+import dev.hvsim.svm.VmrunRule;
+import dev.hvsim.svm.VmrunRules;
+import dev.hvsim.vmx.EntryChecks;
+import dev.hvsim.vmx.EntryOutcome;
+import dev.hvsim.vmx.EntryRule;
+import dev.hvsim.x86core.CpuProfile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hvsim conform}, and the reproduction files of the conformance suite read back by check-vmcs / check-vmcb. */
+class ConformCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aShortCampaignWritesItsSummaryAndReportsUncoveredRules() throws Exception {
+        Cli c = Cli.run("conform", "--vendor", "amd", "--cases", "12", "--seed", "5", "--threads", "2", "--out",
+                dir.toString());
+        // 12 cases cannot violate each of the 19 VMRUN rules: the command says so and fails
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.CONFORMANCE_FAILED);
+        assertThat(c.out).contains("seed 5").contains("SVM-VMRUN-ASID0").contains("NEVER VIOLATED amd");
+        assertThat(c.err).contains("12/12 cases");
+        JsonNode s = new ObjectMapper().readTree(Files.readString(dir.resolve("summary.json")));
+        assertThat(s.get("cases_run").asLong()).isEqualTo(12);
+        assertThat(s.get("seed").asLong()).isEqualTo(5);
+        assertThat(s.get("passed").asBoolean()).isFalse();
+        assertThat(s.get("failures").size()).isZero();
+    }
+
+    @Test
+    void aCampaignLongEnoughCoversEveryVmrunRuleAndPasses() {
+        Cli c = Cli.run("conform", "--vendor", "amd", "--cases", String.valueOf(4 * VmrunRules.ALL.size()), "--seed", "9",
+                "--threads", "2");
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.HALTED);
+        assertThat(c.out).contains("0 failure(s), 0 rule(s) never violated, seed 9");
+    }
+
+    @Test
+    void badOptionsAreOneLineAndStatus6() {
+        for (String[] args : new String[][] {{"conform", "--vendor", "via"}, {"conform", "--cases", "0"},
+                {"conform", "--threads", "0"}, {"conform", "--cases", "x"}}) {
+            Cli c = Cli.run(args);
+            assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.BAD_INPUT);
+            assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        }
+    }
+
+    /**
+     * Every VM-entry rule (on the richer capability set, written with check-vmcs's "capabilities" key; the guest-state
+     * rules also on the profile's own set): a single-rule mutant's reproduction file gives check-vmcs the same
+     * outcome and rules as the engine.
+     */
+    @Test
+    void vmxReproductionFilesReproduce() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (VmxCpu cpu : List.of(VmxCpu.intelCore(), VmxCpu.intelCoreRich())) {
+            VmxMutators mu = new VmxMutators(new VmxEvaluator(cpu));
+            VmcsGenerator gen = new VmcsGenerator(cpu);
+            for (EntryRule rule : EntryChecks.rules()) {
+                if (cpu.inForce() && rule.kind() != EntryRule.Kind.GUEST) {
+                    continue;   // the richer set isolates every rule; the profile's own set is sampled (guest state)
+                }
+                SplittableRandom r = new SplittableRandom(rule.id().hashCode());
+                Optional<VmxCase> m = Optional.empty();
+                for (GuestMode mode : GuestMode.values()) {
+                    m = mu.breakOnly(rule, gen.valid(mode, r), r);
+                    if (m.isPresent()) {
+                        break;
+                    }
+                }
+                if (m.isEmpty()) {
+                    continue;   // a rule the profile's own capabilities cannot isolate: the rich set covers it
+                }
+                EntryOutcome o = m.get().check();
+                Path f = Repro.write(dir, cpu.name() + "-" + rule.id() + ".json", Repro.checkVmcs(m.get()));
+                Cli c = Cli.run("check-vmcs", "--json", "--all", f.toString());
+                JsonNode j = new ObjectMapper().readTree(c.out);
+                List<String> rules = new ArrayList<>();
+                j.get("violations").forEach(v -> rules.add(v.get("rule").asText()));
+                if (c.status != 0 || !rules.equals(VmxCase.ids(o.all()))
+                        || !j.get("outcome").asText().equals(CheckVmcsCommand.outcomeName(o))) {
+                    problems.add(rule.id() + " on " + cpu.name() + ": " + c);
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    /** Every VMRUN rule: the reproduction file gives check-vmcb VMEXIT_INVALID naming exactly that rule. */
+    @Test
+    void svmReproductionFilesReproduce() throws Exception {
+        CpuProfile amd = CpuProfile.load("amd-zen");
+        VmrunMutators mu = new VmrunMutators(new VmrunEvaluator(amd));
+        VmcbGenerator gen = new VmcbGenerator(amd);
+        for (VmrunRule rule : VmrunRules.ALL) {
+            SplittableRandom r = new SplittableRandom(rule.id().hashCode());
+            Optional<VmcbCase> m = Optional.empty();
+            for (int i = 0; i < 6 && m.isEmpty(); i++) {
+                m = mu.breakOnly(rule, gen.valid(r), r);
+            }
+            assertThat(m).as(rule.id()).isPresent();
+            Path f = Repro.write(dir, rule.id() + ".json", Repro.checkVmcb(m.get()));
+            Cli c = Cli.run("check-vmcb", "--json", f.toString());
+            JsonNode j = new ObjectMapper().readTree(c.out);
+            assertThat(c.status).as(c.toString()).isZero();
+            assertThat(j.get("violations").size()).as(c.toString()).isEqualTo(1);
+            assertThat(j.get("violations").get(0).get("rule").asText()).isEqualTo(rule.id());
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.hvsim.vmm;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.hvsim.svm.SvmExit;
+import dev.hvsim.svm.SvmRoot;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.Segment;
+import java.io.IOException;
+
+/**
+ * A vCPU in SVM guest mode through {@link SvmRoot}. SVM runs real-mode and protected-mode guests directly (APM Vol. 2
+ * 15.5: VMRUN loads CR0 as given; paged real mode is the only forbidden combination). The guest's EFER.SVME must be
+ * 1 (15.5.1, rule SVM-VMRUN-EFER-SVME), so the VMM intercepts RDMSR/WRMSR of EFER and keeps SVME hidden from the
+ * guest. Memory is given through nested paging when the profile has it (NP_ENABLE, N_CR3; APM 15.25), backed lazily
+ * like EPT.
+ */
+final class SvmVcpu extends Vcpu {
+    // VMCB offsets (APM Vol. 2 Appendix B, Tables B-1 and B-2)
+    private static final int MISC1 = 0x00c, MISC2 = 0x010, IOPM = 0x040, MSRPM = 0x048, ASID = 0x058,
+            NESTED_CTL = 0x090, N_CR3 = 0x0b0,
+            EXITINTINFO = 0x088, RIP = 0x578, EFER = 0x4d0, CR0 = 0x558, CR3 = 0x550, CR4 = 0x548;
+    private static final int M1_INTR = 0, M1_CPUID = 18, M1_HLT = 24, M1_IOIO = 27, M1_MSR = 28, M1_SHUTDOWN = 31;
+    private static final String[] SEG = {"ES", "CS", "SS", "DS", "FS", "GS"};
+    private final SvmRoot root;
+    private long misc1;
+    private long hostCr3;
+
+    SvmVcpu(Vmm vmm, int index, Cpu cpu) {
+        super(vmm, index, cpu);
+        this.root = SvmRoot.of(cpu);
+    }
+
+    SvmRoot root() { return root; }
+
+    @Override
+    boolean inGuest() {
+        return root.extension().inGuest();
+    }
+
+    @Override
+    boolean launch() {
+        CpuState g = cpu.state().copy();
+        int cpl = cpu.cpl();
+        VmmMemory mem = vmm.memory();
+        if (root.vmcbAddress() < 0) {
+            root.enable(mem.allocate(1));
+            root.select(mem.allocate(1));
+            InterceptPolicy p = vmm.policy();
+            long iopm = mem.allocate(3), msrpm = mem.allocate(2);
+            if (p.io()) {
+                mem.fill(iopm, 3 * 4096, 0xff);
+            }
+            if (p.msr()) {
+                mem.fill(msrpm, 2 * 4096, 0xff);
+            } else {
+                mem.write(msrpm + 0x820 - VmmMemory.BASE, 1, 3); // EFER (C000_0080) read and write: SVME is hidden
+            }
+            misc1 = 1L << M1_CPUID | 1L << M1_IOIO | 1L << M1_MSR | 1L << M1_SHUTDOWN | (p.hlt() ? 1L << M1_HLT : 0);
+            root.writeOffset(MISC1, 4, misc1);
+            root.writeOffset(MISC2, 4, 3); // VMRUN (required, SVM-VMRUN-INTERCEPT), VMMCALL
+            root.writeOffset(IOPM, 8, iopm);
+            root.writeOffset(MSRPM, 8, msrpm);
+            root.writeOffset(ASID, 4, index + 1);
+            if (vmm.ept() != null) { // 15.25.3: NP_ENABLE, N_CR3 in the host's (long-mode) format
+                root.writeOffset(NESTED_CTL, 8, 1);
+                root.writeOffset(N_CR3, 8, vmm.ept().root());
+            }
+            hostCr3 = mem.allocate(1);
+        }
+        long pat = g.msr(dev.hvsim.x86core.Msr.IA32_PAT);
+        root.write("save.G_PAT", pat == 0 ? 0x0007040600070406L : pat);
+        enterHostState();
+        for (int s = Reg.ES; s <= Reg.GS; s++) {
+            segment(SEG[s], g.seg[s]);
+        }
+        segment("LDTR", g.ldtr);
+        segment("TR", g.tr);
+        root.write("save.GDTR.base", g.gdtrBase);
+        root.write("save.GDTR.limit", g.gdtrLimit);
+        root.write("save.IDTR.base", g.idtrBase);
+        root.write("save.IDTR.limit", g.idtrLimit);
+        root.write("save.CPL", cpl);
+        root.write("save.EFER", g.efer | Cpu.EFER_SVME);
+        root.write("save.CR0", g.cr0);
+        root.write("save.CR2", g.cr2);
+        root.write("save.CR3", g.cr3);
+        root.write("save.CR4", g.cr4);
+        root.write("save.DR6", g.dr[6]);
+        root.write("save.DR7", g.dr[7]);
+        root.write("save.RFLAGS", g.rflags());
+        root.write("save.RIP", g.rip);
+        root.write("save.RSP", g.gpr[Reg.RSP]);
+        root.write("save.RAX", g.gpr[Reg.RAX]);
+        return resume();
+    }
+
+    /**
+     * The 64-bit host state the VMM keeps while the guest runs (saved to VM_HSAVE_PA by every VMRUN, reloaded by every
+     * #VMEXIT): paging on (15.25.3: nested paging needs a host with CR0.PG = 1; its format decides the nested tables'),
+     * long mode, EFER.SVME. CR3 is an empty page: nothing executes in it.
+     */
+    private void enterHostState() {
+        CpuState s = cpu.state();
+        s.cr0 = Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_ET;
+        s.cr3 = hostCr3;
+        s.cr4 = Cpu.CR4_PAE;
+        s.efer = Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_SVME;
+        s.seg[Reg.CS].set(0x08, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
+        cpu.setCpl(0);
+        cpu.modeChanged();
+    }
+
+    private void segment(String name, Segment s) {
+        root.write("save." + name + ".selector", s.selector);
+        int attr = s.unusable() ? s.attr & ~Segment.ATTR_P : s.attr;
+        root.write("save." + name + ".attrib", (attr & 0xff) | (attr >>> 4 & 0xf00));
+        root.write("save." + name + ".limit", s.limit);
+        root.write("save." + name + ".base", s.base);
+    }
+
+    @Override
+    boolean resume() {
+        long efer = root.readOffset(EFER, 8);
+        if ((efer & Cpu.EFER_SVME) == 0) {
+            // the guest cleared it without a WRMSR exit (SKINIT in the guest, APM 15.27.6): the VMM keeps it set
+            root.writeOffset(EFER, 8, efer | Cpu.EFER_SVME);
+        }
+        SvmExit invalid = root.vmrun();
+        if (invalid == null) {
+            return true;
+        }
+        failure = "VMRUN failed on CPU " + index + ": VMEXIT_INVALID " + invalid.violations();
+        return false;
+    }
+
+    @Override
+    void decode() {
+        SvmExit e = (SvmExit) cpu.lastVmExit();
+        GuestExit x = exit;
+        x.clear();
+        x.raw = e;
+        x.intel = false;
+        x.code = e.exitCode();
+        x.reason = (int) e.exitCode();
+        x.qualification = e.exitInfo1();
+        x.info2 = e.exitInfo2();
+        x.vectoring = e.exitIntInfo();
+        x.nextRip = e.nextRip();
+        x.rip = e.guestRip();
+        x.kind = ExitKinds.svm(e.exitCode(), e.exitInfo1());
+        if (x.kind == null) {
+            x.kind = ExitKind.AMD_OTHER;
+        }
+        long i1 = e.exitInfo1();
+        switch (x.kind) {
+            case IO:
+                x.port = (int) (i1 >>> 16 & 0xffff);
+                x.size = (i1 & 0x10) != 0 ? 1 : (i1 & 0x20) != 0 ? 2 : 4;
+                x.in = (i1 & 1) != 0;
+                x.string = (i1 & 4) != 0;
+                x.rep = (i1 & 8) != 0;
+                break;
+            case MSR_READ:
+            case MSR_WRITE:
+                x.msr = cpu.state().gpr[Reg.RCX] & 0xffffffffL;
+                break;
+            case CR_ACCESS:
+                x.cr = e.exitCode() == 0x65 ? 0 : (int) (e.exitCode() & 0xf); // 65H: selective CR0 write
+                x.crWrite = e.exitCode() >= 0x10;
+                break;
+            case NESTED_PAGE_FAULT:
+                x.gpa = e.exitInfo2();
+                x.access = (i1 & 2) != 0 ? GuestExit.WRITE : (i1 & 0x10) != 0 ? GuestExit.FETCH : GuestExit.READ;
+                break;
+            case EXCEPTION:
+                x.vector = (int) (e.exitCode() - 0x40);
+                x.errorCode = (int) i1;
+                break;
+            default:
+                break;
+        }
+    }
+
+    @Override
+    String vendor() {
+        return "amd";
+    }
+
+    @Override
+    void writeRaw(JsonGenerator g) throws IOException {
+        SvmExit e = (SvmExit) exit.raw;
+        g.writeStringField("exitcode", Hex.of(e.exitCode()));
+        g.writeStringField("exitinfo1", Hex.of(e.exitInfo1()));
+        g.writeStringField("exitinfo2", Hex.of(e.exitInfo2()));
+        g.writeStringField("exitintinfo", Hex.of(e.exitIntInfo()));
+        g.writeStringField("nrip", Hex.of(e.nextRip()));
+    }
+
+    // ------------------------------------------------------------------ guest state
+
+    @Override public long gpr(int reg) { return root.gpr(reg); }
+    @Override public void setGpr(int reg, long value) { root.setGpr(reg, value); }
+    @Override public long rip() { return root.readOffset(RIP, 8); }
+    @Override public void setRip(long rip) { root.writeOffset(RIP, 8, rip); }
+    @Override public void skipInstruction() { root.skipInstruction(); }
+
+    @Override
+    public void injectException(int vector, int errorCode) {
+        root.inject(vector, SvmRoot.EXCEPTION, errorCode);
+    }
+
+    @Override public long cr0() { return root.readOffset(CR0, 8); }
+    @Override public long cr3() { return root.readOffset(CR3, 8); }
+    @Override public long cr4() { return root.readOffset(CR4, 8); }
+    /** The guest's EFER without SVME, which the VMM keeps set and hidden. */
+    @Override public long efer() { return root.readOffset(EFER, 8) & ~Cpu.EFER_SVME; }
+    @Override public void setEfer(long value) { root.writeOffset(EFER, 8, value | Cpu.EFER_SVME); }
+
+    @Override
+    void ioIntercept(boolean on) {
+        root.writeOffset(MISC1, 4, on ? misc1 : misc1 & ~(1L << M1_IOIO));
+    }
+
+    /** EXITINTINFO of the last exit (read for traces). */
+    long exitIntInfo() { return root.readOffset(EXITINTINFO, 8); }
+}

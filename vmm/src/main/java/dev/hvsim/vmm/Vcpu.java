@@ -1,0 +1,67 @@
+package dev.hvsim.vmm;
+
+import dev.hvsim.x86core.Cpu;
+
+/**
+ * One virtual CPU of a {@link Vmm}: a machine CPU run in VMX non-root operation ({@code VmxVcpu}) or SVM guest mode
+ * ({@code SvmVcpu}). Handlers act on the guest through it: registers, RIP, skipping the exiting instruction,
+ * injecting an exception. Every accessor reads or writes one field of the VMCS / VMCB or one CPU register, on demand.
+ */
+public abstract class Vcpu {
+    final Vmm vmm;
+    final int index;
+    final Cpu cpu;
+    final GuestExit exit = new GuestExit();
+    /** Why entering the guest failed (with the failed rules) or why the VMM stopped it, or null. */
+    String failure;
+    /** Set by a triple-fault exit: the VMM shuts the machine down with this reason. */
+    String shutdown;
+    /** HLT was emulated: after the next entry the vCPU waits in the halt state for an interrupt. */
+    boolean haltOnEntry;
+    /** A single-stepped instruction ended in a new VM exit, which the VMM handles next. */
+    boolean stepExited;
+
+    Vcpu(Vmm vmm, int index, Cpu cpu) {
+        this.vmm = vmm;
+        this.index = index;
+        this.cpu = cpu;
+    }
+
+    public int index() { return index; }
+    public Cpu cpu() { return cpu; }
+    public Vmm vmm() { return vmm; }
+    /** The last exit (refilled in place at each exit). */
+    public GuestExit lastExit() { return exit; }
+
+    /** A guest general-purpose register (x86-core {@code Reg} numbering). */
+    public abstract long gpr(int reg);
+    public abstract void setGpr(int reg, long value);
+    public abstract long rip();
+    public abstract void setRip(long rip);
+    /** Resume after the exiting instruction (VMX: RIP + VM-exit instruction length; SVM: NRIP). */
+    public abstract void skipInstruction();
+    /** Inject a hardware exception at the next entry (error code -1: none). */
+    public abstract void injectException(int vector, int errorCode);
+    /** The guest's CR0 / CR3 / CR4 / EFER as the guest sees them (read shadows applied on VMX). */
+    public abstract long cr0();
+    public abstract long cr3();
+    public abstract long cr4();
+    public abstract long efer();
+    /** Sets the guest's IA32_EFER (WRMSR emulation). */
+    public abstract void setEfer(long value);
+
+    /** True while the CPU is in VMX non-root operation / SVM guest mode. */
+    abstract boolean inGuest();
+    /** Makes the CPU's current (bare) state the guest's and enters; false with {@link #failure} set. */
+    abstract boolean launch();
+    /** Enters the guest again after an exit; false with {@link #failure} set. */
+    abstract boolean resume();
+    /** Fills {@link #exit} from the CPU's last exit record. */
+    abstract void decode();
+    /** Turns port-I/O interception off (for one single-stepped string instruction) or back to the policy. */
+    abstract void ioIntercept(boolean on);
+    /** The vendor of the trace ("intel" or "amd"). */
+    abstract String vendor();
+    /** Writes the raw record's fields for an exit trace line. */
+    abstract void writeRaw(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException;
+}

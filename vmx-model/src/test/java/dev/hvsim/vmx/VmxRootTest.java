@@ -1,0 +1,127 @@
+package dev.hvsim.vmx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hvsim.vmcs.VmcsField;
+import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.StopReason;
+import dev.hvsim.x86core.testing.TestCpu;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Java code as VMX root operation (issue 4 item 5) through {@link VmxRoot}: the same entry and exit code as x86
+ * VMLAUNCH/VMRESUME, typed exits with codecs, skip, resume, VM-entry failures with the failing rule.
+ */
+class VmxRootTest {
+    static final long VMXON = 0x400000, VMCS = 0x401000, HOST_PAGE = 0x403000, GUEST_CODE = 0x200000;
+    final TestCpu t = TestCpu.long64("intel-core");
+    final Cpu cpu = t.cpu;
+    final VmxRoot root;
+
+    VmxRootTest() {
+        VmxExtension.install(cpu);
+        root = VmxRoot.of(cpu);
+        root.vmxon(VMXON);
+        root.load(VMCS, HOST_PAGE);
+        for (Map.Entry<VmcsField, Long> e : VmcsBases.base(VmcsBases.LONG_MODE).entrySet()) {
+            if (!e.getKey().name().startsWith("HOST_")) {
+                root.write(e.getKey(), e.getValue());
+            }
+        }
+        root.write("GUEST_CR3", TestCpu.PAGING);
+        root.write("GUEST_CS_SELECTOR", 0x18);
+        root.write("GUEST_GDTR_BASE", TestCpu.GDT);
+        root.write("GUEST_RIP", GUEST_CODE);
+        root.write("GUEST_RSP", 0x38000);
+    }
+
+    private VmExit runToExit() {
+        StopReason r = cpu.run(100, Long.MAX_VALUE);
+        assertThat(r).isEqualTo(StopReason.VM_EXIT);
+        return root.lastExit();
+    }
+
+    @Test
+    void javaEntersHandlesACpuidExitSkipsAndResumes() {
+        // 0f a2 CPUID; 48 89 c3 MOV RBX,RAX; 0f 01 c1 VMCALL
+        t.mem(GUEST_CODE, "0f a2 48 89 c3 0f 01 c1");
+        cpu.state().gpr[Reg.RAX] = 0;
+        EntryOutcome o = root.enter();
+        assertThat(o.kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+        assertThat(root.vmcs().launchState()).isEqualTo(dev.hvsim.vmcs.LaunchState.LAUNCHED);
+        VmExit e = runToExit();
+        assertThat(e.reason()).isEqualTo(ExitReason.CPUID);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE);
+        assertThat(e.instructionLength()).isEqualTo(2);
+        assertThat(root.extension().inNonRoot()).isFalse();
+        // the VMM emulates CPUID: RAX = 0x1234 and skips it
+        root.setGpr(Reg.RAX, 0x1234);
+        root.skipInstruction();
+        assertThat(root.guestRip()).isEqualTo(GUEST_CODE + 2);
+        assertThat(root.enter().kind()).isEqualTo(EntryOutcome.Kind.ENTERED); // VMRESUME (launched)
+        e = runToExit();
+        assertThat(e.reason()).isEqualTo(ExitReason.VMCALL);
+        assertThat(e.guestRip()).isEqualTo(GUEST_CODE + 5);
+        assertThat(root.gpr(Reg.RBX)).isEqualTo(0x1234); // the guest saw the emulated result
+    }
+
+    @Test
+    void ioExitQualificationDecodes() {
+        // e6 80 OUT 80H,AL ; 66 ed IN AX,DX (the base has unconditional I/O exiting)
+        t.mem(GUEST_CODE, "e6 80 66 ed");
+        root.enter();
+        ExitQualifications.Io q = new ExitQualifications.Io(runToExit().qualification());
+        assertThat(q.port()).isEqualTo(0x80);
+        assertThat(q.size()).isEqualTo(1);
+        assertThat(q.in()).isFalse();
+        assertThat(q.immediate()).isTrue();
+        assertThat(q.string()).isFalse();
+        root.skipInstruction();
+        cpu.state().gpr[Reg.RDX] = 0x3f8;
+        root.enter();
+        q = new ExitQualifications.Io(runToExit().qualification());
+        assertThat(q.port()).isEqualTo(0x3f8);
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.in()).isTrue();
+        assertThat(q.immediate()).isFalse();
+    }
+
+    @Test
+    void anEntryFailureNamesTheRuleAndLoadsHostState() {
+        root.write("GUEST_CR0", 0x31); // PG = 0 without unrestricted guest: CR0 fixed bits (SDM 28.3.1.1)
+        EntryOutcome o = root.enter();
+        assertThat(o.kind()).isEqualTo(EntryOutcome.Kind.ENTRY_FAILURE);
+        assertThat(o.violations()).isNotEmpty();
+        assertThat(o.violations().get(0).id()).startsWith("GUEST-CR0");
+        VmExit e = root.lastExit();
+        assertThat(e.entryFailure()).isTrue();
+        assertThat(e.reason()).isEqualTo(ExitReason.INVALID_GUEST_STATE);
+        assertThat(root.extension().inNonRoot()).isFalse();
+    }
+
+    @Test
+    void injectionWritesTheEntryInterruptionInformation() {
+        root.inject(13, VmxRoot.HARDWARE_EXCEPTION, 0);
+        assertThat(root.read("VM_ENTRY_INTR_INFO_FIELD")).isEqualTo(0x80000b0dL);
+        assertThat(root.read("VM_ENTRY_EXCEPTION_ERROR_CODE")).isEqualTo(0);
+    }
+
+    @Test
+    void instructionInformationDecodesTheModelsEncoding() {
+        // VMREAD/VMWRITE register form: reg2 31:28, reg1 6:3, address size 9:7, register 10
+        InstructionInformation i = new InstructionInformation(0x3 << 28 | 5 << 3 | 2 << 7 | 1 << 10);
+        assertThat(i.reg2()).isEqualTo(3);
+        assertThat(i.reg1()).isEqualTo(5);
+        assertThat(i.addressSize()).isEqualTo(8);
+        assertThat(i.register()).isTrue();
+        InstructionInformation m = new InstructionInformation(2 | 1 << 7 | 3 << 15 | 1 << 22 | 6 << 23);
+        assertThat(m.scaling()).isEqualTo(2);
+        assertThat(m.addressSize()).isEqualTo(4);
+        assertThat(m.segment()).isEqualTo(3);
+        assertThat(m.indexValid()).isFalse();
+        assertThat(m.baseValid()).isTrue();
+        assertThat(m.base()).isEqualTo(6);
+    }
+}
