@@ -323,15 +323,15 @@ public final class Machine {
         resumeRan = false;
         try {
             while (true) {
-                RunStats stats = new RunStats(done, now - time0, System.nanoTime() - t0);
+                long wall = System.nanoTime() - t0; // RunStats only when returning: no allocation per pass
                 if (exited) {
-                    return new RunOutcome.GuestExit(exitValue, stats);
+                    return new RunOutcome.GuestExit(exitValue, new RunStats(done, now - time0, wall));
                 }
                 if (done >= limits.maxInstructions()) {
-                    return new RunOutcome.InstructionLimit(limits.maxInstructions(), stats);
+                    return new RunOutcome.InstructionLimit(limits.maxInstructions(), new RunStats(done, now - time0, wall));
                 }
-                if (stats.wallNanos() >= timeoutNanos) {
-                    return new RunOutcome.Timeout(limits.timeout(), stats);
+                if (wall >= timeoutNanos) {
+                    return new RunOutcome.Timeout(limits.timeout(), new RunStats(done, now - time0, wall));
                 }
                 for (int i = start; i < cpus.length && done < limits.maxInstructions(); i++) {
                     long left = limits.maxInstructions() - done;

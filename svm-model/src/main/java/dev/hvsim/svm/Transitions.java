@@ -23,8 +23,17 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  */
 final class Transitions {
     private static final long CR0_KEEP = Cpu.CR0_ET;
+    private static final java.lang.invoke.VarHandle SHORT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private final SvmExtension x;
     VmrunOutcome last;
+    /** The last VM_HSAVE_PA page and its view ({@link #loadHost}): no copy and no allocation per #VMEXIT. */
+    private byte[] hsavePage;
+    private VmcbSnapshot hsaveView;
 
     Transitions(SvmExtension x) {
         this.x = x;
@@ -86,9 +95,10 @@ final class Transitions {
         // EFER.LMA = LME && PG (15.5.1: VMRUN does not check the stored LMA, it derives it)
         s.efer = (s.efer & Cpu.EFER_LME) != 0 && (s.cr0 & Cpu.CR0_PG) != 0 ? s.efer | Cpu.EFER_LMA
                 : s.efer & ~Cpu.EFER_LMA;
-        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
-            loadSegment(v, V.seg(seg), s.seg[seg]);
-        }
+        loadSegment(v, V.seg(Reg.ES), s.seg[Reg.ES]);
+        loadSegment(v, V.seg(Reg.CS), s.seg[Reg.CS]);
+        loadSegment(v, V.seg(Reg.SS), s.seg[Reg.SS]);
+        loadSegment(v, V.seg(Reg.DS), s.seg[Reg.DS]);
         s.gdtrBase = v.q(V.GDTR + 8);
         s.gdtrLimit = (int) v.get(V.GDTR + 4, 4);
         s.idtrBase = v.q(V.IDTR + 8);
@@ -150,26 +160,27 @@ final class Transitions {
         CpuState s = c.state();
         PhysicalBus b = c.bus();
         long pa = x.vmcbPa;
-        b.write(pa + V.EXITCODE, 8, code);
-        b.write(pa + V.EXITINFO1, 8, info1);
-        b.write(pa + V.EXITINFO2, 8, info2);
+        byte[] p = pageOf(b, pa);
+        put(b, p, pa, V.EXITCODE, 8, code);
+        put(b, p, pa, V.EXITINFO1, 8, info1);
+        put(b, p, pa, V.EXITINFO2, 8, info2);
         long intInfo = exitIntInfo(c);
-        b.write(pa + V.EXITINTINFO, 8, intInfo);
-        b.write(pa + V.NRIP, 8, nrip);
+        put(b, p, pa, V.EXITINTINFO, 8, intInfo);
+        put(b, p, pa, V.NRIP, 8, nrip);
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
         boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
-        b.write(pa + V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
-        b.write(pa + V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
+        put(b, p, pa, V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
+        put(b, p, pa, V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
         if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
-            b.write(pa + V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
+            put(b, p, pa, V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
         }
         c.clearGuestTsc();
-        b.write(pa + V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
+        put(b, p, pa, V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
         long guestRip = s.rip;
         saveState(c, pa);
-        b.write(pa + V.CR2, 8, s.cr2);
-        b.write(pa + V.DR6, 8, s.dr[6]);
-        b.write(pa + V.DR7, 8, s.dr[7]);
+        put(b, p, pa, V.CR2, 8, s.cr2);
+        put(b, p, pa, V.DR6, 8, s.dr[6]);
+        put(b, p, pa, V.DR7, 8, s.dr[7]);
         x.guestActive = false;
         c.setGuestMode(null);
         x.paging.leave(pa);
@@ -211,30 +222,31 @@ final class Transitions {
 
     /** Whether this CPU's profile advertises an Fn8000_000A EDX feature bit. */
     static boolean advertised(Cpu c, int edxBit) {
-        int[] r = c.profile().cpuidExact(0x8000000aL, 0);
-        return r != null && (r[3] >>> edxBit & 1) != 0;
+        return (c.cpuidTable().exact(0x8000000aL, 0, 3) >>> edxBit & 1) != 0;
     }
 
     /** The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area). */
     private static void saveState(Cpu c, long pa) {
         CpuState s = c.state();
         PhysicalBus b = c.bus();
-        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
-            storeSegment(c, pa, V.seg(seg), s.seg[seg]);
-        }
-        b.write(pa + V.GDTR + 4, 4, s.gdtrLimit);
-        b.write(pa + V.GDTR + 8, 8, s.gdtrBase);
-        b.write(pa + V.IDTR + 4, 4, s.idtrLimit);
-        b.write(pa + V.IDTR + 8, 8, s.idtrBase);
-        b.write(pa + V.CPL, 1, c.cpl());
-        b.write(pa + V.EFER, 8, s.efer);
-        b.write(pa + V.CR0, 8, s.cr0);
-        b.write(pa + V.CR3, 8, s.cr3);
-        b.write(pa + V.CR4, 8, s.cr4);
-        b.write(pa + V.RFLAGS, 8, s.rflags());
-        b.write(pa + V.RIP, 8, s.rip);
-        b.write(pa + V.RSP, 8, s.gpr[Reg.RSP]);
-        b.write(pa + V.RAX, 8, s.gpr[Reg.RAX]);
+        byte[] p = pageOf(b, pa);
+        storeSegment(b, p, pa, V.seg(Reg.ES), s.seg[Reg.ES]);
+        storeSegment(b, p, pa, V.seg(Reg.CS), s.seg[Reg.CS]);
+        storeSegment(b, p, pa, V.seg(Reg.SS), s.seg[Reg.SS]);
+        storeSegment(b, p, pa, V.seg(Reg.DS), s.seg[Reg.DS]);
+        put(b, p, pa, V.GDTR + 4, 4, s.gdtrLimit);
+        put(b, p, pa, V.GDTR + 8, 8, s.gdtrBase);
+        put(b, p, pa, V.IDTR + 4, 4, s.idtrLimit);
+        put(b, p, pa, V.IDTR + 8, 8, s.idtrBase);
+        put(b, p, pa, V.CPL, 1, c.cpl());
+        put(b, p, pa, V.EFER, 8, s.efer);
+        put(b, p, pa, V.CR0, 8, s.cr0);
+        put(b, p, pa, V.CR3, 8, s.cr3);
+        put(b, p, pa, V.CR4, 8, s.cr4);
+        put(b, p, pa, V.RFLAGS, 8, s.rflags());
+        put(b, p, pa, V.RIP, 8, s.rip);
+        put(b, p, pa, V.RSP, 8, s.gpr[Reg.RSP]);
+        put(b, p, pa, V.RAX, 8, s.gpr[Reg.RAX]);
     }
 
     /** Host state into VM_HSAVE_PA; RIP is the instruction after VMRUN. */
@@ -250,11 +262,12 @@ final class Transitions {
 
     /** Host state from VM_HSAVE_PA (15.6: the host continues after its VMRUN at CPL 0). */
     private void loadHost(Cpu c) {
-        VmcbSnapshot h = VmcbSnapshot.read(c.bus(), x.hsavePa);
+        VmcbSnapshot h = hostArea(c);
         CpuState s = c.state();
-        for (int seg : new int[] {Reg.ES, Reg.CS, Reg.SS, Reg.DS}) {
-            loadSegment(h, V.seg(seg), s.seg[seg]);
-        }
+        loadSegment(h, V.seg(Reg.ES), s.seg[Reg.ES]);
+        loadSegment(h, V.seg(Reg.CS), s.seg[Reg.CS]);
+        loadSegment(h, V.seg(Reg.SS), s.seg[Reg.SS]);
+        loadSegment(h, V.seg(Reg.DS), s.seg[Reg.DS]);
         s.gdtrBase = h.q(V.GDTR + 8);
         s.gdtrLimit = (int) h.get(V.GDTR + 4, 4);
         s.idtrBase = h.q(V.IDTR + 8);
@@ -280,6 +293,46 @@ final class Transitions {
         }
     }
 
+    /**
+     * The host save area at VM_HSAVE_PA for reading: the RAM page itself when VM_HSAVE_PA is a page of plain RAM (its
+     * MSR requires 4 KiB alignment), read at once by {@link #loadHost}; else a copy through the bus.
+     */
+    private VmcbSnapshot hostArea(Cpu c) {
+        long pa = x.hsavePa;
+        byte[] page = (pa & 0xfff) == 0 ? c.bus().ramPage(pa) : null;
+        if (page == null) {
+            return VmcbSnapshot.read(c.bus(), pa);
+        }
+        if (page != hsavePage) {
+            hsavePage = page;
+            hsaveView = VmcbSnapshot.viewOf(page);
+        }
+        return hsaveView;
+    }
+
+    /**
+     * Writes {@code size} (1, 2, 4, 8) bytes of {@code v} at {@code pa + off} of a VMCB or host save area: in the RAM
+     * page's array when {@code page} is the page at {@code pa} (as vmcs' PageVmcsMemory does for a VMCS; the model's
+     * own writes are not reported to the bus's write observers, DEVIATIONS.md), else through the bus.
+     */
+    private static void put(PhysicalBus b, byte[] page, long pa, int off, int size, long v) {
+        if (page == null) {
+            b.write(pa + off, size, v);
+            return;
+        }
+        switch (size) {
+            case 1: page[off] = (byte) v; break;
+            case 2: SHORT.set(page, off, (short) v); break;
+            case 4: INT.set(page, off, (int) v); break;
+            default: LONG.set(page, off, v); break;
+        }
+    }
+
+    /** The RAM page of a page-aligned area at {@code pa} whose fields all lie in it, or null (use the bus). */
+    private static byte[] pageOf(PhysicalBus b, long pa) {
+        return (pa & 0xfff) == 0 ? b.ramPage(pa) : null;
+    }
+
     /** SVM's compressed attrib (bits 7:0 type/S/DPL/P, 11:8 AVL/L/DB/G) from x86-core's (AVL/L/DB/G at 15:12). */
     static int svmAttr(int attr) {
         return (attr & 0xff) | (attr >>> 4 & 0xf00);
@@ -296,10 +349,13 @@ final class Transitions {
     }
 
     static void storeSegment(Cpu c, long pa, int off, Segment sg) {
-        PhysicalBus b = c.bus();
-        b.write(pa + off, 2, sg.selector);
-        b.write(pa + off + 2, 2, svmAttr(sg.attr));
-        b.write(pa + off + 4, 4, sg.limit);
-        b.write(pa + off + 8, 8, sg.base);
+        storeSegment(c.bus(), null, pa, off, sg);
+    }
+
+    private static void storeSegment(PhysicalBus b, byte[] page, long pa, int off, Segment sg) {
+        put(b, page, pa, off, 2, sg.selector);
+        put(b, page, pa, off + 2, 2, svmAttr(sg.attr));
+        put(b, page, pa, off + 4, 4, sg.limit);
+        put(b, page, pa, off + 8, 8, sg.base);
     }
 }

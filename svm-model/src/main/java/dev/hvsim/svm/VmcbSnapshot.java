@@ -34,6 +34,14 @@ public final class VmcbSnapshot {
         return new VmcbSnapshot(b);
     }
 
+    /**
+     * A view of the RAM page {@code page} itself, not a copy: for reading state that is consumed at once (the host
+     * state #VMEXIT loads from VM_HSAVE_PA), where a copy of the whole page would be wasted.
+     */
+    static VmcbSnapshot viewOf(byte[] page) {
+        return new VmcbSnapshot(page);
+    }
+
     /** A snapshot of given bytes (tools, tests). */
     public static VmcbSnapshot of(byte[] bytes) {
         return new VmcbSnapshot(bytes.clone());

@@ -28,6 +28,9 @@ public final class VmcsFields {
     private final List<VmcsField> all;
     private final Map<String, VmcsField> byName;
     private final Map<Integer, VmcsField> byEncoding;
+    /** {@link #byEncoding} as an array over encodings below 8000H (every valid one; bits 31:15 are reserved), so
+     *  VMREAD/VMWRITE find their field without boxing or hashing. */
+    private final VmcsField[] byEncodingArray = new VmcsField[VmcsLayout.ENCODING_LIMIT];
 
     VmcsFields(CsvTable fields, CsvTable existence) {
         Map<String, CsvTable.Row> cond = new HashMap<>();
@@ -66,6 +69,11 @@ public final class VmcsFields {
         this.all = Collections.unmodifiableList(list);
         this.byName = Collections.unmodifiableMap(names);
         this.byEncoding = Collections.unmodifiableMap(encs);
+        encs.forEach((enc, f) -> {
+            if (enc >= 0 && enc < byEncodingArray.length) {
+                byEncodingArray[enc] = f;
+            }
+        });
     }
 
     /** The shared catalogue. */
@@ -95,7 +103,8 @@ public final class VmcsFields {
 
     /** The field with this encoding, if any. */
     public Optional<VmcsField> find(int encoding) {
-        return Optional.ofNullable(byEncoding.get(encoding));
+        return Optional.ofNullable(encoding >= 0 && encoding < byEncodingArray.length ? byEncodingArray[encoding]
+                : byEncoding.get(encoding));
     }
 
     /**

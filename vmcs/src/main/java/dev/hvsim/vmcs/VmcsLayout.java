@@ -39,6 +39,10 @@ public final class VmcsLayout {
      *  VMWRITE and every VM entry's snapshot look fields up here, without boxing or hashing. */
     private final int[] offsetByEncoding = new int[ENCODING_LIMIT];
     private final String resource;
+    /** Offset and size of each field of {@link VmcsFields#fullFields()}, in that order (-1 / 0 when absent): what
+     *  {@link #readFullFields} reads, so a VM entry's snapshot is one loop over the region without lookups. */
+    private final int[] fullOffsets;
+    private final int[] fullSizes;
 
     private VmcsLayout(int revisionId, CsvTable table, String resource) {
         this.revisionId = revisionId;
@@ -79,6 +83,22 @@ public final class VmcsLayout {
             require(enc >= 0 && enc < ENCODING_LIMIT, null, "encoding " + Integer.toHexString(enc) + " out of range");
             offsetByEncoding[enc] = off;
         });
+        java.util.List<VmcsField> full = catalogue.fullFields();
+        this.fullOffsets = new int[full.size()];
+        this.fullSizes = new int[full.size()];
+        for (int i = 0; i < full.size(); i++) {
+            int o = slot(full.get(i).encodingValue());
+            fullOffsets[i] = o;
+            fullSizes[i] = o < 0 ? 0 : full.get(i).width().bytes();
+        }
+    }
+
+    /**
+     * Reads every field of {@link VmcsFields#fullFields()} that this layout holds into {@code out}, in that order
+     * (a field without a slot reads 0): the same values as {@link #read(VmcsMemory, VmcsField)} field by field.
+     */
+    public void readFullFields(VmcsMemory region, long[] out) {
+        region.readAll(fullOffsets, fullSizes, out);
     }
 
     /** The slot offset of the field whose full encoding is {@code fullEncoding}, or -1. */

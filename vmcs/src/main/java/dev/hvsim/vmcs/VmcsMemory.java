@@ -15,6 +15,16 @@ public interface VmcsMemory {
     /** Writes the low {@code size} (1, 2, 4 or 8) bytes of {@code value} at {@code offset}. */
     void write(int offset, int size, long value);
 
+    /**
+     * Reads {@code sizes[i]} bytes at {@code offsets[i]} into {@code out[i]} for every i (size 0: writes 0): the
+     * same as {@link #read} per element. A RAM page overrides it with one tight loop over its array.
+     */
+    default void readAll(int[] offsets, int[] sizes, long[] out) {
+        for (int i = 0; i < out.length; i++) {
+            out[i] = sizes[i] == 0 ? 0 : read(offsets[i], sizes[i]);
+        }
+    }
+
     /** A view of an array; offsets outside it throw IndexOutOfBoundsException. */
     static VmcsMemory of(byte[] region) {
         return new VmcsMemory() {
@@ -86,6 +96,21 @@ public interface VmcsMemory {
                 case 4: return (int) INT.get(page, offset) & 0xffffffffL;
                 case 8: return (long) LONG.get(page, offset);
                 default: throw new IllegalArgumentException("access size " + size);
+            }
+        }
+
+        @Override
+        public void readAll(int[] offsets, int[] sizes, long[] out) {
+            byte[] p = page;
+            for (int i = 0; i < out.length; i++) {
+                int o = offsets[i];
+                switch (sizes[i]) {
+                    case 0: out[i] = 0; break;
+                    case 2: out[i] = (short) SHORT.get(p, o) & 0xffffL; break;
+                    case 4: out[i] = (int) INT.get(p, o) & 0xffffffffL; break;
+                    case 8: out[i] = (long) LONG.get(p, o); break;
+                    default: out[i] = read(o, sizes[i]); break;
+                }
             }
         }
 

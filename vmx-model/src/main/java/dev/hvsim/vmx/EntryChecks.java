@@ -36,18 +36,33 @@ public final class EntryChecks {
         return all;
     }
 
-    private static final List<EntryRule> STATE_RULES = rules().stream()
+    static final List<EntryRule> STATE_RULES = rules().stream()
             .filter(r -> r.kind() != EntryRule.Kind.MSR_LOAD).toList();
 
     /** Runs every rule on the snapshot and decides the outcome. */
     public static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx) {
+        return check(snapshot, ctx, null);
+    }
+
+    /**
+     * {@link #check(VmcsSnapshot, EntryContext)} with the results of the previous check on this CPU reused where a
+     * rule's inputs did not change ({@link EntryCheckMemo}); the outcome is the same.
+     */
+    static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx, EntryCheckMemo memo) {
         EntryState s = new EntryState(snapshot, ctx);
         List<Violation> control = new ArrayList<>(), host = new ArrayList<>(), guest = new ArrayList<>();
-        for (EntryRule r : STATE_RULES) {
-            if (r.check().violated(s)) {
+        if (memo != null) {
+            memo.begin(snapshot, ctx);
+        }
+        for (int i = 0; i < STATE_RULES.size(); i++) {
+            EntryRule r = STATE_RULES.get(i);
+            if (memo == null ? r.check().violated(s) : memo.violated(i, r, s)) {
                 Violation v = new Violation(r, "");
                 (r.kind() == EntryRule.Kind.CONTROL ? control : r.kind() == EntryRule.Kind.HOST ? host : guest).add(v);
             }
+        }
+        if (memo != null) {
+            memo.end();
         }
         // MSR loading happens only after guest state passed (28.4); it is reported in all() only then.
         MsrLoadRules.Result msr = guest.isEmpty() && control.isEmpty() && host.isEmpty()

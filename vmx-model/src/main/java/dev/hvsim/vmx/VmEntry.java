@@ -22,9 +22,13 @@ import java.util.List;
 final class VmEntry {
     private final VmxExtension x;
     private EntryOutcome last;
+    /** The rules' results of the last VM entry of this CPU, reused where their inputs did not change. */
+    private final EntryCheckMemo memo;
 
     VmEntry(VmxExtension x) {
         this.x = x;
+        this.memo = new EntryCheckMemo((pa, size) -> x.cpu().bus().read(pa, size),
+                (index, value) -> wouldFault(x.cpu(), index, value));
     }
 
     /** The outcome of the last VMLAUNCH/VMRESUME that reached the checks. */
@@ -35,8 +39,8 @@ final class VmEntry {
     /** The checks' view of this CPU at VM entry. */
     EntryContext context() {
         Cpu c = x.cpu();
-        return new EntryContext(x.capabilities(), c.longMode(), c.profile().maxPhysAddr(),
-                c.linearAddressBits(), c.bus()::read, (index, value) -> wouldFault(c, index, value), x.currentVmcsPointer());
+        return memo.context(x.capabilities(), c.longMode(), c.profile().maxPhysAddr(), c.linearAddressBits(),
+                x.currentVmcsPointer());
     }
 
     /** WRMSR at CPL 0 on a copy of the CPU state: does it #GP? The state is restored either way. */
@@ -54,7 +58,7 @@ final class VmEntry {
 
     void enter(Vmcs v, boolean launch) {
         VmcsSnapshot snap = VmcsSnapshot.read(v);
-        EntryOutcome o = EntryChecks.check(snap, context());
+        EntryOutcome o = EntryChecks.check(snap, context(), memo);
         last = o;
         switch (o.kind()) {
             case VMFAIL_VALID:

@@ -51,6 +51,11 @@ public final class Vmcs {
         write(VmcsFields.get().lookup(field), value);
     }
 
+    /** Every full field of the catalogue in {@code VmcsFields.fullFields()} order into {@code out} (0 when absent). */
+    void readFullFields(long[] out) {
+        layout.readFullFields(memory, out);
+    }
+
     public LaunchState launchState() {
         return layout.launchState(memory);
     }

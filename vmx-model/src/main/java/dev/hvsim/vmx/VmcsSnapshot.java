@@ -19,6 +19,8 @@ public final class VmcsSnapshot {
     private static final int[] INDEX = indexByEncoding();
 
     private final long[] values;
+    /** While a rule runs under an {@link EntryCheckMemo}: the bit set the fields it reads are noted in, else null. */
+    private long[] track;
 
     private VmcsSnapshot(long[] values) {
         this.values = values;
@@ -41,12 +43,7 @@ public final class VmcsSnapshot {
     /** Reads every field of the catalogue that the VMCS's layout holds. */
     public static VmcsSnapshot read(Vmcs vmcs) {
         long[] v = new long[FULL.size()];
-        for (int i = 0; i < v.length; i++) {
-            VmcsField f = FULL.get(i);
-            if (vmcs.layout().has(f)) {
-                v[i] = vmcs.read(f);
-            }
-        }
+        vmcs.readFullFields(v);
         return new VmcsSnapshot(v);
     }
 
@@ -62,9 +59,27 @@ public final class VmcsSnapshot {
         return new VmcsSnapshot(v);
     }
 
+    /** Number of values (the catalogue's full fields). */
+    static int size() {
+        return FULL.size();
+    }
+
+    /** The values by catalogue index (not copied: callers must not write them). */
+    long[] values() {
+        return values;
+    }
+
+    /** Notes every field {@link #get} reads in {@code bits} (by catalogue index) until called with null. */
+    void track(long[] bits) {
+        track = bits;
+    }
+
     /** The value of {@code f} (a high access gives bits 63:32 of its full field). */
     public long get(VmcsField f) {
         int i = indexOf(f);
+        if (i >= 0 && track != null) {
+            track[i >>> 6] |= 1L << i;
+        }
         long v = i < 0 ? 0 : values[i];
         return f.high() ? v >>> 32 : v;
     }

@@ -300,8 +300,7 @@ public final class VmxExtension implements CpuExtension {
     }
 
     private boolean smx() {
-        int[] l1 = cpu.profile().cpuidExact(1, 0);
-        return l1 != null && (l1[2] & (1 << 6)) != 0;
+        return (cpu.cpuidTable().exact(1, 0, 2) & (1 << 6)) != 0;
     }
 
     // ------------------------------------------------------------------ control registers

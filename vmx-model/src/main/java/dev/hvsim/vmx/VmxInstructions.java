@@ -179,7 +179,22 @@ final class VmxInstructions {
             return null;
         }
         VmcsField f = VmcsFields.get().find((int) encoding).orElse(null);
-        return f != null && f.existsUnder(x.capabilities()) && x.layout().has(f) ? f : null;
+        return f != null && supported(f) ? f : null;
+    }
+
+    /** Per encoding: 0 not yet known, 1 a supported component, 2 not ({@link #component}; caps and layout are fixed). */
+    private final byte[] supportedByEncoding = new byte[0x8000];
+
+    private boolean supported(VmcsField f) {
+        int enc = f.encodingValue();
+        byte k = enc >= 0 && enc < supportedByEncoding.length ? supportedByEncoding[enc] : 0;
+        if (k == 0) {
+            k = f.existsUnder(x.capabilities()) && x.layout().has(f) ? (byte) 1 : (byte) 2;
+            if (enc >= 0 && enc < supportedByEncoding.length) {
+                supportedByEncoding[enc] = k;
+            }
+        }
+        return k == 1;
     }
 
     /** VMREAD/VMWRITE operands are 64 bits in 64-bit mode and 32 bits otherwise, whatever the prefixes. */

@@ -51,8 +51,7 @@ final class Msrs {
     }
 
     static boolean cpuidBit(Cpu cpu, long leaf, int sub, int reg, int bit) {
-        int[] r = cpu.profile().cpuidExact(leaf, sub);
-        return r != null && ((r[reg] >>> bit) & 1) != 0;
+        return (cpu.cpuidTable().exact(leaf, sub, reg) >>> bit & 1) != 0;
     }
 
     private static boolean intel(Cpu cpu) {
@@ -128,7 +127,7 @@ final class Msrs {
 
     /** Canonical with respect to the profile's linear-address width (SDM Vol. 2B WRMSR, Vol. 3A 4.1.4). */
     static void canonical(Cpu cpu, long v) {
-        int sh = 64 - cpu.profile().linearAddressBits();
+        int sh = 64 - cpu.linearAddressBits();
         if (((v << sh) >> sh) != v) {
             throw ArchFault.gp0();
         }
