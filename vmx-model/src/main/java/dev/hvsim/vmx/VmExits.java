@@ -6,6 +6,7 @@ import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
+import dev.hvsim.x86core.VmTransition;
 import dev.hvsim.x86core.exec.MsrAccess;
 import dev.hvsim.x86core.fault.ArchFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
@@ -47,6 +48,10 @@ final class VmExits {
         leave(c);
         loadHost(c, v);
         c.state().nmiBlocked = x.events().rootNmiBlockedAfter(nmiExit, guestNmiBlocked);
+        if (c.listener() != null) {
+            c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCS", reason, qualification, guestRip,
+                    true, java.util.List.of()));
+        }
         throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
                 guestRip));
     }
