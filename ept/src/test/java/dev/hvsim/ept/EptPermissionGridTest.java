@@ -39,7 +39,7 @@ class EptPermissionGridTest {
                             for (int xu = 0; xu <= (mbec ? 1 : 0); xu++) {
                                 for (Case c : CASES) {
                                     cases++;
-                                    String f = check(mbec, ad, leafLevel, level, rwx, xu == 1, c);
+                                    String f = check(4, mbec, ad, leafLevel, level, rwx, xu == 1, c);
                                     if (f != null) {
                                         failures.add(f);
                                     }
@@ -54,10 +54,10 @@ class EptPermissionGridTest {
         assertThat(failures).as("first failures: %s", failures.subList(0, Math.min(10, failures.size()))).isEmpty();
     }
 
-    private static String check(boolean mbec, boolean ad, int leafLevel, int level, int rwx, boolean xu, Case c) {
+    private static String check(int levels, boolean mbec, boolean ad, int leafLevel, int level, int rwx, boolean xu, Case c) {
         Tables t = new Tables(0x1000_0000L);
         long root = t.table();
-        EptFormat fmt = new EptFormat(Eptp.of(root, 4, ad), EptCapabilities.ALL, mbec, MAXPHYS);
+        EptFormat fmt = new EptFormat(Eptp.of(root, levels, ad), EptCapabilities.ALL, mbec, MAXPHYS);
         long full = 7 | (mbec ? EptFormat.XU : 0);
         long[] flags = Tables.flags(full, leafLevel, (6 << 3) | (leafLevel > 1 ? EptFormat.PS : 0));
         flags[level] = (flags[level] & ~(7L | EptFormat.XU)) | rwx | (xu ? EptFormat.XU : 0);
@@ -73,7 +73,7 @@ class EptPermissionGridTest {
         boolean rd = present && (rwx & 1) != 0, wr = present && (rwx & 2) != 0, xs = present && (rwx & 4) != 0;
         boolean xuEff = present && (mbec ? xu : (rwx & 4) != 0);
         boolean allowed = switch0(eff, rd, wr, mbec && c.userPage() ? xuEff : xs);
-        String what = "mbec=" + mbec + " ad=" + ad + " leaf=" + leafLevel + " level=" + level + " rwx=" + rwx + " xu=" + xu
+        String what = "levels=" + levels + " mbec=" + mbec + " ad=" + ad + " leaf=" + leafLevel + " level=" + level + " rwx=" + rwx + " xu=" + xu
                 + " " + c + " -> " + r;
         if (misconfig) {
             return r instanceof Fault f && f.detail() instanceof FaultDetail.EptMisconfiguration m
@@ -98,7 +98,7 @@ class EptPermissionGridTest {
             return what;
         }
         // A/D: with A/D on every entry gets A, the leaf gets D exactly when the access counts as a write
-        for (int l = 4; l >= leafLevel; l--) {
+        for (int l = levels; l >= leafLevel; l--) {
             long e = t.entry(fmt, root, GPA, l);
             boolean a = (e & EptFormat.A) != 0, d = (e & EptFormat.D) != 0;
             if (a != ad || d != (ad && l == leafLevel && eff == Access.WRITE)) {
@@ -106,6 +106,36 @@ class EptPermissionGridTest {
             }
         }
         return null;
+    }
+
+    /**
+     * The fifth level's slice of the grid (5-level EPT, EPTP bits 5:3 = 4, IA32_VMX_EPT_VPID_CAP bit 7; SDM Vol. 3C
+     * 29.3.2): every R/W/X (and XU) value in the PML5E, the other levels full, with the same accesses, leaf sizes, A/D
+     * settings and exact qualifications as the 4-level grid. The PML4E-to-PTE rows are the 4-level grid's own code.
+     */
+    @Test
+    void fifthLevelSlice() {
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        for (boolean mbec : new boolean[] {false, true}) {
+            for (boolean ad : new boolean[] {false, true}) {
+                for (int leafLevel = 1; leafLevel <= 3; leafLevel++) {
+                    for (int rwx = 0; rwx < 8; rwx++) {
+                        for (int xu = 0; xu <= (mbec ? 1 : 0); xu++) {
+                            for (Case c : CASES) {
+                                cases++;
+                                String f = check(5, mbec, ad, leafLevel, 5, rwx, xu == 1, c);
+                                if (f != null) {
+                                    failures.add(f);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(cases).isEqualTo(2 * 3 * 8 * 6 + 2 * 3 * 8 * 2 * 6);
+        assertThat(failures).as("first failures: %s", failures.subList(0, Math.min(10, failures.size()))).isEmpty();
     }
 
     private static boolean switch0(Access a, boolean r, boolean w, boolean x) {

@@ -11,33 +11,78 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Properties over random pairs of page tables (a 4-level guest, a 4-level EPT with random permissions,
- * 4 KiB and 2 MiB pages at both stages, holes, write-only misconfigurations, A/D on or off):
+ * Properties over random pairs of page tables: a 4-level guest over a second stage drawn from four formats, EPT
+ * 4-level and 5-level (SDM Vol. 3C 29.3.2; 5-level per IA32_VMX_EPT_VPID_CAP bit 7, which {@link EptCapabilities#ALL}
+ * and the intel-core profile advertise) and AMD nested tables in the host's long-mode format, 4-level and 5-level
+ * (a host with CR4.LA57; AMD APM Vol. 2 15.25.5). Random permissions, 4 KiB and 2 MiB pages at both stages, holes;
+ * EPT write-only misconfigurations and A/D on or off; nested entries with random P/RW/US/XD and in one scenario of
+ * six a reserved PS bit in a PML4E/PML5E. With a 5-level second stage some guest-physical addresses have bit 48 set, so
+ * they go through a second PML5 entry that aliases the first one's PML4 table with its own random permissions.
  * <ol>
  * <li>the two-stage walker's outcome equals composing two straightforward reference walks written here
- * (guest walk whose every entry address and final address go through a reference EPT walk);</li>
- * <li>a guest never reaches a host-physical page that no EPT leaf maps.</li>
+ * (guest walk whose every entry address and final address go through a reference second-stage walk);</li>
+ * <li>a guest never reaches a host-physical page that no second-stage leaf maps.</li>
  * </ol>
  * QuickTheories draws one seed per scenario; the run's seed is fixed ({@code -Dhvsim.ept.seed}, default
  * below) so CI is reproducible, and every failure message names the scenario seed.
  */
 class TwoStagePropertyTest {
     static final long SEED = Long.getLong("hvsim.ept.seed", 0x6876_7369_6d45_5054L);
-    static final int CASES = Integer.getInteger("hvsim.ept.cases", 300);
-    static final int MAXPHYS = 46;
-    static final long GPA_SPACE = 0x40_0000L, HOST_4K = 0x2_0000_0000L, HOST_2M = 0x1_0000_0000L;
+    static final int CASES = Integer.getInteger("hvsim.ept.cases", 400);
+    static final int MAXPHYS = 52;
+    static final long GPA_SPACE = 0x40_0000L, HOST_4K = 0x2_0000_0000L, HOST_2M = 0x1_0000_0000L, HIGH = 1L << 48;
+
+    /** The second stage's format. */
+    enum Kind {
+        EPT4(false, 4), EPT5(false, 5), NPT4(true, 4), NPT5(true, 5);
+
+        final boolean npt;
+        final int levels;
+
+        Kind(boolean npt, int levels) {
+            this.npt = npt;
+            this.levels = levels;
+        }
+    }
 
     @Test
     void twoStageWalkEqualsComposedReferenceWalksAndStaysInMappedHostPages() {
         qt().withFixedSeed(SEED).withExamples(CASES).forAll(longs().all()).checkAssert(TwoStagePropertyTest::check);
     }
 
+    /** Every format is drawn, and each one's walks end in each outcome, so the property is not vacuous for any. */
+    @Test
+    void everySecondStageFormatMeetsEveryOutcome() {
+        Set<String> seen = new HashSet<>();
+        SplittableRandom r = new SplittableRandom(SEED);
+        for (int i = 0; i < 200; i++) {
+            long seed = r.nextLong();
+            Scenario s = build(seed);
+            TwoStageWalker w = new TwoStageWalker(s.host);
+            for (long lin : s.linears) {
+                String d = describe(w.translateLinear(s.guest, s.second, lin, Access.READ, false, false));
+                String outcome = d.replaceAll(" at gpa.*| [0-9a-f]+$", "");
+                seen.add(s.kind + " " + outcome);
+                seen.add(s.kind + " any " + outcome.replaceFirst("^(final|paging-structure) ", ""));
+            }
+        }
+        for (Kind k : Kind.values()) {
+            assertThat(seen).as(k + " outcomes").contains(k + " hpa", k + " guest #PF",
+                    k + (k.npt ? " final npf P=0" : " final violation"),
+                    k + (k.npt ? " paging-structure npf P=0" : " paging-structure violation"),
+                    k + (k.npt ? " any npf P=1 reserved" : " any misconfiguration"), k + (k.npt ? " any npf P=1" : " any violation"));
+        }
+    }
+
     /** One random scenario. */
     static final class Scenario {
         final TestBus host = new TestBus();
         final Set<Long> mappedHostPages = new HashSet<>();
-        long eptRoot;
-        EptFormat ept;
+        Kind kind;
+        long root;
+        SecondStageFormat second;
+        PagingFormat secondPaging;
+        boolean pagingStructureWrites;
         GuestPaging guest;
         long[] linears;
     }
@@ -45,7 +90,9 @@ class TwoStagePropertyTest {
     static Scenario build(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Scenario s = new Scenario();
-        // guest tables in a scratch guest-physical memory, copied to the host where EPT maps them
+        s.kind = Kind.values()[r.nextInt(4)];
+        boolean five = s.kind.levels == 5;
+        // guest tables in a scratch guest-physical memory, copied to the host where the second stage maps them
         Tables g = new Tables(0x10000);
         long cr3 = g.table();
         X86PagingFormat gf = X86PagingFormat.long4(MAXPHYS);
@@ -55,7 +102,10 @@ class TwoStagePropertyTest {
             boolean large = r.nextInt(4) == 0;
             long lin = (long) r.nextInt(3) << 39 | (long) r.nextInt(3) << 30 | (long) r.nextInt(4) << 21
                     | (large ? 0 : (long) r.nextInt(8) << 12);
-            long target = large ? (long) (2 + r.nextInt(2)) << 21 : 0x20_0000L + ((long) r.nextInt(512) << 12);
+            long target = large ? (long) (1 + r.nextInt(3)) << 21 : 0x20_0000L + ((long) r.nextInt(512) << 12);
+            if (five && r.nextInt(3) == 0) {
+                target |= HIGH; // through PML5 entry 1
+            }
             long[] flags = new long[6];
             for (int l = 1; l <= 4; l++) {
                 flags[l] = (r.nextInt(10) != 0 ? 1 : 0) | (r.nextInt(10) < 7 ? 2 : 0) | (r.nextInt(10) < 7 ? 4 : 0)
@@ -71,10 +121,23 @@ class TwoStagePropertyTest {
             s.linears[i] = (long) r.nextInt(3) << 39 | (long) r.nextInt(3) << 30 | (long) r.nextInt(4) << 21 | r.nextInt(0x8000);
         }
         s.guest = new GuestPaging(gf, cr3, true, false, NptFormat.DEFAULT_PAT, false);
-        // EPT: each 2 MiB region either one large page or 4 KiB pages to a permutation of host pages, some holes
+        long guestTablesEnd = g.table();
+        // second stage: each 2 MiB region either one large page or 4 KiB pages to a permutation of host pages, some holes
         Tables e = new Tables(s.host, 0x3_0000_0000L);
-        s.eptRoot = e.table();
-        s.ept = new EptFormat(Eptp.of(s.eptRoot, 4, r.nextBoolean()), EptCapabilities.ALL, false, MAXPHYS);
+        s.root = e.table();
+        if (s.kind.npt) {
+            X86PagingFormat hf = new X86PagingFormat(five ? X86PagingFormat.Mode.LONG5 : X86PagingFormat.Mode.LONG4,
+                    true, true, true, MAXPHYS);
+            s.second = new NptFormat(s.root, hf, NptFormat.DEFAULT_PAT, NptFormat.DEFAULT_PAT);
+            s.secondPaging = hf;
+            s.pagingStructureWrites = true;
+        } else {
+            boolean ad = r.nextBoolean();
+            EptFormat ef = new EptFormat(Eptp.of(s.root, s.kind.levels, ad), EptCapabilities.ALL, false, MAXPHYS);
+            s.second = ef;
+            s.secondPaging = ef;
+            s.pagingStructureWrites = ad;
+        }
         int pages = (int) (GPA_SPACE >>> 12);
         int[] perm = new int[pages];
         for (int i = 0; i < pages; i++) {
@@ -93,15 +156,15 @@ class TwoStagePropertyTest {
                     continue; // hole
                 }
                 long hpa = large ? HOST_2M + region : HOST_4K + ((long) perm[(int) (gpa >>> 12)] << 12);
-                long[] flags = new long[6];
-                for (int l = 1; l <= 4; l++) {
-                    flags[l] = r.nextInt(8) < 6 ? 7 : r.nextInt(8);
-                }
                 int leaf = large ? 2 : 1;
-                flags[leaf] |= 6 << 3 | (large ? EptFormat.PS : 0);
-                e.map(s.ept, s.eptRoot, gpa, leaf, hpa, flags);
+                long[] flags = secondStageFlags(s.kind, r);
+                flags[leaf] |= s.kind.npt ? (large ? X86PagingFormat.PS : 0) : 6 << 3 | (large ? EptFormat.PS : 0);
+                e.map(s.secondPaging, s.root, gpa, leaf, hpa, flags);
                 for (long off = 0; off < (large ? 0x200000 : 0x1000); off += 0x1000) {
                     s.mappedHostPages.add((hpa + off) >>> 12);
+                    if (gpa + off < cr3 || gpa + off >= guestTablesEnd) {
+                        continue; // only the guest's tables have contents
+                    }
                     for (long q = 0; q < 0x1000; q += 8) {
                         long v = g.bus.read(gpa + off + q, 8);
                         if (v != 0) {
@@ -111,7 +174,31 @@ class TwoStagePropertyTest {
                 }
             }
         }
+        if (five) {
+            // PML5 entry 1 (guest-physical bit 48) aliases entry 0's PML4 table with its own permissions
+            long pml5e = s.host.read(s.root, 8);
+            s.host.write(s.root + 8, 8, pml5e & 0x000f_ffff_ffff_f000L | secondStageFlags(s.kind, r)[5]);
+        }
+        if (s.kind.npt && r.nextInt(6) == 0) {
+            // PS is reserved in a PML5E and a PML4E (APM Vol. 2 5.3.1 and 5.3.3): the top entry 0 or, 5-level, the alias
+            long at = s.root + (five && r.nextBoolean() ? 8 : 0);
+            s.host.write(at, 8, s.host.read(at, 8) | X86PagingFormat.PS);
+        }
         return s;
+    }
+
+    /** Random flags for a second-stage mapping, levels 1-5. */
+    static long[] secondStageFlags(Kind kind, SplittableRandom r) {
+        long[] flags = new long[6];
+        for (int l = 1; l <= 5; l++) {
+            if (!kind.npt) {
+                flags[l] = r.nextInt(8) < 6 ? 7 : r.nextInt(8);
+            } else {
+                flags[l] = (r.nextInt(32) != 0 ? X86PagingFormat.P : 0) | (r.nextInt(10) != 0 ? X86PagingFormat.RW : 0)
+                        | (r.nextInt(16) != 0 ? X86PagingFormat.US : 0) | (r.nextInt(5) == 0 ? X86PagingFormat.XD : 0);
+            }
+        }
+        return flags;
     }
 
     static void check(long seed) {
@@ -121,10 +208,10 @@ class TwoStagePropertyTest {
         for (long lin : s.linears) {
             Access a = Access.values()[r.nextInt(3)];
             boolean user = r.nextBoolean();
-            WalkResult got = w.translateLinear(s.guest, s.ept, lin, a, user, false);
+            WalkResult got = w.translateLinear(s.guest, s.second, lin, a, user, false);
             String expected = reference(s, lin, a, user);
-            String what = "scenario seed " + seed + " (run seed " + SEED + "), lin 0x" + Long.toHexString(lin) + " " + a
-                    + (user ? " user" : " supervisor") + ": walker " + got + ", reference " + expected;
+            String what = "scenario seed " + seed + " (run seed " + SEED + ", " + s.kind + "), lin 0x" + Long.toHexString(lin)
+                    + " " + a + (user ? " user" : " supervisor") + ": walker " + got + ", reference " + expected;
             assertThat(describe(got)).as(what).isEqualTo(expected);
             if (got instanceof Translated t) {
                 assertThat(s.mappedHostPages).as(what).contains(t.hostPhys() >>> 12);
@@ -140,21 +227,26 @@ class TwoStagePropertyTest {
         if (f.stage() == Stage.GUEST) {
             return "guest #PF";
         }
-        String kind = f.detail() instanceof FaultDetail.EptViolation ? "violation" : "misconfiguration";
+        String kind;
+        if (f.detail() instanceof FaultDetail.NestedPageFault npf) {
+            kind = "npf P=" + (npf.exitInfo1().present() ? 1 : 0) + (npf.exitInfo1().reservedBit() ? " reserved" : "");
+        } else {
+            kind = f.detail() instanceof FaultDetail.EptViolation ? "violation" : "misconfiguration";
+        }
         return (f.onGuestPagingStructure() ? "paging-structure " : "final ") + kind + " at gpa " + Long.toHexString(f.guestPhys());
     }
 
     // ------------------------------------------------------------------ the reference walks
 
-    /** Reference guest walk (SDM Vol. 3A 4.5) composed with the reference EPT walk at every guest-physical address. */
+    /** Reference guest walk (SDM Vol. 3A 4.5) composed with the reference second-stage walk at every guest-physical address. */
     static String reference(Scenario s, long lin, Access a, boolean user) {
         long table = s.guest.cr3();
         boolean rw = true, us = true, nx = false;
         long gpa = 0;
-        Access walkAccess = s.ept.eptp().accessedDirty() ? Access.WRITE : Access.READ;
+        Access walkAccess = s.pagingStructureWrites ? Access.WRITE : Access.READ;
         for (int level = 4; level >= 1; level--) {
             long ga = table + (((lin >>> (12 + 9 * (level - 1))) & 511) << 3);
-            Object h = referenceEpt(s, ga, walkAccess);
+            Object h = referenceSecond(s, ga, walkAccess);
             if (h instanceof String) {
                 return "paging-structure " + h + " at gpa " + Long.toHexString(ga);
             }
@@ -177,15 +269,19 @@ class TwoStagePropertyTest {
         if (!ok) {
             return "guest #PF";
         }
-        Object h = referenceEpt(s, gpa, a);
+        Object h = referenceSecond(s, gpa, a);
         return h instanceof String ? "final " + h + " at gpa " + Long.toHexString(gpa) : "hpa " + Long.toHexString((Long) h);
+    }
+
+    static Object referenceSecond(Scenario s, long gpa, Access a) {
+        return s.kind.npt ? referenceNpt(s, gpa, a) : referenceEpt(s, gpa, a);
     }
 
     /** Reference EPT walk (SDM Vol. 3C 29.3.2-29.3.3): a host-physical address, or "violation"/"misconfiguration". */
     static Object referenceEpt(Scenario s, long gpa, Access a) {
-        long table = s.eptRoot;
+        long table = s.root;
         int and = 7;
-        for (int level = 4; level >= 1; level--) {
+        for (int level = s.kind.levels; level >= 1; level--) {
             long e = s.host.read(table + (((gpa >>> (12 + 9 * (level - 1))) & 511) << 3), 8);
             int rwx = (int) (e & 7);
             if (rwx == 0) {
@@ -199,6 +295,35 @@ class TwoStagePropertyTest {
             if (level == 1 || (e & 0x80) != 0) {
                 int need = a == Access.READ ? 1 : a == Access.WRITE ? 2 : 4;
                 return (and & need) == 0 ? "violation" : (Object) ((e & 0x000f_ffff_ffff_f000L & ~pageMask) | (gpa & pageMask));
+            }
+            table = e & 0x000f_ffff_ffff_f000L;
+        }
+        throw new AssertionError("unreachable");
+    }
+
+    /**
+     * Reference nested walk in the host's long-mode format (AMD APM Vol. 2 15.25.5 with 5.3-5.6): every access is a
+     * user access, so U/S = 1 at every level; writes need R/W = 1 at every level, fetches XD = 0 at every level. A
+     * not-present entry is a nested page fault with P = 0; a PS bit in a PML5E/PML4E a fault with P = 1 and RSV = 1.
+     */
+    static Object referenceNpt(Scenario s, long gpa, Access a) {
+        long table = s.root;
+        boolean rw = true, us = true, nx = false;
+        for (int level = s.kind.levels; level >= 1; level--) {
+            long e = s.host.read(table + (((gpa >>> (12 + 9 * (level - 1))) & 511) << 3), 8);
+            if ((e & 1) == 0) {
+                return "npf P=0";
+            }
+            if (level >= 4 && (e & 0x80) != 0) {
+                return "npf P=1 reserved";
+            }
+            rw &= (e & 2) != 0;
+            us &= (e & 4) != 0;
+            nx |= e < 0;
+            long pageMask = (1L << (12 + 9 * (level - 1))) - 1;
+            if (level == 1 || (e & 0x80) != 0) {
+                boolean ok = us && (a != Access.WRITE || rw) && (a != Access.EXECUTE || !nx);
+                return ok ? (Object) ((e & 0x000f_ffff_ffff_f000L & ~pageMask) | (gpa & pageMask)) : "npf P=1";
             }
             table = e & 0x000f_ffff_ffff_f000L;
         }
