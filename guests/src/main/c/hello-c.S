@@ -3,20 +3,7 @@
 # failed checks and goes to the debug-exit port.
   .include "hvsim.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
 # void hv_outb(unsigned short port, unsigned char v), unsigned char hv_inb(unsigned short port),
 # void hv_outw(unsigned short port, unsigned short v): port I/O for the C code (SysV ABI: EDI, ESI).

@@ -9,20 +9,7 @@
 
   .set EXIT_LOOP_ITERATIONS, 200000
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
   .globl bench_guest, bench_guest_stack_top, svm_bench_run, exit_loop_iterations
 exit_loop_iterations: .quad EXIT_LOOP_ITERATIONS

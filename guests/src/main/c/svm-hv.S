@@ -4,20 +4,7 @@
   .include "hvsim.inc"
   .include "hvguest.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
 # long svm_run(u64 vmcb_pa): VMRUN in a loop until svm_handle_exit returns nonzero (that value is returned).
 # VMRUN saves and restores only the guest's RAX and RSP (in the VMCB) and the host's RSP and RAX (in the

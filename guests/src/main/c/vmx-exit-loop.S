@@ -8,20 +8,7 @@
 
   .set EXIT_LOOP_ITERATIONS, 200000
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
   .globl bench_guest, bench_guest_stack_top, vmx_bench_launch, vmx_bench_exit, bench_exit_stack_top
   .globl exit_loop_iterations

@@ -4,20 +4,7 @@
   .include "hvsim.inc"
   .include "hvguest.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
 # u64 vmx_launch(void): VMLAUNCH the current VMCS. Returns when the exit handler asks to stop (its nonzero
 # return value), or -1 if VMLAUNCH or -2 if VMRESUME fails (VMfail: the instruction falls through, 31.2).
