@@ -13,12 +13,7 @@
 # before VMRESUME.
   .globl vmx_launch, vmx_exit, hv_exit_stack_top
 vmx_launch:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rsp, hv_saved_rsp(%rip)
   vmlaunch
   mov $-1, %rax
@@ -65,12 +60,7 @@ vmx_exit:                       # HOST_RIP; RSP = HOST_RSP = hv_exit_stack_top
   mov $-2, %rax
 vmx_return:
   mov hv_saved_rsp(%rip), %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   HV_GUEST vmx_guest, vmcall, 1, 5
