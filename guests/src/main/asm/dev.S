@@ -39,6 +39,22 @@
 .set DMA_INT_STATUS, 0x24
 .set DMA_VECTOR, 0x63
 
+# DMA_COPY32 src, dst, len[, fn]: ESI = src, EDI = dst, ECX = len, call fn (dma_copy, or dma_copy_noirq)
+# -> EAX = the engine's STATUS.
+.macro DMA_COPY32 src, dst, len, fn=dma_copy
+  mov \src, %esi
+  mov \dst, %edi
+  mov \len, %ecx
+  call \fn
+.endm
+# CHECK_FILLED32 name, page, dword: check that the 1024 dwords of the page at `page` all equal `dword`.
+.macro CHECK_FILLED32 name, page, dword
+  mov \page, %edi
+  mov \dword, %eax
+  call mismatches
+  CHECK32 "\name", %eax, $0
+.endm
+
   .text
   .code32
 main32:
@@ -93,15 +109,9 @@ main32:
   # ---- no DEV -----------------------------------------------------------------------------------------
   PUTS32 "INFO no DEV capability on any host bridge function: device DMA is unprotected\n"
   call fill_target
-  mov $src_page, %esi
-  mov $target, %edi
-  mov $4096, %ecx
-  call dma_copy
+  DMA_COPY32 $src_page, $target, $4096
   CHECK32 "dma status: done", %eax, $1
-  mov $target, %edi
-  mov $0xa5a5a5a5, %eax
-  call mismatches
-  CHECK32 "dma lands without a DEV", %eax, $0
+  CHECK_FILLED32 "dma lands without a DEV", $target, $0xa5a5a5a5
   CHECK32 "done interrupt", irq_count+DMA_VECTOR*4, $1
   FINISH32
 
@@ -126,15 +136,9 @@ with_dev:
   call fill_target
   mov $target, %eax
   call protect
-  mov $src_page, %esi
-  mov $target, %edi
-  mov $4096, %ecx
-  call dma_copy
+  DMA_COPY32 $src_page, $target, $4096
   CHECK32 "dma into a protected page: done / master abort", %eax, $5
-  mov $target, %edi
-  mov $0x11111111, %eax
-  call mismatches
-  CHECK32 "protected page unchanged", %eax, $0
+  CHECK_FILLED32 "protected page unchanged", $target, $0x11111111
   mov $DEV_FN_ERR_STATUS << 8, %eax
   call dev_read
   CHECK32 "dev_err_status: valid / address valid / device write to dram", %eax, $0xa000002a
@@ -152,10 +156,7 @@ with_dev:
   movl $0x11111111, target + 8
 
   # a DMA read of the protected page
-  mov $target, %esi
-  mov $sink, %edi
-  mov $64, %ecx
-  call dma_copy
+  DMA_COPY32 $target, $sink, $64
   CHECK32 "dma read of a protected page returns all ones", sink+60, $0xffffffff
   mov $DEV_FN_ERR_STATUS << 8, %eax
   call dev_read
@@ -170,47 +171,29 @@ with_dev:
   # unprotect, DMA again
   mov $target, %eax
   call unprotect
-  mov $src_page, %esi
-  mov $target, %edi
-  mov $4096, %ecx
-  call dma_copy
+  DMA_COPY32 $src_page, $target, $4096
   CHECK32 "dma into the unprotected page: done", %eax, $1
-  mov $target, %edi
-  mov $0xa5a5a5a5, %eax
-  call mismatches
-  CHECK32 "unprotected page: dma landed", %eax, $0
+  CHECK_FILLED32 "unprotected page: dma landed", $target, $0xa5a5a5a5
 
   # page-crossing: the second target page protected
   call fill_target
   mov $target + 4096, %eax
   call protect
-  mov $src_page, %esi
-  mov $target + 2048, %edi
-  mov $4096, %ecx
-  call dma_copy
+  DMA_COPY32 $src_page, $target + 2048, $4096
   CHECK32 "page-crossing dma: master abort", %eax, $5
   mov $target + 2048, %edi
   mov $512, %ecx
   mov $0xa5a5a5a5, %eax
   call mismatches_n
   CHECK32 "page-crossing dma: lands in the unprotected page", %eax, $0
-  mov $target + 4096, %edi
-  mov $0x11111111, %eax
-  call mismatches
-  CHECK32 "page-crossing dma: protected page unchanged", %eax, $0
+  CHECK_FILLED32 "page-crossing dma: protected page unchanged", $target + 4096, $0x11111111
 
   # DEV_EN = 0: the marked page is written
   mov $DEV_FN_CR << 8, %eax
   xor %ecx, %ecx
   call dev_write
-  mov $src_page, %esi
-  mov $target + 4096, %edi
-  mov $4096, %ecx
-  call dma_copy
-  mov $target + 4096, %edi
-  mov $0xa5a5a5a5, %eax
-  call mismatches
-  CHECK32 "dev disabled: dma lands in a marked page", %eax, $0
+  DMA_COPY32 $src_page, $target + 4096, $4096
+  CHECK_FILLED32 "dev disabled: dma lands in a marked page", $target + 4096, $0xa5a5a5a5
   CHECK32 "one done interrupt per dma", irq_count+DMA_VECTOR*4, $5
 
   # ---- SKINIT and SL_DEV (APM Vol. 2 15.27.6, 15.24.8; DEV_EN is 0 here) -------------------------------
@@ -257,15 +240,9 @@ sl_done:                        # back from the secure loader: segments, stack a
   mov $DEV_FN_CR << 8, %eax
   xor %ecx, %ecx
   call dev_write
-  mov $src_page, %esi
-  mov $slb + SL_DMA_OFFSET, %edi
-  mov $4096, %ecx
-  call dma_copy_noirq
+  DMA_COPY32 $src_page, $slb + SL_DMA_OFFSET, $4096, dma_copy_noirq
   CHECK32 "sl_dev_en = 0: dma into the slb: done", %eax, $1
-  mov $slb + SL_DMA_OFFSET, %edi
-  mov $0xa5a5a5a5, %eax
-  call mismatches
-  CHECK32 "sl_dev_en = 0: dma into the slb lands", %eax, $0
+  CHECK_FILLED32 "sl_dev_en = 0: dma into the slb lands", $slb + SL_DMA_OFFSET, $0xa5a5a5a5
   FINISH32
 
 # ---- the secure loader block: 64 KiB aligned; header words, then the secure loader --------------------
@@ -324,10 +301,7 @@ sl_here:
   mov $DEV_FN_CR << 8, %eax
   call dev_read
   mov %eax, sl_devcr
-  mov $src_page, %esi
-  mov $slb + SL_DMA_OFFSET, %edi
-  mov $4096, %ecx
-  call dma_copy_noirq
+  DMA_COPY32 $src_page, $slb + SL_DMA_OFFSET, $4096, dma_copy_noirq
   mov %eax, sl_dma_slb
   mov $slb + SL_DMA_OFFSET, %edi
   mov $0x33333333, %eax
@@ -340,10 +314,7 @@ sl_here:
   call dev_read
   mov %eax, sl_err_addr
   call fill_target
-  mov $src_page, %esi
-  mov $target, %edi
-  mov $4096, %ecx
-  call dma_copy_noirq
+  DMA_COPY32 $src_page, $target, $4096, dma_copy_noirq
   mov %eax, sl_dma_out
   mov $target, %edi
   mov $0xa5a5a5a5, %eax
@@ -475,28 +446,27 @@ dev_invalidate:
   popa
   ret
 
-# protect / unprotect: EAX = physical address; sets / clears its page's bit (byte page / 8, bit page mod 8)
-# and invalidates the DEV cache.
-protect:
-  pusha
+# PAGE_BIT32: EAX = physical address -> EAX = its byte in the bitmap, DL = its bit (ECX clobbered).
+.macro PAGE_BIT32
   shr $12, %eax
   mov %eax, %ecx
   and $7, %ecx
   shr $3, %eax
   mov $1, %dl
   shl %cl, %dl
+.endm
+# protect / unprotect: EAX = physical address; sets / clears its page's bit (byte page / 8, bit page mod 8)
+# and invalidates the DEV cache.
+protect:
+  pusha
+  PAGE_BIT32
   or %dl, bitmap(%eax)
   call dev_invalidate
   popa
   ret
 unprotect:
   pusha
-  shr $12, %eax
-  mov %eax, %ecx
-  and $7, %ecx
-  shr $3, %eax
-  mov $1, %dl
-  shl %cl, %dl
+  PAGE_BIT32
   not %dl
   and %dl, bitmap(%eax)
   call dev_invalidate
@@ -505,7 +475,8 @@ unprotect:
 
 # dma_copy: ESI = source, EDI = destination, ECX = length: one copy with the done interrupt, which is taken
 # right after (STI; NOP). EAX = the engine's STATUS.
-dma_copy:
+# dma_copy_noirq: as dma_copy, without the done interrupt (the secure loader runs with GIF = 0).
+.macro DMA_START cmd
   push %ebx
   mov dma_bar, %ebx
   mov %esi, DMA_SRC(%ebx)
@@ -513,27 +484,20 @@ dma_copy:
   mov %edi, DMA_DST(%ebx)
   movl $0, DMA_DST + 4(%ebx)
   mov %ecx, DMA_LEN(%ebx)
-  movl $3, DMA_CMD(%ebx)        # START | IRQ
+  movl $\cmd, DMA_CMD(%ebx)
+  .if \cmd & 2                   # IRQ: take the done interrupt
   sti
   nop
   cli
+  .endif
   mov DMA_STATUS(%ebx), %eax
   pop %ebx
   ret
-
-# dma_copy_noirq: as dma_copy, without the done interrupt (the secure loader runs with GIF = 0).
+.endm
+dma_copy:
+  DMA_START 3                   # START | IRQ
 dma_copy_noirq:
-  push %ebx
-  mov dma_bar, %ebx
-  mov %esi, DMA_SRC(%ebx)
-  movl $0, DMA_SRC + 4(%ebx)
-  mov %edi, DMA_DST(%ebx)
-  movl $0, DMA_DST + 4(%ebx)
-  mov %ecx, DMA_LEN(%ebx)
-  movl $1, DMA_CMD(%ebx)        # START
-  mov DMA_STATUS(%ebx), %eax
-  pop %ebx
-  ret
+  DMA_START 1                   # START
 
 # dma_irq (irq_hook): EBX = vector; for the engine's vector, clear INT_STATUS so the level drops before EOI.
 dma_irq:

@@ -3,39 +3,7 @@
 # failed checks and goes to the debug-exit port.
   .include "hvsim.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
-
-# void hv_outb(unsigned short port, unsigned char v), unsigned char hv_inb(unsigned short port),
-# void hv_outw(unsigned short port, unsigned short v): port I/O for the C code (SysV ABI: EDI, ESI).
-  .globl hv_outb, hv_inb, hv_outw
-hv_outb:
-  mov %edi, %edx
-  mov %esi, %eax
-  outb %al, %dx
-  ret
-hv_outw:
-  mov %edi, %edx
-  mov %esi, %eax
-  outw %ax, %dx
-  ret
-hv_inb:
-  mov %edi, %edx
-  xor %eax, %eax
-  inb %dx, %al
-  ret
+  .include "cmain.inc"
 
   .include "runtime64.inc"
   .include "runtime32.inc"

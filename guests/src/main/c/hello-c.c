@@ -6,58 +6,7 @@
  * handling; it reads the number of CPUs from fw_cfg (key 0x05) and prints through the UART (COM1).
  * c_main returns the number of failed checks, which the start-up code writes to port 0xf4.
  */
-typedef unsigned long u64;
-typedef unsigned int u32;
-typedef unsigned short u16;
-typedef unsigned char u8;
-
-void hv_outb(u16 port, u8 v);
-void hv_outw(u16 port, u16 v);
-u8 hv_inb(u16 port);
-
-void *memcpy(void *d, const void *s, u64 n) {
-    u8 *dp = d;
-    const u8 *sp = s;
-    while (n--) {
-        *dp++ = *sp++;
-    }
-    return d;
-}
-
-void *memset(void *d, int c, u64 n) {
-    u8 *dp = d;
-    while (n--) {
-        *dp++ = (u8) c;
-    }
-    return d;
-}
-
-static void putc(char c) { hv_outb(0x3f8, (u8) c); }
-
-static void puts(const char *s) {
-    while (*s) {
-        putc(*s++);
-    }
-}
-
-static void puthex(u64 v) {
-    puts("0x");
-    for (int i = 60; i >= 0; i -= 4) {
-        putc("0123456789abcdef"[(v >> i) & 0xf]);
-    }
-}
-
-static void putdec(u64 v) {
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        putc(buf[--n]);
-    }
-}
+#include "hvlib.h"
 
 static int failed, run;
 
@@ -71,9 +20,9 @@ static void check(const char *name, u64 got, u64 want) {
         puts("FAIL ");
         puts(name);
         puts(" got=");
-        puthex(got);
+        puthexn(got, 16);
         puts(" want=");
-        puthex(want);
+        puthexn(want, 16);
     }
     putc('\n');
 }
@@ -112,9 +61,9 @@ static struct point scaled(struct point p, u64 k) {
 }
 
 static u32 fwcfg_u16(u16 key) {
-    hv_outw(0x510, key);
-    u32 lo = hv_inb(0x511);
-    return lo | (u32) hv_inb(0x511) << 8;
+    outw(0x510, key);
+    u32 lo = inb(0x511);
+    return lo | (u32) inb(0x511) << 8;
 }
 
 int c_main(void) {

@@ -1,6 +1,7 @@
 /*
- * hvlib.h: what the x86 hypervisor guests (vmx-hv, svm-hv, vmx-exit-loop, svm-exit-loop) share: types,
- * UART output, port I/O, CPUID, MSRs, control registers and the descriptors of the runtime's GDT
+ * hvlib.h: what the C guests (hello-c and the x86 hypervisors vmx-hv, svm-hv, vmx-exit-loop,
+ * svm-exit-loop) share: types, memcpy/memset, UART output, port I/O, CPUID, MSRs, control registers
+ * and the descriptors of the runtime's GDT
  * (include/runtime32.inc, runtime64.inc). Header only: every function is static, so each guest
  * (one .c file, guests/build-guests.sh) gets its own copy. No hvsim-specific behaviour is assumed
  * beyond the boot protocol of guests/DESIGN.md.
@@ -50,6 +51,8 @@ void *memcpy(void *d, const void *s, u64 n) {
 
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static void putc(char c) { outb(PORT_COM1, (u8) c); }
 

@@ -6,47 +6,18 @@
 # loop needs interrupts, so it does without STGI/CLGI. Any other EXITCODE (the final VMMCALL) goes to
 # svm_bench_other (C).
   .include "hvsim.inc"
+  .include "hvguest.inc"
 
   .set EXIT_LOOP_ITERATIONS, 200000
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
+  .include "cmain.inc"
 
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
-
-  .globl bench_guest, bench_guest_stack_top, svm_bench_run, exit_loop_iterations
-exit_loop_iterations: .quad EXIT_LOOP_ITERATIONS
-
-bench_guest:
-  mov $EXIT_LOOP_ITERATIONS, %r15d
-1:
-  xor %eax, %eax
-  cpuid
-  dec %r15
-  jnz 1b
-  xor %eax, %eax                # HC_DONE
-  xor %ebx, %ebx
-  vmmcall
-  ud2
+  .globl bench_guest_stack_top, svm_bench_run
+  HV_BENCH_GUEST vmmcall
 
 # long svm_bench_run(u64 vmcb_pa): the VMRUN loop; returns svm_bench_other's value.
 svm_bench_run:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rdi, %rsi                # RSI = the VMCB (the guest does not use RSI)
   xor %r12d, %r12d              # CPUID exits handled
 1:
@@ -70,12 +41,7 @@ svm_bench_run:
   sub $8, %rsp
   call svm_bench_other
   add $8, %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   .bss

@@ -4,20 +4,7 @@
   .include "hvsim.inc"
   .include "hvguest.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
 # long svm_run(u64 vmcb_pa): VMRUN in a loop until svm_handle_exit returns nonzero (that value is returned).
 # VMRUN saves and restores only the guest's RAX and RSP (in the VMCB) and the host's RSP and RAX (in the
@@ -26,12 +13,7 @@ main64:
 # VMRUN and STGI after the #VMEXIT (15.17) hold interrupts off while the world switch is half done.
   .globl svm_run, svm_gregs
 svm_run:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rdi, svm_vmcb_pa(%rip)
   sub $8, %rsp                  # 16-byte alignment at the call below
 svm_loop:
@@ -74,12 +56,7 @@ svm_loop:
   test %rax, %rax
   jz svm_loop
   add $8, %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   HV_GUEST svm_guest, vmmcall, 0x80000001, 2

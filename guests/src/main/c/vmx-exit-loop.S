@@ -5,48 +5,18 @@
 # general registers in the processor: SDM Vol. 3C 29.3, 29.5) and the exits counted in R12. Any other exit
 # (the final VMCALL) goes to vmx_bench_other (C).
   .include "hvsim.inc"
+  .include "hvguest.inc"
 
   .set EXIT_LOOP_ITERATIONS, 200000
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
+  .include "cmain.inc"
 
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
-
-  .globl bench_guest, bench_guest_stack_top, vmx_bench_launch, vmx_bench_exit, bench_exit_stack_top
-  .globl exit_loop_iterations
-exit_loop_iterations: .quad EXIT_LOOP_ITERATIONS
-
-bench_guest:
-  mov $EXIT_LOOP_ITERATIONS, %r15d
-1:
-  xor %eax, %eax
-  cpuid
-  dec %r15
-  jnz 1b
-  xor %eax, %eax                # HC_DONE
-  xor %ebx, %ebx
-  vmcall
-  ud2
+  .globl bench_guest_stack_top, vmx_bench_launch, vmx_bench_exit, bench_exit_stack_top
+  HV_BENCH_GUEST vmcall
 
 # long vmx_bench_launch(void): VMLAUNCH; returns vmx_bench_other's nonzero value, or -1 if VMLAUNCH failed.
 vmx_bench_launch:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rsp, bench_saved_rsp(%rip)
   xor %r12d, %r12d              # CPUID exits handled
   vmlaunch
@@ -77,12 +47,7 @@ bench_other:
   call vmx_bench_other
 bench_return:
   mov bench_saved_rsp(%rip), %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   .data

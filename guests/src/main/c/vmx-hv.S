@@ -4,20 +4,7 @@
   .include "hvsim.inc"
   .include "hvguest.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
 # u64 vmx_launch(void): VMLAUNCH the current VMCS. Returns when the exit handler asks to stop (its nonzero
 # return value), or -1 if VMLAUNCH or -2 if VMRESUME fails (VMfail: the instruction falls through, 31.2).
@@ -26,12 +13,7 @@ main64:
 # before VMRESUME.
   .globl vmx_launch, vmx_exit, hv_exit_stack_top
 vmx_launch:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rsp, hv_saved_rsp(%rip)
   vmlaunch
   mov $-1, %rax
@@ -78,12 +60,7 @@ vmx_exit:                       # HOST_RIP; RSP = HOST_RSP = hv_exit_stack_top
   mov $-2, %rax
 vmx_return:
   mov hv_saved_rsp(%rip), %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   HV_GUEST vmx_guest, vmcall, 1, 5

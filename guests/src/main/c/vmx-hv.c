@@ -23,93 +23,22 @@
  * unexpected exit.
  */
 #define HV_NAME "vmx-hv"
+#define HV_EXT "VMX"
+#define HV_EXT_LEAF 1
+#define HV_EXT_BIT 5
+#define HV_IO_EXIT "I/O"
+#define HV_CALL "VMCALL"
 #include "hvlib.h"
+#include "hvexit.h"
 #include "vmx.h"
 
 extern char vmx_guest[], vmx_guest_stack_top[], hv_exit_stack_top[];
 void vmx_exit(void);
 long vmx_launch(void);
 
-/* The guest's general registers as vmx_exit pushes them. */
-struct guest_regs {
-    u64 r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rbx, rdx, rcx, rax;
-};
-
-static u64 n_cpuid, n_io, n_hlt, n_vmcall;
-
-static const char SIGNATURE[12] = "hvsim-vmx-hv";
-
-static void handle_cpuid(struct guest_regs *r) {
-    u32 leaf = (u32) r->rax;
-    struct cpuid_regs c = cpuid2(leaf, (u32) r->rcx);
-    puts("vmx-hv: CPUID exit, leaf ");
-    puthexn(leaf, 8);
-    if (leaf == 0x40000000) {
-        const u32 *sig = (const u32 *) SIGNATURE;
-        c.a = 0x40000000;
-        c.b = sig[0];
-        c.c = sig[1];
-        c.d = sig[2];
-        puts(": hypervisor signature\n");
-    } else if (leaf == 1) {
-        c.c = (c.c | 1u << 31) & ~(1u << 5);
-        puts(": ECX[31] hypervisor present set, ECX[5] VMX cleared\n");
-    } else {
-        puts(": passed through, vendor \"");
-        putreg4(c.b);
-        putreg4(c.d);
-        putreg4(c.c);
-        puts("\"\n");
-    }
-    r->rax = c.a;
-    r->rbx = c.b;
-    r->rcx = c.c;
-    r->rdx = c.d;
-}
-
 /* Exit qualification for I/O instructions (SDM Vol. 3C 29.2.1, Table 29-5). */
 static void handle_io(struct guest_regs *r, u64 q) {
-    u32 size = (u32) (q & 7) + 1;
-    int in = (q >> 3) & 1;
-    u16 port = (u16) (q >> 16);
-    u64 mask = size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
-    if (q & (1u << 4)) {
-        puts("vmx-hv: string I/O is not emulated\n");
-        return;
-    }
-    if (!in && port == PORT_COM1 && size == 1) {
-        putc((char) r->rax); /* the guest's UART byte, forwarded */
-        return;
-    }
-    puts(in ? "vmx-hv: I/O exit IN port " : "vmx-hv: I/O exit OUT port ");
-    puthexn(port, 4);
-    puts(" size ");
-    putdec(size);
-    if (in) {
-        u64 v = port == 0x80 ? 0x5a : mask;
-        r->rax = (r->rax & ~mask) | v;
-        puts(", returned ");
-        puthexn(v, (int) size * 2);
-    } else {
-        puts(" value ");
-        puthexn(r->rax & mask, (int) size * 2);
-        if (port == PORT_EXIT) {
-            puts(" (the guest may not end the machine: ignored)");
-        }
-    }
-    putc('\n');
-}
-
-static void summary(void) {
-    puts("vmx-hv: exits seen: CPUID ");
-    putdec(n_cpuid);
-    puts(", I/O ");
-    putdec(n_io);
-    puts(", HLT ");
-    putdec(n_hlt);
-    puts(", VMCALL ");
-    putdec(n_vmcall);
-    putc('\n');
+    hv_io(r, (q >> 3) & 1, (u32) (q & 7) + 1, (u16) (q >> 16), (q & (1u << 4)) != 0);
 }
 
 /* Called by vmx_exit with the guest's registers: 0 resumes the guest, nonzero (0x100 | status) stops. */
@@ -119,30 +48,21 @@ u64 vmx_handle_exit(struct guest_regs *r) {
     u64 len = vmread(VM_EXIT_INSTRUCTION_LEN);
     switch (reason & 0xffff) {
         case EXIT_CPUID:
-            n_cpuid++;
-            handle_cpuid(r);
+            hv_cpuid(r);
             break;
         case EXIT_IO:
-            n_io++;
             handle_io(r, qual);
             break;
         case EXIT_HLT:
-            n_hlt++;
-            puts("vmx-hv: HLT exit, guest resumed after the HLT\n");
+            hv_hlt();
             break;
-        case EXIT_VMCALL:
-            n_vmcall++;
-            if (r->rax == HC_PRINT_NR) {
-                puts("vmx-hv: VMCALL print: ");
-                puts((const char *) r->rbx); /* the guest shares the host's identity map */
-                putc('\n');
-                break;
+        case EXIT_VMCALL: {
+            u64 stop = hv_hypercall(r);
+            if (stop != 0) {
+                return stop;
             }
-            puts("vmx-hv: VMCALL done, guest reports ");
-            putdec(r->rbx);
-            puts(" failed checks\n");
-            summary();
-            return 0x100 | (r->rbx == 0 ? HV_OK : HV_GUEST_FAILED);
+            break;
+        }
         default:
             puts("vmx-hv: unexpected exit, reason ");
             putdec(reason & 0xffff);
@@ -183,9 +103,5 @@ int c_main(void) {
         vmx_report_error(r == -1 ? "VMLAUNCH" : "VMRESUME");
         return HV_ENTRY_FAILED;
     }
-    int status = (int) (r & 0xff);
-    puts("vmx-hv: DONE status ");
-    putdec((u64) status);
-    putc('\n');
-    return status;
+    return hv_done(r);
 }

@@ -8,19 +8,10 @@ import dev.hvsim.machine.RunOutcome;
 import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.x86core.CpuProfile;
 import java.io.OutputStream;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Guest MIPS of the 64-bit {@code bench-small} guest (the {@code hvsim bench} loop, 200,000 iterations,
@@ -28,13 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * score is in operations per microsecond, i.e. millions of guest instructions per second. Each
  * invocation builds a fresh machine (empty decode cache and translations, as {@code hvsim bench} does).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class Bench64Benchmark {
+public class Bench64Benchmark extends MipsBenchmark {
     /** Instructions bench-small retires from its entry to its debug-exit (boot, loop, checksum print). */
     static final int INSTRUCTIONS = 2_016_212;
 

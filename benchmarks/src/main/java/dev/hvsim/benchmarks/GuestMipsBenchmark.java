@@ -7,32 +7,17 @@ import dev.hvsim.machine.RunOutcome;
 import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.x86core.CpuProfile;
 import java.io.OutputStream;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Guest MIPS of the {@link ComputeLoop}: one operation is one guest instruction, and the score is in
  * operations per microsecond, i.e. millions of guest instructions per second. Each invocation reloads
  * the loop (resetting the CPU) and runs it to its debug-exit.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class GuestMipsBenchmark {
+public class GuestMipsBenchmark extends MipsBenchmark {
     static final int ITERATIONS = 250_000;
     /** {@link ComputeLoop#instructions} of {@link #ITERATIONS}, as a compile-time constant. */
     static final int INSTRUCTIONS = 1 + 4 * ITERATIONS + 2;
