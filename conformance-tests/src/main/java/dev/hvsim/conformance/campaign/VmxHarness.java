@@ -7,6 +7,7 @@ import dev.hvsim.vmx.Vmcs;
 import dev.hvsim.vmx.VmxExtension;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
+import dev.hvsim.x86core.ExecutionListener;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
@@ -21,19 +22,40 @@ import java.util.Map;
  */
 public final class VmxHarness {
     public static final long CODE = 0x10000, DATA = 0x20000, GDT = 0x800, PAGING = 0x100000,
-            VMXON_REGION = 0x400000, VMCS_REGION = 0x401000;
+            VMXON_REGION = 0x400000, VMCS_REGION = 0x401000, IDT = 0x2000, HANDLER = 0x11000;
 
     public final SparseMemory bus = new SparseMemory();
     public final Cpu cpu;
     public final VmxExtension vmx;
+    /** The vector of the event the last {@link #exec} delivered, or -1. */
+    public int lastVector = -1;
 
     public VmxHarness(CpuProfile profile) {
         cpu = new Cpu(profile, bus, bus);
+        cpu.setListener(new ExecutionListener() {
+            @Override
+            public boolean observesInstructions() {
+                return false;
+            }
+
+            @Override
+            public void onEvent(Cpu c, int vector, int errorCode, boolean external) {
+                if (lastVector < 0) {
+                    lastVector = vector;
+                }
+            }
+        });
+        for (int v = 0; v < 32; v++) {   // 64-bit interrupt gates to a handler that is never run (SDM Vol. 3A 6.14.1)
+            bus.write(IDT + 16L * v, 8, (HANDLER & 0xffff) | 0x18L << 16 | 0x8eL << 40 | (HANDLER >>> 16 & 0xffff) << 48);
+            bus.write(IDT + 16L * v + 8, 8, 0);
+        }
         bus.write(GDT + 16, 8, 0x00cf93000000ffffL);  // 0x10: data
         bus.write(GDT + 24, 8, 0x00af9b000000ffffL);  // 0x18: 64-bit code
         var s = cpu.state();
         s.gdtrBase = GDT;
         s.gdtrLimit = 8 * 8 - 1;
+        s.idtrBase = IDT;
+        s.idtrLimit = 32 * 16 - 1;
         bus.write(PAGING, 8, (PAGING + 0x1000) | 7);
         for (int i = 0; i < 4; i++) {
             long pd = PAGING + 0x2000 + i * 0x1000L;
@@ -63,16 +85,24 @@ public final class VmxHarness {
     /**
      * Executes one root-mode instruction (bytes) at {@link #CODE} with the qword {@code operand} at {@link #DATA};
      * returns the RFLAGS arithmetic flags afterwards (CF = VMfailInvalid, ZF = VMfailValid; 31.2), or -1 if it
-     * raised an exception (the step delivered an event or left RIP where it was).
+     * raised an exception ({@link #lastVector}).
      */
     public long exec(byte[] insn, long operand) {
         bus.write(DATA, 8, operand);
         bus.load(CODE, insn);
         cpu.flushDecodeCache();
         cpu.state().rip = CODE;
+        cpu.state().gpr[Reg.RSP] = 0x30000;
+        lastVector = -1;
         cpu.run(1, Long.MAX_VALUE);
-        return cpu.state().rip == CODE + insn.length || vmx.inNonRoot() || cpu.state().rip != CODE
-                ? cpu.state().rflags() & Flags.OSZAPC : -1;
+        return lastVector >= 0 ? -1 : cpu.state().rflags() & Flags.OSZAPC;
+    }
+
+    /** Executes a register-operand instruction (VMREAD / VMWRITE with RCX = encoding, RAX = value). */
+    public long execRegs(byte[] insn, long rcx, long rax) {
+        cpu.state().gpr[Reg.RCX] = rcx;
+        cpu.state().gpr[Reg.RAX] = rax;
+        return exec(insn, 0);
     }
 
     /** VMXON, VMCLEAR and VMPTRLD of the harness's regions; false if one of them failed. */
@@ -93,7 +123,8 @@ public final class VmxHarness {
     /** VMXON [20000H] with a ModRM absolute-disp32 operand, and the other memory-operand VMX instructions. */
     public static final byte[] VMXON = hex("f30fc7342500000200"), VMCLEAR = hex("660fc7342500000200"),
             VMPTRLD = hex("0fc7342500000200"), VMPTRST = hex("0fc73c2500000200"), VMLAUNCH = hex("0f01c2"),
-            VMRESUME = hex("0f01c3"), VMXOFF = hex("0f01c4"), VMCALL = hex("0f01c1");
+            VMRESUME = hex("0f01c3"), VMXOFF = hex("0f01c4"), VMCALL = hex("0f01c1"),
+            VMREAD_RAX_RCX = hex("0f78c8"), VMWRITE_RCX_RAX = hex("0f79c8");
 
     static byte[] hex(String h) {
         byte[] b = new byte[h.length() / 2];
