@@ -24,7 +24,25 @@ public final class VmxHarness {
     public static final long CODE = 0x10000, DATA = 0x20000, GDT = 0x800, PAGING = 0x100000,
             VMXON_REGION = 0x400000, VMCS_REGION = 0x401000, IDT = 0x2000, HANDLER = 0x11000;
 
-    public final SparseMemory bus = new SparseMemory();
+    /** Physical memory; records every page ever touched so that whole-memory comparisons see all of them. */
+    public final Memory bus = new Memory();
+
+    /** Sparse RAM whose touched pages can be listed and copied. */
+    public static final class Memory extends SparseMemory {
+        private final java.util.TreeMap<Long, byte[]> touched = new java.util.TreeMap<>();
+
+        @Override
+        public byte[] ramPage(long pa) {
+            return touched.computeIfAbsent(pa >>> 12, k -> super.ramPage(pa));
+        }
+
+        /** A copy of every page touched so far, by page number. */
+        public java.util.Map<Long, byte[]> snapshot() {
+            java.util.Map<Long, byte[]> m = new java.util.TreeMap<>();
+            touched.forEach((k, v) -> m.put(k, v.clone()));
+            return m;
+        }
+    }
     public final Cpu cpu;
     public final VmxExtension vmx;
     /** The vector of the event the last {@link #exec} delivered, or -1. */

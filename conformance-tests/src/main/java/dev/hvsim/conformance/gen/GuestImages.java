@@ -34,6 +34,14 @@ public final class GuestImages {
 
     /** The case with {@code code} (at most 15 bytes) at its CS:RIP, and tables to reach it. */
     public static Image place(VmxCase c, byte[] code, SplittableRandom r) {
+        return place(c, code, r, false);
+    }
+
+    /**
+     * As {@link #place(VmxCase, byte[], SplittableRandom)}; with {@code writableCode} every guest paging entry on the
+     * way to the code page allows writes and its EPT entry too, so that guest code can store into its own page.
+     */
+    public static Image place(VmxCase c, byte[] code, SplittableRandom r, boolean writableCode) {
         c = quiet(c);
         Alloc a = new Alloc(c, r);
         long rip = c.get("GUEST_RIP");
@@ -48,6 +56,7 @@ public final class GuestImages {
         }
         long linear = bit64 ? rip : (c.get("GUEST_CS_BASE") + rip) & 0xffffffffL;
         Tables t = new Tables(c, a, r);
+        t.forceWrite = writableCode;
         long cr0 = c.get("GUEST_CR0"), cr4 = c.get("GUEST_CR4");
         long codeGpa;
         if ((cr0 & 1L << 31) == 0) {
@@ -131,6 +140,7 @@ public final class GuestImages {
         final long eptRoot;
         final Map<Long, Long> gpaToHpa = new TreeMap<>();
         final boolean cpl3, smep;
+        boolean forceWrite;
 
         Tables(VmxCase c, Alloc a, SplittableRandom r) {
             this.c = c;
@@ -151,7 +161,7 @@ public final class GuestImages {
 
         /** Random attribute bits of a guest paging entry on the path to the code. */
         long attrs(boolean leaf) {
-            long e = 1 | (r.nextBoolean() ? 2 : 0) | (r.nextBoolean() ? 1L << 5 : 0)
+            long e = 1 | (forceWrite || r.nextBoolean() ? 2 : 0) | (r.nextBoolean() ? 1L << 5 : 0)
                     | (r.nextInt(4) == 0 ? 1L << 3 : 0) | (r.nextInt(4) == 0 ? 1L << 4 : 0);
             if (cpl3 || (!smep && r.nextBoolean())) {
                 e |= 4;
@@ -261,7 +271,7 @@ public final class GuestImages {
             long leaf = hpa | 1 | 2 | (code || r.nextBoolean() ? 4 : 0) | (long) types[r.nextInt(types.length)] << 3
                     | (r.nextBoolean() ? 1L << 6 : 0);
             if (code) {
-                leaf = leaf & ~2L | (r.nextBoolean() ? 2 : 0);
+                leaf = leaf & ~2L | (forceWrite || r.nextBoolean() ? 2 : 0);
             }
             c = c.withMemory(table + 8L * (int) (page >>> 12 & 511), leaf);
             return hpa | gpa & 0xfff;
