@@ -248,18 +248,23 @@ public final class VmxIntercepts {
         return c;
     }
 
-    /** Random bitmap contents: sparse, dense or all ones, a qword at a time. */
+    /** Random bitmap contents: sparse, dense or all ones, a qword at a time (one copy of the memory map). */
     static VmxCase bitmap(VmxCase c, long base, SplittableRandom r, int bytes) {
         int style = r.nextInt(3);
+        java.util.Map<Long, Long> m = new java.util.TreeMap<>(c.memory());
         for (long a = base; a < base + bytes; a += 8) {
-            long q = style == 0 ? r.nextLong() & r.nextLong() & r.nextLong() : style == 1 ? r.nextLong() : -1L;
-            c = c.withMemory(a, q);
+            m.put(a, style == 0 ? r.nextLong() & r.nextLong() & r.nextLong() : style == 1 ? r.nextLong() : -1L);
         }
-        return c;
+        return c.withMemory(m);
     }
 
     /** Runs one random configuration and snippet; null when the property held, else what differs. */
     public static String check(VmxCpu cpu, SplittableRandom r, Snippet snippet) {
+        return check(cpu, r, snippet, new java.util.HashMap<>());
+    }
+
+    /** As {@link #check(VmxCpu, SplittableRandom, Snippet)}, counting "NAME exits" / "NAME runs" in {@code seen}. */
+    public static String check(VmxCpu cpu, SplittableRandom r, Snippet snippet, java.util.Map<String, Integer> seen) {
         VmxCase base = configure(cpu, r);
         long[] gpr = new long[16];
         for (int i = 0; i < 16; i++) {
@@ -275,6 +280,7 @@ public final class VmxIntercepts {
                 .with("HOST_IDTR_BASE", VmxHarness.IDT);
         s = new Setup(c, gpr);
         Expect e = snippet.expect(s);
+        seen.merge(snippet.name() + (e.reason() >= 0 ? " exits" : " runs"), 1, Integer::sum);
         EntryOutcome o = c.check();
         if (o.kind() != EntryOutcome.Kind.ENTERED) {
             return "configuration does not enter: " + VmxCase.ids(o.violations());

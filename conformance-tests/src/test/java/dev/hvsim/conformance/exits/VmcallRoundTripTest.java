@@ -30,7 +30,7 @@ class VmcallRoundTripTest {
         List<String> problems = new ArrayList<>();
         Map<GuestMode, Integer> perMode = new EnumMap<>(GuestMode.class);
         int ept = 0;
-        for (int i = 0; i < 180; i++) {
+        for (int i = 0; i < 120; i++) {
             long seed = SEED * 131 + i;
             SplittableRandom r = new SplittableRandom(seed);
             GuestMode mode = GuestMode.values()[i % GuestMode.values().length];
@@ -47,6 +47,6 @@ class VmcallRoundTripTest {
         }
         assertThat(problems).as("seed %d", SEED).isEmpty();
         assertThat(perMode).hasSize(GuestMode.values().length);
-        assertThat(ept).as("cases under EPT").isGreaterThan(40);
+        assertThat(ept).as("cases under EPT").isGreaterThan(25);
     }
 }

@@ -23,7 +23,7 @@ class VmxIsolationTest {
     void guestStreamsTouchOnlyTheirEptMappedMemory() {
         List<String> problems = new ArrayList<>();
         Map<String, Integer> stats = new TreeMap<>();
-        for (int i = 0; i < 150; i++) {
+        for (int i = 0; i < 100; i++) {
             long seed = SEED * 104729 + i;
             String p = VmxIsolation.check(VmxCpu.intelCore(), new SplittableRandom(seed), stats);
             if (p != null) {
@@ -33,8 +33,8 @@ class VmxIsolationTest {
         assertThat(problems).as("seed %d", SEED).isEmpty();
         System.out.println("isolation runs: " + stats);
         // the streams did store into their own memory, and ended in VMCALL as well as in faults / EPT violations
-        assertThat(stats.getOrDefault("changed EPT-mapped memory", 0)).isGreaterThan(30);
-        assertThat(stats.getOrDefault("exit reason 18", 0)).isGreaterThan(5);
+        assertThat(stats.getOrDefault("changed EPT-mapped memory", 0)).isGreaterThan(20);
+        assertThat(stats.getOrDefault("exit reason 18", 0)).isGreaterThan(3);
         assertThat(stats.keySet().stream().filter(k -> k.startsWith("exit reason")).count()).isGreaterThan(2);
     }
 }
