@@ -17,12 +17,18 @@ public record BenchResult(String guest, String profile, List<Sample> warmup, Lis
     /**
      * One run: instructions retired, modelled cycles, host wall-clock nanoseconds, the CPU time of the
      * thread that ran the guest (less sensitive than wall time to other load on a busy machine), and the VM exits
-     * (VMX) / #VMEXITs (SVM) that root-mode x86 code in the guest took (0 for a guest that is no hypervisor).
+     * (VMX) / #VMEXITs (SVM) that root-mode x86 code in the guest took (0 for a guest that is no hypervisor), and
+     * the TLB and page-walk counts of the run ({@link PagingStats}).
      */
-    public record Sample(long instructions, long cycles, long wallNanos, long cpuNanos, long vmExits) {
+    public record Sample(long instructions, long cycles, long wallNanos, long cpuNanos, long vmExits, PagingStats paging) {
         /** A run without VM exits. */
         public Sample(long instructions, long cycles, long wallNanos, long cpuNanos) {
             this(instructions, cycles, wallNanos, cpuNanos, 0);
+        }
+
+        /** A run without paging statistics. */
+        public Sample(long instructions, long cycles, long wallNanos, long cpuNanos, long vmExits) {
+            this(instructions, cycles, wallNanos, cpuNanos, vmExits, PagingStats.NONE);
         }
 
         /** Microseconds of wall time per VM exit round trip (exit, handler, re-entry) of this run; 0 without exits. */
@@ -89,6 +95,11 @@ public record BenchResult(String guest, String profile, List<Sample> warmup, Lis
     /** VM exits taken by one run (the same for every run of a deterministic guest); 0 for a guest that is no hypervisor. */
     public long vmExitsPerRun() {
         return runs.isEmpty() ? 0 : runs.get(0).vmExits();
+    }
+
+    /** TLB and page-walk counts of one run (the same for every run of a deterministic guest). */
+    public PagingStats pagingPerRun() {
+        return runs.isEmpty() ? PagingStats.NONE : runs.get(0).paging();
     }
 
     /** Median microseconds per VM exit round trip (wall time); 0 without exits. */

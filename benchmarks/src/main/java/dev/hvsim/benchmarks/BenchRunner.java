@@ -94,6 +94,6 @@ public final class BenchRunner {
             throw new BenchException(name, o);
         }
         return new BenchResult.Sample(o.stats().instructions(), o.stats().cycles(), o.stats().wallNanos(), cpuNanos,
-                m.vmExits());
+                m.vmExits(), PagingStats.of(m));
     }
 }

@@ -19,7 +19,7 @@ class GuestsTest {
       List.of(
           "hello", "bench", "bench-small", "modes", "paging", "pagefault", "privilege",
           "exceptions", "doublefault", "triplefault", "apic", "x2apic", "platform", "smp", "hello-c", "dev",
-          "vmx-hv", "svm-hv", "vmx-exit-loop", "svm-exit-loop", "exits");
+          "vmx-hv", "svm-hv", "vmx-exit-loop", "svm-exit-loop", "exits", "vmx-ept-walk", "svm-npt-walk");
 
   private static final int MULTIBOOT_MAGIC = 0x1BADB002;
   private static final long LOAD_BASE = 0x100000L;

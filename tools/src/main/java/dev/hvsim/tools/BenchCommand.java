@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hvsim.benchmarks.BenchException;
 import dev.hvsim.benchmarks.BenchResult;
 import dev.hvsim.benchmarks.BenchRunner;
+import dev.hvsim.benchmarks.PagingStats;
 import dev.hvsim.machine.load.LoadException;
 import dev.hvsim.vmm.InterceptPolicy;
 import dev.hvsim.vmm.Virt;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Measure guest MIPS (instructions retired / wall time) of the compute benchmark guest,",
             "or the VM exit round trip of an x86 hypervisor guest (vmx-exit-loop, svm-exit-loop)",
-            "or of the Java VMM (--virt vmx|svm, e.g. with the exits guest).",
+            "or of the Java VMM (--virt vmx|svm, e.g. with the exits guest);",
+            "TLB hits and misses and page-walk references of every guest (vmx-ept-walk, svm-npt-walk:",
+            "a guest under EPT / nested paging, 24 references per cold 4-level-on-4-level walk).",
             "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
 final class BenchCommand implements Callable<Integer> {
     private final Terminal term;
@@ -129,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The human-readable report (with a VM-exit line for a hypervisor guest). */
     static String text(BenchResult r) {
-        String s = mipsText(r);
+        String s = mipsText(r) + pagingText(r.pagingPerRun());
         if (r.vmExitsPerRun() == 0) {
             return s;
         }
@@ -151,6 +154,19 @@ final class BenchCommand implements Callable<Integer> {
                 r.host().os());
     }
 
+    /** The TLB and page-walk lines (the nested one only for a run that walked under EPT or nested paging). */
+    private static String pagingText(PagingStats p) {
+        String s = String.format(Locale.ROOT, "%n  TLB:         %,d hits, %,d misses (walks) per run, miss rate %.4f"
+                + "%n  page walks:  %,d references per run, %.2f per walk, %,d cycles (%d per reference)",
+                p.tlbHits(), p.walks(), p.tlbMissRate(), p.walkReferences(), p.referencesPerWalk(), p.walkCycles(),
+                p.referenceCycles());
+        if (p.nestedWalks() == 0) {
+            return s;
+        }
+        return s + String.format(Locale.ROOT, "%n  nested:      %,d walks under EPT / nested paging, %,d references, %.2f per walk",
+                p.nestedWalks(), p.nestedWalkReferences(), p.referencesPerNestedWalk());
+    }
+
     private static String wallTimes(BenchResult r) {
         long[] w = r.sortedWallNanos();
         return String.format(Locale.ROOT, "%.3f .. %.3f", w[0] / 1e9, w[w.length - 1] / 1e9);
@@ -163,12 +179,15 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The JSON report; {@code virt} is the --virt value (none: bare, or an x86 hypervisor guest's own exits). */
     static String json(BenchResult r, boolean jit, String virt) {
+        PagingStats p = r.pagingPerRun();
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
         JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
                 r.host().cpu(), r.host().cores(), r.host().os(), jit, r.vmExitsPerRun(), r.medianMicrosPerExit(),
-                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond(), virt);
+                r.medianCpuMicrosPerExit(), r.bestMicrosPerExit(), r.exitsPerCpuSecond(), virt, p.tlbHits(), p.walks(),
+                p.tlbMissRate(), p.walkReferences(), p.referencesPerWalk(), p.walkCycles(), p.nestedWalks(),
+                p.nestedWalkReferences(), p.referencesPerNestedWalk());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -180,5 +199,8 @@ final class BenchCommand implements Callable<Integer> {
     record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
             String jvm, String cpu, int cores, String os, boolean jit, long vmExitsPerRun, double medianMicrosPerExit,
-            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond, String virt) {}
+            double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond, String virt,
+            long tlbHitsPerRun, long tlbMissesPerRun, double tlbMissRate, long walkReferencesPerRun,
+            double referencesPerWalk, long walkCyclesPerRun, long nestedWalksPerRun, long nestedWalkReferencesPerRun,
+            double referencesPerNestedWalk) {}
 }

@@ -120,4 +120,26 @@ class MainTest {
                 new BenchResult.Sample(1000, 1, 4_000_000, 2_000_000)), dev.hvsim.benchmarks.HostInfo.current());
         assertThat(BenchCommand.text(none)).doesNotContain("VM exits");
     }
+
+    @Test
+    void benchTextAndJsonReportThePageWalkFigures() throws Exception {
+        dev.hvsim.benchmarks.PagingStats p = new dev.hvsim.benchmarks.PagingStats(700, 300, 7300, 300, 7200, 4);
+        BenchResult r = new BenchResult("g", "p", java.util.List.of(), java.util.List.of(
+                new BenchResult.Sample(1000, 1, 4_000_000, 2_000_000, 1, p)), dev.hvsim.benchmarks.HostInfo.current());
+        assertThat(BenchCommand.text(r)).contains("TLB:         700 hits, 300 misses (walks) per run, miss rate 0.3000")
+                .contains("page walks:  7,300 references per run, 24.33 per walk, 29,200 cycles (4 per reference)")
+                .contains("nested:      300 walks under EPT / nested paging, 7,200 references, 24.00 per walk");
+        JsonNode json = new ObjectMapper().readTree(BenchCommand.json(r, true));
+        assertThat(json.get("tlbHitsPerRun").asLong()).isEqualTo(700);
+        assertThat(json.get("tlbMissesPerRun").asLong()).isEqualTo(300);
+        assertThat(json.get("walkReferencesPerRun").asLong()).isEqualTo(7300);
+        assertThat(json.get("walkCyclesPerRun").asLong()).isEqualTo(29_200);
+        assertThat(json.get("nestedWalksPerRun").asLong()).isEqualTo(300);
+        assertThat(json.get("referencesPerNestedWalk").asDouble()).isEqualTo(24.0);
+        assertThat(json.get("vmExitsPerRun").asLong()).isEqualTo(1); // the existing keys stay
+        BenchResult flat = new BenchResult("g", "p", java.util.List.of(), java.util.List.of(new BenchResult.Sample(1000, 1,
+                4_000_000, 2_000_000, 0, new dev.hvsim.benchmarks.PagingStats(10, 2, 8, 0, 0, 4))),
+                dev.hvsim.benchmarks.HostInfo.current());
+        assertThat(BenchCommand.text(flat)).contains("TLB:").doesNotContain("nested:");
+    }
 }

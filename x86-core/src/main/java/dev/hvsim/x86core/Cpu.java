@@ -522,6 +522,7 @@ public final class Cpu {
         byte[] page = mmu.tlbPage[i];
         if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
                 && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
+            mmu.tlbHits++;
             return page;
         }
         return null;
@@ -535,6 +536,7 @@ public final class Cpu {
         byte[] page = mmu.tlbPage[i];
         if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
                 && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+            mmu.tlbHits++;
             return page;
         }
         return null;
@@ -999,6 +1001,7 @@ public final class Cpu {
             byte[] page = mmu.tlbPage[i];
             if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
                     && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
+                mmu.tlbHits++;
                 return PageAccess.read(page, po, size);
             }
         }
@@ -1015,6 +1018,7 @@ public final class Cpu {
             byte[] page = mmu.tlbPage[i];
             if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
                     && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+                mmu.tlbHits++;
                 PageAccess.write(page, po, size, v);
                 return;
             }
@@ -1033,6 +1037,7 @@ public final class Cpu {
             }
             byte[] page = mmu.tlbPage[i];
             if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
+                mmu.tlbHits++;
                 return PageAccess.read(page, off, size);
             }
             long pa = mmu.translate(lin, access, cpl == 3);
@@ -1073,6 +1078,7 @@ public final class Cpu {
             int need = cpl == 3 ? Mmu.P_UW : Mmu.P_SW;
             byte[] page = mmu.tlbPage[i];
             if (mmu.tlbTag[i] == (lin >>> 12) && (mmu.tlbPerm[i] & need) != 0 && page != null) {
+                mmu.tlbHits++;
                 PageAccess.write(page, off, size, v);
                 return;
             }

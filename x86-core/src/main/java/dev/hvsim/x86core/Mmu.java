@@ -44,6 +44,12 @@ public final class Mmu {
     public final long[] pdpte = new long[4];
     /** Paging-structure memory references performed (for cycle accounting). */
     long walkRefs;
+    /**
+     * Statistics (plain increments, no allocation): TLB hits (the data fast paths of {@link Cpu}, translated code's
+     * TLB probes and {@link #translate}), page walks (TLB misses), and the walks made and references they cost while
+     * a second stage was installed (completed walks only: one ended by a VM exit is counted in neither).
+     */
+    long tlbHits, walks, nestedWalks, nestedWalkRefs;
     /** Cycles per paging-structure reference (profile's pageWalkReference). */
     private final int refCost;
     /** The one walk record, reused: walks never nest (no allocation on a TLB miss). */
@@ -82,6 +88,29 @@ public final class Mmu {
     /** Paging-structure memory references made so far by this CPU's walks, both stages (cycle accounting). */
     public long walkReferences() {
         return walkRefs;
+    }
+
+    /** TLB lookups that hit: accesses served without a walk (instruction fetches count once per page entered). */
+    public long tlbHits() {
+        return tlbHits;
+    }
+
+    /** Page walks (TLB misses that walked, including the fills made with paging off). */
+    public long walks() {
+        return walks;
+    }
+
+    /** Completed walks made while a second stage (EPT or nested paging) was installed. */
+    public long nestedWalks() {
+        return nestedWalks;
+    }
+
+    /**
+     * Memory references of the {@link #nestedWalks()}, both stages: a cold 4-level guest walk under a 4-level second
+     * stage with 4 KiB pages makes 24 (no paging-structure caches are modelled, so every such walk is cold).
+     */
+    public long nestedWalkReferences() {
+        return nestedWalkRefs;
     }
 
     /** Counts {@code n} paging-structure references made by a second-stage walk and charges their cycles. */
@@ -345,6 +374,7 @@ public final class Mmu {
         int i = index(lpn);
         int need = permBit(access, user);
         if (tlbTag[i] == lpn && (tlbPerm[i] & need) != 0) {
+            tlbHits++;
             return tlbPhys[i] | (lin & 0xfff);
         }
         return walk(lin, access, user, true);
@@ -406,6 +436,8 @@ public final class Mmu {
     }
 
     private long walk(long lin, int access, boolean user, boolean fill) {
+        walks++;
+        long refs0 = walkRefs;
         if (!cpu.pagingEnabled()) {
             long pa = (cpu.longMode() ? lin : lin & 0xffffffffL) & physMask;
             int perm = P_SR | P_SW | P_SX | P_UR | P_UW | P_UX;
@@ -413,6 +445,7 @@ public final class Mmu {
                 pa = secondStage.translate(pa, access, SecondStage.LINEAR_VALID | (user ? SecondStage.USER : 0)
                         | (cpu.cr0(Cpu.CR0_CD) ? SecondStage.CACHE_DISABLED : 0), lin);
                 perm &= allowedPerms(secondStage.lastAllowed(), access);
+                countNested(refs0);
             }
             fill(lin, pa & ~0xfffL, perm, false, 0);
             return pa;
@@ -429,6 +462,9 @@ public final class Mmu {
         walkRefs += w.levels;
         if (!ok) {
             cpu.addCycles((long) w.levels * refCost);
+            if (secondStage != null) {
+                countNested(refs0);
+            }
             throw ArchFault.pageFault(w.faultCode | errAccess, lin);
         }
         int perm = permissions(w);
@@ -460,11 +496,17 @@ public final class Mmu {
                     | (cpu.cr0(Cpu.CR0_CD) ? SecondStage.CACHE_DISABLED : 0) | w.patIndex << SecondStage.PAT_SHIFT;
             pa = secondStage.translate(pa, access, f, lin);
             perm &= allowedPerms(secondStage.lastAllowed(), access);
+            countNested(refs0);
         }
         if (fill) {
             fill(lin, pa & ~0xfffL, perm, w.global && cpu.cr4(Cpu.CR4_PGE), w.pageMask == 0xfff ? 0 : w.pageMask);
         }
         return pa;
+    }
+
+    private void countNested(long refs0) {
+        nestedWalks++;
+        nestedWalkRefs += walkRefs - refs0;
     }
 
     /** TLB permission bits for the accesses a second stage allows (always including the one it just checked). */

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Hypervisors written in x86 (guests vmx-hv, svm-hv, vmx-exit-loop, svm-exit-loop; guests/DESIGN.md) running on
+ * Hypervisors written in x86 (guests vmx-hv, svm-hv, vmx-exit-loop, svm-exit-loop, vmx-ept-walk, svm-npt-walk;
+ * guests/DESIGN.md) running on
  * hvsim in root mode: on their vendor's profile each enables VMX or SVM itself, runs its guest and handles every
  * exit in x86 code (the model loads host state and the code continues at HOST_RIP or after VMRUN); the test checks
  * the exact console output, the status on the debug-exit port and that the machine counted exactly the exits the
@@ -84,8 +85,13 @@ class HypervisorGuestsTest {
                 Arguments.of("vmx-hv", "intel-core", VMX_HV, hvExits("vmx")),
                 Arguments.of("svm-hv", "amd-zen", SVM_HV, hvExits("svm")),
                 Arguments.of("vmx-exit-loop", "intel-core", "vmx-exit-loop: CPUID exits handled: 200000\n", LOOP_EXITS),
-                Arguments.of("svm-exit-loop", "amd-zen", "svm-exit-loop: CPUID exits handled: 200000\n", LOOP_EXITS));
+                Arguments.of("svm-exit-loop", "amd-zen", "svm-exit-loop: CPUID exits handled: 200000\n", LOOP_EXITS),
+                // the page-walk guests under EPT / nested paging: one exit, the final hypercall
+                Arguments.of("vmx-ept-walk", "intel-core", "vmx-ept-walk: " + WALK_LINE, 1L),
+                Arguments.of("svm-npt-walk", "amd-zen", "svm-npt-walk: " + WALK_LINE, 1L));
     }
+
+    private static final String WALK_LINE = "2000 rounds of 64 pages x 8 passes, sum right\n";
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("onOwnVendor")
@@ -109,7 +115,9 @@ class HypervisorGuestsTest {
                 Arguments.of("vmx-exit-loop", "amd-zen", "vmx-exit-loop: VMX not supported (CPUID.1:ECX.VMX = 0)\n"),
                 Arguments.of("svm-hv", "intel-core", "svm-hv: an x86 hypervisor using AMD SVM\n"
                         + "svm-hv: SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n"),
-                Arguments.of("svm-exit-loop", "intel-core", "svm-exit-loop: SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n"));
+                Arguments.of("svm-exit-loop", "intel-core", "svm-exit-loop: SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n"),
+                Arguments.of("vmx-ept-walk", "amd-zen", "vmx-ept-walk: VMX not supported (CPUID.1:ECX.VMX = 0)\n"),
+                Arguments.of("svm-npt-walk", "intel-core", "svm-npt-walk: SVM not supported (CPUID.80000001H:ECX.SVM = 0)\n"));
     }
 
     @ParameterizedTest(name = "{0} on {1}")
