@@ -67,6 +67,8 @@ public final class SvmExtension implements CpuExtension {
     public boolean inGuest() { return guestActive; }
     /** The physical address of the VMCB of the running (or last) guest. */
     public long vmcbPa() { return vmcbPa; }
+    /** The nested-paging format while a guest with nested paging runs (the debugger's two-stage walk), else null. */
+    public dev.hvsim.ept.SecondStageFormat nestedFormat() { return guestActive ? paging.format() : null; }
     public long vmCr() { return vmCr; }
     public long hsavePa() { return hsavePa; }
     /** The last SKINIT executed on this CPU (its SLB, entry offset and image length), or null. */

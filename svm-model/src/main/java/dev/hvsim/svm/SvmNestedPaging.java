@@ -52,6 +52,11 @@ final class SvmNestedPaging implements SecondStage {
         return enabled;
     }
 
+    /** The nested tables' format of the guest running (or last run), or null without nested paging. */
+    NptFormat format() {
+        return enabled ? lastFormat : null;
+    }
+
     /** The memory type of the last guest access the nested tables allowed (WB before any). */
     MemoryType lastMemoryType() {
         return translator == null ? MemoryType.WB : translator.lastMemoryType();

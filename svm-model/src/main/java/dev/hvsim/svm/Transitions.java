@@ -5,6 +5,7 @@ import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Interrupts;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
+import dev.hvsim.x86core.VmTransition;
 import dev.hvsim.x86core.bus.PhysicalBus;
 import dev.hvsim.x86core.decode.Feature;
 import dev.hvsim.x86core.exec.MsrAccess;
@@ -52,10 +53,22 @@ final class Transitions {
             b.write(vmcbPa + V.EXITINFO1, 8, 0);
             b.write(vmcbPa + V.EXITINFO2, 8, 0);
             b.write(vmcbPa + V.EXITINTINFO, 8, 0);
+            if (c.listener() != null) {
+                java.util.List<String> rules = new java.util.ArrayList<>();
+                for (VmrunViolation r : o.violations()) {
+                    rules.add(r.toString());
+                }
+                c.listener().onVmEntryFailed(c, new VmTransition(VmTransition.Kind.ENTRY_FAILED, "VMCB",
+                        ExitCode.INVALID, 0, c.state().rip, true, rules));
+            }
             loadHost(c);
             throw new VmExitSignal(new SvmExit(ExitCode.INVALID, 0, 0, 0, 0, 0, o.violations()));
         }
         commit(c, v);
+        if (c.listener() != null) {
+            c.listener().onVmEntry(c, new VmTransition(VmTransition.Kind.ENTRY, "VMCB", 0, 0, c.state().rip, false,
+                    java.util.List.of()));
+        }
     }
 
     /** 15.5.1: load the guest state of the snapshot, enter guest mode, deliver EVENTINJ. */
@@ -163,6 +176,10 @@ final class Transitions {
         loadHost(c);
         x.guestGifAtExit = x.gif;
         x.gif = false;
+        if (c.listener() != null) {
+            c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCB", code, info1, guestRip, true,
+                    java.util.List.of()));
+        }
         throw new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
     }
 

@@ -4,6 +4,9 @@ import dev.hvsim.machine.Machine;
 import dev.hvsim.machine.MachineConfig;
 import dev.hvsim.machine.RunLimits;
 import dev.hvsim.tools.gdb.GdbStub;
+import dev.hvsim.vmm.InterceptPolicy;
+import dev.hvsim.vmm.Virt;
+import dev.hvsim.vmm.Vmm;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Vendor;
 import java.io.IOException;
@@ -57,6 +60,11 @@ final class GdbCommand implements Callable<Integer> {
     @Option(names = "--entry", paramLabel = "ADDR", converter = Addresses.class, description = "Start address.")
     Long entry;
 
+    @Option(names = "--virt", paramLabel = "vmx|svm|none",
+            description = "Run the guest under the Java VMM (as in 'hvsim run'); a stop at a VM exit then comes at the"
+                    + " guest's next instruction, after the VMM handled the exit.")
+    String virt = "none";
+
     GdbCommand(Terminal term) {
         this.term = term;
     }
@@ -64,10 +72,39 @@ final class GdbCommand implements Callable<Integer> {
     /** The machine with the guest loaded, stopped at its first instruction, writing guest output to {@code console}. */
     private Machine build(byte[] bytes, OutputStream console) throws BadInputException {
         LoadSpec spec = LoadSpec.parse(load);
-        CpuProfile p = GuestSetup.profile(vendor, profile);
+        Virt v = parseVirt();
+        CpuProfile p = GuestSetup.profile(vendor(v), profile);
         Machine m = GuestSetup.machine(p, memMiB, smp, console);
+        if (v != Virt.NONE) {
+            try {
+                Vmm.attach(m, v, InterceptPolicy.defaults());
+            } catch (IllegalStateException e) { // the profile has no VMX / SVM model
+                throw new BadInputException("--virt " + virt + ": profile " + p.name() + " has no " + v.name() + " model");
+            }
+        }
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, MultibootArgs.of(guest, append, initrd));
         return m;
+    }
+
+    private Virt parseVirt() throws BadInputException {
+        try {
+            return Virt.parse(virt);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+    }
+
+    /** --virt vmx needs an Intel profile, svm an AMD one (as in 'hvsim run'). */
+    private Vendor vendor(Virt v) throws BadInputException {
+        if (v == Virt.NONE) {
+            return vendor;
+        }
+        Vendor needed = v == Virt.VMX ? Vendor.INTEL : Vendor.AMD;
+        if (vendor != null && vendor != needed) {
+            throw new BadInputException("--virt " + virt + " needs an " + (needed == Vendor.INTEL ? "intel" : "amd")
+                    + " CPU but --vendor " + vendor.name().toLowerCase() + " was given");
+        }
+        return needed;
     }
 
     @Override

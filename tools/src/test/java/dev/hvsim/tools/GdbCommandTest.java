@@ -68,8 +68,13 @@ class GdbCommandTest {
         c = Cli.run("gdb", "--port", "0", dir.resolve("missing.elf").toString());
         assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
         assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        c = Cli.run("gdb", "--port", "0", "--virt", "svm", "--vendor", "intel", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.err).contains("--virt svm needs an amd CPU");
+        c = Cli.run("gdb", "--port", "0", "--virt", "frob", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
         c = Cli.run("gdb", "--help");
         assertThat(c.status).isEqualTo(0);
-        assertThat(c.out).contains("--port", "--smp", "--append", "--initrd", "--entry", "--load");
+        assertThat(c.out).contains("--port", "--smp", "--append", "--initrd", "--entry", "--load", "--virt");
     }
 }

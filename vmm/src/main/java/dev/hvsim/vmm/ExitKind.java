@@ -23,6 +23,8 @@ public enum ExitKind {
     /** Intel only: start-up IPI in wait-for-SIPI (reason 4). */
     SIPI(Vendors.INTEL), NMI_WINDOW(Vendors.INTEL), MONITOR_TRAP_FLAG(Vendors.INTEL),
     EPT_MISCONFIGURATION(Vendors.INTEL), PREEMPTION_TIMER(Vendors.INTEL),
+    /** Intel only: "RDRAND exiting" / "RDSEED exiting" (reasons 57, 61); SVM has no such intercept. */
+    RANDOM_NUMBER(Vendors.INTEL),
     /** Intel-only exits without a neutral meaning (GETSEC, SGX, XSAVES, TDX, UMWAIT, ...). */
     INTEL_OTHER(Vendors.INTEL),
     /** AMD only: PUSHF / POPF intercepts (APM 15.9), IRET, INTn, ICEBP (INT1). */

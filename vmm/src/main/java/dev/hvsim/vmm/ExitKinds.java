@@ -82,7 +82,7 @@ public final class ExitKinds {
         vmx(ExitKind.PREEMPTION_TIMER, 52);
         vmx(ExitKind.WBINVD, 54);
         vmx(ExitKind.XSETBV, 55);
-        vmx(ExitKind.INTEL_OTHER, 57, 61); // RDRAND, RDSEED
+        vmx(ExitKind.RANDOM_NUMBER, 57, 61); // RDRAND, RDSEED (vmx-model produces them)
         vmx(ExitKind.INVPCID, 58);
         vmx(ExitKind.PAGE_LOG_FULL, 62);
         vmx(ExitKind.BUS_LOCK, 74);

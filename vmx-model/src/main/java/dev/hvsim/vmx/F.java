@@ -52,6 +52,8 @@ final class F {
     static final VmcsField PAGE_FAULT_ERROR_CODE_MASK = C.byName("PAGE_FAULT_ERROR_CODE_MASK");
     static final VmcsField PAGE_FAULT_ERROR_CODE_MATCH = C.byName("PAGE_FAULT_ERROR_CODE_MATCH");
     static final VmcsField CR3_TARGET_COUNT = C.byName("CR3_TARGET_COUNT");
+    static final VmcsField PLE_GAP = C.byName("PLE_GAP");
+    static final VmcsField PLE_WINDOW = C.byName("PLE_WINDOW");
     static final VmcsField VM_EXIT_CONTROLS = C.byName("VM_EXIT_CONTROLS");
     static final VmcsField VM_EXIT_MSR_STORE_COUNT = C.byName("VM_EXIT_MSR_STORE_COUNT");
     static final VmcsField VM_EXIT_MSR_LOAD_COUNT = C.byName("VM_EXIT_MSR_LOAD_COUNT");

@@ -44,6 +44,16 @@ final class InstructionInfo {
         return gdtrIdtr && d.opSize != 2 ? info | 1 << 11 : info;
     }
 
+    /**
+     * 29.2.5, "Format of the VM-Exit Instruction-Information Field as Used for RDRAND, RDSEED, TPAUSE, and UMWAIT":
+     * the destination register in bits 6:3 and the operand size in bits 12:11 (0 16-bit, 1 32-bit, 2 64-bit); the
+     * other bits are undefined and written 0.
+     */
+    static int rdrandRdseed(DecodedInsn d) {
+        int size = d.opSize == 2 ? 0 : d.opSize == 4 ? 1 : 2;
+        return (d.rm & 0xf) << 3 | size << 11;
+    }
+
     private static int addrSize(DecodedInsn d) {
         return d.addrSize == 2 ? 0 : d.addrSize == 4 ? 1 : 2;
     }

@@ -3,11 +3,15 @@ package dev.hvsim.vmx;
 import dev.hvsim.vmcs.LaunchState;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
+import dev.hvsim.x86core.ExecutionListener;
 import dev.hvsim.x86core.Interrupts;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.Reg;
+import dev.hvsim.x86core.VmTransition;
 import dev.hvsim.x86core.exec.MsrAccess;
 import dev.hvsim.x86core.fault.ArchFault;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * VM entry as snapshot, check, commit (ARCHITECTURE.md; SDM Vol. 3C chapter "VM Entries"): the VMCS is read once
@@ -54,15 +58,40 @@ final class VmEntry {
         last = o;
         switch (o.kind()) {
             case VMFAIL_VALID:
-                x.insns.fail(((EntryOutcome.VmFailValid) o).error());
+                int error = ((EntryOutcome.VmFailValid) o).error();
+                x.insns.fail(error);
+                notify(o, error, 0, false);
                 return;
             case ENTRY_FAILURE:
                 EntryOutcome.EntryFailureExit f = (EntryOutcome.EntryFailureExit) o;
+                notify(o, f.reason() | ExitReason.ENTRY_FAILURE_BIT, f.qualification(), true);
                 x.exits().entryFailure(v, f.reason(), f.qualification());
                 return;
             default:
                 commit(snap, v, launch);
+                ExecutionListener l = x.cpu().listener();
+                if (l != null) {
+                    l.onVmEntry(x.cpu(), new VmTransition(VmTransition.Kind.ENTRY, "VMCS", 0, 0, x.cpu().state().rip,
+                            false, List.of()));
+                }
         }
+    }
+
+    /**
+     * Tells the listener of a failed entry (before an entry-failure exit loads host state, so RIP is VMLAUNCH's or
+     * VMRESUME's). Nothing is built when no listener is attached.
+     */
+    private void notify(EntryOutcome o, long code, long qualification, boolean toHost) {
+        ExecutionListener l = x.cpu().listener();
+        if (l == null) {
+            return;
+        }
+        List<String> rules = new ArrayList<>();
+        for (Violation v : o.violations()) {
+            rules.add(v.toString());
+        }
+        l.onVmEntryFailed(x.cpu(), new VmTransition(VmTransition.Kind.ENTRY_FAILED, "VMCS", code, qualification,
+                x.cpu().state().rip, toHost, rules));
     }
 
     /** 28.3.2 loading guest state, 28.4 MSR loading, 28.6 event injection. */

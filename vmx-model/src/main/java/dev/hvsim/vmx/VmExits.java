@@ -6,8 +6,10 @@ import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
+import dev.hvsim.x86core.VmTransition;
 import dev.hvsim.x86core.exec.MsrAccess;
 import dev.hvsim.x86core.fault.ArchFault;
+import dev.hvsim.x86core.fault.TripleFault;
 import dev.hvsim.x86core.fault.VmExitSignal;
 
 /**
@@ -20,7 +22,17 @@ import dev.hvsim.x86core.fault.VmExitSignal;
 final class VmExits {
     /** IA32_DEBUGCTL (SDM Vol. 4): the core has no such MSR; VM entry/exit keep its value in the MSR file. */
     static final long IA32_DEBUGCTL = 0x1d9;
+    /** IA32_SMBASE: readable only in SMM (29.4), so a VM-exit MSR-store entry for it fails. */
+    static final long IA32_SMBASE = 0x9e;
     private static final long CR0_KEEP = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
+    /**
+     * VMX-abort indicators (SDM Vol. 3C 29.7 "VMX Aborts"; 27.7 in the 2016 edition): 1 = a VM-exit MSR-store entry
+     * failed (29.4), 2 = a host PDPTE (PAE host paging) has reserved bits set (29.5.4), 4 = a VM-exit MSR-load entry
+     * failed (29.6). 3 (VMCS corruption) and 5 (machine check during VM exit) cannot arise here (DEVIATIONS.md).
+     */
+    static final int ABORT_SAVING_GUEST_MSRS = 1, ABORT_HOST_PDPTE = 2, ABORT_LOADING_HOST_MSRS = 4;
+    /** The VMX-abort indicator: bytes 4-7 of the VMCS region (25.2 "Format of the VMCS Region"). */
+    static final int ABORT_INDICATOR_OFFSET = 4;
     private final VmxExtension x;
 
     VmExits(VmxExtension x) {
@@ -47,6 +59,10 @@ final class VmExits {
         leave(c);
         loadHost(c, v);
         c.state().nmiBlocked = x.events().rootNmiBlockedAfter(nmiExit, guestNmiBlocked);
+        if (c.listener() != null) {
+            c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCS", reason, qualification, guestRip,
+                    true, java.util.List.of()));
+        }
         throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
                 guestRip));
     }
@@ -157,7 +173,7 @@ final class VmExits {
                 | (s.nmiBlocked ? GuestNonRegisterRules.BLOCK_NMI : 0);
         v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
         v.write(F.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
-        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
+        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, x.events().takePendingDebug()); // 29.3.4 (DEVIATIONS.md)
         if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
             v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());
         }
@@ -181,17 +197,44 @@ final class VmExits {
         v.write(F.GUEST_AR[seg], arOf(sg));
     }
 
-    /** 29.4: the VM-exit MSR-store area (index in each entry, value written to its second quadword). */
-    private static void storeMsrs(Cpu c, Vmcs v) {
+    /**
+     * 29.4: the VM-exit MSR-store area (index in bits 31:0 of each entry, the value as RDMSR reads it written to bits
+     * 127:64). An entry fails when bits 63:32 are not 0, when it names an x2APIC MSR (bits 31:8 = 000008H), an
+     * SMM-only MSR (IA32_SMBASE, 9EH: no SMM here) or when RDMSR at CPL 0 would #GP; a failure is a VMX abort (29.7)
+     * with indicator 1.
+     */
+    private void storeMsrs(Cpu c, Vmcs v) {
         long base = v.read(F.VM_EXIT_MSR_STORE_ADDR), n = v.read(F.VM_EXIT_MSR_STORE_COUNT);
         for (int i = 0; i < n; i++) {
-            long index = c.bus().read(base + 16L * i, 4);
-            try {
-                c.bus().write(base + 16L * i + 8, 8, MsrAccess.read(c, index));
-            } catch (ArchFault f) {
-                // a VMX abort on hardware (29.7); this model leaves the entry unchanged (DEVIATIONS.md)
+            long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
+            if ((lo >>> 32) != 0 || (index >>> 8) == 0x8 || index == IA32_SMBASE) {
+                abort(c, ABORT_SAVING_GUEST_MSRS, String.format("VM-exit MSR-store entry %d (MSR %xH)", i, index));
             }
+            long value;
+            try {
+                value = MsrAccess.read(c, index);
+            } catch (ArchFault f) {
+                abort(c, ABORT_SAVING_GUEST_MSRS, String.format("VM-exit MSR-store entry %d: RDMSR %xH faults", i,
+                        index));
+                return;
+            }
+            c.bus().write(base + 16L * i + 8, 8, value);
         }
+    }
+
+    /**
+     * A VMX abort (29.7): the indicator is written to the VMCS region (bytes 4-7), the logical processor leaves
+     * non-root operation and enters the VMX-abort shutdown state; the run ends with {@code StopReason.SHUTDOWN} (the
+     * core's shutdown, with the indicator in {@code Cpu.shutdownReason()}), and every later run returns SHUTDOWN
+     * (only RESET, i.e. a new CPU or the machine's reset, leaves it). No VM exit is reported: no VmExitSignal.
+     */
+    private void abort(Cpu c, int indicator, String why) {
+        c.bus().write(x.currentVmcsPointer() + ABORT_INDICATOR_OFFSET, 4, indicator);
+        if (x.nonRoot) {
+            leave(c);
+        }
+        c.state().halted = true; // held in shutdown: Cpu.events() returns SHUTDOWN while shutdownReason is set
+        throw new TripleFault("VMX abort, indicator " + indicator + ": " + why);
     }
 
     /** 29.5: host state (and 29.6 the VM-exit MSR-load area). */
@@ -242,17 +285,36 @@ final class VmExits {
         c.modeChanged();
         x.hostStateLoaded();
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
-            c.mmu().loadPdptes(s.cr3);
+            try {
+                c.mmu().loadPdptes(s.cr3); // 29.5.4: a present PDPTE with reserved bits set is a VMX abort (2)
+            } catch (ArchFault f) {
+                abort(c, ABORT_HOST_PDPTE, "host PDPTE with reserved bits set (CR3 " + Long.toHexString(s.cr3) + ")");
+            }
         }
         loadMsrs(c, v.read(F.VM_EXIT_MSR_LOAD_ADDR), v.read(F.VM_EXIT_MSR_LOAD_COUNT));
     }
 
-    private static void loadMsrs(Cpu c, long base, long n) {
+    /**
+     * 29.6: the VM-exit MSR-load area, in order, as WRMSR would write each value. An entry fails when bits 63:32 are
+     * not 0, when it names IA32_FS_BASE / IA32_GS_BASE, an x2APIC MSR, an SMM-only MSR (IA32_SMM_MONITOR_CTL), an MSR
+     * the model refuses on VM exit (IA32_BIOS_UPDT_TRIG, as at VM entry), or when WRMSR at CPL 0 would #GP; a failure
+     * is a VMX abort (29.7) with indicator 4. Entries before the failing one stay loaded (the processor is in
+     * shutdown anyway).
+     */
+    private void loadMsrs(Cpu c, long base, long n) {
         for (int i = 0; i < n; i++) {
+            long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
+            long value = c.bus().read(base + 16L * i + 8, 8);
+            if ((lo >>> 32) != 0 || index == MsrLoadRules.IA32_FS_BASE || index == MsrLoadRules.IA32_GS_BASE
+                    || (index >>> 8) == 0x8 || index == MsrLoadRules.IA32_SMM_MONITOR_CTL
+                    || index == MsrLoadRules.IA32_BIOS_UPDT_TRIG) {
+                abort(c, ABORT_LOADING_HOST_MSRS, String.format("VM-exit MSR-load entry %d (MSR %xH)", i, index));
+            }
             try {
-                MsrAccess.write(c, c.bus().read(base + 16L * i, 4), c.bus().read(base + 16L * i + 8, 8));
+                MsrAccess.write(c, index, value);
             } catch (ArchFault f) {
-                // VMX abort on hardware (29.7): not modelled (DEVIATIONS.md)
+                abort(c, ABORT_LOADING_HOST_MSRS, String.format("VM-exit MSR-load entry %d: WRMSR %xH, %xH faults",
+                        i, index, value));
             }
         }
     }

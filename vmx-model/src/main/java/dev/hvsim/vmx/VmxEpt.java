@@ -21,13 +21,20 @@ final class VmxEpt implements SecondStage {
     private final VmxExtension x;
     private final EptTranslator translator;
     private final long eptp;
+    private final EptFormat format;
 
     VmxEpt(VmxExtension x, long eptp) {
         this.x = x;
         this.eptp = eptp;
         Cpu c = x.cpu();
         EptCapabilities caps = new EptCapabilities(x.capabilities().eptVpidCap().raw());
-        this.translator = new EptTranslator(c, new EptFormat(new Eptp(eptp), caps, false, c.profile().maxPhysAddr()));
+        this.format = new EptFormat(new Eptp(eptp), caps, false, c.profile().maxPhysAddr());
+        this.translator = new EptTranslator(c, format);
+    }
+
+    /** The EPT format of this EPTP (the debugger's two-stage walk). */
+    EptFormat format() {
+        return format;
     }
 
     /** The EPTP this translator walks. */

@@ -4,6 +4,8 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.InterruptSource;
+import dev.hvsim.x86core.Interrupts;
+import dev.hvsim.x86core.fault.ArchFault;
 import dev.hvsim.x86core.decode.InterceptPoint;
 
 /**
@@ -18,6 +20,9 @@ import dev.hvsim.x86core.decode.InterceptPoint;
  * delivery of an event at a boundary, after VM entry that injects an event or a pending MTF (type 7); SMIs and INIT
  * take priority, MTF exits take priority over debug traps and lower events (26.5.2). None in shutdown or
  * wait-for-SIPI.</li>
+ * <li>Pending debug exceptions loaded by VM entry (28.7.3): a #DB trap (exit 0 with the pending bits as qualification
+ * when bit 1 of the exception bitmap is 1) before the guest's first instruction, held while MOV-SS blocking lasts;
+ * below MTF (debug traps rank below MTF exits, 26.5.2), above the timer (26.5.1).</li>
  * <li>VMX-preemption timer (52, 26.5.1): below debug traps, above NMI-window exits; wakes HLT and shutdown, not
  * wait-for-SIPI.</li>
  * <li>NMI window (8, 26.2): no virtual-NMI blocking and no blocking by MOV SS or (this model's choice, which the
@@ -47,6 +52,8 @@ final class VmxEvents {
     /** The instruction count at the last boundary (-1 before the first): an MTF exit is due once it has moved. */
     private long mtfMark;
     private boolean initPending;
+    /** Pending debug exceptions (B3-B0, enabled breakpoint, BS) VM entry loaded and not yet delivered; 0 if none. */
+    private long pendingDebug;
     private int sipiVector = -1;
     /** IRET bookkeeping for bit 12 (29.2.2, 29.2.1 Table 29-7): where the last IRET was and whether it unblocked. */
     private long iretRip = -1;
@@ -86,6 +93,7 @@ final class VmxEvents {
         sipiVector = -1;
         iretRip = -1;
         int activity = (int) g.get(F.GUEST_ACTIVITY_STATE);
+        pendingDebug = pendingDebugAfterEntry(g, injecting, type, activity);
         // 28.7.2: HLT is the core's halted state; shutdown and wait-for-SIPI also stop execution, and hold interrupts
         // (VmxExtension.holdsInterrupts). An injected event wakes the processor: VmEntry.inject makes it active.
         inactive = activity == GuestNonRegisterRules.SHUTDOWN || activity == GuestNonRegisterRules.WAIT_FOR_SIPI
@@ -97,6 +105,55 @@ final class VmxEvents {
             // so that the platform offers it again before the guest's first instruction (where it exits, 26.2)
             x.cpu().stopAfterInstruction(dev.hvsim.x86core.StopReason.CYCLE_LIMIT);
         }
+    }
+
+    /** Bits 3:0 (B3-B0), 12 (enabled breakpoint) and 14 (BS) of the pending-debug-exceptions field. */
+    static final long PENDING_DBG_BITS = 0xf | 1L << 12 | 1L << 14, BS = 1L << 14, ENABLED_BP = 1L << 12;
+
+    /**
+     * 28.7.3 "Delivery of Pending Debug Exceptions after VM Entry": none after a vectoring entry with an external
+     * interrupt, NMI, hardware exception or privileged software exception, or with a software interrupt/exception
+     * without MOV-SS blocking; none after a non-vectoring entry into shutdown or wait-for-SIPI. Otherwise they are valid
+     * when BS or "enabled breakpoint" is 1. A software interrupt/exception injected under MOV-SS blocking would have the
+     * #DB follow the injected event's delivery; this model drops them in that case (DEVIATIONS.md).
+     */
+    private static long pendingDebugAfterEntry(VmcsSnapshot g, boolean injecting, int type, int activity) {
+        long p = g.get(F.GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DBG_BITS;
+        if ((p & (BS | ENABLED_BP)) == 0 || injecting && type != 7
+                || !injecting && (activity == GuestNonRegisterRules.SHUTDOWN
+                        || activity == GuestNonRegisterRules.WAIT_FOR_SIPI)) {
+            return 0;
+        }
+        return p;
+    }
+
+    /**
+     * The pending debug exceptions a VM exit saves (29.3.4): those VM entry loaded and that were not yet delivered
+     * (an exit of higher priority came first, e.g. INIT); then cleared: the VMCS holds them now. Traps the core
+     * itself holds are never pending at an exit (DEVIATIONS.md): 0 otherwise.
+     */
+    long takePendingDebug() {
+        long p = pendingDebug;
+        pendingDebug = 0;
+        return p;
+    }
+
+    /**
+     * Delivers the pending debug exceptions as a #DB trap "as if it had occurred immediately after VM entry" (28.7.3):
+     * the exception bitmap decides (26.2): exit 0 with the DR6-format bits as qualification (29.2.1) and DR6 unchanged
+     * (29.1: a #DB that causes a VM exit does not update DR6), or DR6 bits 3:0 take B3-B0, BS is set when pending, and
+     * delivery through the guest IDT (RIP of the next instruction, which
+     * has not executed). A halted guest wakes.
+     */
+    private void deliverPendingDebug(Cpu c, long p) {
+        CpuState s = c.state();
+        wake(c);
+        if ((x.currentVmcs().read(F.EXCEPTION_BITMAP) & 1 << 1) != 0) {
+            exit(ExitReason.EXCEPTION_OR_NMI, p & (0xf | BS), VALID | 3 << 8 | 1); // DR6 unchanged (29.1)
+        }
+        s.dr[6] = (s.dr[6] & ~0xfL) | (p & 0xf) | (p & BS);
+        c.interrupts().inject(1, ArchFault.NO_ERROR_CODE, Interrupts.Kind.EXCEPTION, s.rip);
+        c.nextRip = s.rip;
     }
 
     /** The timer decrements each time bit X (IA32_VMX_MISC[4:0]) of the TSC changes (26.5.1). */
@@ -230,6 +287,15 @@ final class VmxEvents {
             }
             mtfMark = c.instructions();
             c.signalEvent();
+        }
+        if (pendingDebug != 0) {
+            if (c.inShadow() && s.movSsShadow) {
+                c.signalEvent(); // 28.7.3: held while MOV-SS blocking lasts
+            } else {
+                long p = pendingDebug;
+                pendingDebug = 0;
+                deliverPendingDebug(c, p);
+            }
         }
         if (timerActive) {
             if (ticks() >= timerDeadlineTicks) {

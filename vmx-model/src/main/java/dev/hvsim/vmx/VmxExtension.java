@@ -122,6 +122,8 @@ public final class VmxExtension implements CpuExtension {
     public int currentVpid() { return nonRoot ? vpid : 0; }
     /** The EPTP in force for the running guest, or -1 without EPT. */
     public long currentEptp() { return ept == null ? -1 : ept.eptp(); }
+    /** The EPT format while a guest with EPT runs in non-root operation (the debugger's two-stage walk), else null. */
+    public dev.hvsim.ept.SecondStageFormat eptFormat() { return ept == null ? null : ept.format(); }
 
     /**
      * VM entry (SDM Vol. 3C 28.3.2), called before the guest state is loaded: installs the EPT translator when

@@ -257,6 +257,16 @@ final class VmxInstructions {
         succeed();
     }
 
+    /** A basic check of VMLAUNCH/VMRESUME failed (a VMfail; {@code error} -1 for VMfailInvalid): tell the listener. */
+    private void basicFailure(int error, String rule) {
+        Cpu c = cpu();
+        if (c.listener() != null) {
+            c.listener().onVmEntryFailed(c, new dev.hvsim.x86core.VmTransition(
+                    dev.hvsim.x86core.VmTransition.Kind.ENTRY_FAILED, "VMCS", error, 0, c.state().rip, false,
+                    java.util.List.of(rule)));
+        }
+    }
+
     /** VMLAUNCH / VMRESUME (31.3; SDM 28.1 basic checks, then {@link VmEntry}). */
     void vmlaunch(DecodedInsn d, boolean launch) {
         prologue(d, launch ? ExitReason.VMLAUNCH : ExitReason.VMRESUME);
@@ -266,18 +276,24 @@ final class VmxInstructions {
             // BASIC-NOVMCS; a shadow VMCS as the current VMCS also fails invalid (28.1: VM entry needs an ordinary
             // VMCS; KVM's nested_vmx_run agrees)
             VmxConventions.failInvalid(c.state());
+            basicFailure(-1, "BASIC-NOVMCS (SDM 28.1): no current VMCS, or the current VMCS is a shadow VMCS (VMfailInvalid)");
             return;
         }
         if (c.state().movSsShadow && c.inShadow()) {
             fail(VmInstructionError.ENTRY_MOV_SS_BLOCKING); // BASIC-MOVSS
+            basicFailure(VmInstructionError.ENTRY_MOV_SS_BLOCKING, "BASIC-MOVSS (SDM 28.1): blocking by MOV SS");
             return;
         }
         if (launch && v.launchState() != LaunchState.CLEAR) {
             fail(VmInstructionError.VMLAUNCH_NON_CLEAR); // BASIC-LAUNCH-STATE
+            basicFailure(VmInstructionError.VMLAUNCH_NON_CLEAR,
+                    "BASIC-LAUNCH-STATE (SDM 28.1): VMLAUNCH with a VMCS whose launch state is not clear");
             return;
         }
         if (!launch && v.launchState() != LaunchState.LAUNCHED) {
             fail(VmInstructionError.VMRESUME_NON_LAUNCHED); // BASIC-RESUME-STATE
+            basicFailure(VmInstructionError.VMRESUME_NON_LAUNCHED,
+                    "BASIC-RESUME-STATE (SDM 28.1): VMRESUME with a VMCS whose launch state is not launched");
             return;
         }
         x.entry().enter(v, launch);

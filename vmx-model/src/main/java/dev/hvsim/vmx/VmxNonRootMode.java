@@ -2,6 +2,7 @@ package dev.hvsim.vmx;
 
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.GuestMode;
+import dev.hvsim.x86core.Interrupts;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.Vectors;
@@ -71,6 +72,36 @@ public final class VmxNonRootMode implements GuestMode {
     /** VM entry: nothing is pending from a previous guest run. */
     void entered() {
         tprExitPending = false;
+        pleFresh = true;
+    }
+
+    /** PAUSE-loop exiting state: the first PAUSE at CPL 0 after VM entry starts a loop; TSC of the last and first. */
+    private boolean pleFresh = true;
+    private long plePrevious, pleFirst;
+
+    /**
+     * PAUSE (26.1.3): "PAUSE exiting" (primary bit 30) makes every PAUSE exit (reason 40) and, at CPL 0, overrides
+     * "PAUSE-loop exiting" (secondary bit 10), which is ignored at CPL &gt; 0. With PAUSE-loop exiting at CPL 0, a
+     * PAUSE more than PLE_Gap TSC ticks after the previous CPL-0 PAUSE (or the first after VM entry) starts a loop; a
+     * PAUSE more than PLE_Window ticks after the start of its loop exits. Time is the TSC (without offsetting).
+     */
+    private void pause(DecodedInsn d, Cpu cpu) {
+        if (proc(30)) {
+            exit(ExitReason.PAUSE, 0, d);
+        }
+        if (cpu.cpl() != 0 || !proc2(10)) {
+            return;
+        }
+        long now = cpu.tsc();
+        Vmcs v = vmcs();
+        boolean newLoop = pleFresh || now - plePrevious > (v.read(F.PLE_GAP) & 0xffffffffL);
+        plePrevious = now;
+        pleFresh = false;
+        if (newLoop) {
+            pleFirst = now;
+        } else if (now - pleFirst > (v.read(F.PLE_WINDOW) & 0xffffffffL)) {
+            exit(ExitReason.PAUSE, 0, d);
+        }
     }
 
     private Vmcs vmcs() {
@@ -105,7 +136,9 @@ public final class VmxNonRootMode implements GuestMode {
         switch (point) {
             case CPUID: exit(ExitReason.CPUID, 0, insn); break;
             case INVD: exit(ExitReason.INVD, 0, insn); break;
-            case XSETBV: exit(ExitReason.XSETBV, 0, insn); break;
+            case XSETBV: exit(ExitReason.XSETBV, 0, insn); break; // 26.1.2: unconditional
+            case RDRAND: randomExit(11, ExitReason.RDRAND, insn); break;
+            case RDSEED: randomExit(16, ExitReason.RDSEED, insn); break;
             case HLT:
                 if (proc(7)) {
                     exit(ExitReason.HLT, 0, insn);
@@ -122,7 +155,7 @@ public final class VmxNonRootMode implements GuestMode {
             case RDTSC: exitIf(12, ExitReason.RDTSC, insn); break;
             case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
             case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
-            case PAUSE: exitIf(30, ExitReason.PAUSE, insn); break;
+            case PAUSE: pause(insn, cpu); break;
             case RDTSCP: rdtscp(insn); break;
             case INVPCID: invpcid(insn); break;
             case MOV_DR: movDr(insn); break;
@@ -134,6 +167,17 @@ public final class VmxNonRootMode implements GuestMode {
                 }
                 break;
             default: break;
+        }
+    }
+
+    /**
+     * "RDRAND exiting" (secondary bit 11) and "RDSEED exiting" (secondary bit 16) (26.1.3): reason 57 / 61, no
+     * qualification, the instruction information of {@link InstructionInfo#rdrandRdseed} (29.2.5). The core's #UD
+     * checks (CPUID feature, LOCK, register-only form) come first, as on hardware.
+     */
+    private void randomExit(int bit, int reason, DecodedInsn d) {
+        if (proc2(bit)) {
+            x.exits().exit(reason, 0, d.length, InstructionInfo.rdrandRdseed(d), 0, 0);
         }
     }
 
@@ -414,6 +458,30 @@ public final class VmxNonRootMode implements GuestMode {
     }
 
     /** A triple fault in non-root operation exits with reason 2 (26.2). */
+    /**
+     * Task switches cause VM exits unconditionally (SDM Vol. 3C 26.2; reason 9), before the switch performs any check.
+     * Qualification (Table 29-2): bits 15:0 the TSS selector, bits 31:30 the source (0 CALL, 1 IRET, 2 JMP, 3 task
+     * gate in the IDT). The instruction length is written for CALL, JMP, IRET and a software interrupt or exception
+     * (INT n, INT3, INTO, INT1) through a task gate (29.2.5), else 0; an event through a task gate is reported as
+     * IDT-vectoring information ({@code VmExits}, 29.2.4).
+     */
+    @Override
+    public void interceptTaskSwitch(int tssSelector, int source, Cpu cpu) {
+        DecodedInsn d = cpu.current();
+        boolean byInstruction = source != GuestMode.TASK_SWITCH_IDT_GATE || softwareDelivery(cpu);
+        int length = byInstruction && d != null ? d.length : 0;
+        x.exits().exit(ExitReason.TASK_SWITCH, (tssSelector & 0xffffL) | (long) source << 30, length, 0, 0, 0);
+    }
+
+    private static boolean softwareDelivery(Cpu cpu) {
+        if (cpu.interrupts().deliveringVector() < 0) {
+            return false;
+        }
+        Interrupts.Kind k = cpu.interrupts().deliveringKind();
+        return k == Interrupts.Kind.SOFTWARE_INT || k == Interrupts.Kind.SOFTWARE_EXCEPTION
+                || k == Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION;
+    }
+
     @Override
     public void interceptTripleFault(Cpu cpu) {
         exit(ExitReason.TRIPLE_FAULT, 0, null);

@@ -239,7 +239,7 @@ class VmxInstructionsTest {
         assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x00d8100068760001L);
         h.t.reg(Reg.RCX, 0x48b);                                           // PROCBASED_CTLS2 (DEVIATIONS.md)
         assertThat(h.exec("0f 32")).isNull();
-        assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x020070ee00000000L);
+        assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(0x02017cee00000000L);
         h.t.reg(Reg.RCX, 0x491);                                           // IA32_VMX_VMFUNC: EPTP switching
         assertThat(h.exec("0f 32")).isNull();
         assertThat(h.t.reg(Reg.RDX) << 32 | h.t.reg(Reg.RAX)).isEqualTo(1L);

@@ -650,6 +650,8 @@ public final class Cpu {
         } catch (VmExitSignal v) {
             lastVmExit = v.exit();
             return StopReason.VM_EXIT;
+        } catch (TripleFault t) {
+            why = t.getMessage(); // the guest mode's exit itself failed (e.g. a VMX abort): shut down with its reason
         }
         shutdownReason = why;
         if (listener != null) {

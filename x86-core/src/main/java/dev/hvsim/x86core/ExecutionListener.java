@@ -26,6 +26,22 @@ public interface ExecutionListener {
     /** An exception or interrupt is about to be delivered. */
     default void onEvent(Cpu cpu, int vector, int errorCode, boolean external) {}
 
+    /**
+     * A VM exit (or #VMEXIT) was taken: the guest state is saved and the host state loaded, so the CPU's registers are
+     * the host's and its RIP is where the host goes on. Called by the virtualization extension, never on the
+     * instruction path of a CPU that takes no exits.
+     */
+    default void onVmExit(Cpu cpu, VmTransition exit) {}
+
+    /** A VM entry (VMLAUNCH, VMRESUME, VMRUN) committed: the CPU's registers are the guest's, RIP its first instruction. */
+    default void onVmEntry(Cpu cpu, VmTransition entry) {}
+
+    /**
+     * A VM entry failed its checks ({@link VmTransition#failures()} names them): a VMfail (the entry instruction
+     * retires with the error), an entry-failure exit or an invalid VMRUN (host state loaded).
+     */
+    default void onVmEntryFailed(Cpu cpu, VmTransition failure) {}
+
     /** The CPU entered shutdown (triple fault). */
     default void onShutdown(Cpu cpu, String why) {}
 }

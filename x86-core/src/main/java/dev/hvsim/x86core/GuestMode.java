@@ -53,6 +53,20 @@ public interface GuestMode {
      */
     default void interceptCrWrite(int cr, long value, Cpu cpu) {}
 
+    /** Sources of a task switch for {@link #interceptTaskSwitch} (SDM Vol. 3C Table 29-2 "Exit Qualification for Task Switches"). */
+    int TASK_SWITCH_CALL = 0, TASK_SWITCH_IRET = 1, TASK_SWITCH_JMP = 2, TASK_SWITCH_IDT_GATE = 3;
+
+    /**
+     * A task switch is about to begin (far CALL/JMP to a TSS or task gate, IRET with NT = 1, an event through a task
+     * gate in the IDT), before any of its checks: a VMX guest exits (reason 9; SDM Vol. 3C 26.2), an SVM guest with
+     * the task-switch intercept too. The core itself does not model hardware task switching.
+     *
+     * @param tssSelector the selector of the TSS the switch targets (the gate's selector for a task gate, the back
+     *                    link for IRET)
+     * @param source      one of the {@code TASK_SWITCH_*} constants
+     */
+    default void interceptTaskSwitch(int tssSelector, int source, Cpu cpu) {}
+
     /** A triple fault: a guest mode normally turns it into a VM exit instead of a shutdown. */
     default void interceptTripleFault(Cpu cpu) {}
 

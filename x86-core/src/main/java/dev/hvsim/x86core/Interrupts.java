@@ -254,6 +254,9 @@ public final class Interrupts {
             throw ArchFault.np(errorBase);
         }
         if (type == 5) {
+            if (cpu.guestMode().active()) { // a guest mode may exit before the task switch (VMX reason 9)
+                cpu.guestMode().interceptTaskSwitch((int) (gate >>> 16) & 0xffff, GuestMode.TASK_SWITCH_IDT_GATE, cpu);
+            }
             throw new TripleFault("task gate for vector " + vector + ": hardware task switching is not modelled");
         }
         int sel = (int) (gate >>> 16) & 0xffff;

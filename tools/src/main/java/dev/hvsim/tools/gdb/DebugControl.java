@@ -4,9 +4,11 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.ExecutionListener;
 import dev.hvsim.x86core.MemoryWatch;
 import dev.hvsim.x86core.StopReason;
+import dev.hvsim.x86core.VmTransition;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The debugger's view inside the step loop, attached to every CPU while a debugger is connected (and only
@@ -21,14 +23,16 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     static final int SW = 0, HW = 1, WRITE = 2, READ = 3, ACCESS = 4;
 
     /** Why the last run stopped, as far as this control saw it. */
-    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET }
+    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET, VM_EXIT, VM_ENTRY, VM_ENTRY_FAILED }
 
     /** What breakpoints and watchpoints do: stop (normal), nothing (replaying), or get recorded (reverse-continue). */
     enum Mode { NORMAL, REPLAY, RECORD }
 
     /**
-     * A point in a deterministic run: just before vCPU {@code cpu} executes the instruction with index
-     * {@code count} (its {@code count} earlier instructions retired), or just after its {@code count}-th retired.
+     * A point in a deterministic run: just before vCPU {@code cpu} takes its step number {@code count} (its
+     * {@code count} earlier steps done), or just after its {@code count}-th. A step is a retired instruction or a
+     * transition to the host that retired none (a VM exit, an entry-failure exit: {@link #ticks}), so the guest's
+     * exiting instruction and the host's first instruction after the exit are different positions.
      */
     record Position(int cpu, long count, boolean after) {}
 
@@ -63,6 +67,81 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     /** The CPU that ran last (the thread to report after an interrupt). */
     int lastCpu;
 
+    /** A VM exit, entry or failed entry seen, with where it happened. */
+    record Transition(int cpu, long tick, VmTransition what) {}
+
+    /** How many exits {@link #history} keeps. */
+    static final int HISTORY = 1024;
+    /** Transitions to the host per vCPU (APIC ID) since the machine started: part of {@link #ticks}. */
+    private long[] hostTransitions = new long[1];
+    /** The last {@link #HISTORY} VM exits (and entry failures), oldest first. */
+    final java.util.ArrayDeque<Transition> history = new java.util.ArrayDeque<>();
+    /** Which VM exits stop a run (monitor break-exit), or null for none. */
+    Predicate<VmTransition> breakExit;
+    boolean breakEntry;
+    boolean breakEntryFail;
+    /** A VM stop waiting for the vCPU's next instruction boundary (the host's or guest's first instruction). */
+    private Transition pending;
+    /** The VM transitions of the last run, for the stop report (at most a few are kept). */
+    final List<Transition> seen = new ArrayList<>();
+
+    /** The vCPU's steps so far: retired instructions plus transitions to the host (see {@link Position}). */
+    long ticks(Cpu cpu) {
+        int id = cpu.apicId();
+        return cpu.instructions() + (id < hostTransitions.length ? hostTransitions[id] : 0);
+    }
+
+    /** A new machine starts (a replay from the start): no transitions yet. */
+    void resetTicks() {
+        hostTransitions = new long[1];
+        history.clear();
+        pending = null;
+    }
+
+    @Override
+    public void onVmExit(Cpu cpu, VmTransition exit) {
+        transition(cpu, exit, breakExit != null && breakExit.test(exit), Hit.VM_EXIT);
+    }
+
+    @Override
+    public void onVmEntry(Cpu cpu, VmTransition entry) {
+        transition(cpu, entry, breakEntry, Hit.VM_ENTRY);
+    }
+
+    @Override
+    public void onVmEntryFailed(Cpu cpu, VmTransition failure) {
+        transition(cpu, failure, breakEntryFail, Hit.VM_ENTRY_FAILED);
+    }
+
+    private void transition(Cpu cpu, VmTransition t, boolean stops, Hit h) {
+        int id = cpu.apicId();
+        Transition x = new Transition(id, ticks(cpu), t);
+        if (t.toHost()) {
+            if (id >= hostTransitions.length) {
+                hostTransitions = java.util.Arrays.copyOf(hostTransitions, id + 1);
+            }
+            hostTransitions[id]++;
+        }
+        if (t.kind() != VmTransition.Kind.ENTRY) {
+            if (history.size() == HISTORY) {
+                history.removeFirst();
+            }
+            history.addLast(x);
+        }
+        if (seen.size() < 8) {
+            seen.add(x);
+        }
+        if (stops) {
+            pending = x;
+            pendingHit = h;
+        }
+    }
+
+    private Hit pendingHit;
+
+    /** The transition the last stop was for (a VM stop), or null. */
+    Transition stoppedAt;
+
     @Override
     public void beforeInstruction(Cpu cpu, DecodedInsn insn) {
         int id = cpu.apicId();
@@ -73,12 +152,24 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             cpu.stopBeforeInstruction(StopReason.STOP_REQUESTED);
             return;
         }
+        if (pending != null && pending.cpu() == id) {
+            Transition p = pending;
+            pending = null;
+            if (mode == Mode.RECORD) {
+                recorded.add(new Recorded(new Position(id, ticks(cpu), false), pendingHit, 0, 0));
+            } else if (mode == Mode.NORMAL) {
+                stoppedAt = p;
+                stop(cpu, pendingHit, 0, 0, false);
+                cpu.stopBeforeInstruction(StopReason.BREAKPOINT);
+                return;
+            }
+        }
         if (id == stepCpu && stepStarted) { // the stepped instruction faulted: the step ends at the handler
             stop(cpu, Hit.STEP, 0, 0, false);
             cpu.stopBeforeInstruction(StopReason.STEP_DONE);
             return;
         }
-        if (target != null && id == target.cpu() && cpu.instructions() >= target.count()) {
+        if (target != null && id == target.cpu() && ticks(cpu) >= target.count()) {
             stop(cpu, Hit.REPLAY_TARGET, 0, 0, false);
             cpu.stopBeforeInstruction(StopReason.STEP_DONE);
             return;
@@ -93,7 +184,7 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
         }
         if (mode != Mode.NORMAL && (contains(sw, rip) || contains(hw, rip))) {
             if (mode == Mode.RECORD) {
-                recorded.add(new Recorded(new Position(id, cpu.instructions(), false), Hit.BREAKPOINT,
+                recorded.add(new Recorded(new Position(id, ticks(cpu), false), Hit.BREAKPOINT,
                         contains(sw, rip) ? SW : HW, rip));
             }
         } else if (contains(sw, rip) || contains(hw, rip)) {
@@ -112,14 +203,21 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
 
     @Override
     public void afterInstruction(Cpu cpu, DecodedInsn insn) {
-        if (target != null && target.after() && cpu.apicId() == target.cpu() && cpu.instructions() >= target.count()
+        if (target != null && target.after() && cpu.apicId() == target.cpu() && ticks(cpu) >= target.count()
                 && hit == Hit.NONE) {
             stop(cpu, Hit.REPLAY_TARGET, 0, 0, true);
             cpu.stopAfterInstruction(StopReason.STEP_DONE);
             return;
         }
         if (cpu.apicId() == stepCpu && hit == Hit.NONE) {
-            stop(cpu, Hit.STEP, 0, 0, true);
+            Transition p = pending;
+            if (p != null && p.cpu() == cpu.apicId()) { // the stepped VMLAUNCH/VMRESUME/VMRUN entered or failed
+                pending = null;
+                stoppedAt = p;
+                stop(cpu, pendingHit, 0, 0, true);
+            } else {
+                stop(cpu, Hit.STEP, 0, 0, true);
+            }
             cpu.stopAfterInstruction(StopReason.STEP_DONE);
         }
     }
@@ -137,6 +235,8 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     /** Prepares a run: step {@code stepCpu} (-1: continue), resuming {@code cpu} at {@code rip} without re-hitting a breakpoint there. */
     void resume(int stepCpu, int cpu, long rip) {
         hit = Hit.NONE;
+        stoppedAt = null;
+        seen.clear();
         mode = Mode.NORMAL;
         target = null;
         this.stepCpu = stepCpu;
@@ -149,6 +249,9 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     /** Prepares a replay run that stops at {@code to}, with breakpoints ignored ({@link Mode#REPLAY}) or recorded. */
     void replay(Position to, Mode m) {
         hit = Hit.NONE;
+        stoppedAt = null;
+        seen.clear();
+        resetTicks();
         mode = m;
         target = to;
         stepCpu = -1;
@@ -159,6 +262,7 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
 
     /** Ends a replay: the hit and the recorded hits stay readable. */
     void endReplay() {
+        pending = null; // a stop the replay passed over is not taken again when going forward from its end
         mode = Mode.NORMAL;
         target = null;
     }
@@ -224,7 +328,7 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             if (kindMatches && w.covers(lin, size)) {
                 long at = Long.compareUnsigned(lin, w.addr) < 0 ? w.addr : lin;
                 if (mode == Mode.RECORD) {
-                    recorded.add(new Recorded(new Position(cpu.apicId(), cpu.instructions() + 1, true), Hit.WATCHPOINT,
+                    recorded.add(new Recorded(new Position(cpu.apicId(), ticks(cpu) + 1, true), Hit.WATCHPOINT,
                             w.kind, at));
                     return;
                 }

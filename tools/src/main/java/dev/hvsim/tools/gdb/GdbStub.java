@@ -4,6 +4,7 @@ import dev.hvsim.machine.Machine;
 import dev.hvsim.machine.RunLimits;
 import dev.hvsim.machine.RunOutcome;
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.StopReason;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -23,7 +24,9 @@ import java.util.function.Function;
  *
  * <p>Packets: qSupported, QStartNoAckMode, qXfer:features:read (one fixed target description, see
  * {@link Registers}), ?, g/G, p/P, m/M/X, vCont?/vCont (c, C, s, S), c/C/s/S, H, T, qfThreadInfo/qsThreadInfo,
- * qC, qThreadExtraInfo, qAttached, Z0-Z4/z0-z4, qRcmd ({@link Monitor}), D, k, vKill, the interrupt byte.
+ * qC, qThreadExtraInfo, qAttached, Z0-Z4/z0-z4, qRcmd ({@link Monitor}), bs/bc (with a replay factory), D, k, vKill,
+ * the interrupt byte. VM exits, entries and failed entries reach {@link DebugControl} through the listener SPI; a
+ * {@code break-exit}/{@code break-entry}/{@code break-entry-fail} stop is a SIGTRAP with a console line naming it.
  * Anything else gets the empty "unsupported" reply; malformed packets get {@code E01}.
  */
 public final class GdbStub {
@@ -114,7 +117,7 @@ public final class GdbStub {
         cpus = m.cpus();
         memory = new GuestMemory(m);
         memory.physical = phys;
-        monitor = new Monitor(m, memory);
+        monitor = new Monitor(m, memory, control);
         regCpu = Math.min(regCpu, cpus.size() - 1);
     }
 
@@ -398,6 +401,10 @@ public final class GdbStub {
         String reply;
         try {
             RunOutcome o = machine.run(RunLimits.none());
+            while (o instanceof RunOutcome.Stopped && ((RunOutcome.Stopped) o).reason() == StopReason.VM_EXIT
+                    && control.hit == DebugControl.Hit.NONE) {
+                o = machine.run(RunLimits.none()); // root-mode x86 code took the exit: it goes on at the host's RIP
+            }
             lastOutcome = o;
             reply = stopReply(o);
         } catch (RuntimeException e) {
@@ -448,6 +455,20 @@ public final class GdbStub {
                 return threadStop("05", w + ":" + Long.toHexString(control.hitAddr) + ";", cpu);
             case INTERRUPT:
                 return threadStop("02", "", cpu);
+            case VM_EXIT:
+            case VM_ENTRY:
+            case VM_ENTRY_FAILED:
+                console("hvsim: vCPU " + control.stoppedAt.cpu() + " stopped at " + VmNames.describe(control.stoppedAt.what())
+                        + (control.hit == DebugControl.Hit.VM_ENTRY ? "\n"
+                                : VmStructures.hvMode(cpus.get(cpu)) % 2 == 0 && VmStructures.hvMode(cpus.get(cpu)) > 0
+                                ? "\nhvsim: the Java VMM handled it; the guest goes on here\n"
+                                : "\nhvsim: the host goes on here\n"));
+                return threadStop("05", "", cpu);
+            case STEP:
+                for (DebugControl.Transition t : control.seen) {
+                    console("hvsim: the step took a " + VmNames.describe(t.what()) + "\n");
+                }
+                return threadStop("05", "", cpu);
             default:
                 return threadStop("05", "", cpu);
         }
@@ -455,7 +476,7 @@ public final class GdbStub {
 
     private String threadStop(String sig, String why, int cpu) {
         regCpu = cpu;
-        here = new DebugControl.Position(cpu, cpus.get(cpu).instructions(), control.hitAfter);
+        here = new DebugControl.Position(cpu, control.ticks(cpus.get(cpu)), control.hitAfter);
         return "T" + sig + why + "thread:" + Integer.toHexString(cpu + 1) + ";";
     }
 
@@ -509,7 +530,7 @@ public final class GdbStub {
 
     private String reverseStep(DebugControl.Position from) {
         int t = regCpu;
-        long n = cpus.get(t).instructions();
+        long n = control.ticks(cpus.get(t));
         if (n == 0) {
             return "T05replaylog:begin;thread:" + Integer.toHexString(t + 1) + ";";
         }

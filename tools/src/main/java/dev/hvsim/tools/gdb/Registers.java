@@ -88,7 +88,8 @@ public final class Registers {
             put(b, 0, 8, s.xmm[2 * (r - XMM0)]);
             put(b, 8, 8, s.xmm[2 * (r - XMM0) + 1]);
         } else {
-            put(b, 0, SIZE[r], wide(s, r));
+            long v = r == HV_MODE ? VmStructures.hvMode(cpu) : r == HV_CTL ? VmStructures.hvCtl(cpu) : wide(s, r);
+            put(b, 0, SIZE[r], v);
         }
         return b;
     }
@@ -126,8 +127,7 @@ public final class Registers {
             case CR4: return s.cr4;
             case CR8: return s.cr8;
             case EFER: return s.efer;
-            case HV_MODE: return 0; // native: this CPU has no VMX/SVM model yet
-            default: return -1L; // HV_CTL: no current VMCS/VMCB
+            default: throw new IllegalArgumentException("register " + r); // hv_mode, hv_ctl: read() asks VmStructures
         }
     }
 

@@ -85,7 +85,7 @@ class GdbBatchTest {
             assertThat(out).containsPattern("efer +0x5\\d\\d");
             assertThat(out).contains("fs_base");
             assertThat(out).contains("64-bit mode (IA-32e), CPL 0, paging 4-level");
-            assertThat(out).contains("break-exit: not supported yet: this CPU has no VMX/SVM model");
+            assertThat(out).contains("break-exit: all", "VMX available, not in VMX operation");
             assertThat(out).contains("Hardware watchpoint 2: *(int *)0x" + Long.toHexString(checksRun), "Old value = ",
                     "New value = ");
             assertThat(out).contains(String.format("Hardware assisted breakpoint 3 at 0x%x", finish64),
@@ -139,6 +139,204 @@ class GdbBatchTest {
             assertThat(out).contains("No more reverse-execution history.");
             assertThat(rip.get(6)).startsWith(String.format("rip            0x%x", ElfSymbols.address(MODES, "_start")));
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
+
+    private static final byte[] VMX_HV = Guests.bytes("vmx-hv");
+    private static final byte[] SVM_HV = Guests.bytes("svm-hv");
+
+    /** The lines gdb printed that start with {@code prefix}. */
+    private static List<String> lines(String out, String prefix) {
+        return out.lines().filter(l -> l.startsWith(prefix)).toList();
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    @Test
+    void vmxCpuidExitStopsShowsTheVmcsAndReverseStepsBackIntoTheGuest() throws Exception {
+        long guest = ElfSymbols.address(VMX_HV, "vmx_guest");
+        long guestStack = ElfSymbols.address(VMX_HV, "vmx_guest_stack_top");
+        long hostRip = ElfSymbols.address(VMX_HV, "vmx_exit");
+        long hostStack = ElfSymbols.address(VMX_HV, "hv_exit_stack_top");
+        long cpuid = guest + 2; // xor %eax,%eax (2 bytes), then the first CPUID
+        try (StubHarness h = StubHarness.reversible("vmx-hv", 1, dev.hvsim.x86core.Vendor.INTEL)) {
+            String out = runGdb(h.stub.port(),
+                    "monitor break-exit CPUID",
+                    "continue",
+                    "info registers rip rsp",
+                    "monitor vmcs VM_EXIT_REASON GUEST_RIP GUEST_RSP EXIT_QUALIFICATION",
+                    "monitor mode",
+                    "monitor exits 5",
+                    "info registers hv_mode hv_ctl",
+                    "reverse-stepi",
+                    "info registers rip rsp",
+                    "info registers hv_mode",
+                    "monitor mode",
+                    "monitor break-exit off",
+                    "stepi",
+                    "info registers rip rsp",
+                    "break *" + hex(guest),
+                    "reverse-continue",
+                    "info registers rip",
+                    "monitor break-entry",
+                    "delete",
+                    "continue",
+                    "info registers rip",
+                    "monitor break-entry off",
+                    "reverse-stepi",
+                    "x/3xb $pc",
+                    "monitor mode",
+                    "kill");
+            assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
+            assertThat(out).contains("break-exit: CPUID");
+            assertThat(out).contains("stopped at VM exit CPUID (10) [CPUID], guest rip " + hex(cpuid), "the host goes on here");
+            List<String> rip = lines(out, "rip");
+            List<String> rsp = lines(out, "rsp");
+            assertThat(rip.get(0)).startsWith("rip            " + hex(hostRip)); // the VMM's first instruction
+            assertThat(rsp.get(0)).startsWith("rsp            " + hex(hostStack));
+            assertThat(out).containsPattern("VM_EXIT_REASON +\\(0x4402\\) = 0xa\\n");
+            assertThat(out).containsPattern("GUEST_RIP +\\(0x681e\\) = " + hex(cpuid) + "\\n");
+            assertThat(out).containsPattern("GUEST_RSP +\\(0x681c\\) = " + hex(guestStack) + "\\n");
+            assertThat(out).contains("virtualization: VMX root operation, current VMCS 0x");
+            assertThat(out).containsPattern("vCPU 0 step \\d+: VM exit CPUID \\(10\\)");
+            // reverse-stepi over the exit: the guest's CPUID again, with the guest's stack pointer
+            assertThat(rip.get(1)).startsWith("rip            " + hex(cpuid));
+            assertThat(rsp.get(1)).startsWith("rsp            " + hex(guestStack));
+            assertThat(out).contains("virtualization: VMX non-root operation");
+            List<String> hvMode = lines(out, "hv_mode");
+            assertThat(hvMode.get(0)).startsWith("hv_mode        0x1 "); // root
+            assertThat(hvMode.get(1)).startsWith("hv_mode        0x2 "); // non-root
+            assertThat(lines(out, "hv_ctl").get(0)).startsWith(
+                    "hv_ctl         " + hex(ElfSymbols.address(VMX_HV, "vmcs_region")));
+            // stepi on the exiting instruction shows the VMM side and reports the exit
+            assertThat(out).contains("the step took a VM exit CPUID (10)");
+            assertThat(rip.get(2)).startsWith("rip            " + hex(hostRip));
+            assertThat(rsp.get(2)).startsWith("rsp            " + hex(hostStack));
+            // reverse-continue to a breakpoint at the guest's first instruction (before its first VM entry)
+            assertThat(rip.get(3)).startsWith("rip            " + hex(guest));
+            // break-entry: the next VM entry (VMRESUME after the CPUID exit) stops at the guest's next instruction
+            assertThat(out).contains("stopped at VM entry (VMCS), guest rip " + hex(cpuid + 2));
+            assertThat(rip.get(4)).startsWith("rip            " + hex(cpuid + 2));
+            // reverse-stepi over the entry: back on the hypervisor's VMRESUME (0F 01 C3), in root operation
+            assertThat(out).containsPattern(":\\t0x0f\\t0x01\\t0xc3\\n");
+            assertThat(out.substring(out.lastIndexOf("virtualization: "))).startsWith(
+                    "virtualization: VMX root operation");
+            assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
+
+    @Test
+    void svmCpuidExitStopsShowsTheVmcbAndReverseStepsBackIntoTheGuest() throws Exception {
+        long guest = ElfSymbols.address(SVM_HV, "svm_guest");
+        long guestStack = ElfSymbols.address(SVM_HV, "svm_guest_stack_top");
+        long cpuid = guest + 2;
+        try (StubHarness h = StubHarness.reversible("svm-hv", 1, dev.hvsim.x86core.Vendor.AMD)) {
+            String out = runGdb(h.stub.port(),
+                    "monitor break-exit 0x72",
+                    "continue",
+                    "x/3xb $pc-3",
+                    "info registers rip rsp",
+                    "monitor vmcb control.EXITCODE control.NRIP save.RIP save.RSP",
+                    "monitor vmcb all",
+                    "monitor vmcb save.NOPE",
+                    "monitor mode",
+                    "reverse-stepi",
+                    "info registers rip rsp",
+                    "monitor mode",
+                    "break *" + hex(guest),
+                    "reverse-continue",
+                    "info registers rip",
+                    "kill");
+            assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
+            assertThat(out).contains("stopped at VM exit CPUID (0x72) [CPUID], guest rip " + hex(cpuid));
+            assertThat(out).contains("\t0x0f\t0x01\t0xd8"); // the host goes on right after its VMRUN
+            assertThat(out).containsPattern("control.EXITCODE +\\(\\+0x070\\) = 0x72\\n");
+            assertThat(out).containsPattern("control.NRIP +\\(\\+0x0c8\\) = " + hex(cpuid + 2) + "\\n");
+            assertThat(out).containsPattern("save.RIP +\\(\\+0x578\\) = " + hex(cpuid) + "\\n");
+            assertThat(out).contains("virtualization: SVM host, GIF 0, VMCB 0x");
+            assertThat(out).containsPattern("control.IOPM_BASE_PA +\\(\\+0x040\\) = 0x"); // from `vmcb all`
+            assertThat(out).containsPattern("save.EFER +\\(\\+0x4d0\\) = 0x1\\p{XDigit}{3}\\n"); // SVME (bit 12) set in the guest
+            assertThat(out).contains("unknown VMCB field 'save.NOPE'");
+            List<String> rip = lines(out, "rip");
+            List<String> rsp = lines(out, "rsp");
+            assertThat(rsp.get(0)).doesNotContain(hex(guestStack));
+            assertThat(rip.get(1)).startsWith("rip            " + hex(cpuid));
+            assertThat(rsp.get(1)).startsWith("rsp            " + hex(guestStack));
+            assertThat(out).contains("virtualization: SVM guest mode, GIF 1");
+            assertThat(rip.get(2)).startsWith("rip            " + hex(guest));
+            assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
+
+    @Test
+    void breakEntryFailStopsAtAFailedVmresumeAndNamesTheFailingCheck() throws Exception {
+        long vmcs = ElfSymbols.address(VMX_HV, "vmcs_region");
+        long hostRip = ElfSymbols.address(VMX_HV, "vmx_exit");
+        int cr0 = dev.hvsim.vmcs.VmcsLayout.hvsim().offsetOf(dev.hvsim.vmcs.VmcsFields.get().byName("GUEST_CR0"));
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1)) {
+            String out = runGdb(h.stub.port(),
+                    "monitor break-exit CPUID",
+                    "continue",
+                    "monitor vmcs GUEST_CR0",
+                    "set {long}" + hex(vmcs + cr0) + " = 0", // the VMM's VMRESUME will now fail its checks
+                    "monitor vmcs GUEST_CR0",
+                    "monitor break-exit off",
+                    "monitor break-entry-fail",
+                    "continue",
+                    "info registers rip",
+                    "monitor vmcs VM_EXIT_REASON",
+                    "monitor exits 2",
+                    "kill");
+            assertThat(out).doesNotContain("Remote failure reply", "internal error");
+            assertThat(out).containsPattern("GUEST_CR0 +\\(0x6800\\) = 0x8\\p{XDigit}+\\n"); // PG set before
+            assertThat(out).containsPattern("GUEST_CR0 +\\(0x6800\\) = 0x0\\n");
+            assertThat(out).contains("break-entry-fail: on");
+            assertThat(out).contains("stopped at failed VM entry (VMCS): INVALID_GUEST_STATE (33)");
+            assertThat(out).contains("failed check: GUEST-CR0-FIXED");
+            assertThat(lines(out, "rip").get(0)).startsWith("rip            " + hex(hostRip)); // entry-failure exit
+            assertThat(out).containsPattern("VM_EXIT_REASON +\\(0x4402\\) = 0x80000021\\n");
+            assertThat(out).contains("VM exit CPUID (10)", "failed VM entry (VMCS): INVALID_GUEST_STATE (33)");
+            assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+        }
+    }
+
+    @Test
+    void underTheJavaVmmAStopAtAnExitComesAtTheGuestsNextInstructionAndReverseStepiGoesBack() throws Exception {
+        for (dev.hvsim.vmm.Virt virt : new dev.hvsim.vmm.Virt[] {dev.hvsim.vmm.Virt.VMX, dev.hvsim.vmm.Virt.SVM}) {
+            try (StubHarness h = StubHarness.underVmm("hello", virt)) {
+                String out = runGdb(h.stub.port(),
+                        "monitor break-exit IO",
+                        "continue",
+                        "info registers rip",
+                        "monitor mode",
+                        "monitor walk 0x100000",
+                        "reverse-stepi",
+                        "info registers rip",
+                        "monitor break-exit off",
+                        "stepi",
+                        "info registers rip",
+                        "kill");
+                assertThat(out).doesNotContain("Remote failure reply", "internal error");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "stopped at VM exit (\\w+) \\(\\w+\\) \\[IO\\], guest rip (0x\\p{XDigit}+)").matcher(out);
+                assertThat(m.find()).as(out).isTrue();
+                String guestRip = m.group(2);
+                List<String> rip = lines(out, "rip");
+                assertThat(rip.get(0)).doesNotStartWith("rip            " + guestRip + " "); // the VMM handled it
+                assertThat(out).contains(virt == dev.hvsim.vmm.Virt.VMX ? "virtualization: VMX non-root operation"
+                        : "virtualization: SVM guest mode");
+                assertThat(out).contains("the Java VMM handled it; the guest goes on here");
+                // the walk of a guest without paging: its guest-physical address through the VMM's EPT / NPT
+                assertThat(out).containsPattern("guest paging off: guest-physical 0x100000 -> nested: hpa 0x\\p{XDigit}+ ");
+                assertThat(out).contains(virt == dev.hvsim.vmm.Virt.VMX ? "two-stage walker (no A/D writes, through EPT)"
+                        : "two-stage walker (no A/D writes, through NPT)");
+                assertThat(rip.get(1)).startsWith("rip            " + guestRip + " "); // back on the OUT
+                assertThat(out).contains("the step took a VM exit " + m.group(1));
+                assertThat(rip.get(2)).isEqualTo(rip.get(0)); // stepping the OUT again: the guest's next instruction
+                assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
+            }
         }
     }
 }

@@ -204,17 +204,29 @@ class GdbStubProtocolTest {
         try (StubHarness h = StubHarness.guest("modes", 1); RspClient c = h.connect()) {
             assertThat(monitor(c, "help")).contains("phys on|off", "pagewalk", "cycles", "break-exit");
             assertThat(monitor(c, "mode")).contains("32-bit protected mode", "CPL 0", "paging off");
-            for (String cmd : new String[] {"break-exit all", "break-entry", "break-entry-fail", "vmcs", "vmcb GUEST_RIP",
-                "exits 5"}) {
-                assertThat(monitor(c, cmd)).contains("not supported yet: this CPU has no VMX/SVM model");
-            }
+            assertThat(monitor(c, "mode")).contains("virtualization: VMX available, not in VMX operation");
+            assertThat(monitor(c, "break-exit")).isEqualTo("break-exit: off\n");
+            assertThat(monitor(c, "break-exit CPUID io 0x30")).isEqualTo("break-exit: CPUID io 0x30\n");
+            assertThat(monitor(c, "break-exit")).isEqualTo("break-exit: CPUID io 0x30\n");
+            assertThat(monitor(c, "break-exit FROB")).contains("unknown exit 'FROB'");
+            assertThat(monitor(c, "break-exit")).isEqualTo("break-exit: CPUID io 0x30\n"); // a bad word changes nothing
+            assertThat(monitor(c, "break-exit off")).isEqualTo("break-exit: off\n");
+            assertThat(monitor(c, "break-entry")).isEqualTo("break-entry: on\n");
+            assertThat(monitor(c, "break-entry off")).isEqualTo("break-entry: off\n");
+            assertThat(monitor(c, "break-entry-fail maybe")).contains("usage: monitor break-entry-fail [on|off]");
+            assertThat(monitor(c, "vmcs")).contains("vmcs: no current VMCS (VMX available, not in VMX operation)");
+            assertThat(monitor(c, "vmcb control.EXITCODE")).contains("vmcb: this CPU has no SVM model");
+            assertThat(monitor(c, "exits 5")).isEqualTo("no VM exits yet\n");
+            assertThat(monitor(c, "exits -1")).contains("usage: monitor exits [N]");
             assertThat(monitor(c, "cycles")).contains("vCPU 0: 0 instructions");
             assertThat(monitor(c, "bogus")).contains("unknown monitor command");
             c.ask("Z0," + Long.toHexString(MAIN64) + ",1");
             c.resume("c");
             assertThat(monitor(c, "regs")).contains("64-bit mode (IA-32e)", "paging 4-level");
             assertThat(monitor(c, "pagewalk 0x" + Long.toHexString(MAIN64)))
-                    .contains("physical 0x" + Long.toHexString(MAIN64), "Translated[hpa=0x" + Long.toHexString(MAIN64));
+                    .contains("physical 0x" + Long.toHexString(MAIN64), "Translated[hpa=0x" + Long.toHexString(MAIN64),
+                            "level 4 entry 0 at gpa 0x", "guest-physical 0x" + Long.toHexString(MAIN64))
+                    .doesNotContain("nested:"); // no second stage outside a guest
             assertThat(monitor(c, "info tlb 0x7fff00000000")).contains("not mapped", "Fault[");
         }
     }
@@ -315,6 +327,77 @@ class GdbStubProtocolTest {
             Cpu cpu = h.machine.cpu();
             assertThat(cpu.listener()).isNull();
             assertThat(cpu.memoryWatch()).isNull();
+        }
+    }
+
+    @Test
+    void vmStopsOnAHypervisorGuestAndTheGuestSideWalk() throws Exception {
+        byte[] elf = dev.hvsim.guests.Guests.bytes("vmx-hv");
+        long guest = ElfSymbols.address(elf, "vmx_guest");
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1); RspClient c = h.connect()) {
+            assertThat(monitor(c, "break-entry")).isEqualTo("break-entry: on\n");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(guest); // VMLAUNCH entered: the guest's first instruction
+            assertThat(monitor(c, "mode")).contains("VMX non-root operation");
+            String walk = monitor(c, "walk 0x" + Long.toHexString(guest));
+            assertThat(walk).contains("level 4 entry 0 at gpa 0x", "level 3 entry 0 at gpa 0x", " PS\n",
+                    "guest-physical 0x" + Long.toHexString(guest)); // the identity map's 2-MiB page
+            monitor(c, "break-entry off");
+            assertThat(monitor(c, "break-exit IO")).isEqualTo("break-exit: IO\n");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(ElfSymbols.address(elf, "vmx_exit"));
+            String exits = monitor(c, "exits");
+            assertThat(exits).contains("VM exit CPUID (10) [CPUID]");
+            assertThat(exits.strip().lines().reduce((a, b) -> b).orElseThrow())
+                    .contains("VM exit IO (30) [IO]", "qualification 0x3f80000"); // OUT DX, AL to port 3F8H
+            assertThat(exits).doesNotContain("HLT");
+            String all = monitor(c, "vmcs all");
+            assertThat(all).contains("HOST_RIP", "GUEST_RIP", "VM_EXIT_REASON", "EPT_POINTER");
+            assertThat(all.lines().count()).isGreaterThan(100);
+            assertThat(monitor(c, "vmcb")).contains("vmcb: this CPU has no SVM model");
+            assertThat(monitor(c, "vmcs VM_EXIT_REASON EXIT_QUALIFICATION NO_SUCH_FIELD")).contains("= 0x1e\n",
+                    "= 0x3f80000\n", "NO_SUCH_FIELD", "unknown VMCS field");
+        }
+    }
+
+    @Test
+    void steppingVmlaunchWithBreakEntryStopsOnceInTheGuest() throws Exception {
+        byte[] elf = dev.hvsim.guests.Guests.bytes("vmx-hv");
+        long vmlaunch = ElfSymbols.address(elf, "vmx_launch") + 17; // after six pushes and a RIP-relative MOV
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1); RspClient c = h.connect()) {
+            assertThat(c.ask("Z0," + Long.toHexString(vmlaunch) + ",1")).isEqualTo("OK");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(c.ask("m" + Long.toHexString(vmlaunch) + ",3")).isEqualTo("0f01c2"); // VMLAUNCH
+            assertThat(c.ask("z0," + Long.toHexString(vmlaunch) + ",1")).isEqualTo("OK");
+            monitor(c, "break-entry");
+            assertThat(c.resume("s")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(ElfSymbols.address(elf, "vmx_guest"));
+            monitor(c, "break-exit CPUID");
+            assertThat(c.resume("c")).startsWith("T05"); // not the entry again: the step took that stop
+            assertThat(rip(c)).isEqualTo(ElfSymbols.address(elf, "vmx_exit"));
+            assertThat(monitor(c, "exits")).contains("VM exit CPUID (10)");
+        }
+    }
+
+    @Test
+    void aVmfailOfVmlaunchStopsWithBreakEntryFailAndNamesTheRule() throws Exception {
+        byte[] elf = dev.hvsim.guests.Guests.bytes("vmx-hv");
+        long vmlaunch = ElfSymbols.address(elf, "vmx_launch") + 17;
+        long pin = ElfSymbols.address(elf, "vmcs_region") + dev.hvsim.vmcs.VmcsLayout.hvsim().offsetOf(
+                dev.hvsim.vmcs.VmcsFields.get().byName("PIN_BASED_VM_EXEC_CONTROL"));
+        try (StubHarness h = StubHarness.guest("vmx-hv", 1); RspClient c = h.connect()) {
+            c.ask("Z0," + Long.toHexString(vmlaunch) + ",1");
+            assertThat(c.resume("c")).startsWith("T05");
+            c.ask("z0," + Long.toHexString(vmlaunch) + ",1");
+            // pin-based controls 0: the bits IA32_VMX_PINBASED_CTLS requires are clear, so VMLAUNCH fails VMfailValid(7)
+            assertThat(c.ask("M" + Long.toHexString(pin) + ",4:00000000")).isEqualTo("OK");
+            assertThat(monitor(c, "break-entry-fail")).isEqualTo("break-entry-fail: on\n");
+            assertThat(c.resume("c")).startsWith("T05");
+            assertThat(rip(c)).isEqualTo(vmlaunch + 3); // VMfail: VMLAUNCH retires and falls through (31.2)
+            assertThat(monitor(c, "mode")).contains("VMX root operation");
+            assertThat(monitor(c, "exits 1")).contains("failed VM entry (VMCS): VMfail (VM-instruction error 7) at rip 0x"
+                    + Long.toHexString(vmlaunch), "failed check: ", "PIN");
+            assertThat(monitor(c, "vmcs VM_INSTRUCTION_ERROR")).contains("= 0x7\n");
         }
     }
 }

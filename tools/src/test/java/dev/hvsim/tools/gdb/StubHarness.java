@@ -51,8 +51,38 @@ final class StubHarness implements AutoCloseable {
         });
     }
 
+    /** The named shipped guest with reverse execution on a machine of {@code vendor}'s profile. */
+    static StubHarness reversible(String name, int cpus, Vendor vendor) throws Exception {
+        return new StubHarness(machine(name, cpus, new ByteArrayOutputStream(), vendor), out -> {
+            try {
+                return machine(name, cpus, out, vendor);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** The named shipped guest under the Java VMM ({@code virt}), with reverse execution. */
+    static StubHarness underVmm(String name, dev.hvsim.vmm.Virt virt) throws Exception {
+        Vendor vendor = virt == dev.hvsim.vmm.Virt.SVM ? Vendor.AMD : Vendor.INTEL;
+        java.util.function.Function<java.io.OutputStream, Machine> build = out -> {
+            try {
+                Machine m = machine(name, 1, out, vendor);
+                dev.hvsim.vmm.Vmm.attach(m, virt, dev.hvsim.vmm.InterceptPolicy.defaults());
+                return m;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        return new StubHarness(build.apply(new ByteArrayOutputStream()), build);
+    }
+
     static Machine machine(String name, int cpus, java.io.OutputStream console) throws Exception {
-        Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(Vendor.INTEL), 128, console, cpus));
+        return machine(name, cpus, console, Vendor.INTEL);
+    }
+
+    static Machine machine(String name, int cpus, java.io.OutputStream console, Vendor vendor) throws Exception {
+        Machine m = new Machine(new MachineConfig(CpuProfile.forVendor(vendor), 128, console, cpus));
         m.loadMultiboot(Guests.bytes(name), name, "", java.util.List.of(), -1);
         return m;
     }

@@ -45,7 +45,7 @@ class VmxCapabilitiesTest {
         }
         assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_PROCBASED_CTLS2.index()))
                 .as("EPT, descriptor-table exiting, RDTSCP, VPID, WBINVD exiting, unrestricted guest, INVPCID, VM functions, VMCS shadowing, TSC scaling")
-                .hasValue(0x020070ee00000000L);
+                .hasValue(0x02017cee00000000L);
         assertThat(inForce.eptVpidCap().invept()).isEqualTo(inForce.eptVpidCap().inveptSingleContext());
         assertThat(inForce.rdmsr(VmxMsr.IA32_VMX_VMFUNC.index())).as("EPTP switching only").hasValue(1L);
         assertThat(VmxCapabilities.forProfile(CpuProfile.load("amd-zen"))).isSameAs(VmxCapabilities.none());
@@ -111,7 +111,8 @@ class VmxCapabilitiesTest {
                 "useIoBitmaps", "monitorTrapFlag", "useMsrBitmaps", "monitorExiting", "pauseExiting",
                 "activateSecondaryControls");
         assertThat(allowed1(target, ControlWord.SECONDARY_PROC)).containsExactly("enableEpt", "descriptorTableExiting",
-                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "enableInvpcid", "enableVmFunctions", "vmcsShadowing", "useTscScaling");
+                "enableRdtscp", "enableVpid", "wbinvdExiting", "unrestrictedGuest", "pauseLoopExiting", "rdrandExiting",
+                "enableInvpcid", "enableVmFunctions", "vmcsShadowing", "rdseedExiting", "useTscScaling");
         assertThat(allowed1(target, ControlWord.EXIT)).containsExactly("saveDebugControls", "hostAddressSpaceSize",
                 "acknowledgeInterruptOnExit", "saveIa32Pat", "loadIa32Pat", "saveIa32Efer", "loadIa32Efer",
                 "saveVmxPreemptionTimerValue");

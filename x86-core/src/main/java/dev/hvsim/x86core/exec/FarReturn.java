@@ -3,6 +3,7 @@ package dev.hvsim.x86core.exec;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Flags;
+import dev.hvsim.x86core.GuestMode;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segmentation;
 import dev.hvsim.x86core.fault.ArchFault;
@@ -144,6 +145,10 @@ final class FarReturn {
     private static void iretProtected(Cpu cpu, int sz) {
         CpuState s = cpu.state();
         if ((s.flagsRest & Flags.NT) != 0) {
+            if (cpu.guestMode().active()) { // a guest mode may exit before the task return (VMX reason 9)
+                cpu.guestMode().interceptTaskSwitch((int) cpu.readSystem(s.tr.base, 2) & 0xffff,
+                        GuestMode.TASK_SWITCH_IRET, cpu);
+            }
             throw new TripleFault("IRET with RFLAGS.NT = 1 (task return): hardware task switching is not modelled");
         }
         long ip = cpu.peek(0, sz);

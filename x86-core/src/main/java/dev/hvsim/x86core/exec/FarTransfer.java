@@ -3,6 +3,7 @@ package dev.hvsim.x86core.exec;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuState;
 import dev.hvsim.x86core.Flags;
+import dev.hvsim.x86core.GuestMode;
 import dev.hvsim.x86core.Mmu;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
@@ -38,7 +39,7 @@ final class FarTransfer {
             cpu.nextRip = target;
             return;
         }
-        Gate g = gate(cpu, sel, desc);
+        Gate g = gate(cpu, sel, desc, GuestMode.TASK_SWITCH_JMP);
         // JMP through a call gate: no privilege change; non-conforming target needs DPL = CPL (5.8.6)
         if (!TransferChecks.conforming(g.csAttr) && TransferChecks.dpl(g.csAttr) != cpu.cpl()) {
             throw ArchFault.gp(g.csSel & 0xfffc);
@@ -65,7 +66,7 @@ final class FarTransfer {
             cpu.nextRip = target;
             return;
         }
-        Gate g = gate(cpu, sel, desc);
+        Gate g = gate(cpu, sel, desc, GuestMode.TASK_SWITCH_CALL);
         TransferChecks.present(g.csAttr, g.csSel & 0xfffc);
         long target = TransferChecks.target(cpu, g.offset, g.csAttr, Segmentation.limit(g.csDesc));
         int dpl = TransferChecks.dpl(g.csAttr);
@@ -138,7 +139,7 @@ final class FarTransfer {
         int params;
     }
 
-    private static Gate gate(Cpu cpu, int sel, long desc) {
+    private static Gate gate(Cpu cpu, int sel, long desc, int taskSwitchSource) {
         int attr = Segmentation.attr(desc);
         int type = attr & 0xf;
         int err = sel & 0xfffc;
@@ -146,6 +147,10 @@ final class FarTransfer {
         if (type == 1 || type == 9 || type == 5) {
             if (ia32e) {
                 throw ArchFault.gp(err); // no task switching in IA-32e mode (SDM Vol. 3A 8.7)
+            }
+            if (cpu.guestMode().active()) { // a guest mode may exit before the task switch (VMX reason 9)
+                cpu.guestMode().interceptTaskSwitch(type == 5 ? (int) (desc >>> 16) & 0xffff : sel, taskSwitchSource,
+                        cpu);
             }
             throw new TripleFault("far JMP/CALL to a TSS or task gate (selector " + Integer.toHexString(sel)
                     + "): hardware task switching is not modelled");
