@@ -46,6 +46,9 @@ public final class VmxRoundTrip {
      * r} places the image and draws the GPRs.
      */
     public static String check(VmxCase valid, SplittableRandom r) {
+        // the generator's VM-exit MSR-store / MSR-load areas are valid for entry (28.2.1.2) but hold no valid entries:
+        // the exit would end in a VMX abort (29.7), which is not this property's subject
+        valid = valid.with("VM_EXIT_MSR_STORE_COUNT", 0).with("VM_EXIT_MSR_LOAD_COUNT", 0);
         GuestImages.Image img = GuestImages.place(valid, VmxHarness.VMCALL, r);
         VmxCase c = img.vmxCase();
         EntryOutcome o = c.check();
