@@ -149,11 +149,42 @@ public final class Campaign {
 
     static Optional<Failure> vmxCase(VmxProperties p, long i, long seed) {
         switch ((int) (i % 4)) {
-            case 0: return p.validEnters(seed);
+            case 0: return (i / 4) % 4 == 1 ? executed(i / 16, seed) : p.validEnters(seed);
             case 1: return p.singleRule(seed, (int) ((i / 4) % VmxProperties.ruleCount()));
             case 2: return p.singleRule(seed, (int) ((i / 4 + VmxProperties.ruleCount() / 2) % VmxProperties.ruleCount()));
             default: return p.severalRules(seed);
         }
+    }
+
+    /**
+     * Every fourth valid-state slot (case 4 of each 16) runs one of the executed properties on a root-mode CPU, in turn: the VMCALL round
+     * trip, the VMX instruction protocol, an intercept snippet, isolation (issue 9 a, c, b, e).
+     */
+    static Optional<Failure> executed(long k, long seed) {
+        dev.hvsim.conformance.gen.VmxCpu cpu = dev.hvsim.conformance.gen.VmxCpu.intelCore();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        String property;
+        String problem;
+        switch ((int) (k % 4)) {
+            case 0:
+                property = "vmcall-round-trip";
+                problem = VmxRoundTrip.check(new dev.hvsim.conformance.gen.VmcsGenerator(cpu).valid(r), r);
+                break;
+            case 1:
+                property = "vmx-protocol";
+                problem = VmxProtocol.check(cpu, r, 40);
+                break;
+            case 2: {
+                property = "intercepts";
+                problem = VmxIntercepts.check(cpu, r, VmxIntercepts.CATALOGUE.get(r.nextInt(VmxIntercepts.CATALOGUE.size())));
+                break;
+            }
+            default:
+                property = "isolation";
+                problem = VmxIsolation.check(cpu, r);
+        }
+        return problem == null ? Optional.empty()
+                : Optional.of(new Failure("intel", property, seed, problem, null, null));
     }
 
     static Optional<Failure> svmCase(SvmProperties p, long i, long seed) {

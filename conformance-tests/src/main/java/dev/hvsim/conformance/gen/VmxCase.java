@@ -93,4 +93,9 @@ public record VmxCase(VmxCpu cpu, GuestMode mode, Map<VmcsField, Long> fields, M
     public static VmcsField field(String name) {
         return VmcsFields.get().lookup(name);
     }
+
+    /** The field named {@code name}, if the catalogue has it. */
+    public static java.util.Optional<VmcsField> fieldOpt(String name) {
+        return VmcsFields.get().find(name);
+    }
 }
