@@ -36,6 +36,8 @@ public final class EntryChecks {
         return all;
     }
 
+    private static final Entered ENTERED = new Entered();
+
     static final List<EntryRule> STATE_RULES = rules().stream()
             .filter(r -> r.kind() != EntryRule.Kind.MSR_LOAD).toList();
 
@@ -50,42 +52,54 @@ public final class EntryChecks {
      */
     static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx, EntryCheckMemo memo) {
         EntryState s = new EntryState(snapshot, ctx);
-        List<Violation> control = new ArrayList<>(), host = new ArrayList<>(), guest = new ArrayList<>();
+        // lists only when a rule fails: the common outcome (every rule holds) allocates none
+        List<Violation> control = null, host = null, guest = null;
         if (memo != null) {
             memo.begin(snapshot, ctx);
         }
-        for (int i = 0; i < STATE_RULES.size(); i++) {
-            EntryRule r = STATE_RULES.get(i);
+        List<EntryRule> rules = STATE_RULES;
+        for (int i = 0, n = rules.size(); i < n; i++) {
+            EntryRule r = rules.get(i);
             if (memo == null ? r.check().violated(s) : memo.violated(i, r, s)) {
                 Violation v = new Violation(r, "");
-                (r.kind() == EntryRule.Kind.CONTROL ? control : r.kind() == EntryRule.Kind.HOST ? host : guest).add(v);
+                switch (r.kind()) {
+                    case CONTROL -> (control == null ? control = new ArrayList<>() : control).add(v);
+                    case HOST -> (host == null ? host = new ArrayList<>() : host).add(v);
+                    default -> (guest == null ? guest = new ArrayList<>() : guest).add(v);
+                }
             }
         }
         if (memo != null) {
             memo.end();
         }
-        // MSR loading happens only after guest state passed (28.4); it is reported in all() only then.
-        MsrLoadRules.Result msr = guest.isEmpty() && control.isEmpty() && host.isEmpty()
-                ? MsrLoadRules.check(s) : new MsrLoadRules.Result(0, List.of());
-        List<Violation> all = new ArrayList<>(control);
-        all.addAll(host);
-        all.addAll(guest);
-        all.addAll(msr.violations());
+        if (control == null && host == null && guest == null) {
+            // MSR loading happens only after guest state passed (28.4); it is reported in all() only then.
+            MsrLoadRules.Result msr = MsrLoadRules.check(s);
+            if (msr.entry() != 0) {
+                return new EntryFailureExit(ExitReason.MSR_LOADING, msr.entry(), msr.violations(),
+                        List.copyOf(msr.violations()));
+            }
+            return ENTERED;
+        }
+        List<Violation> all = new ArrayList<>();
+        if (control != null) {
+            all.addAll(control);
+        }
+        if (host != null) {
+            all.addAll(host);
+        }
+        if (guest != null) {
+            all.addAll(guest);
+        }
         all = List.copyOf(all);
-        if (!control.isEmpty()) {
+        if (control != null) {
             return new VmFailValid(VmInstructionError.ENTRY_INVALID_CONTROL, List.copyOf(control), all);
         }
-        if (!host.isEmpty()) {
+        if (host != null) {
             return new VmFailValid(VmInstructionError.ENTRY_INVALID_HOST_STATE, List.copyOf(host), all);
         }
-        if (!guest.isEmpty()) {
-            // the qualification of the first failing rule in SDM order (0 default, 2 PDPTE, 4 link pointer)
-            return new EntryFailureExit(ExitReason.INVALID_GUEST_STATE, guest.get(0).rule().qualification(),
-                    List.copyOf(guest), all);
-        }
-        if (msr.entry() != 0) {
-            return new EntryFailureExit(ExitReason.MSR_LOADING, msr.entry(), msr.violations(), all);
-        }
-        return new Entered();
+        // the qualification of the first failing rule in SDM order (0 default, 2 PDPTE, 4 link pointer)
+        return new EntryFailureExit(ExitReason.INVALID_GUEST_STATE, guest.get(0).rule().qualification(),
+                List.copyOf(guest), all);
     }
 }

@@ -24,6 +24,8 @@ final class VmEntry {
     private EntryOutcome last;
     /** The rules' results of the last VM entry of this CPU, reused where their inputs did not change. */
     private final EntryCheckMemo memo;
+    /** The snapshot every VM entry of this CPU refills (read, checked and committed within {@link #enter}). */
+    private final VmcsSnapshot snapshot = VmcsSnapshot.reusable();
 
     VmEntry(VmxExtension x) {
         this.x = x;
@@ -57,7 +59,7 @@ final class VmEntry {
     }
 
     void enter(Vmcs v, boolean launch) {
-        VmcsSnapshot snap = VmcsSnapshot.read(v);
+        VmcsSnapshot snap = snapshot.refill(v);
         EntryOutcome o = EntryChecks.check(snap, context(), memo);
         last = o;
         switch (o.kind()) {

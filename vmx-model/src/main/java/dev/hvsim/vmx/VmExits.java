@@ -237,6 +237,8 @@ final class VmExits {
         throw new TripleFault("VMX abort, indicator " + indicator + ": " + why);
     }
 
+    private static final int[] HOST_DATA_SEGMENTS = {Reg.ES, Reg.SS, Reg.DS, Reg.FS, Reg.GS};
+
     /** 29.5: host state (and 29.6 the VM-exit MSR-load area). */
     void loadHost(Cpu c, Vmcs v) {
         CpuState s = c.state();
@@ -263,7 +265,7 @@ final class VmExits {
         int g = Segment.ATTR_G;
         s.seg[Reg.CS].set((int) v.read(F.HOST_CS_SELECTOR), 0, 0xffffffffL,
                 0x9b | g | (host64 ? Segment.ATTR_L : Segment.ATTR_DB));
-        for (int seg : new int[] {Reg.ES, Reg.SS, Reg.DS, Reg.FS, Reg.GS}) {
+        for (int seg : HOST_DATA_SEGMENTS) {
             int sel = (int) v.read(F.HOST_SEL[seg]);
             long base = seg == Reg.FS ? v.read(F.HOST_FS_BASE) : seg == Reg.GS ? v.read(F.HOST_GS_BASE) : 0;
             s.seg[seg].set(sel, base, 0xffffffffL, sel == 0 ? Segment.ATTR_UNUSABLE : 0x93 | g | Segment.ATTR_DB);

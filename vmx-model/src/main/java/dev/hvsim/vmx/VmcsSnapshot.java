@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The VMCS as VM entry sees it: every field read once, before any check runs (snapshot, check, commit;
- * ARCHITECTURE.md). Immutable; keyed by the full encoding, so a 64-bit field is one value.
+ * ARCHITECTURE.md). Immutable (except the one a CPU's VM entries refill); keyed by the full encoding, so a 64-bit field is one value.
  *
  * <p>Every VM entry takes one, so it is a flat {@code long[]} indexed by the field's position in the catalogue's
  * full fields (found through a table indexed by encoding): one small allocation per entry, no boxing, no hashing.
@@ -45,6 +45,20 @@ public final class VmcsSnapshot {
         long[] v = new long[FULL.size()];
         vmcs.readFullFields(v);
         return new VmcsSnapshot(v);
+    }
+
+    /**
+     * A snapshot for {@link #refill}: one per CPU's {@link VmEntry}, refilled at each VM entry instead of allocating a
+     * new array (nothing keeps a snapshot beyond the entry that read it).
+     */
+    static VmcsSnapshot reusable() {
+        return new VmcsSnapshot(new long[FULL.size()]);
+    }
+
+    /** Reads every field again, as {@link #read} does, into this snapshot's own array (every value is written). */
+    VmcsSnapshot refill(Vmcs vmcs) {
+        vmcs.readFullFields(values);
+        return this;
     }
 
     /** A snapshot of explicit values (absent fields read 0); values are truncated to each field's width. */
