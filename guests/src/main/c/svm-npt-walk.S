@@ -3,20 +3,7 @@
 # general registers other than RAX and RSP in the processor: AMD APM Vol. 2 15.5.1) in walk_guest_rbx.
   .include "hvsim.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
   .macro WALK_HYPERCALL
   vmmcall
@@ -27,23 +14,13 @@ main64:
 
 # u64 svm_walk_run(u64 vmcb_pa): one VMRUN; returns EXITCODE.
 svm_walk_run:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rdi, %rax
   mov %rdi, %r12
   vmrun
   mov %rbx, walk_guest_rbx(%rip)
   mov 0x70(%r12), %rax          # EXITCODE
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   .data

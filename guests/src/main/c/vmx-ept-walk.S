@@ -3,20 +3,7 @@
 # returns from vmx_walk_launch with its value.
   .include "hvsim.inc"
 
-  .text
-  .code32
-main32:
-  jmp enter_long_mode
-
-  .code64
-main64:
-  call c_main
-  mov $PORT_EXIT, %dx
-  outl %eax, %dx
-1:
-  cli
-  hlt
-  jmp 1b
+  .include "cmain.inc"
 
   .macro WALK_HYPERCALL
   vmcall
@@ -27,12 +14,7 @@ main64:
 
 # long vmx_walk_launch(void): VMLAUNCH; returns vmx_walk_done's value, or -1 if VMLAUNCH failed.
 vmx_walk_launch:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  SAVE_CALLEE64
   mov %rsp, walk_saved_rsp(%rip)
   vmlaunch
   mov $-1, %rax
@@ -46,12 +28,7 @@ vmx_walk_exit:                  # HOST_RIP
   call vmx_walk_done
 walk_return:
   mov walk_saved_rsp(%rip), %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  RESTORE_CALLEE64
   ret
 
   .data

@@ -528,26 +528,21 @@ public final class Cpu {
      * then leaves and the interpreter performs the access).
      */
     public byte[] tlbReadPage(long lin, int size) {
-        int po = (int) lin & 0xfff;
-        long lpn = lin >>> 12;
-        int i = Mmu.index(lpn);
-        byte[] page = mmu.tlbPage[i];
-        if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
-                && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UR : Mmu.P_SR)) != 0) {
-            mmu.tlbHits++;
-            return page;
-        }
-        return null;
+        return tlbPage(lin, size, cpl == 3 ? Mmu.P_UR : Mmu.P_SR);
     }
 
     /** As {@link #tlbReadPage} for a write ({@link #write}'s fast path; never a page holding decoded code). */
     public byte[] tlbWritePage(long lin, int size) {
+        return tlbPage(lin, size, cpl == 3 ? Mmu.P_UW : Mmu.P_SW);
+    }
+
+    /** The TLB-hit page for an access of {@code size} bytes at {@code lin} that needs {@code perm}, else null. */
+    private byte[] tlbPage(long lin, int size, int perm) {
         int po = (int) lin & 0xfff;
         long lpn = lin >>> 12;
         int i = Mmu.index(lpn);
         byte[] page = mmu.tlbPage[i];
-        if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null
-                && (mmu.tlbPerm[i] & (cpl == 3 ? Mmu.P_UW : Mmu.P_SW)) != 0) {
+        if (po + size <= 4096 && mmu.tlbTag[i] == lpn && page != null && (mmu.tlbPerm[i] & perm) != 0) {
             mmu.tlbHits++;
             return page;
         }
