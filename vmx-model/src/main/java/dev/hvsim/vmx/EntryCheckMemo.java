@@ -136,4 +136,11 @@ final class EntryCheckMemo {
     void end() {
         valid = lastContext != null;
     }
+
+    /** Forgets every remembered result: the next check evaluates every rule. */
+    void invalidate() {
+        valid = false;
+        lastContext = null;
+        lastValues = null;
+    }
 }

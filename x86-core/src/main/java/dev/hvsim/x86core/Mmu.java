@@ -359,6 +359,70 @@ public final class Mmu {
         }
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * A copy of the TLB of every context (the current one and the saved VPID/ASID-tagged ones: architecturally
+     * visible, and a miss costs cycles, so a restore must not flush), the context tags, the PDPTE registers, the
+     * counters and the installed second stage. Host-page references are copied as references: RAM pages keep their
+     * identity across a restore (the machine restores their contents in place).
+     */
+    Snapshottable.Snapshot snapshot() {
+        TlbContext cur = copyOf(current);
+        cur.space = ctxSpace;
+        cur.root = ctxRoot;
+        TlbContext[] others = new TlbContext[saved.size()];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = copyOf(saved.get(i));
+        }
+        Signature pend = new Signature();
+        pend.copy(pending);
+        long[] pd = pdpte.clone();
+        long wr = walkRefs, hits = tlbHits, w = walks, nw = nestedWalks, nwr = nestedWalkRefs;
+        SecondStage stage = secondStage;
+        return new Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                TlbContext in = copyOf(cur);
+                current = in;
+                ctxSpace = cur.space;
+                ctxRoot = cur.root;
+                tlbTag = in.tag;
+                tlbPhys = in.phys;
+                tlbPage = in.page;
+                tlbPerm = in.perm;
+                tlbGlobal = in.global;
+                tlbLargeMask = in.largeMask;
+                saved.clear();
+                for (TlbContext o : others) {
+                    saved.add(copyOf(o));
+                }
+                pending.copy(pend);
+                System.arraycopy(pd, 0, pdpte, 0, 4);
+                walkRefs = wr;
+                tlbHits = hits;
+                walks = w;
+                nestedWalks = nw;
+                nestedWalkRefs = nwr;
+                secondStage = stage;
+            }
+
+            @Override
+            public long bytes() {
+                return (1L + others.length) * TLB_SIZE * 41L;
+            }
+        };
+    }
+
+    private static TlbContext copyOf(TlbContext c) {
+        TlbContext t = new TlbContext(c.tag.clone(), c.phys.clone(), c.page.clone(), c.perm.clone(), c.global.clone(),
+                c.largeMask.clone());
+        t.space = c.space;
+        t.root = c.root;
+        t.signature.copy(c.signature);
+        return t;
+    }
+
     /** One context's TLB arrays, kept while another context runs. */
     private static final class TlbContext {
         long space, root;

@@ -10,7 +10,7 @@ import java.io.OutputStream;
  * <p>A failing stream (a closed pipe) never stops the guest: the first {@link IOException} is kept
  * for {@link #error()} and later bytes are dropped.
  */
-public final class ConsoleOutput {
+public final class ConsoleOutput implements dev.hvsim.x86core.Snapshottable {
     private final OutputStream out;
     private IOException error;
     private long bytesWritten;
@@ -56,5 +56,16 @@ public final class ConsoleOutput {
     /** The first write error, or null. */
     public IOException error() {
         return error;
+    }
+
+    /** The byte count and the first write error (bytes already written to the stream are not taken back). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long n = bytesWritten;
+        IOException e = error;
+        return () -> {
+            bytesWritten = n;
+            error = e;
+        };
     }
 }
