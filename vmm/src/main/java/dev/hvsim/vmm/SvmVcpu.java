@@ -251,4 +251,15 @@ final class SvmVcpu extends Vcpu {
 
     /** EXITINTINFO of the last exit (read for traces). */
     long exitIntInfo() { return root.readOffset(EXITINTINFO, 8); }
+
+    @Override
+    dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot() {
+        long m = misc1, h = hostCr3;
+        dev.hvsim.x86core.Snapshottable.Snapshot r = root.snapshot();
+        return () -> {
+            misc1 = m;
+            hostCr3 = h;
+            r.restore();
+        };
+    }
 }

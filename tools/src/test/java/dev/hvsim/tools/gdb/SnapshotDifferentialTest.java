@@ -105,8 +105,11 @@ class SnapshotDifferentialTest {
         final Transitions transitions = new Transitions();
         final Machine m;
 
-        Run(String guest, Vendor vendor, int cpus) throws Exception {
+        Run(String guest, Vendor vendor, int cpus, String virt) throws Exception {
             m = new Machine(new MachineConfig(CpuProfile.forVendor(vendor), 64, console, cpus));
+            if (!virt.equals("none")) {
+                dev.hvsim.vmm.Vmm.attach(m, dev.hvsim.vmm.Virt.parse(virt), dev.hvsim.vmm.InterceptPolicy.defaults());
+            }
             m.loadMultiboot(Guests.bytes(guest), guest, "", List.of(), -1);
             transitions.m = m;
             for (Cpu c : m.cpus()) {
@@ -162,14 +165,19 @@ class SnapshotDifferentialTest {
         return true;
     }
 
-    @ParameterizedTest(name = "{0} on {1} with {2} CPU(s)")
-    @CsvSource({"platform, INTEL, 1", "smp, INTEL, 4", "vmx-hv, INTEL, 1", "svm-hv, AMD, 1", "vmx-ept-walk, INTEL, 1",
-        "svm-npt-walk, AMD, 1", "modes, AMD, 1"})
-    void restoredRunsRepeatTheUninterruptedRunExactly(String guest, Vendor vendor, int cpus) throws Exception {
-        Run ref = new Run(guest, vendor, cpus);
+    @ParameterizedTest(name = "{0} on {1} with {2} CPU(s), Java VMM: {3}")
+    @CsvSource({"platform, INTEL, 1, none", "smp, INTEL, 4, none", "vmx-hv, INTEL, 1, none", "svm-hv, AMD, 1, none",
+        "vmx-ept-walk, INTEL, 1, none", "svm-npt-walk, AMD, 1, none", "modes, AMD, 1, none", "platform, INTEL, 1, vmx",
+        "platform, AMD, 1, svm", "exits, INTEL, 1, vmx", "exits, AMD, 1, svm", "smp, INTEL, 2, vmx", "hello, AMD, 1, svm"})
+    void restoredRunsRepeatTheUninterruptedRunExactly(String guest, Vendor vendor, int cpus, String virt)
+            throws Exception {
+        Run ref = new Run(guest, vendor, cpus, virt);
         RunOutcome end = ref.runTo(Long.MAX_VALUE);
         long length = ref.done();
         assertThat(length).as("the guest runs").isGreaterThan(1000);
+        if (!virt.equals("none")) {
+            assertThat(ref.m.vmExits()).as("the Java VMM handles exits").isGreaterThan(0);
+        }
         Observation whole = ref.observe();
 
         for (long seed = 1; seed <= 3; seed++) {
@@ -177,7 +185,7 @@ class SnapshotDifferentialTest {
             long[] at = {1 + rnd.nextInt((int) Math.min(length - 2, Integer.MAX_VALUE)), 0, 0};
             at[1] = at[0] + 1 + rnd.nextInt((int) Math.max(1, Math.min(length - at[0] - 1, Integer.MAX_VALUE)));
             at[2] = Math.min(length, at[1] + 1 + rnd.nextInt(50_000));
-            Run r = new Run(guest, vendor, cpus);
+            Run r = new Run(guest, vendor, cpus, virt);
             r.runTo(at[0]);
             Observation o1 = r.observe();
             Machine.MachineSnapshot s1 = r.m.snapshot(null);
