@@ -20,9 +20,24 @@ public final class ConsoleOutput implements dev.hvsim.x86core.Snapshottable {
         this.out = out;
     }
 
+    /**
+     * Set while a debugger re-executes output the console showed before (reverse execution): counted, not written.
+     * Set and read on the thread that runs the machine.
+     */
+    private boolean muted;
+
+    /** Mutes or unmutes the console: while muted, bytes are counted as written but do not reach the stream. */
+    public void setMuted(boolean on) {
+        muted = on;
+    }
+
     /** Emits one byte (the low 8 bits of {@code b}). */
     public void put(int b) {
         if (error != null) {
+            return;
+        }
+        if (muted) {
+            bytesWritten++;
             return;
         }
         try {
@@ -38,7 +53,7 @@ public final class ConsoleOutput implements dev.hvsim.x86core.Snapshottable {
 
     /** Flushes the stream (the machine calls this when a run ends). */
     public void flush() {
-        if (error != null) {
+        if (error != null || muted) {
             return;
         }
         try {
