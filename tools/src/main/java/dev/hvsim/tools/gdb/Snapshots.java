@@ -122,26 +122,35 @@ final class Snapshots {
 
     /** Heap bytes held: every distinct RAM page copy once, plus each snapshot's CPU, device and VMM state. */
     long bytes() {
+        long[] b = breakdown();
+        return b[0] + b[1];
+    }
+
+    /** {RAM page copies, everything else (CPU state and TLBs, devices, VMX/SVM, the Java VMM's memory)} in bytes. */
+    private long[] breakdown() {
         IdentityHashMap<byte[], Boolean> pages = new IdentityHashMap<>();
-        long b = 0;
+        long ram = 0, state = 0;
         for (Entry e : entries) {
-            b += e.machine().stateBytes() + 24L * e.ticks().length + 64;
+            state += e.machine().stateBytes() + 24L * e.ticks().length + 64;
             for (byte[] p : e.machine().ram().pageCopies()) {
                 if (pages.put(p, Boolean.TRUE) == null) {
-                    b += p.length + 16;
+                    ram += p.length + 16;
                 }
             }
-            b += 8L * e.machine().ram().pageCopies().size();
+            ram += 8L * e.machine().ram().pageCopies().size();
         }
-        return b;
+        return new long[] {ram, state};
     }
 
     /** The {@code monitor snapshots} report. */
     String report() {
         StringBuilder s = new StringBuilder();
-        long b = bytes();
-        s.append(String.format("snapshots: %d, every %s steps of any vCPU, memory %.1f MiB of %d MiB%n", entries.size(),
-                interval == 0 ? "(periodic snapshots off)" : Long.toString(interval), b / 1048576.0, limitBytes >> 20));
+        long[] b = breakdown();
+        s.append(String.format("snapshots: %d, %s, memory %.1f MiB of %d MiB%n", entries.size(),
+                interval == 0 ? "periodic snapshots off" : "every " + interval + " steps of any vCPU",
+                (b[0] + b[1]) / 1048576.0, limitBytes >> 20));
+        s.append(String.format("memory: RAM pages %.1f MiB (changed pages only), CPU/TLB/device/VMM state %.1f MiB%n",
+                b[0] / 1048576.0, b[1] / 1048576.0));
         s.append(String.format("taken %d, dropped to stay under the limit %d, restored %d%n", taken, thinned, restores));
         for (int i = 0; i < entries.size(); i++) {
             if (entries.size() > 8 && i == 4) {
