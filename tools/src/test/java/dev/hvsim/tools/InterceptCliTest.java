@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hvsim.guests.Guests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,9 +21,7 @@ class InterceptCliTest {
     Path dir;
 
     private String guest(String name) throws IOException {
-        Path p = dir.resolve(name + ".elf");
-        Files.write(p, Guests.bytes(name));
-        return p.toString();
+        return Cli.guestFile(dir, name);
     }
 
     /** Exit kinds and their counts in a JSON-lines trace. */
