@@ -5,7 +5,7 @@ public final class ExitCode {
     private ExitCode() {}
 
     public static final long CR0_READ = 0x00, CR0_WRITE = 0x10, DR0_READ = 0x20, DR0_WRITE = 0x30, EXCP_BASE = 0x40,
-            INTR = 0x60, NMI = 0x61, VINTR = 0x64, CR0_SEL_WRITE = 0x65, IDTR_READ = 0x66, GDTR_READ = 0x67,
+            INTR = 0x60, NMI = 0x61, INIT = 0x63, VINTR = 0x64, CR0_SEL_WRITE = 0x65, IDTR_READ = 0x66, GDTR_READ = 0x67,
             LDTR_READ = 0x68, TR_READ = 0x69, IDTR_WRITE = 0x6a, GDTR_WRITE = 0x6b, LDTR_WRITE = 0x6c, TR_WRITE = 0x6d,
             RDTSC = 0x6e, RDPMC = 0x6f, PUSHF = 0x70, POPF = 0x71, CPUID = 0x72, IRET = 0x74, SWINT = 0x75,
             INVD = 0x76, PAUSE = 0x77, HLT = 0x78, INVLPG = 0x79, INVLPGA = 0x7a, IOIO = 0x7b, MSR = 0x7c, TASK_SWITCH = 0x7d,

@@ -201,6 +201,10 @@ final class SvmGuestMode implements GuestMode {
      */
     @Override
     public void atEventBoundary(Cpu cpu) {
+        if (x.initExitPending) { // an INIT the guest intercepts (SvmExtension.init) comes before NMI and INTR
+            x.initExitPending = false;
+            exit(ExitCode.INIT, 0, 0, 0);
+        }
         dev.hvsim.x86core.InterruptSource src = cpu.interruptSource();
         if (src.pendingNmi() && !cpu.state().nmiBlocked && !cpu.inShadow() && intercepted(V.MISC1, V.M1_NMI)) {
             exit(ExitCode.NMI, 0, 0, 0);
