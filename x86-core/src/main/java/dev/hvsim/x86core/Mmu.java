@@ -368,22 +368,25 @@ public final class Mmu {
      * identity across a restore (the machine restores their contents in place).
      */
     Snapshottable.Snapshot snapshot() {
-        TlbContext cur = copyOf(current);
-        cur.space = ctxSpace;
-        cur.root = ctxRoot;
-        TlbContext[] others = new TlbContext[saved.size()];
+        TlbCopy cur = TlbCopy.of(current, ctxSpace, ctxRoot);
+        TlbCopy[] others = new TlbCopy[saved.size()];
         for (int i = 0; i < others.length; i++) {
-            others[i] = copyOf(saved.get(i));
+            others[i] = TlbCopy.of(saved.get(i), saved.get(i).space, saved.get(i).root);
         }
         Signature pend = new Signature();
         pend.copy(pending);
         long[] pd = pdpte.clone();
         long wr = walkRefs, hits = tlbHits, w = walks, nw = nestedWalks, nwr = nestedWalkRefs;
         SecondStage stage = secondStage;
+        long size = cur.bytes();
+        for (TlbCopy o : others) {
+            size += o.bytes();
+        }
+        long bytes = size;
         return new Snapshottable.Snapshot() {
             @Override
             public void restore() {
-                TlbContext in = copyOf(cur);
+                TlbContext in = cur.context();
                 current = in;
                 ctxSpace = cur.space;
                 ctxRoot = cur.root;
@@ -394,8 +397,8 @@ public final class Mmu {
                 tlbGlobal = in.global;
                 tlbLargeMask = in.largeMask;
                 saved.clear();
-                for (TlbContext o : others) {
-                    saved.add(copyOf(o));
+                for (TlbCopy o : others) {
+                    saved.add(o.context());
                 }
                 pending.copy(pend);
                 System.arraycopy(pd, 0, pdpte, 0, 4);
@@ -409,18 +412,82 @@ public final class Mmu {
 
             @Override
             public long bytes() {
-                return (1L + others.length) * TLB_SIZE * 41L;
+                return bytes;
             }
         };
     }
 
-    private static TlbContext copyOf(TlbContext c) {
-        TlbContext t = new TlbContext(c.tag.clone(), c.phys.clone(), c.page.clone(), c.perm.clone(), c.global.clone(),
-                c.largeMask.clone());
-        t.space = c.space;
-        t.root = c.root;
-        t.signature.copy(c.signature);
-        return t;
+    /**
+     * The valid entries of one context's TLB (an entry whose tag is -1 is invalid and no reader looks at its other
+     * fields), with the context's tags and signature: a snapshot holds only what is cached, not 1024 slots.
+     */
+    private static final class TlbCopy {
+        final long space, root;
+        final int[] index, perm;
+        final long[] tag, phys, largeMask;
+        final byte[][] page;
+        final boolean[] global;
+        final Signature signature = new Signature();
+
+        private TlbCopy(long space, long root, int n) {
+            this.space = space;
+            this.root = root;
+            index = new int[n];
+            perm = new int[n];
+            tag = new long[n];
+            phys = new long[n];
+            largeMask = new long[n];
+            page = new byte[n][];
+            global = new boolean[n];
+        }
+
+        static TlbCopy of(TlbContext c, long space, long root) {
+            int n = 0;
+            for (int i = 0; i < TLB_SIZE; i++) {
+                if (c.tag[i] != -1L) {
+                    n++;
+                }
+            }
+            TlbCopy k = new TlbCopy(space, root, n);
+            for (int i = 0, j = 0; i < TLB_SIZE; i++) {
+                if (c.tag[i] != -1L) {
+                    k.index[j] = i;
+                    k.tag[j] = c.tag[i];
+                    k.phys[j] = c.phys[i];
+                    k.perm[j] = c.perm[i];
+                    k.largeMask[j] = c.largeMask[i];
+                    k.page[j] = c.page[i];
+                    k.global[j] = c.global[i];
+                    j++;
+                }
+            }
+            k.signature.copy(c.signature);
+            return k;
+        }
+
+        /** A new context holding these entries (every other slot invalid). */
+        TlbContext context() {
+            TlbContext t = new TlbContext(new long[TLB_SIZE], new long[TLB_SIZE], new byte[TLB_SIZE][],
+                    new int[TLB_SIZE], new boolean[TLB_SIZE], new long[TLB_SIZE]);
+            java.util.Arrays.fill(t.tag, -1L);
+            for (int j = 0; j < index.length; j++) {
+                int i = index[j];
+                t.tag[i] = tag[j];
+                t.phys[i] = phys[j];
+                t.perm[i] = perm[j];
+                t.largeMask[i] = largeMask[j];
+                t.page[i] = page[j];
+                t.global[i] = global[j];
+            }
+            t.space = space;
+            t.root = root;
+            t.signature.copy(signature);
+            return t;
+        }
+
+        long bytes() {
+            return 200 + 45L * index.length;
+        }
     }
 
     /** One context's TLB arrays, kept while another context runs. */
