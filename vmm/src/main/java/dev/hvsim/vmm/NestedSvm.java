@@ -126,6 +126,16 @@ final class NestedSvm {
         if (x.code == EXIT_INVLPGA) {
             return invlpga(false);
         }
+        if (x.code == 0x84 && !svme && cpu.has(dev.hvsim.x86core.decode.Feature.SKINIT)) {
+            // APM Vol. 2 15.4: STGI (like SKINIT) is legal with EFER.SVME = 0 when SKINIT is supported
+            if (cpl() != 0) {
+                v.injectException(Vectors.GP, 0);
+                return Handled.INJECTED;
+            }
+            root.setGuestGif(true);
+            v.skipInstruction();
+            return Handled.EMULATED;
+        }
         if (x.code >= 0x82 && x.code <= 0x85 && !svme) {
             v.injectException(Vectors.UD, -1); // APM Vol. 3 VMLOAD/VMSAVE/STGI/CLGI: #UD if EFER.SVME = 0
             return Handled.INJECTED;
@@ -559,6 +569,7 @@ final class NestedSvm {
             hpa = vmm.memory().contains(pa) ? Vmm.UNBACKED : pa; // a device page: mapped through (DEVIATIONS.md)
         }
         shadow.map(gpa, hpa, w);
+        v.reinjectInterrupted(x);
         return Handled.MAPPED;
     }
 

@@ -138,9 +138,19 @@ final class SvmVcpu extends Vcpu {
         if ((efer & Cpu.EFER_SVME) == 0) {
             // the guest cleared it without a WRMSR exit (SKINIT in the guest, APM 15.27.6): the VMM keeps it set
             root.writeOffset(EFER, 8, efer | Cpu.EFER_SVME);
+            if (nested != null && level == 1 && nested.svme) {
+                nested.svme = false; // nested SVM: L1's own EFER.SVME is what SKINIT cleared
+                nested.svmeChanged();
+            }
         }
         SvmExit invalid = root.vmrun();
         if (invalid == null) {
+            return true;
+        }
+        if (!invalid.invalid()) {
+            // a #VMEXIT while VMRUN delivered EVENTINJ (APM Vol. 2 15.20: the injected event's delivery can
+            // intercept or fault, e.g. #NPF on a guest IDT page not backed yet): the VMM handles it next
+            stepExited = true;
             return true;
         }
         failure = "VMRUN failed on CPU " + index + ": VMEXIT_INVALID " + invalid.violations();
@@ -149,7 +159,7 @@ final class SvmVcpu extends Vcpu {
 
     @Override
     void decode() {
-        SvmExit e = (SvmExit) cpu.lastVmExit();
+        SvmExit e = root.lastExit(); // the CPU's last #VMEXIT, or one taken inside the VMM's own VMRUN
         GuestExit x = exit;
         x.clear();
         x.raw = e;
@@ -289,6 +299,19 @@ final class SvmVcpu extends Vcpu {
     void ioIntercept(boolean on) {
         long m = root.readOffset(MISC1, 4); // the selected VMCB's (nested SVM: VMCB02 has L1's intercepts too)
         root.writeOffset(MISC1, 4, on ? m | 1L << M1_IOIO : m & ~(1L << M1_IOIO));
+    }
+
+    /**
+     * An exit taken while an event was being delivered through the guest IDT (EXITINTINFO valid, APM Vol. 2 15.7.2;
+     * e.g. a nested page fault on the IDT, GDT or stack page): the event is injected again at the next VMRUN
+     * (EVENTINJ has EXITINTINFO's format), as the APM asks of the VMM; else an exception the VMM injected would be
+     * lost. Software interrupts (TYPE 4) are not: the guest's RIP is still at the INTn, which runs again.
+     */
+    void reinjectInterrupted(GuestExit x) {
+        long info = x.vectoring;
+        if ((info >>> 31 & 1) != 0 && (info >>> 8 & 7) != 4) {
+            root.writeOffset(0x0a8, 8, info);
+        }
     }
 
     /** EXITINTINFO of the last exit (read for traces). */

@@ -18,7 +18,10 @@ public abstract class Vcpu {
     String shutdown;
     /** HLT was emulated: after the next entry the vCPU waits in the halt state for an interrupt. */
     boolean haltOnEntry;
-    /** A single-stepped instruction ended in a new VM exit, which the VMM handles next. */
+    /**
+     * A single-stepped instruction, or the entry itself (SVM: delivering EVENTINJ), ended in a new VM exit, which the
+     * VMM handles next.
+     */
     boolean stepExited;
     /** 1: the guest (L1) runs; 2: nested virtualization, L1's guest (L2) runs on a control structure L0 built. */
     int level = 1;

@@ -171,6 +171,10 @@ public final class Vmm implements VcpuDriver {
                 failure = v.failure;
                 return StopReason.VM_EXIT;
             }
+            if (v.stepExited) {
+                v.stepExited = false;
+                continue; // the entry itself exited (SVM: delivering EVENTINJ): handle that exit
+            }
             if (v.haltOnEntry) {
                 v.haltOnEntry = false;
                 v.cpu.state().halted = true; // the halt state, woken by the next interrupt (as activity state HLT)
@@ -214,6 +218,9 @@ public final class Vmm implements VcpuDriver {
             v.failure = v.failure == null ? "entry failed" : v.failure;
             return;
         }
+        if (v.stepExited) {
+            return; // the entry itself exited: that exit is handled next
+        }
         StopReason r = v.cpu.run(1, Long.MAX_VALUE);
         v.stepExited = r == StopReason.VM_EXIT;
     }
@@ -228,6 +235,9 @@ public final class Vmm implements VcpuDriver {
         if (ept == null) {
             v.failure = "nested page fault without nested paging: " + x;
             return Handled.STOPPED;
+        }
+        if (v instanceof SvmVcpu) {
+            ((SvmVcpu) v).reinjectInterrupted(x);
         }
         long gpa = x.gpa & ~0xfffL;
         MemoryBus bus = machine.memory();
