@@ -65,7 +65,7 @@ final class NestedSvm {
 
     // L1's virtual SVM state
     boolean svme;
-    long vmCr;
+    /** L1's VM_HSAVE_PA (L1's VM_CR is the model's register: SKINIT in L1 sets bits of it, APM 15.27.6). */
     long hsavePa;
 
     // the current nested run (valid while vcpu.level == 2)
@@ -105,7 +105,6 @@ final class NestedSvm {
         v.level = 1;
         root.select(vmcb01);
         svme = (efer & Cpu.EFER_SVME) != 0;
-        vmCr = 0;
         hsavePa = 0;
         svmeChanged();
     }
@@ -149,7 +148,7 @@ final class NestedSvm {
     }
 
     long readMsr(long index) {
-        return index == SvmExtension.VM_CR ? vmCr : hsavePa;
+        return index == SvmExtension.VM_CR ? root.extension().vmCr() : hsavePa;
     }
 
     /** As svm-model's WRMSR (APM Vol. 2 15.30.1 VM_CR, 15.30.4 VM_HSAVE_PA), on L1's virtual copies; #GP as ArchFault. */
@@ -164,17 +163,18 @@ final class NestedSvm {
         if ((value & ~0x1fL) != 0) {
             throw ArchFault.gp0();
         }
+        long vmCr = root.extension().vmCr();
         long locked = SvmExtension.VM_CR_LOCK | SvmExtension.VM_CR_SVMDIS;
         long nv = (vmCr & SvmExtension.VM_CR_LOCK) != 0 ? (value & ~locked) | (vmCr & locked) : value;
         if ((nv & SvmExtension.VM_CR_SVMDIS) != 0 && (vmCr & SvmExtension.VM_CR_SVMDIS) == 0 && svme) {
             throw ArchFault.gp0();
         }
-        vmCr = nv;
+        root.extension().setVmCr(nv);
     }
 
     /** EFER.SVME is MBZ while VM_CR.SVMDIS = 1 (15.30.1). */
     boolean svmeAllowed() {
-        return (vmCr & SvmExtension.VM_CR_SVMDIS) == 0;
+        return (root.extension().vmCr() & SvmExtension.VM_CR_SVMDIS) == 0;
     }
 
     /**

@@ -86,20 +86,10 @@ class NestedSvmTest {
         if (virt != Virt.NONE) {
             vmm = Vmm.attach(m, virt, InterceptPolicy.defaults());
             vmm.traceTo(trace);
-            if (Boolean.getBoolean("nested.debug")) {
-                int[] n = {0};
-                vmm.setHandler((vc, ex) -> {
-                    System.err.println("EXIT " + ex + " gpa " + Long.toHexString(ex.exitInfo2()) + " i1 " + Long.toHexString(ex.qualification()) + " vec " + Long.toHexString(ex.vectoring()) + " level " + ex.level() + " rip " + Long.toHexString(ex.rip()));
-                    if (++n[0] > 30) {
-                        throw new IllegalStateException("too many");
-                    }
-                    return null;
-                });
-            }
         }
         m.loadFlat(l1, CODE, -1);
         setup.accept(m);
-        RunOutcome o = m.run(RunLimits.instructions(Long.getLong("nested.limit", 1_000_000)));
+        RunOutcome o = m.run(RunLimits.instructions(1_000_000));
         long[] out = new long[8];
         for (int i = 0; i < out.length; i++) {
             out[i] = m.memory().read(OUT + 4L * i, 4);
