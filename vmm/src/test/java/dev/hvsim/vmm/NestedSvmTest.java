@@ -31,6 +31,7 @@ class NestedSvmTest {
             L2_STACK = 0x190000, VMCB12 = 0x200000, HSAVE = 0x201000, IOPM = 0x210000, MSRPM = 0x214000,
             OUT = 0x220000, L1_PML4 = 0x80000, NPT = 0x90000, TEST_GPA = 0x600000, PAGE_A = 0x700000,
             PAGE_B = 0x701000;
+    static final int VECTORS = 0x41;
     static final long EFER = 0xc0000080L, VM_CR = 0xc0010114L, VM_HSAVE_PA = 0xc0010117L;
 
     /** x86 bytes whose encodings mean the same in 32-bit and 64-bit mode (absolute addresses through SIB, no RIP). */
@@ -131,7 +132,7 @@ class NestedSvmTest {
         q(m, GDT + 8, 0x00cf9a000000ffffL);
         q(m, GDT + 16, 0x00cf92000000ffffL);
         q(m, GDT + 24, 0x00af9a000000ffffL);
-        for (int n = 0; n < 32; n++) {
+        for (int n = 0; n < VECTORS; n++) {
             long h = HANDLERS + 32L * n;
             write(m, h, new Asm().mov(0, n).store(OUT + 0x10).end().toArray());
             long gate = (h & 0xffff) | 0x08L << 16 | 0x8eL << 40 | (h >>> 16 & 0xffff) << 48;
@@ -142,7 +143,7 @@ class NestedSvmTest {
         s.gdtrBase = GDT;
         s.gdtrLimit = 31;
         s.idtrBase = IDT;
-        s.idtrLimit = 32 * 8 - 1;
+        s.idtrLimit = VECTORS * 8 - 1;
         s.gpr[Reg.RSP] = 0x8000;
         s.seg[Reg.CS].set(0x08, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_DB);
         for (int r : new int[] {Reg.ES, Reg.SS, Reg.DS, Reg.FS, Reg.GS}) {
@@ -209,6 +210,29 @@ class NestedSvmTest {
         assertThat(l2Exits.get(2)).contains("\"kind\":\"hypercall\"", "\"handled\":\"reflected\"");
         assertThat(lines(r.trace(), "\"exitcode\":\"0x80\"")).hasSize(2)
                 .allSatisfy(l -> assertThat(l).contains("\"handled\":\"emulated\"").doesNotContain("level"));
+    }
+
+    /**
+     * Interrupts while L2 runs (APM Vol. 2 15.13.1, 15.17): L1 clears GIF, sends itself an IPI (pending), runs an L2
+     * with IF = 1 and the INTR intercept: L2 exits at once with EXITCODE 60H, L1 gets it with GIF = 0 and takes the
+     * interrupt (vector 40H, through its own IDT) only after its STGI and STI.
+     */
+    @Test
+    void anInterruptWhileL2RunsReachesL1ThroughItsIntrIntercept() throws Exception {
+        Asm l1 = new Asm().setMsrBits(EFER, 0x1000).wrmsr(VM_HSAVE_PA, HSAVE).bytes(0x0f, 0x01, 0xdd); // CLGI
+        l1.mov(0, 0x1ff).store(0xfee000f0L).mov(0, 0x40040).store(0xfee00300L); // APIC on; self IPI, vector 40H
+        l1.vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT).mov(0, 0x55).store(OUT + 4);
+        l1.bytes(0x0f, 0x01, 0xdc, 0xfb, 0x90); // STGI; STI; NOP: the interrupt comes here
+        l1.mov(0, 0x99).store(OUT + 0x10).end();
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            write(m, L2_CODE, new Asm().bytes(0xeb, 0xfe).toArray()); // JMP $
+            vmcb12(m, 1, 1); // INTR
+            q(m, VMCB12 + 0x570, 0x202);
+        });
+        assertThat(r.out()).containsExactly(0x60, 0x55, 0, 0, 0x40, 0, 0, 0);
+        assertThat(lines(r.trace(), "\"level\":2")).anySatisfy(l -> assertThat(l)
+                .contains("\"exitcode\":\"0x60\"", "\"handled\":\"reflected\""));
     }
 
     static List<String> lines(String trace, String needle) {
