@@ -80,12 +80,16 @@ class NestedSvmTest {
     record Result(String console, RunOutcome outcome, long[] out, String trace, String failure) {}
 
     static Result run(Virt virt, byte[] l1, Consumer<Machine> setup) throws Exception {
+        return run(virt, l1, setup, InterceptPolicy.defaults());
+    }
+
+    static Result run(Virt virt, byte[] l1, Consumer<Machine> setup, InterceptPolicy policy) throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream trace = new ByteArrayOutputStream();
         Machine m = new Machine(MachineConfig.of(CpuProfile.load("amd-zen"), console));
         Vmm vmm = null;
         if (virt != Virt.NONE) {
-            vmm = Vmm.attach(m, virt, InterceptPolicy.defaults());
+            vmm = Vmm.attach(m, virt, policy);
             vmm.traceTo(trace);
         }
         m.loadFlat(l1, CODE, -1);
@@ -104,8 +108,12 @@ class NestedSvmTest {
 
     /** Runs bare and under the VMM; both must end with the debug exit (status 1) and agree on console and OUT. */
     static Result bareAndNested(byte[] l1, Consumer<Machine> setup) throws Exception {
+        return bareAndNested(l1, setup, InterceptPolicy.defaults());
+    }
+
+    static Result bareAndNested(byte[] l1, Consumer<Machine> setup, InterceptPolicy policy) throws Exception {
         Result bare = run(Virt.NONE, l1, setup);
-        Result nested = run(Virt.SVM, l1, setup);
+        Result nested = run(Virt.SVM, l1, setup, policy);
         assertThat(nested.failure()).isNull();
         assertThat(bare.outcome()).as(bare.outcome().describe()).isInstanceOf(RunOutcome.GuestExit.class);
         assertThat(nested.outcome()).as(nested.outcome().describe()).isInstanceOf(RunOutcome.GuestExit.class);
@@ -233,6 +241,32 @@ class NestedSvmTest {
         assertThat(r.out()).containsExactly(0x60, 0x55, 0, 0, 0x40, 0, 0, 0);
         assertThat(lines(r.trace(), "\"level\":2")).anySatisfy(l -> assertThat(l)
                 .contains("\"exitcode\":\"0x60\"", "\"handled\":\"reflected\""));
+    }
+
+    /**
+     * L1's I/O and MSR permission maps (APM Vol. 2 15.10.1, 15.11) with an L0 that does not trap those itself (policy
+     * without I/O and MSR interception): L0 merges them into VMCB02's maps. L2's OUT to port 80H (set in L1's IOPM) and
+     * RDMSR of PAT (read bit set in L1's MSRPM) reach L1 (EXITINFO1, 15.10.2: port 80H, A32, SZ8, OUT; 0 = RDMSR); its OUT to the
+     * debug console (clear in L1's IOPM) goes to the device without any exit.
+     */
+    @Test
+    void l1sPermissionMapsAreMergedIntoL0s() throws Exception {
+        Asm l1 = new Asm().setMsrBits(EFER, 0x1000).wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12)
+                .load(VMCB12 + 0x70).store(OUT).load(VMCB12 + 0x78).store(OUT + 4);
+        l1.load(VMCB12 + 0xc8).store(VMCB12 + 0x578).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT + 8)
+                .load(VMCB12 + 0x78).store(OUT + 12).end();
+        byte[] l2 = new Asm().putc('Q').bytes(0xb0, 0x42, 0xe6, 0x80).mov(1, 0x277).bytes(0x0f, 0x32).vmmcall()
+                .toArray(); // OUT E9H 'Q'; OUT 80H, 42H; RDMSR PAT
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            write(m, L2_CODE, l2);
+            vmcb12(m, 1L << 27 | 1L << 28, 1); // IOIO_PROT, MSR_PROT
+            m.memory().write(IOPM + 0x80 / 8, 1, 1); // port 80H
+            m.memory().write(MSRPM + 0x277 * 2 / 8, 1, 1 << (0x277 * 2 % 8)); // RDMSR 277H
+        }, new InterceptPolicy(false, false, true, true, 0, false));
+        assertThat(r.console()).isEqualTo("Q");
+        assertThat(r.out()).containsExactly(0x7b, 0x800110, 0x7c, 0, 0, 0, 0, 0);
+        assertThat(lines(r.trace(), "\"level\":2")).noneMatch(l -> l.contains("\"exitinfo1\":\"0xe9"));
     }
 
     static List<String> lines(String trace, String needle) {
