@@ -48,6 +48,8 @@ final class NestedSvm {
             EXIT_INVLPGA = 0x7a, EXIT_NPF = 0x400;
     /** CPUID Fn8000_000A EDX bits the nested emulation implements: NP (0) and NRIPS (3). */
     static final long FEATURES = 1 | 1 << 3;
+    /** Table pages the shadow may hold before it is emptied and refilled (16 MiB of the VMM's 64 MiB). */
+    static final int SHADOW_TABLES = 4096;
     /** The VMCB size the model reads (one page). */
     private static final int PAGE = 4096;
 
@@ -151,7 +153,9 @@ final class NestedSvm {
         return index == SvmExtension.VM_CR ? root.extension().vmCr() : hsavePa;
     }
 
-    /** As svm-model's WRMSR (APM Vol. 2 15.30.1 VM_CR, 15.30.4 VM_HSAVE_PA), on L1's virtual copies; #GP as ArchFault. */
+    /**
+     * As svm-model's WRMSR (APM Vol. 2 15.30.1 VM_CR, 15.30.4 VM_HSAVE_PA), with L1's EFER.SVME; #GP as ArchFault.
+     */
     void writeMsr(long index, long value) {
         if (index == SvmExtension.VM_HSAVE_PA) {
             if ((value & 0xfff) != 0 || (value >>> cpu.profile().maxPhysAddr()) != 0) {
@@ -266,14 +270,12 @@ final class NestedSvm {
     }
 
     /**
-     * L1's host state into its VM_HSAVE_PA in svm-model's layout (the VMCB save area's offsets; svm-model
-     * DEVIATIONS.md), RIP the instruction after VMRUN, so that L1's host save area reads as it would bare. L0 itself
-     * restores L1 from VMCB01, as KVM does (the area's format is implementation-specific, APM 15.30.4).
+     * L1's host state into its VM_HSAVE_PA (wherever it points, 0 included, as svm-model's VMRUN writes it) in
+     * svm-model's layout (the VMCB save area's offsets; svm-model DEVIATIONS.md), RIP the instruction after VMRUN, so
+     * that L1's host save area reads as it would bare. L0 itself restores L1 from VMCB01, as KVM does (the area's
+     * format is implementation-specific, APM 15.30.4).
      */
     private void saveL1Host() {
-        if (hsavePa == 0) {
-            return;
-        }
         long h = vmm.guestToHost(hsavePa);
         copy(vmcb01, h, S_ES, 0x40);
         copy(vmcb01, h, S_GDTR, 0x10);
@@ -532,8 +534,8 @@ final class NestedSvm {
         long gpa = x.info2;
         boolean write = (x.qualification & 2) != 0, fetch = (x.qualification & 0x10) != 0;
         if ((l1Efer & Cpu.EFER_LMA) == 0 || (l1Cr4 & Cpu.CR4_LA57) != 0) {
-            v.failure = "nested paging of an L1 outside 4-level long mode is not supported (EFER " + Long.toHexString(l1Efer)
-                    + ", CR4 " + Long.toHexString(l1Cr4) + ")";
+            v.failure = "nested paging of an L1 outside 4-level long mode is not supported (EFER "
+                    + Long.toHexString(l1Efer) + ", CR4 " + Long.toHexString(l1Cr4) + ")";
             return Handled.STOPPED;
         }
         long addrMask = 0x000f_ffff_ffff_f000L & ((1L << cpu.profile().maxPhysAddr()) - 1);
@@ -567,6 +569,9 @@ final class NestedSvm {
             hpa = pa;
         } else {
             hpa = vmm.memory().contains(pa) ? Vmm.UNBACKED : pa; // a device page: mapped through (DEVIATIONS.md)
+        }
+        if (shadow.tables() >= SHADOW_TABLES) {
+            resetShadow(); // bounded: an L2 touching a huge sparse space cannot exhaust the VMM's memory
         }
         shadow.map(gpa, hpa, w);
         v.reinjectInterrupted(x);

@@ -30,6 +30,11 @@ final class ShadowNpt {
         return empty;
     }
 
+    /** Table pages in use below the root. */
+    int tables() {
+        return used;
+    }
+
     /** Maps the 4 KiB page of {@code gpa} to the page of {@code hpa}; read-only unless {@code writable}. */
     void map(long gpa, long hpa, boolean writable) {
         long table = root;
