@@ -109,6 +109,6 @@ public final class GuestExit {
         info2 = o.info2; instructionLength = o.instructionLength; instructionInfo = o.instructionInfo;
         interruptionInfo = o.interruptionInfo; vectoring = o.vectoring; nextRip = o.nextRip; rip = o.rip;
         port = o.port; size = o.size; in = o.in; string = o.string; rep = o.rep; msr = o.msr; gpa = o.gpa;
-        access = o.access; cr = o.cr; crWrite = o.crWrite; vector = o.vector; errorCode = o.errorCode;
+        access = o.access; cr = o.cr; crWrite = o.crWrite; vector = o.vector; errorCode = o.errorCode; level = o.level;
     }
 }

@@ -93,6 +93,7 @@ public abstract class Vcpu {
     dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
         String f = failure, sd = shutdown;
         boolean halt = haltOnEntry, step = stepExited;
+        int lv = level;
         GuestExit x = exit.copy();
         dev.hvsim.x86core.Snapshottable.Snapshot vendor = vendorSnapshot();
         return () -> {
@@ -100,6 +101,7 @@ public abstract class Vcpu {
             shutdown = sd;
             haltOnEntry = halt;
             stepExited = step;
+            level = lv;
             exit.copyFrom(x);
             vendor.restore();
         };

@@ -168,7 +168,8 @@ class SnapshotDifferentialTest {
     @ParameterizedTest(name = "{0} on {1} with {2} CPU(s), Java VMM: {3}")
     @CsvSource({"platform, INTEL, 1, none", "smp, INTEL, 4, none", "vmx-hv, INTEL, 1, none", "svm-hv, AMD, 1, none",
         "vmx-ept-walk, INTEL, 1, none", "svm-npt-walk, AMD, 1, none", "modes, AMD, 1, none", "platform, INTEL, 1, vmx",
-        "platform, AMD, 1, svm", "exits, INTEL, 1, vmx", "exits, AMD, 1, svm", "smp, INTEL, 2, vmx", "hello, AMD, 1, svm"})
+        "platform, AMD, 1, svm", "exits, INTEL, 1, vmx", "exits, AMD, 1, svm", "smp, INTEL, 2, vmx", "hello, AMD, 1, svm",
+        "svm-hv, AMD, 1, svm", "svm-npt-walk, AMD, 1, svm"})
     void restoredRunsRepeatTheUninterruptedRunExactly(String guest, Vendor vendor, int cpus, String virt)
             throws Exception {
         Run ref = new Run(guest, vendor, cpus, virt);
