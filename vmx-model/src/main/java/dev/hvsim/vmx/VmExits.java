@@ -41,6 +41,21 @@ final class VmExits {
 
     /** A VM exit from non-root operation: record, save guest state, load host state, then signal. */
     void exit(int reason, long qualification, int insnLength, int insnInfo, int intrInfo, int intrError) {
+        throw new VmExitSignal(complete(reason, qualification, insnLength, insnInfo, intrInfo, intrError));
+    }
+
+    /**
+     * {@link #exit} without the signal, for callers that return at once to the core's step (an instruction intercept
+     * or instruction handler, a non-string I/O intercept): the core ends the step with the exit as if it had been
+     * thrown (x86-core {@code Cpu.exitWithoutUnwinding}), without the JVM unwinding the frames in between.
+     */
+    void exitWithoutUnwinding(int reason, long qualification, int insnLength, int insnInfo) {
+        x.cpu().exitWithoutUnwinding(complete(reason, qualification, insnLength, insnInfo, 0, 0));
+    }
+
+    /** Everything a VM exit does (29.2-29.6) before the run stops; returns the exit's record. */
+    private VmExit complete(int reason, long qualification, int insnLength, int insnInfo, int intrInfo,
+            int intrError) {
         Cpu c = x.cpu();
         Vmcs v = x.currentVmcs();
         long guestRip = c.state().rip;
@@ -63,8 +78,7 @@ final class VmExits {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCS", reason, qualification, guestRip,
                     true, java.util.List.of()));
         }
-        throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
-                guestRip));
+        return new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError, guestRip);
     }
 
     /**

@@ -325,7 +325,8 @@ final class VmxInstructions {
             throw ArchFault.ud();
         }
         if (x.nonRoot) {
-            x.guest().instructionExit(ExitReason.VMCALL, d);
+            x.exits().exitWithoutUnwinding(ExitReason.VMCALL, 0, d.length, 0); // no qualification or information
+            return;
         }
         if (c.v86() || compatibilityMode(c)) {
             throw ArchFault.ud();

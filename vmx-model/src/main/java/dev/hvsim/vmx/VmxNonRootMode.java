@@ -134,7 +134,7 @@ public final class VmxNonRootMode implements GuestMode {
     @Override
     public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
         switch (point) {
-            case CPUID: exit(ExitReason.CPUID, 0, insn); break;
+            case CPUID: x.exits().exitWithoutUnwinding(ExitReason.CPUID, 0, insn.length, 0); break; // 26.1.2
             case INVD: exit(ExitReason.INVD, 0, insn); break;
             case XSETBV: exit(ExitReason.XSETBV, 0, insn); break; // 26.1.2: unconditional
             case RDRAND: randomExit(11, ExitReason.RDRAND, insn); break;
@@ -295,7 +295,8 @@ public final class VmxNonRootMode implements GuestMode {
         long q = (size - 1) | (in ? 8 : 0) | (string ? 16 : 0) | (string && insn.rep != 0 ? 32 : 0) | (imm ? 64 : 0)
                 | (long) port << 16;
         if (!string) {
-            exit(ExitReason.IO, q, insn);
+            x.exits().exitWithoutUnwinding(ExitReason.IO, q, insn.length, 0); // Io.execute does not go on
+            return;
         }
         stringIoExit(q, in, insn, cpu);
     }
