@@ -9,18 +9,37 @@ import dev.hvsim.x86core.bus.PhysicalBus;
 
 /**
  * A VMCS region in physical memory viewed through a layout (SDM Vol. 3C 25.2): fields by symbol, encoding
- * or catalogue entry, and the launch state. The model keeps no processor-side copy of a VMCS: every
- * VMREAD/VMWRITE reads or writes the region (DEVIATIONS.md), so VMCLEAR has nothing to write back.
+ * or catalogue entry, and the launch state.
+ *
+ * <p>The current VMCS of a CPU ({@link VmxExtension#currentVmcs()}) keeps a processor-side copy of its fields (a
+ * {@code long[]} by catalogue index, filled from the region when the VMCS becomes current): VMREAD, the VM-entry
+ * snapshot and the non-root controls read the copy; every write (VMWRITE, VM exits, the Java root API) goes to the
+ * copy and through to the region, so the region always holds what the copy holds and VMCLEAR has nothing to write
+ * back. SDM Vol. 3C 25.11.1 "Software Use of Virtual-Machine Control Structures" allows a processor to keep VMCS data
+ * outside the region while the VMCS is active; the one visible difference is that ordinary stores of the CPU into the
+ * region of its current VMCS are not seen until the next VMPTRLD (vmx-model DEVIATIONS.md "VMCS storage"). Writes
+ * that are not a CPU's stores (a debugger, a loader, DMA) reach the copy through
+ * {@link VmxExtension#physicalWritten}. Any other view (a shadow VMCS, a region that is not current, check-vmcs'
+ * array) reads and writes the region itself.
  */
 public final class Vmcs {
     private final VmcsMemory memory;
     private final VmcsLayout layout;
     private final long address;
+    /** The CPU whose processor-side copy serves this region while it is that CPU's current VMCS, else null. */
+    private final VmxExtension owner;
 
+    /** A view of the region itself (no processor-side copy). */
     public Vmcs(PhysicalBus bus, long address, VmcsLayout layout) {
+        this(bus, address, layout, null);
+    }
+
+    /** A view that uses {@code owner}'s processor-side copy whenever the region is its current VMCS. */
+    Vmcs(PhysicalBus bus, long address, VmcsLayout layout, VmxExtension owner) {
         this.memory = VmcsMemory.of(bus, address);
         this.layout = layout;
         this.address = address;
+        this.owner = owner;
     }
 
     /** A VMCS over an array (the check-vmcs tool and tests). */
@@ -28,16 +47,55 @@ public final class Vmcs {
         this.memory = VmcsMemory.of(region);
         this.layout = layout;
         this.address = -1;
+        this.owner = null;
     }
 
     public long address() { return address; }
     public VmcsLayout layout() { return layout; }
 
+    /** The processor-side copy serving this view now, or null (not the owner's current VMCS, or no owner). */
+    private long[] cache() {
+        return owner == null ? null : owner.vmcsCacheFor(address);
+    }
+
+    /** Reads the region again into the processor-side copy (nothing when none serves this view). */
+    void reload() {
+        long[] cache = cache();
+        if (cache != null) {
+            layout.readFullFields(memory, cache);
+        }
+    }
+
     public long read(VmcsField f) {
+        long[] cache = cache();
+        if (cache != null) {
+            int i = VmcsSnapshot.indexOf(f);
+            if (i >= 0 && layout.fullSize(i) != 0) {
+                long v = cache[i];
+                return f.high() ? v >>> 32 : v;
+            }
+        }
         return layout.read(memory, f);
     }
 
     public void write(VmcsField f, long value) {
+        long[] cache = cache();
+        if (cache != null) {
+            int i = VmcsSnapshot.indexOf(f);
+            int size = i < 0 ? 0 : layout.fullSize(i);
+            if (size != 0) {
+                if (f.high()) {
+                    long v = (cache[i] & 0xffffffffL) | value << 32;
+                    cache[i] = v;
+                    memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
+                } else {
+                    long v = value & f.width().mask();
+                    cache[i] = v;
+                    memory.write(layout.fullOffset(i), size, v);
+                }
+                return;
+            }
+        }
         layout.write(memory, f, value);
     }
 
@@ -53,7 +111,12 @@ public final class Vmcs {
 
     /** Every full field of the catalogue in {@code VmcsFields.fullFields()} order into {@code out} (0 when absent). */
     void readFullFields(long[] out) {
-        layout.readFullFields(memory, out);
+        long[] cache = cache();
+        if (cache != null) {
+            System.arraycopy(cache, 0, out, 0, cache.length);
+        } else {
+            layout.readFullFields(memory, out);
+        }
     }
 
     public LaunchState launchState() {

@@ -35,7 +35,8 @@ public final class VmcsSnapshot {
         return index;
     }
 
-    private static int indexOf(VmcsField f) {
+    /** The catalogue index of {@code f}'s full field (a high access: its 64-bit field), or -1. */
+    static int indexOf(VmcsField f) {
         int enc = f.encodingValue() & ~1;
         return enc >= 0 && enc < INDEX.length ? INDEX[enc] : -1;
     }

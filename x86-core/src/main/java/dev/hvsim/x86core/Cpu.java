@@ -869,6 +869,9 @@ public final class Cpu {
 
     /** A write reached physical memory: drop decoded instructions of that page. */
     public void physicalWritten(long pa, int len) {
+        if (extension != null) {
+            extension.physicalWritten(this, pa, len);
+        }
         long first = pa >>> 12, last = (pa + len - 1) >>> 12;
         for (long p = first; p <= last; p++) {
             if (cache.isCode(p)) {
