@@ -70,8 +70,22 @@ final class EntryCheckMemo {
         return c;
     }
 
+    /** For the next {@link #begin} only: the fields that may differ from the last checked snapshot, or null. */
+    private long[] onlyChanged;
+
+    /**
+     * The next {@link #begin} compares only the fields set in {@code changed} (bits by catalogue index) with the last
+     * checked snapshot: the caller knows that no other field can differ (VmEntry: the processor-side VMCS copy notes
+     * every field it changes). Null: compare every field.
+     */
+    void onlyChanged(long[] changed) {
+        onlyChanged = changed;
+    }
+
     /** Starts a check: decides which fields changed, or that every rule runs. */
     void begin(VmcsSnapshot snapshot, EntryContext ctx) {
+        long[] hint = onlyChanged;
+        onlyChanged = null;
         long[] now = snapshot.values();
         boolean same = valid && ctx == lastContext && lastValues != null && lastValues.length == now.length;
         valid = false; // until end(): a check that throws leaves the memo empty
@@ -82,22 +96,40 @@ final class EntryCheckMemo {
             all = true;
             return;
         }
-        if (same) {
+        if (same && hint != null) {
+            java.util.Arrays.fill(stale, 0L);
+            long[] last = lastValues;
+            for (int w = 0; w < hint.length; w++) {
+                long bits = hint[w];
+                while (bits != 0) {
+                    int f = w << 6 | Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (f < now.length && now[f] != last[f]) {
+                        changed(f, now, last);
+                    }
+                }
+            }
+        } else if (same) {
             java.util.Arrays.fill(stale, 0L);
             long[] last = lastValues;
             for (int f = 0; f < now.length; f++) {
                 if (now[f] != last[f]) {
-                    last[f] = now[f];
-                    long[] d = dependents[f];
-                    for (int w = 0; w < d.length; w++) {
-                        stale[w] |= d[w];
-                    }
+                    changed(f, now, last);
                 }
             }
         } else {
             lastValues = now.clone();
         }
         lastContext = ctx;
+    }
+
+    /** Field {@code f} differs from the last checked snapshot: the rules that read it are stale. */
+    private void changed(int f, long[] now, long[] last) {
+        last[f] = now[f];
+        long[] d = dependents[f];
+        for (int w = 0; w < d.length; w++) {
+            stale[w] |= d[w];
+        }
     }
 
     /** Whether rule {@code i} of {@link EntryChecks#STATE_RULES} is violated: remembered, or evaluated now. */

@@ -60,7 +60,16 @@ final class VmEntry {
 
     void enter(Vmcs v, boolean launch) {
         VmcsSnapshot snap = snapshot.refill(v);
-        EntryOutcome o = EntryChecks.check(snap, context(), memo);
+        boolean copied = x.vmcsCacheFor(v.address()) != null; // the snapshot is the processor-side copy's values
+        memo.onlyChanged(copied ? x.vmcsChanged : null);
+        EntryOutcome o;
+        try {
+            o = EntryChecks.check(snap, context(), memo);
+        } finally {
+            // after a check of the copy the memo has seen every change up to it; after a check of any other region
+            // the memo's last snapshot is not the copy's, so the next check compares every field
+            java.util.Arrays.fill(x.vmcsChanged, copied ? 0L : -1L);
+        }
         last = o;
         switch (o.kind()) {
             case VMFAIL_VALID:

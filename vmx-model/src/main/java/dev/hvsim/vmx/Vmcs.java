@@ -63,6 +63,7 @@ public final class Vmcs {
         long[] cache = cache();
         if (cache != null) {
             layout.readFullFields(memory, cache);
+            java.util.Arrays.fill(owner.vmcsChanged, -1L);
         }
     }
 
@@ -84,14 +85,21 @@ public final class Vmcs {
             int i = VmcsSnapshot.indexOf(f);
             int size = i < 0 ? 0 : layout.fullSize(i);
             if (size != 0) {
+                // the region holds what the copy holds: a value the copy already has is not stored again
                 if (f.high()) {
                     long v = (cache[i] & 0xffffffffL) | value << 32;
-                    cache[i] = v;
-                    memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
+                    if (v != cache[i]) {
+                        cache[i] = v;
+                        owner.vmcsChanged[i >>> 6] |= 1L << i;
+                        memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
+                    }
                 } else {
                     long v = value & f.width().mask();
-                    cache[i] = v;
-                    memory.write(layout.fullOffset(i), size, v);
+                    if (v != cache[i]) {
+                        cache[i] = v;
+                        owner.vmcsChanged[i >>> 6] |= 1L << i;
+                        memory.write(layout.fullOffset(i), size, v);
+                    }
                 }
                 return;
             }

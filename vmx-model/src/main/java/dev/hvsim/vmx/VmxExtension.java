@@ -121,6 +121,12 @@ public final class VmxExtension implements CpuExtension {
      */
     private final long[] vmcsCache = new long[VmcsSnapshot.size()];
 
+    /**
+     * The fields of the processor-side copy changed since the last VM-entry check on this CPU (bits by catalogue
+     * index; all set when the copy was read from the region): the VM entry's rule memo compares only these.
+     */
+    final long[] vmcsChanged = new long[(VmcsSnapshot.size() + 63) >>> 6];
+
     /** The copy serving the region at {@code address}: the current VMCS's, or null for any other region. */
     long[] vmcsCacheFor(long address) {
         return address == currentVmcs && address != NO_VMCS ? vmcsCache : null;
