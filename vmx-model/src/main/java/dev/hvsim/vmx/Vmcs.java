@@ -85,26 +85,67 @@ public final class Vmcs {
             int i = VmcsSnapshot.indexOf(f);
             int size = i < 0 ? 0 : layout.fullSize(i);
             if (size != 0) {
+                if (!f.high()) {
+                    store(cache, i, size, value);
+                    return;
+                }
                 // the region holds what the copy holds: a value the copy already has is not stored again
-                if (f.high()) {
-                    long v = (cache[i] & 0xffffffffL) | value << 32;
-                    if (v != cache[i]) {
-                        cache[i] = v;
-                        owner.vmcsChanged[i >>> 6] |= 1L << i;
-                        memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
-                    }
-                } else {
-                    long v = value & f.width().mask();
-                    if (v != cache[i]) {
-                        cache[i] = v;
-                        owner.vmcsChanged[i >>> 6] |= 1L << i;
-                        memory.write(layout.fullOffset(i), size, v);
-                    }
+                long v = (cache[i] & 0xffffffffL) | value << 32;
+                if (v != cache[i]) {
+                    cache[i] = v;
+                    owner.vmcsChanged[i >>> 6] |= 1L << i;
+                    memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
                 }
                 return;
             }
         }
         layout.write(memory, f, value);
+    }
+
+    /** Catalogue index -> the field's width mask. */
+    private static final long[] MASK = masks();
+    private static final java.util.List<VmcsField> FULL = VmcsFields.get().fullFields();
+
+    private static long[] masks() {
+        java.util.List<VmcsField> full = VmcsFields.get().fullFields();
+        long[] m = new long[full.size()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = full.get(i).width().mask();
+        }
+        return m;
+    }
+
+    /** Field {@code i} (catalogue index, {@link VmcsSnapshot#indexOf}) into the copy and through to the region. */
+    private void store(long[] cache, int i, int size, long value) {
+        long v = value & MASK[i];
+        if (v != cache[i]) { // the region holds what the copy holds: a value the copy has is not stored again
+            cache[i] = v;
+            owner.vmcsChanged[i >>> 6] |= 1L << i;
+            memory.write(layout.fullOffset(i), size, v);
+        }
+    }
+
+    /**
+     * {@link #read(VmcsField)} of the full field with catalogue index {@code i} ({@link VmcsSnapshot#indexOf}): the
+     * VM exit's straight-line save and load use indices computed once instead of a lookup per field.
+     */
+    long get(int i) {
+        long[] cache = cache();
+        if (cache != null && layout.fullSize(i) != 0) {
+            return cache[i];
+        }
+        return read(FULL.get(i));
+    }
+
+    /** {@link #write(VmcsField, long)} of the full field with catalogue index {@code i}. */
+    void put(int i, long value) {
+        long[] cache = cache();
+        int size = layout.fullSize(i);
+        if (cache != null && size != 0) {
+            store(cache, i, size, value);
+        } else {
+            write(FULL.get(i), value);
+        }
     }
 
     /** Reads a field given by symbol ({@code GUEST_RIP}) or encoding ({@code 0x681e}). */

@@ -89,6 +89,11 @@ public final class VmcsSnapshot {
         track = bits;
     }
 
+    /** The value of the full field with catalogue index {@code i} ({@link #indexOf}); not noted by {@link #track}. */
+    long at(int i) {
+        return values[i];
+    }
+
     /** The value of {@code f} (a high access gives bits 63:32 of its full field). */
     public long get(VmcsField f) {
         int i = indexOf(f);
