@@ -58,6 +58,24 @@ public final class Vmcs {
         return owner == null ? null : owner.vmcsCacheFor(address);
     }
 
+    /**
+     * The processor-side copy serving this view now (by catalogue index; callers only read it, and write through
+     * {@link #put}), or null.
+     */
+    long[] copy() {
+        return cache();
+    }
+
+    /** Whether the layout has a slot for every field of the catalogue (then the copy holds every field). */
+    boolean layoutHasEveryField() {
+        for (int i = 0; i < MASK.length; i++) {
+            if (layout.fullSize(i) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads the region again into the processor-side copy (nothing when none serves this view). */
     void reload() {
         long[] cache = cache();
@@ -103,7 +121,7 @@ public final class Vmcs {
     }
 
     /** Catalogue index -> the field's width mask. */
-    private static final long[] MASK = masks();
+    static final long[] MASK = masks();
     private static final java.util.List<VmcsField> FULL = VmcsFields.get().fullFields();
 
     private static long[] masks() {

@@ -154,10 +154,10 @@ public final class VmxRoot {
      * blocking by STI / MOV SS cleared as after any emulated instruction (25.4.2).
      */
     public void skipInstruction() {
-        vmcs.write(F.GUEST_RIP, vmcs.read(F.GUEST_RIP) + vmcs.read(F.VM_EXIT_INSTRUCTION_LEN));
-        long intr = vmcs.read(F.GUEST_INTERRUPTIBILITY_INFO);
+        vmcs.put(F.I.GUEST_RIP, vmcs.get(F.I.GUEST_RIP) + vmcs.get(F.I.VM_EXIT_INSTRUCTION_LEN));
+        long intr = vmcs.get(F.I.GUEST_INTERRUPTIBILITY_INFO);
         if ((intr & 3) != 0) {
-            vmcs.write(F.GUEST_INTERRUPTIBILITY_INFO, intr & ~3L);
+            vmcs.put(F.I.GUEST_INTERRUPTIBILITY_INFO, intr & ~3L);
         }
     }
 
