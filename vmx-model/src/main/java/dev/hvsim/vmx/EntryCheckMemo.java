@@ -82,6 +82,18 @@ final class EntryCheckMemo {
         onlyChanged = changed;
     }
 
+    private EntryState lastState;
+
+    /** The rules' view of {@code snapshot} under {@code ctx}: the same object while both are (no allocation per entry). */
+    EntryState state(VmcsSnapshot snapshot, EntryContext ctx) {
+        EntryState s = lastState;
+        if (s == null || s.snapshot() != snapshot || s.context() != ctx) {
+            s = new EntryState(snapshot, ctx); // EntryState is immutable
+            lastState = s;
+        }
+        return s;
+    }
+
     /** Starts a check: decides which fields changed, or that every rule runs. */
     void begin(VmcsSnapshot snapshot, EntryContext ctx) {
         long[] hint = onlyChanged;

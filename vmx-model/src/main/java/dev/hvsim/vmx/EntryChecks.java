@@ -61,7 +61,7 @@ public final class EntryChecks {
      * rule's inputs did not change ({@link EntryCheckMemo}); the outcome is the same.
      */
     static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx, EntryCheckMemo memo) {
-        EntryState s = new EntryState(snapshot, ctx);
+        EntryState s = memo != null ? memo.state(snapshot, ctx) : new EntryState(snapshot, ctx);
         // lists only when a rule fails: the common outcome (every rule holds) allocates none
         List<Violation> control = null, host = null, guest = null;
         List<EntryRule> rules = STATE_RULES;
