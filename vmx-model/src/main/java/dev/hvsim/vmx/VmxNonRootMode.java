@@ -404,7 +404,12 @@ public final class VmxNonRootMode implements GuestMode {
         }
     }
 
-    /** LMSW exits when it would set a host-owned PE the shadow has clear, or change a host-owned MP/EM/TS (26.1.3). */
+    /**
+     * LMSW exits when it would set a host-owned PE the shadow has clear, or change a host-owned MP/EM/TS (26.1.3).
+     * Qualification (Table "Exit Qualification for Control-Register Accesses"): CR number 0, access type 3, LMSW
+     * operand type in bit 6 (1 = memory), the source data in bits 31:16; bits 11:8 (the GPR of MOV CR) are cleared
+     * to 0 for LMSW, whatever its register operand.
+     */
     private void lmsw(DecodedInsn d, Cpu cpu) {
         Vmcs v = vmcs();
         long mask = v.read(F.CR0_GUEST_HOST_MASK), shadow = v.read(F.CR0_READ_SHADOW);
@@ -412,7 +417,7 @@ public final class VmxNonRootMode implements GuestMode {
         boolean pe = (mask & 1) != 0 && (src & 1) != 0 && (shadow & 1) == 0;
         boolean other = ((src ^ shadow) & mask & 0xe) != 0;
         if (pe || other) {
-            long q = (3L << 4) | (d.memOp ? 1L << 6 : (long) d.rm << 8) | src << 16;
+            long q = (3L << 4) | (d.memOp ? 1L << 6 : 0) | src << 16;
             exit(ExitReason.CR_ACCESS, q, d);
         }
     }
