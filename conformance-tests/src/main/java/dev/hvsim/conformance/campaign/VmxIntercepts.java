@@ -384,6 +384,118 @@ public final class VmxIntercepts {
             return b(0x0f, 0x00, 0xda);
         }, s -> s.proc2(2) ? exit(true, 47, 0).info(Reg.RDX << 3 | 1L << 10 | 3L << 28, LDT_REG_MASK) : exception(13)));
 
+    /** The guest modes other than 64-bit mode that {@link #MODE_ROWS} run in (SDM Vol. 3C 28.3.1, 26.1.1). */
+    public static final List<GuestMode> OTHER_MODES = List.of(GuestMode.COMPATIBILITY, GuestMode.PROTECTED_32,
+            GuestMode.PROTECTED_PAE, GuestMode.REAL_UNRESTRICTED, GuestMode.VIRTUAL_8086);
+
+    static boolean v86(Setup s) {
+        return s.c().mode() == GuestMode.VIRTUAL_8086;
+    }
+
+    /** Real mode and virtual-8086 mode: 16-bit operands and addresses by default. */
+    static boolean bits16(Setup s) {
+        return s.c().mode() == GuestMode.REAL_UNRESTRICTED || v86(s);
+    }
+
+    /**
+     * CPL-0 instructions in virtual-8086 mode (CPL 3): the #GP of the CPL check comes before any VM exit (26.1.1), and
+     * the exception bitmap turns it into an exit with vector 13.
+     */
+    static Expect privileged(Setup s, Expect e) {
+        return v86(s) ? exception(13) : e;
+    }
+
+    /**
+     * The rows run in compatibility mode, 32-bit protected mode with and without PAE, real mode under unrestricted
+     * guest and virtual-8086 mode: the same exit rules with the operand and address sizes of the mode (I/O size of
+     * OUT DX, eAX; string-I/O address size and the guest-linear address from the segment base; INVLPG's linear
+     * address from DS and a 32- or 16-bit offset) and the exceptions that take priority over exits (26.1.1: the #GP
+     * of CPL-0 instructions in virtual-8086 mode, the #UD of SLDT in real and virtual-8086 mode). String I/O runs in the
+     * 32-bit modes only; I/O in virtual-8086 mode is left out (the TSS I/O permission bitmap, 26.1.1, is not set up).
+     */
+    public static final List<Snippet> MODE_ROWS = List.of(
+        new Row("CPUID", (s, r) -> b(0x0f, 0xa2), s -> exit(true, 10, 0)),
+        new Row("HLT", (s, r) -> b(0xf4), s -> privileged(s, s.proc(7) ? new Expect(12, 0) : new Expect(-2, 0))),
+        new Row("RDTSC", (s, r) -> b(0x0f, 0x31), s -> exit(s.proc(12), 16, 0)),
+        new Row("PAUSE", (s, r) -> b(0xf3, 0x90), s -> exit(s.proc(30), 40, 0)),
+        new Row("IN AL, imm8", (s, r) -> b(0xe4, (int) (s.gpr()[15] = r.nextInt(256))),
+            s -> exit(ioExits(s, (int) s.gpr()[15], 1), 30, ioQual((int) s.gpr()[15], 1, true, true))),
+        new Row("OUT DX, eAX", (s, r) -> {
+            s.gpr()[Reg.RDX] = r.nextLong() & ~0xffffL | ioPort(r);
+            return b(0xef);
+        }, s -> {
+            int port = (int) (s.gpr()[Reg.RDX] & 0xffff), size = bits16(s) ? 2 : 4;
+            return exit(ioExits(s, port, size), 30, ioQual(port, size, false, false));
+        }),
+        new Row("REP INSB", (s, r) -> {
+            s.gpr()[Reg.RDX] = ioPort(r);
+            s.gpr()[Reg.RCX] = 1 + r.nextInt(3);
+            return b(0xf3, 0x6c);
+        }, s -> {
+            long lin = scratch(s);
+            s.gpr()[Reg.RDI] = lin - s.c().get("GUEST_ES_BASE") & 0xffffffffL;
+            int port = (int) s.gpr()[Reg.RDX];
+            return exit(ioExits(s, port, 1), 30, ioQual(port, 1, true, false) | 16 | 32)
+                    .info(1L << 7, INS_MASK).linear(lin);          // 32-bit address size
+        }),
+        new Row("OUTSW (ES)", (s, r) -> {
+            s.gpr()[Reg.RDX] = ioPort(r);
+            return b(0x26, 0x66, 0x6f);
+        }, s -> {
+            long lin = scratch(s);
+            s.gpr()[Reg.RSI] = lin - s.c().get("GUEST_ES_BASE") & 0xffffffffL;
+            int port = (int) s.gpr()[Reg.RDX];
+            return exit(ioExits(s, port, 2), 30, ioQual(port, 2, false, false) | 16)
+                    .info(1L << 7 | (long) Reg.ES << 15, OUTS_MASK).linear(lin);
+        }),
+        new Row("MOV CR0, EAX", (s, r) -> {
+            long flip = (r.nextBoolean() ? 1L << 1 : 0) | (r.nextBoolean() ? 1L << 3 : 0) | (r.nextBoolean() ? 1L << 16 : 0);
+            s.gpr()[Reg.RAX] = s.c().get("GUEST_CR0") ^ flip;
+            return b(0x0f, 0x22, 0xc0);
+        }, s -> privileged(s, exit(crWriteExits(s, 0, s.gpr()[Reg.RAX]), 28, crQual(0, 0, 0)))),
+        new Row("MOV CR3, ESI", (s, r) -> b(0x0f, 0x22, 0xde), s -> {
+            s.gpr()[Reg.RSI] = s.c().get("GUEST_CR3");
+            return privileged(s, exit(s.proc(15) && !cr3Target(s, s.gpr()[Reg.RSI] & 0xffffffffL), 28, crQual(3, 0, Reg.RSI)));
+        }),
+        new Row("MOV EDI, CR3", (s, r) -> b(0x0f, 0x20, 0xdf), s -> privileged(s, exit(s.proc(16), 28, crQual(3, 1, Reg.RDI)))),
+        new Row("MOV ECX, CR4", (s, r) -> b(0x0f, 0x20, 0xe1), s -> privileged(s, exit(false, 0, 0))),
+        new Row("CLTS", (s, r) -> b(0x0f, 0x06), s -> privileged(s,
+            exit((s.c().get("CR0_GUEST_HOST_MASK") & s.c().get("CR0_READ_SHADOW") & 8) != 0, 28, 2 << 4))),
+        new Row("LMSW DX", (s, r) -> b(0x0f, 0x01, 0xf2), s -> {
+            // PE stays as it is (real mode: 0, else 1): LMSW cannot clear it and must not switch modes here
+            long pe0 = s.c().get("GUEST_CR0") & 1;
+            s.gpr()[Reg.RDX] = s.gpr()[Reg.RDX] & ~0xffffL | s.gpr()[Reg.RDX] & 0xfffe | pe0;
+            long mask = s.c().get("CR0_GUEST_HOST_MASK"), shadow = s.c().get("CR0_READ_SHADOW");
+            long src = s.gpr()[Reg.RDX] & 0xffff;
+            boolean pe = (mask & 1) != 0 && (src & 1) != 0 && (shadow & 1) == 0;
+            return privileged(s, exit(pe || ((src ^ shadow) & mask & 0xe) != 0, 28, 3 << 4 | src << 16));
+        }),
+        new Row("RDMSR", (s, r) -> {
+            s.gpr()[Reg.RCX] = new long[] {0x174, 0x175, 0x176, 0x277, 0xc0000080L}[r.nextInt(5)];
+            return b(0x0f, 0x32);
+        }, s -> privileged(s, exit(msrExits(s, s.gpr()[Reg.RCX], false), 31, 0))),
+        new Row("MOV EDX, DR7", (s, r) -> b(0x0f, 0x21, 0xfa), s -> privileged(s, exit(s.proc(23), 29, 7 | 1 << 4 | Reg.RDX << 8))),
+        new Row("INVLPG [eAX] / [BX]", (s, r) -> {
+            s.gpr()[Reg.RAX] = r.nextLong();
+            s.gpr()[Reg.RBX] = r.nextLong();
+            return null;                                   // chosen by the mode in expect: see bytesFor
+        }, s -> {
+            long off = bits16(s) ? s.gpr()[Reg.RBX] & 0xffff : s.gpr()[Reg.RAX] & 0xffffffffL;
+            return privileged(s, exit(s.proc(9), 14, s.c().get("GUEST_DS_BASE") + off & 0xffffffffL));
+        }),
+        new Row("SLDT AX", (s, r) -> b(0x0f, 0x00, 0xc0), s -> bits16(s) ? exception(6)  // #UD in real / 8086 mode
+            : exit(s.proc2(2), 47, 0).info(Reg.RAX << 3 | 1L << 10, LDT_REG_MASK)));
+
+    /** The rows of {@link #MODE_ROWS} that run in {@code mode}. */
+    public static List<Snippet> modeRows(GuestMode mode) {
+        return MODE_ROWS.stream().filter(sn -> {
+            boolean io = sn.name().startsWith("IN ") || sn.name().startsWith("OUT") || sn.name().startsWith("REP INS");
+            boolean string = sn.name().startsWith("REP INS") || sn.name().startsWith("OUTS");
+            boolean m16 = mode == GuestMode.REAL_UNRESTRICTED || mode == GuestMode.VIRTUAL_8086;
+            return !(io && mode == GuestMode.VIRTUAL_8086) && !(string && m16);
+        }).toList();
+    }
+
     /** The catalogue: every instruction-caused exit reason a 64-bit CPL-0 guest can provoke in the model. */
     public static final List<Snippet> CATALOGUE = concat(BASIC, MORE);
 
@@ -402,14 +514,20 @@ public final class VmxIntercepts {
 
     /** A random intercept configuration on the long-mode base, with the VMCALL-terminated snippet placed at RIP. */
     static VmxCase configure(VmxCpu cpu, SplittableRandom r) {
-        VmxCase c = VmxCase.ofBase(cpu, GuestMode.LONG_64);
+        return configure(cpu, r, GuestMode.LONG_64);
+    }
+
+    /** A random intercept configuration on the shaped base of {@code mode} (its own secondary controls kept). */
+    static VmxCase configure(VmxCpu cpu, SplittableRandom r, GuestMode mode) {
+        VmxCase c = mode == GuestMode.LONG_64 ? VmxCase.ofBase(cpu, mode)
+                : new dev.hvsim.conformance.gen.VmcsGenerator(cpu).shaped(mode, r);
         long proc = c.get(PROC) & ~(1L << 7 | 1L << 24 | 1L << 21);
         for (int bit : new int[] {7, 9, 10, 11, 12, 15, 16, 19, 20, 23, 24, 25, 28, 29, 30}) {
             if (cpu.caps().controls(ControlWord.PRIMARY_PROC).allowed1(bit) && r.nextBoolean()) {
                 proc |= 1L << bit;
             }
         }
-        long proc2 = 0;
+        long proc2 = c.get(PROC2);       // real mode: enable EPT and unrestricted guest stay
         for (int bit : new int[] {2, 3, 6, 11, 12, 16}) {
             if (cpu.caps().controls(ControlWord.PRIMARY_PROC).allowed1(31)
                     && cpu.caps().controls(ControlWord.SECONDARY_PROC).allowed1(bit) && r.nextBoolean()) {
@@ -451,8 +569,9 @@ public final class VmxIntercepts {
     /** One reproducible case: the placed configuration, the guest registers, the snippet's bytes and linear address. */
     public record Trial(String snippet, VmxCase c, long[] gpr, byte[] insn, long code) {
         Snippet row() {
-            return CATALOGUE.stream().filter(s -> s.name().equals(snippet)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown VMX snippet '" + snippet + "'"));
+            List<Snippet> rows = c.mode() == GuestMode.LONG_64 ? CATALOGUE : MODE_ROWS;
+            return rows.stream().filter(s -> s.name().equals(snippet)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown VMX snippet '" + snippet + "' in " + c.mode()));
         }
     }
 
@@ -476,6 +595,11 @@ public final class VmxIntercepts {
         return generate(cpu, r, snippet, configure(cpu, r), true);
     }
 
+    /** A random trial of a {@link #MODE_ROWS} row in {@code mode}. */
+    public static Trial generate(VmxCpu cpu, SplittableRandom r, Snippet snippet, GuestMode mode) {
+        return generate(cpu, r, snippet, configure(cpu, r, mode), true);
+    }
+
     /** A trial of {@code snippet} on the configuration {@code config}; CR3-target values only if {@code targets}. */
     static Trial generate(VmxCpu cpu, SplittableRandom r, Snippet snippet, VmxCase config, boolean cr3Targets) {
         VmxCase base = snippet.prepare(config, r);
@@ -484,6 +608,10 @@ public final class VmxIntercepts {
             gpr[i] = r.nextLong();
         }
         byte[] insn = snippet.bytes(new Setup(base, gpr, 0), r);
+        if (insn == null) {          // INVLPG [eAX] (32-bit addressing) or INVLPG [BX] (16-bit addressing)
+            insn = base.mode() == GuestMode.REAL_UNRESTRICTED || base.mode() == GuestMode.VIRTUAL_8086
+                    ? b(0x0f, 0x01, 0x3f) : b(0x0f, 0x01, 0x38);
+        }
         byte[] code = new byte[insn.length + 3];
         System.arraycopy(insn, 0, code, 0, insn.length);
         System.arraycopy(VmxHarness.VMCALL, 0, code, insn.length, 3);

@@ -54,4 +54,41 @@ class VmxInterceptsTest {
             }
         }
     }
+
+    /**
+     * The same property in compatibility mode, 32-bit protected mode with and without PAE, real mode under
+     * unrestricted guest and virtual-8086 mode (operand and address sizes of the mode; exceptions with priority over
+     * exits, 26.1.1).
+     */
+    @Test
+    void snippetsInOtherGuestModes() {
+        List<String> problems = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        int n = 0;
+        for (dev.hvsim.conformance.gen.GuestMode mode : VmxIntercepts.OTHER_MODES) {
+            for (VmxIntercepts.Snippet sn : VmxIntercepts.modeRows(mode)) {
+                for (int i = 0; i < 5; i++) {
+                    long seed = SEED * 7877 + n++;
+                    VmxIntercepts.Trial t = VmxIntercepts.generate(VmxCpu.intelCore(), new SplittableRandom(seed), sn, mode);
+                    VmxIntercepts.Result res = VmxIntercepts.run(t);
+                    String key = mode + " " + sn.name() + (res.expect().vector() >= 0 ? " faults"
+                            : res.expect().reason() >= 0 ? " exits" : " runs");
+                    seen.merge(key, 1, Integer::sum);
+                    if (res.problem() != null && problems.isEmpty()) {
+                        VmxIntercepts.Trial small = VmxIntercepts.shrink(t);
+                        problems.add(mode + " case seed " + seed + ": " + res.problem() + "\nshrunk: "
+                                + Repro.text(VmxIntercepts.repro(small, VmxIntercepts.run(small).problem())));
+                    } else if (res.problem() != null) {
+                        problems.add(mode + " case seed " + seed + ": " + res.problem());
+                    }
+                }
+            }
+        }
+        assertThat(problems).as("seed %d", SEED).isEmpty();
+        for (dev.hvsim.conformance.gen.GuestMode mode : VmxIntercepts.OTHER_MODES) {
+            assertThat(seen.keySet()).as("%s exits", mode).anyMatch(k -> k.startsWith(mode + " ") && k.endsWith(" exits"));
+            assertThat(seen.keySet()).as("%s runs", mode).anyMatch(k -> k.startsWith(mode + " ") && k.endsWith(" runs"));
+        }
+        assertThat(seen.keySet()).as("virtual-8086 #GP before exits").anyMatch(k -> k.startsWith("VIRTUAL_8086 ") && k.endsWith(" faults"));
+    }
 }
