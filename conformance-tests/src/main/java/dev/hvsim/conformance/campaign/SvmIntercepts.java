@@ -397,7 +397,11 @@ public final class SvmIntercepts {
 
     /** Runs a trial on a fresh amd-zen CPU. */
     public static Result run(Trial t) {
-        Snippet sn = t.row();
+        return run(t, t.row());
+    }
+
+    /** Runs a trial with the expectation of {@code sn} (a catalogue row, or a user's own). */
+    public static Result run(Trial t, Snippet sn) {
         long[] gpr = t.gpr().clone();
         Setup s = new Setup(t.config(), gpr, t.rip(), GUEST_CR0, GUEST_CR3, GUEST_CR4);
         Expect e = sn.expect(s, t.insn().length);
@@ -460,11 +464,16 @@ public final class SvmIntercepts {
      * IOPM / MSRPM qwords removed in halves, quarters, ... down to one at a time, until nothing more can go.
      */
     public static Trial shrink(Trial t) {
-        String sig = signature(run(t).problem());
+        return shrink(t, t.row());
+    }
+
+    /** As {@link #shrink(Trial)} with the expectation of {@code sn}. */
+    public static Trial shrink(Trial t, Snippet sn) {
+        String sig = signature(run(t, sn).problem());
         if (sig == null) {
             return t;
         }
-        java.util.function.Predicate<Trial> fails = c -> sig.equals(signature(run(c).problem()));
+        java.util.function.Predicate<Trial> fails = c -> sig.equals(signature(run(c, sn).problem()));
         boolean progress = true;
         while (progress) {
             progress = false;

@@ -641,7 +641,11 @@ public final class VmxIntercepts {
 
     /** Runs a trial on a fresh root-mode CPU: VMLAUNCH, up to two guest instructions, then the exit is compared. */
     public static Result run(Trial t) {
-        Snippet snippet = t.row();
+        return run(t, t.row());
+    }
+
+    /** Runs a trial with the expectation of {@code snippet} (a catalogue row, or a user's own). */
+    public static Result run(Trial t, Snippet snippet) {
         VmxCase c = t.c();
         long[] gpr = t.gpr().clone();
         Setup s = new Setup(c, gpr, t.code());
@@ -719,11 +723,16 @@ public final class VmxIntercepts {
      * its placement stay.
      */
     public static Trial shrink(Trial t) {
-        String sig = signature(run(t).problem());
+        return shrink(t, t.row());
+    }
+
+    /** As {@link #shrink(Trial)} with the expectation of {@code snippet}. */
+    public static Trial shrink(Trial t, Snippet snippet) {
+        String sig = signature(run(t, snippet).problem());
         if (sig == null) {
             return t;
         }
-        java.util.function.Predicate<Trial> fails = c -> sig.equals(signature(run(c).problem()));
+        java.util.function.Predicate<Trial> fails = c -> sig.equals(signature(run(c, snippet).problem()));
         boolean progress = true;
         while (progress) {
             progress = false;

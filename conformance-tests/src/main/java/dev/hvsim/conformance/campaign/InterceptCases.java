@@ -1,0 +1,65 @@
+package dev.hvsim.conformance.campaign;
+
+import dev.hvsim.conformance.gen.GuestMode;
+import dev.hvsim.conformance.gen.VmxCpu;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * The intercept properties as campaign cases (issue 9 b and the cross-vendor property): one random snippet and
+ * configuration per case from the case seed; a failure is shrunk ({@link VmxIntercepts#shrink},
+ * {@link SvmIntercepts#shrink}, {@link CrossVendorIntercepts#shrink}) and carries its reproduction file
+ * ({@code <vendor>-<property>-<seed>.json}), which the classes' {@code fromRepro} read back for {@code run}.
+ */
+public final class InterceptCases {
+    private InterceptCases() {}
+
+    /** A VMX snippet: three cases in four in 64-bit mode, else a row of another guest mode. */
+    public static Optional<Failure> vmx(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        VmxCpu cpu = VmxCpu.intelCore();
+        VmxIntercepts.Trial t;
+        if (r.nextInt(4) != 0) {
+            t = VmxIntercepts.generate(cpu, r, VmxIntercepts.CATALOGUE.get(r.nextInt(VmxIntercepts.CATALOGUE.size())));
+        } else {
+            GuestMode mode = VmxIntercepts.OTHER_MODES.get(r.nextInt(VmxIntercepts.OTHER_MODES.size()));
+            List<VmxIntercepts.Snippet> rows = VmxIntercepts.modeRows(mode);
+            t = VmxIntercepts.generate(cpu, r, rows.get(r.nextInt(rows.size())), mode);
+        }
+        String p = VmxIntercepts.run(t).problem();
+        if (p == null) {
+            return Optional.empty();
+        }
+        VmxIntercepts.Trial small = VmxIntercepts.shrink(t);
+        return Optional.of(new Failure("intel", "intercepts", seed, p, "intel-intercepts-" + Long.toUnsignedString(seed)
+                + ".json", Repro.text(VmxIntercepts.repro(small, VmxIntercepts.run(small).problem()))));
+    }
+
+    /** An SVM snippet of {@link SvmIntercepts#CATALOGUE}. */
+    public static Optional<Failure> svm(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        SvmIntercepts.Trial t = SvmIntercepts.generate(r, SvmIntercepts.CATALOGUE.get(r.nextInt(SvmIntercepts.CATALOGUE.size())));
+        String p = SvmIntercepts.run(t).problem();
+        if (p == null) {
+            return Optional.empty();
+        }
+        SvmIntercepts.Trial small = SvmIntercepts.shrink(t);
+        return Optional.of(new Failure("amd", "intercepts", seed, p, "amd-intercepts-" + Long.toUnsignedString(seed)
+                + ".json", Repro.text(SvmIntercepts.repro(small, SvmIntercepts.run(small).problem()))));
+    }
+
+    /** A cross-vendor case (campaigns with both vendors). */
+    public static Optional<Failure> crossVendor(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        CrossVendorIntercepts.Trial t = CrossVendorIntercepts.generate(r,
+                CrossVendorIntercepts.SNIPPETS.get(r.nextInt(CrossVendorIntercepts.SNIPPETS.size())));
+        String p = CrossVendorIntercepts.run(t).problem();
+        if (p == null) {
+            return Optional.empty();
+        }
+        CrossVendorIntercepts.Trial small = CrossVendorIntercepts.shrink(t);
+        return Optional.of(new Failure("both", "cross-vendor-intercepts", seed, p, "both-cross-vendor-intercepts-"
+                + Long.toUnsignedString(seed) + ".json", CrossVendorIntercepts.reproText(small)));
+    }
+}
