@@ -62,4 +62,39 @@ public final class InterceptCases {
         return Optional.of(new Failure("both", "cross-vendor-intercepts", seed, p, "both-cross-vendor-intercepts-"
                 + Long.toUnsignedString(seed) + ".json", CrossVendorIntercepts.reproText(small)));
     }
+
+    /** What replaying a reproduction file gave: the property, what was observed, and the problem (null: it held). */
+    public record Replay(String property, String observed, String problem) {}
+
+    /**
+     * Replays an intercept reproduction file ({@code vmx-intercepts}, {@code svm-intercepts},
+     * {@code cross-vendor-intercepts}) with the catalogue's expectation; IllegalArgumentException naming what is wrong
+     * with a file that is not one.
+     */
+    public static Replay replay(com.fasterxml.jackson.databind.JsonNode n) {
+        String property = n.path("property").asText("");
+        try {
+            switch (property) {
+                case "vmx-intercepts": {
+                    VmxIntercepts.Result r = VmxIntercepts.run(VmxIntercepts.fromRepro(n));
+                    return new Replay(property, r.raw() == null ? "-" : String.format("reason %d qualification %x",
+                            r.raw().reason(), r.raw().qualification()), r.problem());
+                }
+                case "svm-intercepts": {
+                    SvmIntercepts.Result r = SvmIntercepts.run(SvmIntercepts.fromRepro(n));
+                    return new Replay(property, "-", r.problem());
+                }
+                case "cross-vendor-intercepts": {
+                    CrossVendorIntercepts.Result r = CrossVendorIntercepts.run(CrossVendorIntercepts.fromRepro(n));
+                    return new Replay(property, "Intel " + r.intel() + ", AMD " + r.amd()
+                            + (r.documented() == null ? "" : " (documented: " + r.documented() + ")"), r.problem());
+                }
+                default:
+                    throw new IllegalArgumentException("not an intercept reproduction file (property '" + property
+                            + "'; expected vmx-intercepts, svm-intercepts or cross-vendor-intercepts)");
+            }
+        } catch (NullPointerException | NumberFormatException e) {
+            throw new IllegalArgumentException(property + " reproduction file is missing or has a malformed key", e);
+        }
+    }
 }
