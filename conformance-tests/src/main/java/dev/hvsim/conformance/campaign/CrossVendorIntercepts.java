@@ -161,7 +161,7 @@ public final class CrossVendorIntercepts {
             "PAUSE", "WBINVD", "IN AL, imm8", "OUT imm8, EAX", "IN AX, DX", "OUT DX, AL", "RDMSR", "WRMSR",
             "MOV CR0, RAX", "MOV CR4, RBX", "MOV CR3, RSI", "MOV RDI, CR3", "MOV CR8, R9", "MOV R10, CR8",
             "MOV RDX, DR7", "MOV DR7, RBP", "MOV DR0, RAX", "REP OUTSB (FS)", "INSW", "CLTS", "LMSW DX", "MOV RAX, CR0",
-            "MOV RCX, CR4", "MONITOR", "MWAIT", "XSETBV", "INVPCID RCX, [RAX-40]", "RDTSCP", "RDRAND EAX", "RDSEED RBX",
+            "MOV RCX, CR4", "MONITOR", "MWAIT", "MONITOR; MWAIT", "XSETBV", "INVPCID RCX, [RAX-40]", "RDTSCP", "RDRAND EAX", "RDSEED RBX",
             "SGDT [RAX-40]", "SIDT [RAX+disp32]", "LGDT [RAX-40]", "LIDT [RAX-40]", "SLDT AX", "STR ECX", "LLDT AX",
             "LTR DX");
 
@@ -207,7 +207,7 @@ public final class CrossVendorIntercepts {
         if (vt.snippet().startsWith("MOV CR4")) {
             gpr[Reg.RBX] &= ~(1L << 13);     // the VMX guest's CR4 has VMXE, which is reserved on AMD (APM Vol. 2 3.1.3)
         }
-        SvmRun s = runSvm(vt.c(), svm(t.config()), gpr, vt.insn());
+        SvmRun s = runSvm(vt.c(), svm(t.config()), gpr, vt.insn(), VmxIntercepts.instructions(vt.snippet()));
         if (s.problem() != null) {
             return new Result(intel, "?", "SVM side: " + s.problem(), null);
         }
@@ -322,7 +322,7 @@ public final class CrossVendorIntercepts {
      * Runs the snippet on amd-zen with the VMX guest's page tables and memory (guest-physical = physical on both),
      * CR0 / CR3 / CR4 / EFER, FS base, RIP and registers.
      */
-    static SvmRun runSvm(VmxCase c, SvmIntercepts.Config k, long[] gpr, byte[] insn) {
+    static SvmRun runSvm(VmxCase c, SvmIntercepts.Config k, long[] gpr, byte[] insn, int instructions) {
         SvmHarness h = new SvmHarness(CpuProfile.load("amd-zen"));
         h.root.writeOffset(SvmIntercepts.CR, 4, k.cr());
         h.root.writeOffset(SvmIntercepts.DR, 4, k.dr());
@@ -362,7 +362,7 @@ public final class CrossVendorIntercepts {
         }
         h.bus.load(pa + (end & 0xfff), SvmIntercepts.VMMCALL);
         h.cpu.flushDecodeCache();
-        h.cpu.run(2, Long.MAX_VALUE);
+        h.cpu.run(instructions + 1, Long.MAX_VALUE);
         if (h.root.extension().inGuest()) {
             return h.cpu.state().rip == rip + 1 ? new SvmRun("halted", null)
                     : new SvmRun(null, "still in the guest at +" + (h.cpu.state().rip - rip));

@@ -48,28 +48,34 @@ public final class VmxIntercepts {
      * non-root operation, for HLT) and the expected qualification. {@link Snippet#expect} runs on the final, placed
      * case and may still set registers that depend on it.
      */
-    public record Expect(int reason, long qualification, long info, long infoMask, long linear, int vector) {
+    public record Expect(int reason, long qualification, long info, long infoMask, long linear, int vector, int offset,
+            int length) {
         /** No instruction information / linear address checked. */
         public static final long NONE = Long.MIN_VALUE;
 
         public Expect(int reason, long qualification) {
-            this(reason, qualification, 0, 0, NONE, -1);
+            this(reason, qualification, 0, 0, NONE, -1, 0, -1);
         }
 
         /** The same exit, whose VM-exit instruction-information field must equal {@code info} in the bits of {@code mask}. */
         Expect info(long info, long mask) {
-            return reason < 0 ? this : new Expect(reason, qualification, info, mask, linear, vector);
+            return reason < 0 ? this : new Expect(reason, qualification, info, mask, linear, vector, offset, length);
         }
 
         /** The same exit, whose guest-linear address field must be {@code linear} (29.2.1 / 28.2.1). */
         Expect linear(long a) {
-            return reason < 0 ? this : new Expect(reason, qualification, info, infoMask, a, vector);
+            return reason < 0 ? this : new Expect(reason, qualification, info, infoMask, a, vector, offset, length);
+        }
+
+        /** The exit of the instruction at byte {@code offset} of the snippet, {@code length} bytes long. */
+        Expect at(int offset, int length) {
+            return reason < 0 ? this : new Expect(reason, qualification, info, infoMask, linear, vector, offset, length);
         }
     }
 
     /** A hardware exception that the exception bitmap turns into a VM exit (reason 0; 26.2, 29.2.2). */
     static Expect exception(int vector) {
-        return new Expect(0, 0, 0, 0, Expect.NONE, vector);
+        return new Expect(0, 0, 0, 0, Expect.NONE, vector, 0, -1);
     }
 
     /** One catalogue row: a name, its bytes (chosen with the random registers), and its expectation. */
@@ -335,6 +341,15 @@ public final class VmxIntercepts {
         }, s -> {
             s.gpr()[Reg.RAX] = scratch(s);
             return exit(s.proc(29), 39, 0);
+        }),
+        // MONITOR then MWAIT: MONITOR exits first; else MWAIT exits with the monitor armed (qualification bit 0)
+        new Row("MONITOR; MWAIT", (s, r) -> {
+            s.gpr()[Reg.RCX] = 0;
+            s.gpr()[Reg.RDX] = 0;
+            return b(0x0f, 0x01, 0xc8, 0x0f, 0x01, 0xc9);
+        }, s -> {
+            s.gpr()[Reg.RAX] = scratch(s);
+            return s.proc(29) ? exit(true, 39, 0).at(0, 3) : exit(s.proc(10), 36, 1).at(3, 3);
         }),
         new Row("MWAIT", (s, r) -> {
             s.gpr()[Reg.RCX] = 0;
@@ -668,7 +683,7 @@ public final class VmxIntercepts {
         if (!h.vmx.inNonRoot()) {
             return new Result(e, "VMLAUNCH did not enter");
         }
-        h.cpu.run(2, Long.MAX_VALUE);
+        h.cpu.run(instructions(snippet.name()) + 1, Long.MAX_VALUE);   // the snippet, then VMCALL
         Vmcs v = h.vmx.currentVmcs();
         long rip = c.get("GUEST_RIP");
         long reason = v.read("VM_EXIT_REASON"), qual = v.read("EXIT_QUALIFICATION"),
@@ -681,8 +696,8 @@ public final class VmxIntercepts {
                 exc ? 0 : len, savedRip - rip, h.vmx.inNonRoot());
         String want = e.reason() == -2 ? String.format("reason 0 qualification 0 length 0 RIP +1 (nonroot true)")
                 : e.reason() < 0 ? String.format("reason 18 qualification 0 length 3 RIP +%d (nonroot false)", t.insn().length)
-                : String.format("reason %d qualification %x length %d RIP +0 (nonroot false)", e.reason(), e.qualification(),
-                exc ? 0 : t.insn().length);
+                : String.format("reason %d qualification %x length %d RIP +%d (nonroot false)", e.reason(), e.qualification(),
+                exc ? 0 : e.length() >= 0 ? e.length() : t.insn().length, e.offset());
         String where = " (controls " + Long.toHexString(c.get(PROC)) + "/" + Long.toHexString(c.get(PROC2)) + ")";
         if (!got.equals(want)) {
             return new Result(e, snippet.name() + ": " + got + ", expected " + want + where);
@@ -842,5 +857,10 @@ public final class VmxIntercepts {
         }
         return new Trial(n.get("snippet").asText(), c, gpr, SvmIntercepts.unhex(n.get("bytes").asText()),
                 SvmIntercepts.parse(n.get("code_linear").asText()));
+    }
+
+    /** The number of instructions of a snippet: its name lists them separated by "; ". */
+    static int instructions(String name) {
+        return 1 + (int) name.chars().filter(ch -> ch == ';').count();
     }
 }
