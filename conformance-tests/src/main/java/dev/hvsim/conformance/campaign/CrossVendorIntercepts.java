@@ -36,7 +36,9 @@ public final class CrossVendorIntercepts {
         RDTSC, RDPMC, INVLPG, PAUSE, WBINVD, MONITOR, MWAIT, DESCRIPTOR_TABLE, MOV_DR, CR3_LOAD, CR3_STORE, CR8_LOAD,
         CR8_STORE, CR0_READ, CR4_READ,
         /** RDRAND / RDSEED exiting: VMX only (no SVM intercept; {@link CrossVendorDifference#RANDOM_NUMBER_INTEL_ONLY}). */
-        RANDOM
+        RANDOM,
+        /** PUSHF / POPF intercepts: SVM only ({@link CrossVendorDifference#FLAGS_ACCESS_AMD_ONLY}). */
+        FLAGS
     }
 
     /**
@@ -121,7 +123,7 @@ public final class CrossVendorIntercepts {
         long misc1 = 1L << 18 | 1L << 22 | 1L << 27 | 1L << 28;    // CPUID, INVD (unconditional on VMX), IOIO, MSR
         misc1 |= (k.policy().hlt() ? 1L << 24 : 0) | (k.on(Flag.RDTSC) ? 1L << 14 : 0) | (k.on(Flag.RDPMC) ? 1L << 15 : 0)
                 | (k.on(Flag.INVLPG) ? 1L << 25 : 0) | (k.on(Flag.PAUSE) ? 1L << 23 : 0)
-                | (k.on(Flag.DESCRIPTOR_TABLE) ? 0xffL << 6 : 0);
+                | (k.on(Flag.DESCRIPTOR_TABLE) ? 0xffL << 6 : 0) | (k.on(Flag.FLAGS) ? 3L << 16 : 0);
         long misc2 = 1L | 1L << 1 | 1L << 13;                      // VMRUN, VMMCALL, XSETBV (unconditional on VMX)
         misc2 |= (k.on(Flag.RDTSC) ? 1L << 7 : 0) | (k.on(Flag.WBINVD) ? 1L << 9 : 0) | (k.on(Flag.MONITOR) ? 1L << 10 : 0)
                 | (k.on(Flag.MWAIT) ? 1L << 11 : 0);
@@ -162,7 +164,7 @@ public final class CrossVendorIntercepts {
             "MOV CR0, RAX", "MOV CR4, RBX", "MOV CR3, RSI", "MOV RDI, CR3", "MOV CR8, R9", "MOV R10, CR8",
             "MOV RDX, DR7", "MOV DR7, RBP", "MOV DR0, RAX", "REP OUTSB (FS)", "INSW", "CLTS", "LMSW DX", "MOV RAX, CR0",
             "MOV RCX, CR4", "MONITOR", "MWAIT", "MONITOR; MWAIT", "XSETBV", "INVPCID RCX, [RAX-40]", "RDTSCP", "RDRAND EAX", "RDSEED RBX",
-            "SGDT [RAX-40]", "SIDT [RAX+disp32]", "LGDT [RAX-40]", "LIDT [RAX-40]", "SLDT AX", "STR ECX", "LLDT AX",
+            "PUSHF", "POPF", "SGDT [RAX-40]", "SIDT [RAX+disp32]", "LGDT [RAX-40]", "LIDT [RAX-40]", "SLDT AX", "STR ECX", "LLDT AX",
             "LTR DX");
 
     static VmxIntercepts.Snippet row(String name) {
@@ -255,6 +257,9 @@ public final class CrossVendorIntercepts {
                 return check(CrossVendorDifference.CR0_CR4_READ, ExitKind.CR_ACCESS, Difference.ONLY_AMD);
             }
         }
+        if (intel.equals("none") && amd.startsWith("FLAGS_ACCESS") && t.config().on(Flag.FLAGS)) {
+            return check(CrossVendorDifference.FLAGS_ACCESS_AMD_ONLY, ExitKind.FLAGS_ACCESS, Difference.ONLY_AMD);
+        }
         if (amd.equals("none") && intel.startsWith("RANDOM_NUMBER") && t.config().on(Flag.RANDOM)) {
             return check(CrossVendorDifference.RANDOM_NUMBER_INTEL_ONLY, ExitKind.RANDOM_NUMBER, Difference.ONLY_INTEL);
         }
@@ -343,6 +348,7 @@ public final class CrossVendorIntercepts {
         long efer = loadEfer ? c.get("GUEST_IA32_EFER") : 0x801 | (ia32e ? 0x500 : 0);
         h.root.write("save.EFER", efer | 1L << 12);
         h.root.write("save.FS.base", c.get("GUEST_FS_BASE"));
+        h.root.write("save.RSP", c.get("GUEST_RSP"));
         long rip = c.get("GUEST_RIP");
         h.root.setGuestRip(rip);
         for (int i = 0; i < 16; i++) {

@@ -378,6 +378,10 @@ public final class VmxIntercepts {
             s -> exit(s.proc2(11), 57, 0).info(1L << 11, 0xfL << 3 | 3L << 11)),
         new Row("RDSEED RBX", (s, r) -> b(0x48, 0x0f, 0xc7, 0xfb),
             s -> exit(s.proc2(16), 61, 0).info(Reg.RBX << 3 | 2L << 11, 0xfL << 3 | 3L << 11)),
+        // PUSHF / POPF never exit on VMX (SVM intercepts them, APM Vol. 2 15.9); the stack is in the scratch area
+        // (GUEST_RSP set at placement), where POPF pops a zero qword: RFLAGS = 2
+        new Row("PUSHF", (s, r) -> b(0x9c), s -> exit(false, 0, 0)),
+        new Row("POPF", (s, r) -> b(0x9d), s -> exit(false, 0, 0)),
         new Row("SGDT [RAX-40]", (s, r) -> b(0x0f, 0x01, 0x40, 0xd8), s -> gdtIdt(s, 0, -40)),
         new Row("SIDT [RAX+disp32]", (s, r) -> {
             int d = r.nextInt();
@@ -633,6 +637,9 @@ public final class VmxIntercepts {
         GuestImages.Image img = GuestImages.place(base, code, r, true);
         VmxCase c = img.vmxCase().with("HOST_CR3", VmxHarness.PAGING).with("HOST_GDTR_BASE", VmxHarness.GDT)
                 .with("HOST_IDTR_BASE", VmxHarness.IDT);
+        if (snippet.name().startsWith("PUSHF") || snippet.name().startsWith("POPF")) {
+            c = c.with("GUEST_RSP", scratch(new Setup(c, gpr, img.codeLinear())) + 0x40);   // a mapped, writable stack
+        }
         int targets = cr3Targets ? r.nextInt(cpu.caps().misc().cr3TargetCount() + 1) : 0;
         c = c.with("CR3_TARGET_COUNT", targets);
         for (int i = 0; i < 4; i++) {

@@ -43,6 +43,7 @@ class CrossVendorInterceptsTest {
         assertThat(seen.keySet().stream().filter(k -> k.endsWith(" exits")).count()).isGreaterThan(30);
         assertThat(seen.keySet().stream().filter(k -> k.endsWith(" runs")).count()).isGreaterThan(25);
         assertThat(seen).containsKeys(CrossVendorDifference.CR0_CR4_WRITE_SHADOW.name(),
-                CrossVendorDifference.CR0_CR4_READ.name(), CrossVendorDifference.RANDOM_NUMBER_INTEL_ONLY.name());
+                CrossVendorDifference.CR0_CR4_READ.name(), CrossVendorDifference.RANDOM_NUMBER_INTEL_ONLY.name(),
+                CrossVendorDifference.FLAGS_ACCESS_AMD_ONLY.name());
     }
 }

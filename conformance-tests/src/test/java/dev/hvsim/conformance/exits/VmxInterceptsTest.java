@@ -21,7 +21,7 @@ class VmxInterceptsTest {
     static final long SEED = Long.getLong("hvsim.conform.seed", 20261126L);
     /** Unconditional exits (26.1.2) and never-exiting reads (MOV from CR0/CR4 read the shadow, 26.3). */
     static final java.util.Set<String> ALWAYS = java.util.Set.of("CPUID", "INVD"),
-            NEVER = java.util.Set.of("MOV RAX, CR0", "MOV RCX, CR4");
+            NEVER = java.util.Set.of("MOV RAX, CR0", "MOV RCX, CR4", "PUSHF", "POPF");
 
     @Test
     void snippetsExitIffTheConfigurationSaysSo() {
