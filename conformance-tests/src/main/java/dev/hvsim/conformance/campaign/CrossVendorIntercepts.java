@@ -299,9 +299,10 @@ public final class CrossVendorIntercepts {
             }
             case DR_ACCESS: ops = "dr=" + (q & 7) + ((q & 16) != 0 ? " read" : " write") + " gpr=" + (q >>> 8 & 15); break;
             case INVLPG: ops = "address=" + Long.toHexString(q); break;
-            case INVPCID: {
+            case INVPCID: {   // 28.2.5 INVEPT/INVPCID/INVVPID format: base 26:23 (27 invalid), index 21:18 (22), scale 1:0
                 long base = (x.info() >>> 27 & 1) != 0 ? 0 : x.gpr()[(int) (x.info() >>> 23 & 15)];
-                ops = "address=" + Long.toHexString(base + q) + " type=" + x.gpr()[(int) (x.info() >>> 28 & 15)];
+                long index = (x.info() >>> 22 & 1) != 0 ? 0 : x.gpr()[(int) (x.info() >>> 18 & 15)] << (x.info() & 3);
+                ops = "address=" + Long.toHexString(base + index + q) + " type=" + x.gpr()[(int) (x.info() >>> 28 & 15)];
                 break;
             }
             case DESCRIPTOR_TABLE: ops = DT[(int) ((x.reason() == 47 ? 4 : 0) + (x.info() >>> 28 & 3))]; break;
