@@ -36,10 +36,12 @@ public final class InterceptCases {
                 + ".json", Repro.text(VmxIntercepts.repro(small, VmxIntercepts.run(small).problem()))));
     }
 
-    /** An SVM snippet of {@link SvmIntercepts#CATALOGUE}. */
+    /** An SVM snippet of {@link SvmIntercepts#CATALOGUE} (64-bit guest) or {@link SvmIntercepts#legacyRows} (32-bit). */
     public static Optional<Failure> svm(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        SvmIntercepts.Trial t = SvmIntercepts.generate(r, SvmIntercepts.CATALOGUE.get(r.nextInt(SvmIntercepts.CATALOGUE.size())));
+        boolean legacy = r.nextInt(4) == 0;       // one case in four in the 32-bit protected-mode guest
+        List<SvmIntercepts.Snippet> rows = legacy ? SvmIntercepts.legacyRows() : SvmIntercepts.CATALOGUE;
+        SvmIntercepts.Trial t = SvmIntercepts.generate(r, rows.get(r.nextInt(rows.size())), legacy);
         String p = SvmIntercepts.run(t).problem();
         if (p == null) {
             return Optional.empty();

@@ -96,7 +96,12 @@ public final class SvmIntercepts {
     }
 
     /** What a snippet sees: the configuration, the guest registers, its RIP and the guest control registers. */
-    public record Setup(Config k, long[] gpr, long rip, long cr0, long cr3, long cr4) {}
+    public record Setup(Config k, long[] gpr, long rip, long cr0, long cr3, long cr4, boolean legacy) {
+        /** The address size of the guest's code: 4 in 32-bit protected mode, 8 in 64-bit mode. */
+        int addrSize() {
+            return legacy ? 4 : 8;
+        }
+    }
 
     /**
      * The expected outcome: the exit code (or {@link #RUNS}: no exit, the VMMCALL after the snippet exits; or
@@ -173,7 +178,7 @@ public final class SvmIntercepts {
         new Row("INVLPG [RAX]", (s, r) -> {
             s.gpr()[Reg.RAX] = r.nextLong() & 0x00007ffffffff000L | r.nextInt(0x1000);
             return b(0x0f, 0x01, 0x38);
-        }, (s, n) -> exit(s.k().misc1(25), 0x79, s.gpr()[Reg.RAX], 0)),
+        }, (s, n) -> exit(s.k().misc1(25), 0x79, s.legacy() ? s.gpr()[Reg.RAX] & 0xffffffffL : s.gpr()[Reg.RAX], 0)),
         new Row("RDTSC", (s, r) -> b(0x0f, 0x31), (s, n) -> exit(s.k().misc1(14), 0x6e, 0, 0)),
         new Row("RDTSCP", (s, r) -> b(0x0f, 0x01, 0xf9), (s, n) -> exit(s.k().misc2(7), 0x87, 0, 0)),
         new Row("RDPMC", (s, r) -> {
@@ -206,17 +211,17 @@ public final class SvmIntercepts {
             return b(0x0f, 0x01, 0xd1);
         }, (s, n) -> exit(s.k().misc2(13), 0x8d, 0, 0)),
         new Row("IN AL, imm8", (s, r) -> b(0xe4, (int) (s.gpr()[15] = r.nextInt(256))),
-            (s, n) -> io(s, n, (int) s.gpr()[15], 1, true, false, false, 8, 0)),
+            (s, n) -> io(s, n, (int) s.gpr()[15], 1, true, false, false, s.addrSize(), 0)),
         new Row("OUT imm8, EAX", (s, r) -> b(0xe7, (int) (s.gpr()[15] = r.nextInt(256))),
-            (s, n) -> io(s, n, (int) s.gpr()[15], 4, false, false, false, 8, 0)),
+            (s, n) -> io(s, n, (int) s.gpr()[15], 4, false, false, false, s.addrSize(), 0)),
         new Row("IN AX, DX", (s, r) -> {
             s.gpr()[Reg.RDX] = r.nextLong() & ~0xffffL | VmxIntercepts.ioPort(r);
             return b(0x66, 0xed);
-        }, (s, n) -> io(s, n, (int) (s.gpr()[Reg.RDX] & 0xffff), 2, true, false, false, 8, 0)),
+        }, (s, n) -> io(s, n, (int) (s.gpr()[Reg.RDX] & 0xffff), 2, true, false, false, s.addrSize(), 0)),
         new Row("OUT DX, AL", (s, r) -> {
             s.gpr()[Reg.RDX] = VmxIntercepts.ioPort(r);
             return b(0xee);
-        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 1, false, false, false, 8, 0)),
+        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 1, false, false, false, s.addrSize(), 0)),
         new Row("REP OUTSB (FS)", (s, r) -> {
             s.gpr()[Reg.RDX] = VmxIntercepts.ioPort(r);
             s.gpr()[Reg.RSI] = scratch(r);
@@ -227,12 +232,12 @@ public final class SvmIntercepts {
             s.gpr()[Reg.RDX] = VmxIntercepts.ioPort(r);
             s.gpr()[Reg.RDI] = scratch(r);
             return b(0x66, 0x6d);
-        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 2, true, true, false, 8, 0)),
+        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 2, true, true, false, s.addrSize(), 0)),
         new Row("OUTSD (addr32)", (s, r) -> {
             s.gpr()[Reg.RDX] = VmxIntercepts.ioPort(r);
             s.gpr()[Reg.RSI] = r.nextLong() & ~0xffffffffL | scratch(r);
             return b(0x67, 0x6f);
-        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 4, false, true, false, 4, Reg.DS)),
+        }, (s, n) -> io(s, n, (int) s.gpr()[Reg.RDX], 4, false, true, false, s.legacy() ? 2 : 4, Reg.DS)),
         new Row("RDMSR", (s, r) -> {
             s.gpr()[Reg.RCX] = new long[] {0x174, 0x175, 0x176, 0x277, 0x10, 0xc0000080L, 0xc0000100L, 0xc0010117L}[r.nextInt(8)];
             return b(0x0f, 0x32);
@@ -354,9 +359,9 @@ public final class SvmIntercepts {
     }
 
     /** One reproducible case: configuration, guest registers, RIP and the snippet's bytes. */
-    public record Trial(String snippet, Config config, long[] gpr, long rip, byte[] insn) {
+    public record Trial(String snippet, Config config, long[] gpr, long rip, byte[] insn, boolean legacy) {
         Trial withConfig(Config k) {
-            return new Trial(snippet, k, gpr, rip, insn);
+            return new Trial(snippet, k, gpr, rip, insn, legacy);
         }
 
         Snippet row() {
@@ -366,18 +371,35 @@ public final class SvmIntercepts {
     }
 
     static final long GUEST_CR0 = 0x80000031L, GUEST_CR3 = SvmHarness.PAGING, GUEST_CR4 = 0x20 | 1L << 18;
+    /** The 32-bit protected-mode guest of {@link dev.hvsim.svm.VmcbBases#PROTECTED_MODE}: no paging, CR4.OSXSAVE. */
+    static final long LEGACY_CR0 = 0x31, LEGACY_CR3 = 0, LEGACY_CR4 = 1L << 18;
 
-    /** A random trial of {@code snippet}. */
+    static Setup setup(Config k, long[] gpr, long rip, boolean legacy) {
+        return legacy ? new Setup(k, gpr, rip, LEGACY_CR0, LEGACY_CR3, LEGACY_CR4, true)
+                : new Setup(k, gpr, rip, GUEST_CR0, GUEST_CR3, GUEST_CR4, false);
+    }
+
+    /** The rows that run in 32-bit protected mode (no REX prefix, no FS, which the base leaves unusable). */
+    public static List<Snippet> legacyRows() {
+        return CATALOGUE.stream().filter(sn -> !sn.name().contains("CR8") && !sn.name().contains("(FS)")).toList();
+    }
+
+    /** A random trial of {@code snippet} in the 64-bit guest. */
     public static Trial generate(SplittableRandom r, Snippet snippet) {
+        return generate(r, snippet, false);
+    }
+
+    /** A random trial of {@code snippet}; {@code legacy}: in the 32-bit protected-mode guest (a {@link #legacyRows} row). */
+    public static Trial generate(SplittableRandom r, Snippet snippet, boolean legacy) {
         Config k = configure(r);
         long[] gpr = new long[16];
         for (int i = 0; i < 16; i++) {
             gpr[i] = r.nextLong();
         }
         long rip = 0x200000 + r.nextInt(0x1ff) * 0x1000L + r.nextInt(0x1000 - 16);
-        Setup s = new Setup(k, gpr, rip, GUEST_CR0, GUEST_CR3, GUEST_CR4);
+        Setup s = setup(k, gpr, rip, legacy);
         byte[] insn = snippet.bytes(s, r);
-        return new Trial(snippet.name(), k, gpr, rip, insn);
+        return new Trial(snippet.name(), k, gpr, rip, insn, legacy);
     }
 
     /** Runs one random trial; null when the property held, else what differs. */
@@ -403,9 +425,10 @@ public final class SvmIntercepts {
     /** Runs a trial with the expectation of {@code sn} (a catalogue row, or a user's own). */
     public static Result run(Trial t, Snippet sn) {
         long[] gpr = t.gpr().clone();
-        Setup s = new Setup(t.config(), gpr, t.rip(), GUEST_CR0, GUEST_CR3, GUEST_CR4);
+        Setup s = setup(t.config(), gpr, t.rip(), t.legacy());
         Expect e = sn.expect(s, t.insn().length);
-        SvmHarness h = new SvmHarness(CpuProfile.load("amd-zen"));
+        SvmHarness h = new SvmHarness(CpuProfile.load("amd-zen"),
+                t.legacy() ? dev.hvsim.svm.VmcbBases.PROTECTED_MODE : dev.hvsim.svm.VmcbBases.LONG_MODE);
         Config k = t.config();
         h.root.writeOffset(CR, 4, k.cr());
         h.root.writeOffset(DR, 4, k.dr());
@@ -415,7 +438,7 @@ public final class SvmIntercepts {
         h.root.writeOffset(PAUSE_COUNT, 2, k.pauseCount());
         k.iopm().forEach((a, q) -> h.bus.write(SvmHarness.IOPM + a, 8, q));
         k.msrpm().forEach((a, q) -> h.bus.write(SvmHarness.MSRPM + a, 8, q));
-        h.root.writeOffset(CR4, 8, GUEST_CR4);
+        h.root.writeOffset(CR4, 8, s.cr4());
         byte[] code = new byte[t.insn().length + 3];
         System.arraycopy(t.insn(), 0, code, 0, t.insn().length);
         System.arraycopy(VMMCALL, 0, code, t.insn().length, 3);
@@ -533,7 +556,7 @@ public final class SvmIntercepts {
         ObjectNode n = JSON.createObjectNode();
         n.put("property", "svm-intercepts");
         n.put("profile", "amd-zen");
-        n.put("base", dev.hvsim.svm.VmcbBases.LONG_MODE);
+        n.put("base", t.legacy() ? dev.hvsim.svm.VmcbBases.PROTECTED_MODE : dev.hvsim.svm.VmcbBases.LONG_MODE);
         n.put("snippet", t.snippet());
         n.put("bytes", hex(t.insn()));
         n.put("rip", Repro.hex(t.rip()));
@@ -577,7 +600,8 @@ public final class SvmIntercepts {
                 parse(v.get("control.INTERCEPT_MISC1").asText()), parse(v.get("control.INTERCEPT_MISC2").asText()),
                 parse(v.get("control.INTERCEPT_MISC3").asText()), v.get("control.PAUSE_FILTER_COUNT").asInt(),
                 bitmapFrom(n.get("iopm")), bitmapFrom(n.get("msrpm")));
-        return new Trial(n.get("snippet").asText(), k, gpr, parse(n.get("rip").asText()), unhex(n.get("bytes").asText()));
+        return new Trial(n.get("snippet").asText(), k, gpr, parse(n.get("rip").asText()), unhex(n.get("bytes").asText()),
+                dev.hvsim.svm.VmcbBases.PROTECTED_MODE.equals(n.path("base").asText()));
     }
 
     static long parse(String s) {

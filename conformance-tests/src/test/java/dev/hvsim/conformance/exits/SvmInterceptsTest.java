@@ -52,4 +52,36 @@ class SvmInterceptsTest {
             }
         }
     }
+
+    /** The same property in a 32-bit protected-mode guest without paging (operand and address sizes of the mode). */
+    @Test
+    void snippetsInProtectedMode() {
+        List<String> problems = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        int n = 0;
+        for (SvmIntercepts.Snippet sn : SvmIntercepts.legacyRows()) {
+            for (int i = 0; i < 4 || i < 30 && !(seen.containsKey(sn.name() + " exits")
+                    && (seen.containsKey(sn.name() + " runs") || seen.containsKey(sn.name() + " faults"))); i++) {
+                long seed = SEED * 7883 + n++;
+                SvmIntercepts.Trial t = SvmIntercepts.generate(new SplittableRandom(seed), sn, true);
+                SvmIntercepts.Result res = SvmIntercepts.run(t);
+                long code = res.expect().code();
+                seen.merge(sn.name() + (code >= 0x40 && code < 0x60 ? " faults" : code >= 0 ? " exits" : " runs"), 1,
+                        Integer::sum);
+                if (res.problem() != null) {
+                    problems.add("case seed " + seed + ": " + res.problem() + (problems.isEmpty() ? "\nshrunk: "
+                            + Repro.text(SvmIntercepts.repro(SvmIntercepts.shrink(t), null)) : ""));
+                }
+            }
+        }
+        assertThat(problems).as("seed %d", SEED).isEmpty();
+        assertThat(SvmIntercepts.legacyRows()).hasSizeGreaterThan(40);
+        for (SvmIntercepts.Snippet sn : SvmIntercepts.legacyRows()) {
+            assertThat(seen.containsKey(sn.name() + " runs") || seen.containsKey(sn.name() + " faults"))
+                    .as(sn.name() + " runs or faults").isTrue();
+            if (!NEVER_EXITS.contains(sn.name())) {
+                assertThat(seen).as(sn.name()).containsKey(sn.name() + " exits");
+            }
+        }
+    }
 }
