@@ -107,10 +107,53 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
         }
         Vmcs v = currentVmcsView;
         if (v == null || v.address() != currentVmcs) {
-            v = new Vmcs(cpu.bus(), currentVmcs, layout); // once per VMPTRLD, not per VMREAD/VMWRITE/exit
+            v = new Vmcs(cpu.bus(), currentVmcs, layout, this); // once per VMPTRLD, not per VMREAD/VMWRITE/exit
             currentVmcsView = v;
         }
         return v;
+    }
+
+    /**
+     * The processor-side copy of the current VMCS's fields, by catalogue index ({@link VmcsSnapshot}): filled from
+     * the region when a VMCS becomes current ({@link #setCurrentVmcs}), written through to the region by every
+     * write (SDM Vol. 3C 25.11.1 lets the processor keep VMCS data outside the region while the VMCS is active;
+     * see {@link Vmcs}).
+     */
+    private final long[] vmcsCache = new long[VmcsSnapshot.size()];
+
+    /**
+     * The fields of the processor-side copy changed since the last VM-entry check on this CPU (bits by catalogue
+     * index; all set when the copy was read from the region): the VM entry's rule memo compares only these.
+     */
+    final long[] vmcsChanged = new long[(VmcsSnapshot.size() + 63) >>> 6];
+
+    /** The copy serving the region at {@code address}: the current VMCS's, or null for any other region. */
+    long[] vmcsCacheFor(long address) {
+        return address == currentVmcs && address != NO_VMCS ? vmcsCache : null;
+    }
+
+    /**
+     * Sets the current-VMCS pointer (VMPTRLD, VMCLEAR, VMXON, VMXOFF, the Java root API). A VMCS that becomes
+     * current (again) is read into the processor-side copy (31.3 VMPTRLD: the VMCS data is loaded from memory).
+     */
+    void setCurrentVmcs(long address) {
+        currentVmcs = address;
+        if (address != NO_VMCS) {
+            currentVmcs().reload();
+        }
+    }
+
+    /**
+     * Physical memory written other than by this CPU's own stores (a debugger, a loader, DMA): when it overlaps the
+     * current VMCS's region, the processor-side copy is read again, so such a write takes effect as it did in
+     * the region.
+     */
+    @Override
+    public void physicalWritten(Cpu c, long pa, int length) {
+        long base = currentVmcs;
+        if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
+            currentVmcs().reload();
+        }
     }
 
     /** The {@link Vmcs} view {@link #currentVmcs()} last made (a view has no state of its own besides the region). */
@@ -448,8 +491,9 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * guest memory, which the machine snapshots): VMX operation, root or non-root, the VMXON and current-VMCS
      * pointers, IA32_FEATURE_CONTROL, the INIT held in root operation, the running guest's VPID, "unrestricted
      * guest" and EPT translator, the pending-event state ({@link VmxEvents}: windows, MTF, preemption timer,
-     * pending debug exceptions, SIPI, activity state), the non-root intercept state (TPR threshold, PAUSE loop) and
-     * the last entry outcome. The entry-check memo is dropped: it only caches rule results a full check recomputes.
+     * pending debug exceptions, SIPI, activity state), the non-root intercept state (TPR threshold, PAUSE loop,
+     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (it may differ from the region
+     * after stores to the region other than VMWRITE) with its changed-field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
      */
     @Override
     public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
@@ -458,6 +502,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
         int vp = vpid;
         long fc = featureControl, on = vmxonPointer, cur = currentVmcs;
         Vmcs view = currentVmcsView;
+        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone();
         dev.hvsim.x86core.Snapshottable.Snapshot ev = events.snapshot(), g = guest.snapshot(), en = entry.snapshot();
         return new dev.hvsim.x86core.Snapshottable.Snapshot() {
             @Override
@@ -474,6 +519,8 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
                 vmxonPointer = on;
                 currentVmcs = cur;
                 currentVmcsView = view;
+                System.arraycopy(cache, 0, vmcsCache, 0, cache.length);
+                System.arraycopy(changed, 0, vmcsChanged, 0, changed.length);
                 ev.restore();
                 g.restore();
                 en.restore();
