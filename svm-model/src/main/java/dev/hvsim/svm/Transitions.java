@@ -71,6 +71,9 @@ final class Transitions {
                         ExitCode.INVALID, 0, c.state().rip, true, rules));
             }
             loadHost(c);
+            // 15.6/15.17: GIF is 0 after every #VMEXIT, VMEXIT_INVALID included (Bochs' Svm_Vmexit; KVM commit
+            // f85a6ce "KVM: nSVM: Clear GIF on nested #VMEXIT(INVALID)", citing the APM)
+            x.gif = false;
             throw new VmExitSignal(new SvmExit(ExitCode.INVALID, 0, 0, 0, 0, 0, o.violations()));
         }
         commit(c, v);
