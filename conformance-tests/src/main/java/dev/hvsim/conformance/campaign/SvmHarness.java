@@ -11,8 +11,8 @@ import dev.hvsim.x86core.Segment;
 /**
  * A 64-bit host of the amd-zen profile that executes the SVM instructions itself (AMD APM Vol. 2 15.4-15.6, Vol. 3
  * "VMRUN", "VMLOAD", ...): the layout of {@link VmxHarness} (flat GDT at 800H with a 64-bit TSS, IDT at 2000H whose
- * gates lead to a handler that is never run, identity paging of the first 4 GiB with user-accessible 2 MiB pages at
- * 100000H, root code at 10000H, RSP 30000H) over the same page-recording memory, with EFER.SVME set and
+ * gates lead to a handler that is never run, identity paging of the first 4 GiB with user-accessible, accessed and
+ * dirty 2 MiB pages at 100000H, root code at 10000H, RSP 30000H) over the same page-recording memory, with EFER.SVME set and
  * VM_HSAVE_PA = {@link #HSAVE}. {@link #exec} runs one instruction at CPL 0 or, with a DPL-3 code and stack segment,
  * at CPL 3 (the TSS gives the CPL-0 stack for the #GP that follows). One harness per run; not thread-safe.
  */
@@ -65,12 +65,14 @@ public final class SvmHarness {
         s.idtrBase = IDT;
         s.idtrLimit = 32 * 16 - 1;
         s.tr.set(TR_SEL, TSS, 0x67, 0x8b);
-        bus.write(PAGING, 8, (PAGING + 0x1000) | 7);
+        // the host's tables are pre-accessed (A, and D on the 2 MiB leaves): the host's own walks write nothing, so
+        // whole-memory comparisons see only what VMRUN, the guest and #VMEXIT write
+        bus.write(PAGING, 8, (PAGING + 0x1000) | 0x27);
         for (int i = 0; i < 4; i++) {
             long pd = PAGING + 0x2000 + i * 0x1000L;
-            bus.write(PAGING + 0x1000 + i * 8, 8, pd | 7);
+            bus.write(PAGING + 0x1000 + i * 8, 8, pd | 0x27);
             for (int j = 0; j < 512; j++) {
-                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | 0x87);
+                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | 0xe7);
             }
         }
         for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
