@@ -33,6 +33,8 @@ import java.util.TreeMap;
  * that still fail the same way and printed as replayable text ({@link #replay}).
  */
 public final class SvmIsolation {
+    static final CpuProfile AMD = CpuProfile.load("amd-zen");
+
     private SvmIsolation() {
     }
 
@@ -80,7 +82,7 @@ public final class SvmIsolation {
     /** Runs the stream {@code insns} + VMMCALL in the guest {@code setup} draws; null when isolation held. */
     public static String run(long setup, List<byte[]> insns, Map<String, Integer> stats) {
         SplittableRandom r = new SplittableRandom(setup);
-        CpuProfile amd = CpuProfile.load("amd-zen");
+        CpuProfile amd = AMD;
         VmcbCase base = new VmcbGenerator(amd).valid(VmcbBases.NAMES.get(r.nextInt(VmcbBases.NAMES.size())), r);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         insns.forEach(out::writeBytes);

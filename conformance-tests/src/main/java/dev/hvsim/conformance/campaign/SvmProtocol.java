@@ -93,6 +93,8 @@ public final class SvmProtocol {
         }
     }
 
+    static final CpuProfile AMD = CpuProfile.load("amd-zen");
+
     private SvmProtocol() {
     }
 
@@ -215,7 +217,7 @@ public final class SvmProtocol {
     /** Runs the sequence on a fresh host set up from {@code setup}; null when every step agreed. */
     public static Failed run(long setup, List<Step> steps, Map<String, Integer> seen) {
         SplittableRandom r = new SplittableRandom(setup);
-        CpuProfile amd = CpuProfile.load("amd-zen");
+        CpuProfile amd = AMD;
         SvmHarness h = new SvmHarness(amd);
         VmcbCase guest = NptImages.place(new VmcbGenerator(amd).valid(r), SvmHarness.VMMCALL, r, false).vmcbCase();
         guest.memory().forEach((a, q) -> h.bus.write(a, 8, q));

@@ -49,7 +49,7 @@ public final class SvmRoundTrip {
     /** The differences (empty when the property held): "what is X, expected Y", or why the run did not get there. */
     public static List<String> diffs(VmcbCase valid, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        NptImages.Image img = NptImages.place(valid.with("save.CR2", r.nextLong()), SvmHarness.VMMCALL, r, false);
+        NptImages.Image img = placed(valid, r);
         VmcbCase c = img.vmcbCase();
         VmrunOutcome o = c.check();
         if (o.kind() != VmrunOutcome.Kind.ENTERED) {
@@ -130,6 +130,15 @@ public final class SvmRoundTrip {
                     + Long.toHexString(img.codeGpa()) + ", host-physical " + Long.toHexString(img.codeHpa()) + ")");
         }
         return out;
+    }
+
+    /** The runnable image of {@code valid} that {@link #check} runs with {@code seed} (a random CR2, VMMCALL at RIP). */
+    public static NptImages.Image placed(VmcbCase valid, long seed) {
+        return placed(valid, new SplittableRandom(seed));
+    }
+
+    private static NptImages.Image placed(VmcbCase valid, SplittableRandom r) {
+        return NptImages.place(valid.with("save.CR2", r.nextLong()), SvmHarness.VMMCALL, r, false);
     }
 
     /** The names of the fields or state that differ: what "fails the same way" compares when shrinking. */
