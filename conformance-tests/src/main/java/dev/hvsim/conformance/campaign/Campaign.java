@@ -210,7 +210,7 @@ public final class Campaign {
 
     static Optional<Failure> svmCase(SvmProperties p, long i, long seed) {
         switch ((int) (i % 4)) {
-            case 0: return (i / 4) % 4 == 1 ? svmExecuted(i / 16, seed) : p.validEnters(seed);
+            case 0: return (i / 4) % 4 == 1 ? svmExecuted(p, i / 16, seed) : p.validEnters(seed);
             case 1: return p.singleRule(seed, (int) ((i / 4) % SvmProperties.ruleCount()));
             case 2: return p.singleRule(seed, (int) ((i / 4 + SvmProperties.ruleCount() / 2) % SvmProperties.ruleCount()));
             default: return p.severalRules(seed);
@@ -226,7 +226,7 @@ public final class Campaign {
      * nested paging (issue 9 a, c, e). A round-trip failure is shrunk to the fewest VMCB fields and written as a
      * check-vmcb description of its image; the others print their shrunk sequence / stream as replayable text.
      */
-    static Optional<Failure> svmExecuted(long k, long seed) {
+    static Optional<Failure> svmExecuted(SvmProperties p, long k, long seed) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         String property = SVM_EXECUTED[(int) (k % SVM_EXECUTED.length)];
         String problem;
@@ -244,9 +244,19 @@ public final class Campaign {
                 }
                 break;
             }
-            case 1:
-                problem = SvmProtocol.check(r, 40, new java.util.TreeMap<>());
+            case 1: {
+                java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+                problem = SvmProtocol.check(r, 40, seen);
+                // VMRUN's instruction-level rows of svm-misc.csv (#UD, #GP for CPL, #GP for rAX) the sequence provoked
+                seen.forEach((key, n) -> {
+                    if (key.startsWith("rule ")) {
+                        for (int j = 0; j < n; j++) {
+                            p.coverage().violatedSvm(key.substring(5));
+                        }
+                    }
+                });
                 break;
+            }
             default:
                 problem = SvmIsolation.check(r, new java.util.TreeMap<>());
         }

@@ -210,8 +210,8 @@ public final class SvmProtocol {
         final long[][] segs = new long[4][];
         final long[] msrs = new long[8];
         final Map<Long, byte[]> pages = new HashMap<>();
-        /** The last step's outcome (for the coverage count). */
-        String last;
+        /** The last step's outcome (for the coverage count), and the svm-misc.csv row of a VMRUN #UD/#GP. */
+        String last, instructionRule;
     }
 
     /** Runs the sequence on a fresh host set up from {@code setup}; null when every step agreed. */
@@ -246,6 +246,9 @@ public final class SvmProtocol {
                 return new Failed(i, problem.replace('|', ' '), st.op + " " + problem.substring(0, bar < 0 ? problem.length() : bar));
             }
             seen.merge(st.op + " -> " + ref.last, 1, Integer::sum);
+            if (st.op == Op.VMRUN && ref.instructionRule != null) {
+                seen.merge(ref.instructionRule, 1, Integer::sum);
+            }
         }
         return null;
     }
@@ -266,6 +269,8 @@ public final class SvmProtocol {
                 s.gpr[Reg.RAX] = st.operand;
                 expected = !ref.svme ? Outcome.UD : cpl > 0 || badAddress ? Outcome.GP
                         : st.op != Op.VMRUN ? Outcome.OK : st.operand == P1 ? Outcome.VMMCALL_EXIT : Outcome.INVALID;
+                ref.instructionRule = !ref.svme ? "rule SVM-VMRUN-UD" : cpl > 0 ? "rule SVM-VMRUN-CPL"
+                        : badAddress ? "rule SVM-VMRUN-RAX" : null;
                 break;
             case CLGI:
             case STGI:

@@ -30,6 +30,10 @@ class ConformanceCampaignTest {
         // the SVM executed properties (round trip, protocol, isolation) ran and are counted in the summary
         assertThat(r.executed()).containsOnlyKeys("svm-round-trip", "svm-protocol", "svm-isolation");
         assertThat(r.executed().values()).allMatch(n -> n >= 2);
+        // VMRUN's instruction-level rows (#UD without EFER.SVME, #GP at CPL > 0, #GP for rAX) provoked by svm-protocol
+        for (String id : dev.hvsim.conformance.campaign.RuleCoverage.SVM_INSTRUCTION_LEVEL) {
+            assertThat(r.coverage().svmCount(id)).as(id).isPositive();
+        }
         assertThat(r.summaryJson()).contains("\"svm-round-trip\"", "\"svm-protocol\"", "\"svm-isolation\"");
     }
 
