@@ -50,4 +50,41 @@ class SvmRoundTripTest {
         assertThat(problems).as("seed %d", SEED).isEmpty();
         assertThat(perBase).containsOnlyKeys(VmcbBases.NAMES);
     }
+
+    /**
+     * Without NRIP save (CPUID Fn8000_000A EDX[NRIPS] = 0, a variant of amd-zen) the VMMCALL round trip leaves the
+     * NRIP field as VMRUN found it (APM Vol. 2 15.7.1) and the saved RIP is still the VMMCALL's own.
+     */
+    @Test
+    void withoutNripsTheRoundTripLeavesNripAlone() {
+        CpuProfile amd = withoutNrips(CpuProfile.load("amd-zen"));
+        VmcbGenerator gen = new VmcbGenerator(amd);
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            long seed = SEED * 7 + i;
+            SplittableRandom r = new SplittableRandom(seed);
+            VmcbCase c = gen.valid(VmcbBases.NAMES.get(i % VmcbBases.NAMES.size()), r);
+            c = c.with("control.NRIP", r.nextLong());   // what a VMM left there: must survive the #VMEXIT
+            String p = SvmRoundTrip.check(c, r.nextLong());
+            if (p != null) {
+                problems.add("case seed " + seed + ": " + p);
+            }
+        }
+        assertThat(problems).as("seed %d", SEED).isEmpty();
+    }
+
+    /** amd-zen with Fn8000_000A EDX bit 3 (NRIPS) clear. */
+    static CpuProfile withoutNrips(CpuProfile p) {
+        List<CpuProfile.CpuidLeaf> leaves = new ArrayList<>();
+        for (CpuProfile.CpuidLeaf l : p.cpuid()) {
+            if (l.leaf() == 0x8000000aL) {
+                long edx = Long.decode(l.edx()) & ~(1L << 3);
+                l = new CpuProfile.CpuidLeaf(l.leafHex(), l.subleaf(), l.eax(), l.ebx(), l.ecx(), "0x" + Long.toHexString(edx));
+            }
+            leaves.add(l);
+        }
+        assertThat(leaves).isNotEqualTo(p.cpuid());
+        return new CpuProfile(p.name() + "-no-nrips", p.vendor(), p.description(), p.maxPhysAddr(), leaves,
+                p.latency(), p.pageWalkReference(), p.tscPerCycle());
+    }
 }
