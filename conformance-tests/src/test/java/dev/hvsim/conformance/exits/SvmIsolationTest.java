@@ -23,7 +23,7 @@ class SvmIsolationTest {
     void guestStreamsTouchOnlyTheirNptMappedMemory() {
         List<String> problems = new ArrayList<>();
         Map<String, Integer> stats = new TreeMap<>();
-        for (int i = 0; i < 70; i++) {
+        for (int i = 0; i < 120; i++) {
             long seed = SEED * 104729 + i;
             String p = SvmIsolation.check(new SplittableRandom(seed), stats);
             if (p != null) {

@@ -24,7 +24,7 @@ class SvmProtocolTest {
     void randomSvmInstructionSequencesAgreeWithTheReferenceModel() {
         List<String> problems = new ArrayList<>();
         Map<String, Integer> seen = new TreeMap<>();
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 60; i++) {
             long seed = SEED * 17 + i;
             String p = SvmProtocol.check(new SplittableRandom(seed), 40, seen);
             if (p != null) {

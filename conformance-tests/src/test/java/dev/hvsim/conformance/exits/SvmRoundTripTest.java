@@ -31,7 +31,7 @@ class SvmRoundTripTest {
         VmcbGenerator gen = new VmcbGenerator(amd);
         List<String> problems = new ArrayList<>();
         Map<String, Integer> perBase = new TreeMap<>();
-        for (int i = 0; i < 90; i++) {
+        for (int i = 0; i < 150; i++) {
             long seed = SEED * 131 + i;
             SplittableRandom r = new SplittableRandom(seed);
             String base = VmcbBases.NAMES.get(i % VmcbBases.NAMES.size());
