@@ -81,6 +81,14 @@ public final class SvmIsolation {
 
     /** Runs the stream {@code insns} + VMMCALL in the guest {@code setup} draws; null when isolation held. */
     public static String run(long setup, List<byte[]> insns, Map<String, Integer> stats) {
+        return run(setup, insns, stats, new StringBuilder());
+    }
+
+    /**
+     * As {@link #run(long, List, Map)}, appending to {@code fingerprint} what determinism compares: the exit code
+     * (or "in the guest"), the cycle count, RIP and a hash of every touched page.
+     */
+    public static String run(long setup, List<byte[]> insns, Map<String, Integer> stats, StringBuilder fingerprint) {
         SplittableRandom r = new SplittableRandom(setup);
         CpuProfile amd = AMD;
         VmcbCase base = new VmcbGenerator(amd).valid(VmcbBases.NAMES.get(r.nextInt(VmcbBases.NAMES.size())), r);
@@ -144,6 +152,13 @@ public final class SvmIsolation {
                 }
             }
         }
+        int memoryHash = 0;
+        for (Map.Entry<Long, byte[]> e : h.bus.snapshot().entrySet()) {
+            memoryHash = 31 * memoryHash + Long.hashCode(e.getKey()) * 17 + Arrays.hashCode(e.getValue());
+        }
+        fingerprint.append(h.svm.inGuest() ? "in the guest" : "exit " + Long.toHexString(((SvmExit) h.cpu.lastVmExit())
+                .exitCode())).append(", cycles ").append(h.cpu.cycles()).append(", RIP ")
+                .append(Long.toHexString(h.cpu.state().rip)).append(", memory ").append(Integer.toHexString(memoryHash));
         stats.merge(h.svm.inGuest() ? "still in the guest" : "exit code " + Long.toHexString(
                 ((SvmExit) h.cpu.lastVmExit()).exitCode()), 1, Integer::sum);
         if (h.svm.inGuest()) {

@@ -39,4 +39,27 @@ class SvmIsolationTest {
         assertThat(stats.getOrDefault("exit code 400", 0)).isGreaterThan(3);
         assertThat(stats.keySet().stream().filter(k -> k.startsWith("exit code")).count()).isGreaterThan(2);
     }
+
+    /**
+     * Determinism (issue 9): the same guest, stream and seed give the same exit, cycle count, RIP and memory, run on
+     * two fresh hosts.
+     */
+    @Test
+    void theSameStreamGivesTheSameExitCyclesAndMemory() {
+        SplittableRandom r = new SplittableRandom(SEED);
+        java.util.Set<String> distinct = new java.util.HashSet<>();
+        for (int i = 0; i < 25; i++) {
+            long setup = r.nextLong();
+            List<byte[]> insns = new ArrayList<>();
+            for (int k = 0; k < 10; k++) {
+                insns.add(java.util.HexFormat.of().parseHex(new String[] {"488903", "50", "4801cb", "48ffc0", "488b06"}[r.nextInt(5)]));
+            }
+            StringBuilder a = new StringBuilder(), b = new StringBuilder();
+            assertThat(SvmIsolation.run(setup, insns, new TreeMap<>(), a)).isNull();
+            assertThat(SvmIsolation.run(setup, insns, new TreeMap<>(), b)).isNull();
+            assertThat(b.toString()).as("setup %d", setup).isEqualTo(a.toString()).contains("cycles");
+            distinct.add(a.toString());
+        }
+        assertThat(distinct).hasSizeGreaterThan(20);
+    }
 }
