@@ -232,7 +232,8 @@ public final class Campaign {
         String problem;
         switch ((int) (k % SVM_EXECUTED.length)) {
             case 0: {
-                dev.hvsim.conformance.gen.VmcbCase c = new dev.hvsim.conformance.gen.VmcbGenerator(SvmProtocol.AMD).valid(r);
+                dev.hvsim.conformance.gen.VmcbCase c = new dev.hvsim.conformance.gen.VmcbGenerator(SvmProtocol.AMD)
+                        .validAnyMode(dev.hvsim.svm.VmcbBases.NAMES.get(r.nextInt(3)), r);
                 long imageSeed = r.nextLong();
                 problem = SvmRoundTrip.check(c, imageSeed);
                 if (problem != null) {

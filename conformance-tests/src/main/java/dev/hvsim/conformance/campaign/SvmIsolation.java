@@ -22,8 +22,9 @@ import java.util.TreeMap;
 /**
  * Property (e) of issue 9 for SVM, isolation under nested paging (AMD APM Vol. 2 15.25 nested paging; 15.5, 15.6
  * VMRUN and #VMEXIT host state): the random store / load / push stream of {@link VmxIsolation}, ending in VMMCALL,
- * runs in a guest of a random VmcbGenerator base (64-bit with 4-level guest paging, or 32-bit without paging, where
- * the stream's stores reach random guest-physical addresses directly) under nested tables from {@link NptImages}
+ * runs in a guest of a random VmcbGenerator base and guest mode (64-bit or compatibility mode with 4-level guest
+ * paging, 32-bit protected mode with 32-bit or PAE paging, or without paging, where the stream's stores reach random
+ * guest-physical addresses directly) under nested tables from {@link NptImages}
  * whose code page is writable. Whatever it does (stores into its own page, guest faults, nested page faults,
  * intercepted exceptions, shutdown), every byte of host-physical memory is unchanged, compared byte for byte over every
  * page the run touched, except: the host pages the nested tables map, the VMCB and VM_HSAVE_PA pages (15.5, 15.6
@@ -91,7 +92,7 @@ public final class SvmIsolation {
     public static String run(long setup, List<byte[]> insns, Map<String, Integer> stats, StringBuilder fingerprint) {
         SplittableRandom r = new SplittableRandom(setup);
         CpuProfile amd = AMD;
-        VmcbCase base = new VmcbGenerator(amd).valid(VmcbBases.NAMES.get(r.nextInt(VmcbBases.NAMES.size())), r);
+        VmcbCase base = new VmcbGenerator(amd).validAnyMode(VmcbBases.NAMES.get(r.nextInt(VmcbBases.NAMES.size())), r);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         insns.forEach(out::writeBytes);
         out.writeBytes(SvmHarness.VMMCALL);

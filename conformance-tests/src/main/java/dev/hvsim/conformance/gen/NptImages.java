@@ -12,8 +12,9 @@ import java.util.TreeMap;
  * nested paging (AMD APM Vol. 2 15.25): NP_ENABLE is set, N_CR3 points at a fresh nested PML4 (the host of
  * {@code SvmHarness} is a 4-level long-mode host, so the nested tables have that format, 15.25.3), G_PAT is a valid
  * PAT (15.25.4), and the code bytes are placed so that the guest's first instruction at CS:RIP is them: through the
- * guest's 4-level tables (long-mode bases, CR3 a random guest-physical page) or with paging off (the protected-mode
- * base, guest-physical = linear). Guest-physical pages are random below 64 GiB; each one the image uses is mapped by a
+ * guest's 4-level tables (long mode, 64-bit or compatibility), its PAE or 32-bit tables (protected mode with paging;
+ * APM Vol. 2 5.2, 5.3), or with paging off (guest-physical = linear). Guest-physical pages are random below 64 GiB
+ * (4 GiB outside long mode); each one the image uses is mapped by a
  * 4 KiB nested page to a random host page in [16 MiB, 1 GiB) that no other part of the case uses. Every nested entry is
  * present, user (nested walks are user accesses, 15.25.5) and carries random PWT/PCD/A bits; table pages are nested-
  * writable (the guest walker sets A/D bits in them), the code page only with {@code writableCode} or at random; pages
@@ -50,20 +51,29 @@ public final class NptImages {
         c = quiet(c);
         Tables t = new Tables(c, r);
         t.forceWrite = writableCode;
-        boolean lm = (c.get("save.EFER") & 0x400) != 0 || (c.get("save.EFER") & 0x100) != 0
-                && (c.get("save.CR0") & 1L << 31) != 0;
+        boolean paging = (c.get("save.CR0") & 1L << 31) != 0;
+        boolean lma = (c.get("save.EFER") & 0x100) != 0 && paging;                // VMRUN derives LMA (15.5.1)
+        boolean bit64 = lma && (c.get("save.CS.attrib") & 0x200) != 0;             // CS.L (compressed attrib bit 9)
         long rip = c.get("save.RIP");
-        long ipMask = lm ? -1L : 0xffffffffL;
+        long ipMask = bit64 ? -1L : 0xffffffffL;
         if (((rip + code.length - 1) & ~0xfffL) != (rip & ~0xfffL) || ((rip + code.length - 1) & ipMask) < rip) {
             rip = (rip & ~0xfffL) | r.nextInt(0x1000 - 16);
         }
-        t.c = t.c.with("save.RIP", rip & ipMask);
-        long linear = lm ? rip : (c.get("save.CS.base") + rip) & 0xffffffffL;
+        if (!lma) {
+            t.gpaLimit = 1L << 32;
+        }
+        rip &= ipMask;
+        t.c = t.c.with("save.RIP", rip);
+        long linear = bit64 ? rip : (c.get("save.CS.base") + rip) & 0xffffffffL;
         long codeGpa;
-        if ((c.get("save.CR0") & 1L << 31) == 0) {
+        if (!paging) {
             codeGpa = linear;
-        } else {
+        } else if (lma) {
             codeGpa = t.fourLevel(linear);
+        } else if ((c.get("save.CR4") & 1L << 5) != 0) {
+            codeGpa = t.pae(linear);
+        } else {
+            codeGpa = t.bits32(linear);
         }
         long codeHpa = t.mapGpa(codeGpa, true);
         for (int i = 0; i < code.length; i++) {
@@ -83,6 +93,8 @@ public final class NptImages {
         final Set<Long> nptPages = new LinkedHashSet<>();
         final long nptRoot;
         boolean forceWrite;
+        /** Guest-physical pages are drawn below this (4 GiB outside long mode: 32-bit CR3 and 32-bit entries). */
+        long gpaLimit = GPA_LIMIT;
 
         Tables(VmcbCase c, SplittableRandom r) {
             this.c = c;
@@ -107,7 +119,7 @@ public final class NptImages {
 
         long guestPage() {
             while (true) {
-                long p = (r.nextLong() & (GPA_LIMIT - 1)) >>> 12;
+                long p = (r.nextLong() & (gpaLimit - 1)) >>> 12;
                 if (usedGuest.add(p)) {
                     return p << 12;
                 }
@@ -117,7 +129,7 @@ public final class NptImages {
         /** A free guest-physical page inside a 2 MiB region, at the offset a 2 MiB mapping of {@code linear} reaches. */
         long guestPageIn2M(long linear) {
             while (true) {
-                long big = r.nextLong() & (GPA_LIMIT - 1) & ~0x1fffffL;
+                long big = r.nextLong() & (gpaLimit - 1) & ~0x1fffffL;
                 long p = (big | linear & 0x1ff000L) >>> 12;
                 if (usedGuest.add(p)) {
                     return big;
@@ -151,6 +163,41 @@ public final class NptImages {
             c = c.withMemory(pml4[1] + 8 * (linear >>> 39 & 511), pdpt[0] | attrs(false));
             long[] pd = tablePage();
             c = c.withMemory(pdpt[1] + 8 * (linear >>> 30 & 511), pd[0] | attrs(false));
+            return fromPd(pd, linear);
+        }
+
+        /**
+         * Legacy PAE paging (APM Vol. 2 5.3): four PDPTEs at CR3 (here a page; the PDPTEs are loaded through the
+         * nested tables at VMRUN, not checked, svm-misc.csv), only the one on the path present (P, PWT, PCD).
+         */
+        long pae(long linear) {
+            long[] pdpt = tablePage();
+            c = c.with("save.CR3", pdpt[0]);
+            long[] pd = tablePage();
+            c = c.withMemory(pdpt[1] + 8 * (linear >>> 30 & 3), pd[0] | 1 | (r.nextBoolean() ? 1L << 3 : 0)
+                    | (r.nextBoolean() ? 1L << 4 : 0));
+            return fromPd(pd, linear);
+        }
+
+        /** 32-bit paging (APM Vol. 2 5.2, CR4.PAE = 0): 4-byte PDE and PTE. */
+        long bits32(long linear) {
+            long[] pd = tablePage();
+            c = c.with("save.CR3", pd[0] | (r.nextBoolean() ? 1L << 3 : 0) | (r.nextBoolean() ? 1L << 4 : 0));
+            long[] pt = tablePage();
+            put32(pd[1] + 4 * (linear >>> 22 & 1023), pt[0] | attrs(false));
+            long code = guestPage();
+            put32(pt[1] + 4 * (linear >>> 12 & 1023), code | attrs(true));
+            return code | linear & 0xfff;
+        }
+
+        void put32(long pa, long v) {
+            long q = c.memory().getOrDefault(pa & ~7L, 0L);
+            int sh = (int) (pa & 4) * 8;
+            c = c.withMemory(pa & ~7L, q & ~(0xffffffffL << sh) | (v & 0xffffffffL) << sh);
+        }
+
+        /** From a page directory (8-byte entries) to the code: a 2 MiB page or a page table. */
+        private long fromPd(long[] pd, long linear) {
             long i = linear >>> 21 & 511;
             if (r.nextInt(3) == 0) {   // a 2 MiB guest page (PS; bits 20:13 reserved, APM Vol. 2 5.3.4)
                 long big = guestPageIn2M(linear);

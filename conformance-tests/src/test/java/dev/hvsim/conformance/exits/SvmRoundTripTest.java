@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Property (a) of issue 9 for SVM (AMD APM Vol. 2 15.5, 15.6, 15.7; Vol. 3 VMRUN, VMMCALL): random valid VMCBs of
- * every VmcbGenerator base, under nested paging with random nested and guest tables, enter; the guest's VMMCALL exits
+ * every VmcbGenerator base and guest mode (64-bit, compatibility, protected mode without paging, with 32-bit paging,
+ * with PAE paging), under nested paging with random nested and guest tables, enter; the guest's VMMCALL exits
  * with code 81H, the VMCB saved equal to the VMCB loaded field by field (the APM's exceptions: exit fields, NRIP,
  * EFER.LMA, CR0.ET, GUEST_INTERRUPT_MASK), the host state restored from VM_HSAVE_PA. Fixed seed
  * ({@code -Dhvsim.conform.seed}), printed with the first failure, shrunk, as a check-vmcb description.
@@ -30,12 +31,12 @@ class SvmRoundTripTest {
         CpuProfile amd = CpuProfile.load("amd-zen");
         VmcbGenerator gen = new VmcbGenerator(amd);
         List<String> problems = new ArrayList<>();
-        Map<String, Integer> perBase = new TreeMap<>();
+        Map<String, Integer> perBase = new TreeMap<>(), perMode = new TreeMap<>();
         for (int i = 0; i < 150; i++) {
             long seed = SEED * 131 + i;
             SplittableRandom r = new SplittableRandom(seed);
             String base = VmcbBases.NAMES.get(i % VmcbBases.NAMES.size());
-            VmcbCase c = gen.valid(base, r);
+            VmcbCase c = gen.validAnyMode(base, r);
             long placeSeed = r.nextLong();
             String p = SvmRoundTrip.check(c, placeSeed);
             if (p != null) {
@@ -46,9 +47,11 @@ class SvmRoundTripTest {
                 }
             }
             perBase.merge(base, 1, Integer::sum);
+            perMode.merge(VmcbGenerator.mode(c), 1, Integer::sum);
         }
         assertThat(problems).as("seed %d", SEED).isEmpty();
         assertThat(perBase).containsOnlyKeys(VmcbBases.NAMES);
+        assertThat(perMode).as("guest modes").containsOnlyKeys(VmcbGenerator.MODES);
     }
 
     /**
