@@ -64,4 +64,21 @@ class GeneratorsExampleTest {
             assertThat(VmcbCase.ids(m.check().violations())).containsExactly("SVM-VMRUN-INTERCEPT");
         });
     }
+
+    /**
+     * APM Vol. 2 15.5-15.7 with QuickTheories: any valid VMCB in any guest mode, made runnable under nested paging,
+     * survives the VMMCALL round trip; a runnable image's VMCB enters (check-vmcb) with nested paging on.
+     */
+    @Test
+    void vmmcallRoundTrips() {
+        CpuProfile amd = CpuProfile.load("amd-zen");
+        qt().withFixedSeed(13).withExamples(40).forAll(Generators.validVmcbAnyMode(amd), Generators.seeds())
+                .checkAssert((c, seed) -> assertThat(dev.hvsim.conformance.campaign.SvmRoundTrip.check(c, seed)).isNull());
+        qt().withFixedSeed(14).withExamples(20).forAll(Generators.runnableVmcb(amd, new byte[] {0x0f, 0x01, (byte) 0xd9}))
+                .checkAssert(img -> {
+                    assertThat(img.vmcbCase().check().kind()).isEqualTo(VmrunOutcome.Kind.ENTERED);
+                    assertThat(img.vmcbCase().get("control.NESTED_CTL") & 1).isEqualTo(1);
+                    assertThat(img.gpaToHpa()).containsKey(img.codeGpa() & ~0xfffL);
+                });
+    }
 }
