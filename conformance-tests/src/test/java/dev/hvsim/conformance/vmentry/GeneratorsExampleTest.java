@@ -81,4 +81,24 @@ class GeneratorsExampleTest {
                     assertThat(img.gpaToHpa()).containsKey(img.codeGpa() & ~0xfffL);
                 });
     }
+
+    /**
+     * APM Vol. 2 15.5.1 (CR0.CD = 0 with CR0.NW = 1 is illegal): the rule can be broken alone from every valid VMCB,
+     * including those with CD = 1, NW = 0, where no single bit flip breaks it (found by a long campaign: the single-rule
+     * property then reported "no mutant").
+     */
+    @Test
+    void cr0CdNwBreaksAloneFromEveryCacheSetting() {
+        CpuProfile amd = CpuProfile.load("amd-zen");
+        VmrunMutators mutators = new VmrunMutators(new VmrunEvaluator(amd));
+        java.util.Set<Long> settings = new java.util.HashSet<>();
+        qt().withFixedSeed(21).withExamples(60).forAll(Generators.validVmcb(amd), Generators.seeds())
+                .checkAssert((c, seed) -> {
+                    settings.add(c.get("save.CR0") >>> 29 & 3);
+                    VmcbCase m = mutators.breakOnly(VmrunMutators.rule("SVM-VMRUN-CR0-CDNW"), c,
+                            new SplittableRandom(seed)).orElseThrow();
+                    assertThat(VmcbCase.ids(m.check().violations())).containsExactly("SVM-VMRUN-CR0-CDNW");
+                });
+        assertThat(settings).contains(2L);   // CD = 1, NW = 0 was among them
+    }
 }
