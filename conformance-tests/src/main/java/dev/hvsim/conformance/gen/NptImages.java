@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * guest's 4-level tables (long mode, 64-bit or compatibility), its PAE or 32-bit tables (protected mode with paging;
  * APM Vol. 2 5.2, 5.3), or with paging off (guest-physical = linear). Guest-physical pages are random below 64 GiB
  * (4 GiB outside long mode); each one the image uses is mapped by a
- * 4 KiB nested page to a random host page in [16 MiB, 1 GiB) that no other part of the case uses. Every nested entry is
+ * 4 KiB nested page to a random host page in [16 MiB, 1 GiB) that no other part of the case uses, or (one time in
+ * four) lies in a 2 MiB nested page over a free 2 MiB host region. Every nested entry is
  * present, user (nested walks are user accesses, 15.25.5) and carries random PWT/PCD/A bits; table pages are nested-
  * writable (the guest walker sets A/D bits in them), the code page only with {@code writableCode} or at random; pages
  * that are not fetched from may be no-execute. Guest entries carry random R/W, U/S, PWT, PCD, A, D bits and 2 MiB
@@ -117,6 +118,23 @@ public final class NptImages {
             }
         }
 
+        /** A 2 MiB-aligned host region in [16 MiB, 1 GiB) none of whose pages is used yet; all of them now are. */
+        long hostRegion2M() {
+            while (true) {
+                long base = LOW + ((long) r.nextInt((int) ((HIGH - LOW) >>> 21)) << 21);
+                boolean free = true;
+                for (long i = 0; i < 512 && free; i++) {
+                    free = !usedHost.contains((base >>> 12) + i);
+                }
+                if (free) {
+                    for (long i = 0; i < 512; i++) {
+                        usedHost.add((base >>> 12) + i);
+                    }
+                    return base;
+                }
+            }
+        }
+
         long guestPage() {
             while (true) {
                 long p = (r.nextLong() & (gpaLimit - 1)) >>> 12;
@@ -211,19 +229,34 @@ public final class NptImages {
             return code | linear & 0xfff;
         }
 
-        /** Maps the guest-physical page of {@code gpa} through a 4 KiB nested page; its host-physical address. */
+        /** Maps the guest-physical page of {@code gpa} (a 4 KiB or a 2 MiB nested page); its host-physical address. */
         long mapGpa(long gpa, boolean code) {
             long page = gpa & ~0xfffL;
             Long known = gpaToHpa.get(page);
             if (known != null) {
                 return known | gpa & 0xfff;
             }
-            long hpa = hostPage();
-            gpaToHpa.put(page, hpa);
             long table = nptRoot;
             for (int level = 3; level >= 1; level--) {
                 int idx = (int) (page >>> (12 + 9 * level) & 511);
                 long e = c.memory().getOrDefault(table + 8L * idx, 0L);
+                if (level == 1 && (e & 1) == 0 && r.nextInt(4) == 0) {
+                    // a 2 MiB nested page (PS; APM Vol. 2 15.25.3: the host's long-mode format) over a whole free
+                    // host region: always writable and executable, since later pages of the guest region share it
+                    long region = hostRegion2M();
+                    e = region | 0x87 | (r.nextInt(4) == 0 ? 1L << 3 : 0) | (r.nextInt(4) == 0 ? 1L << 4 : 0)
+                            | (r.nextBoolean() ? 1L << 5 : 0) | (r.nextBoolean() ? 1L << 6 : 0)
+                            | (r.nextBoolean() ? 1L << 12 : 0) | 2;
+                    c = c.withMemory(table + 8L * idx, e);
+                    for (long i = 0; i < 512; i++) {
+                        gpaToHpa.put((page & ~0x1fffffL) + (i << 12), region + (i << 12));
+                    }
+                }
+                if (level == 1 && (e & 0x81) == 0x81) {   // inside a 2 MiB nested page
+                    long hpa = e & 0x000fffffffe00000L | page & 0x1ff000L;
+                    gpaToHpa.put(page, hpa);
+                    return hpa | gpa & 0xfff;
+                }
                 if ((e & 1) == 0) {
                     long next = hostPage();
                     nptPages.add(next);
@@ -233,6 +266,8 @@ public final class NptImages {
                 }
                 table = e & 0x000ffffffffff000L;
             }
+            long hpa = hostPage();
+            gpaToHpa.put(page, hpa);
             boolean write = !code || forceWrite || r.nextBoolean();
             long leaf = hpa | 1 | (write ? 2 : 0) | 4 | (r.nextInt(4) == 0 ? 1L << 3 : 0)
                     | (r.nextInt(4) == 0 ? 1L << 4 : 0) | (r.nextBoolean() ? 1L << 5 : 0)

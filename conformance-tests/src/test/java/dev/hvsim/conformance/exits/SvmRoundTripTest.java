@@ -32,6 +32,7 @@ class SvmRoundTripTest {
         VmcbGenerator gen = new VmcbGenerator(amd);
         List<String> problems = new ArrayList<>();
         Map<String, Integer> perBase = new TreeMap<>(), perMode = new TreeMap<>();
+        int largeNested = 0;
         for (int i = 0; i < 150; i++) {
             long seed = SEED * 131 + i;
             SplittableRandom r = new SplittableRandom(seed);
@@ -48,10 +49,12 @@ class SvmRoundTripTest {
             }
             perBase.merge(base, 1, Integer::sum);
             perMode.merge(VmcbGenerator.mode(c), 1, Integer::sum);
+            largeNested += SvmRoundTrip.placed(c, placeSeed).gpaToHpa().size() >= 512 ? 1 : 0;
         }
         assertThat(problems).as("seed %d", SEED).isEmpty();
         assertThat(perBase).containsOnlyKeys(VmcbBases.NAMES);
         assertThat(perMode).as("guest modes").containsOnlyKeys(VmcbGenerator.MODES);
+        assertThat(largeNested).as("images with a 2 MiB nested page").isGreaterThan(30);
     }
 
     /**
