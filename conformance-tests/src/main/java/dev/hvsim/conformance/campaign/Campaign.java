@@ -129,9 +129,9 @@ public final class Campaign {
                     boolean intel = cfg.intel() && (!cfg.amd() || j % 2 == 0);
                     long i = vendors == 2 ? j / 2 : j;
                     long s = caseSeed(cfg.seed() ^ (intel ? 0 : 0x5a5a5a5aL), i);
-                    Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s);
+                    Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s, cfg.intel());
                     f.ifPresent(fs::add);
-                    String ex = executedProperty(intel, i);
+                    String ex = executedProperty(intel, i, cfg.intel() && cfg.amd());
                     if (ex != null) {
                         executed.computeIfAbsent(ex, k -> new java.util.concurrent.atomic.LongAdder()).increment();
                     }
@@ -158,12 +158,21 @@ public final class Campaign {
         return new Result(cfg, List.copyOf(failures), coverage, done.get(), java.util.Collections.unmodifiableMap(counts));
     }
 
-    /** The executed property case {@code i} of a vendor runs (as {@link #vmxCase} / {@link #svmCase} dispatch), or null. */
-    static String executedProperty(boolean intel, long i) {
-        if (i % 4 != 0 || (i / 4) % 4 != 1) {
+    /**
+     * The executed property case {@code i} of a vendor runs (as {@link #vmxCase} / {@link #svmCase} dispatch), or
+     * null; {@code both}: the campaign runs both vendors.
+     */
+    static String executedProperty(boolean intel, long i, boolean both) {
+        if (i % 4 != 0) {
             return null;
         }
         long k = i / 16;
+        if (!intel && (i / 4) % 4 == 3) {
+            return both && k % 2 == 1 ? "cross-vendor-intercepts" : "svm-intercepts";
+        }
+        if ((i / 4) % 4 != 1) {
+            return null;
+        }
         return intel ? new String[] {"vmcall-round-trip", "vmx-protocol", "intercepts", "isolation"}[(int) (k % 4)]
                 : SVM_EXECUTED[(int) (k % SVM_EXECUTED.length)];
     }
@@ -195,11 +204,8 @@ public final class Campaign {
                 property = "vmx-protocol";
                 problem = VmxProtocol.check(cpu, r, 40);
                 break;
-            case 2: {
-                property = "intercepts";
-                problem = VmxIntercepts.check(cpu, r, VmxIntercepts.CATALOGUE.get(r.nextInt(VmxIntercepts.CATALOGUE.size())));
-                break;
-            }
+            case 2:
+                return InterceptCases.vmx(seed);   // shrunk, with its reproduction file
             default:
                 property = "isolation";
                 problem = VmxIsolation.check(cpu, r);
@@ -208,9 +214,20 @@ public final class Campaign {
                 : Optional.of(new Failure("intel", property, seed, problem, null, null));
     }
 
-    static Optional<Failure> svmCase(SvmProperties p, long i, long seed) {
+    /**
+     * SVM cases; of the valid-state slots, case 4 of each 16 runs an SVM executed property ({@link #svmExecuted}) and
+     * case 12 an intercept snippet, or with both vendors every other time the cross-vendor intercept property.
+     */
+    static Optional<Failure> svmCase(SvmProperties p, long i, long seed, boolean both) {
         switch ((int) (i % 4)) {
-            case 0: return (i / 4) % 4 == 1 ? svmExecuted(p, i / 16, seed) : p.validEnters(seed);
+            case 0:
+                if ((i / 4) % 4 == 1) {
+                    return svmExecuted(p, i / 16, seed);
+                }
+                if ((i / 4) % 4 == 3) {
+                    return both && (i / 16) % 2 == 1 ? InterceptCases.crossVendor(seed) : InterceptCases.svm(seed);
+                }
+                return p.validEnters(seed);
             case 1: return p.singleRule(seed, (int) ((i / 4) % SvmProperties.ruleCount()));
             case 2: return p.singleRule(seed, (int) ((i / 4 + SvmProperties.ruleCount() / 2) % SvmProperties.ruleCount()));
             default: return p.severalRules(seed);

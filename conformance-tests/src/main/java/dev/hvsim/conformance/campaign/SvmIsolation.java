@@ -95,7 +95,7 @@ public final class SvmIsolation {
         VmcbCase base = new VmcbGenerator(amd).validAnyMode(VmcbBases.NAMES.get(r.nextInt(VmcbBases.NAMES.size())), r);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         insns.forEach(out::writeBytes);
-        out.writeBytes(SvmHarness.VMMCALL);
+        out.writeBytes(SvmHostHarness.VMMCALL);
         byte[] code = out.toByteArray();
         boolean lm = !base.base().equals(VmcbBases.PROTECTED_MODE);
         long rip = (lm ? r.nextLong() & 0x00007fffffff0000L : r.nextLong() & 0xffff0000L) | r.nextInt(0x1000 - code.length);
@@ -108,15 +108,15 @@ public final class SvmIsolation {
         if (o.kind() != VmrunOutcome.Kind.ENTERED) {
             return "setup|the guest does not enter: " + VmcbCase.ids(o.violations());
         }
-        SvmHarness h = new SvmHarness(amd);
-        h.bus.load(SvmHarness.VMCB, c.image());
+        SvmHostHarness h = new SvmHostHarness(amd);
+        h.bus.load(SvmHostHarness.VMCB, c.image());
         c.memory().forEach((a, q) -> h.bus.write(a, 8, q));
         var s = h.cpu.state();
         s.gpr[Reg.RBX] = r.nextBoolean() ? page + r.nextInt(0x1000 - 64) : r.nextLong() & 0x00007ffffffffff8L;
         s.gpr[Reg.RCX] = r.nextInt(3) == 0 ? r.nextLong() : r.nextInt(64) - 32;
         s.gpr[Reg.RSI] = r.nextBoolean() ? page + r.nextInt(0x1000 - 8) : r.nextLong();
-        s.gpr[Reg.RAX] = SvmHarness.VMCB;
-        h.prepare(SvmHarness.VMRUN, 0);
+        s.gpr[Reg.RAX] = SvmHostHarness.VMCB;
+        h.prepare(SvmHostHarness.VMRUN, 0);
         Map<String, Long> hostBefore = h.state();
         Map<Long, byte[]> before = h.bus.snapshot();
         h.step();
@@ -126,8 +126,8 @@ public final class SvmIsolation {
         h.runGuest(40);
         Set<Long> allowed = new HashSet<>();
         img.gpaToHpa().values().forEach(hpa -> allowed.add(hpa >>> 12));
-        allowed.add(SvmHarness.VMCB >>> 12);
-        allowed.add(SvmHarness.HSAVE >>> 12);
+        allowed.add(SvmHostHarness.VMCB >>> 12);
+        allowed.add(SvmHostHarness.HSAVE >>> 12);
         Set<Long> npt = new HashSet<>();
         img.nptPages().forEach(p -> npt.add(p >>> 12));
         byte[] zero = new byte[4096];
@@ -137,7 +137,7 @@ public final class SvmIsolation {
                 stats.merge("nested-table A/D bits set", 1, Integer::sum);
             }
             if (allowed.contains(e.getKey())) {
-                if (!Arrays.equals(was, now) && !(e.getKey() == SvmHarness.VMCB >>> 12 || e.getKey() == SvmHarness.HSAVE >>> 12)) {
+                if (!Arrays.equals(was, now) && !(e.getKey() == SvmHostHarness.VMCB >>> 12 || e.getKey() == SvmHostHarness.HSAVE >>> 12)) {
                     stats.merge("changed NPT-mapped memory", 1, Integer::sum);
                 }
                 continue;
@@ -166,7 +166,7 @@ public final class SvmIsolation {
             return null;   // still running (a loop it wrote itself, or shut down): memory was compared, no exit
         }
         Map<String, Long> want = new TreeMap<>(hostBefore), now = h.state();
-        want.put("RIP", SvmHarness.CODE + 3);
+        want.put("RIP", SvmHostHarness.CODE + 3);
         want.put("GIF", 0L);
         want.put("DR7", 0x400L);
         for (String k : new String[] {"CR2", "DR6", "GPR 1", "GPR 2", "GPR 3", "GPR 5", "GPR 6", "GPR 7", "GPR 8",
@@ -174,7 +174,7 @@ public final class SvmIsolation {
             want.remove(k);
             now.remove(k);
         }
-        List<String> d = SvmHarness.diff(want, now);
+        List<String> d = SvmHostHarness.diff(want, now);
         return d.isEmpty() ? null : "host " + d.get(0).substring(0, d.get(0).indexOf(" is ")) + "|after the #VMEXIT ("
                 + Long.toHexString(((SvmExit) h.cpu.lastVmExit()).exitCode()) + ") host " + d;
     }

@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * Property (c) of issue 9 for SVM, the instruction protocol: random sequences of VMRUN, VMLOAD, VMSAVE, CLGI, STGI,
  * VMMCALL, INVLPGA and WRMSR of VM_HSAVE_PA and of EFER (SVME set or cleared), at CPL 0 or 3, with valid and invalid
  * operands (a prepared VMCB whose guest exits with VMMCALL, a blank VMCB, a data page, a misaligned address, one at
- * or above 2^MAXPHYADDR), executed by a 64-bit host ({@link SvmHarness}), agree step by step with a small reference
+ * or above 2^MAXPHYADDR), executed by a 64-bit host ({@link SvmHostHarness}), agree step by step with a small reference
  * model of AMD APM Vol. 2 15.4 (enabling SVM), 15.5 (VMRUN), 15.5.2 (VMLOAD/VMSAVE), 15.6 (#VMEXIT), 15.17 (GIF),
  * 15.30.4 (VM_HSAVE_PA) and the Vol. 3 instruction pages:
  * <ul>
@@ -43,7 +43,7 @@ import java.util.TreeMap;
  * printed as replayable text ({@link #replay}).
  */
 public final class SvmProtocol {
-    static final long P1 = SvmHarness.VMCB, BLANK = 0x402000, DATA = 0x403000, H1 = SvmHarness.HSAVE,
+    static final long P1 = SvmHostHarness.VMCB, BLANK = 0x402000, DATA = 0x403000, H1 = SvmHostHarness.HSAVE,
             H2 = 0x404000, MISALIGNED = 0x402040, BEYOND = 1L << 52 | 0x2000, HSAVE_UNALIGNED = 0x404800;
     static final long[] PAGES = {P1, BLANK, DATA};
     static final long[] VMRUN_OPERANDS = {P1, P1, BLANK, MISALIGNED, BEYOND};
@@ -218,8 +218,8 @@ public final class SvmProtocol {
     public static Failed run(long setup, List<Step> steps, Map<String, Integer> seen) {
         SplittableRandom r = new SplittableRandom(setup);
         CpuProfile amd = AMD;
-        SvmHarness h = new SvmHarness(amd);
-        VmcbCase guest = NptImages.place(new VmcbGenerator(amd).valid(r), SvmHarness.VMMCALL, r, false).vmcbCase();
+        SvmHostHarness h = new SvmHostHarness(amd);
+        VmcbCase guest = NptImages.place(new VmcbGenerator(amd).valid(r), SvmHostHarness.VMMCALL, r, false).vmcbCase();
         guest.memory().forEach((a, q) -> h.bus.write(a, 8, q));
         Ref ref = new Ref();
         byte[] p1 = guest.image();
@@ -253,7 +253,7 @@ public final class SvmProtocol {
         return null;
     }
 
-    private static String step(SvmHarness h, Ref ref, Step st, CpuProfile amd) {
+    private static String step(SvmHostHarness h, Ref ref, Step st, CpuProfile amd) {
         var s = h.cpu.state();
         byte[] insn;
         Outcome expected;
@@ -265,7 +265,7 @@ public final class SvmProtocol {
             case VMRUN:
             case VMLOAD:
             case VMSAVE:
-                insn = st.op == Op.VMRUN ? SvmHarness.VMRUN : st.op == Op.VMLOAD ? SvmHarness.VMLOAD : SvmHarness.VMSAVE;
+                insn = st.op == Op.VMRUN ? SvmHostHarness.VMRUN : st.op == Op.VMLOAD ? SvmHostHarness.VMLOAD : SvmHostHarness.VMSAVE;
                 s.gpr[Reg.RAX] = st.operand;
                 expected = !ref.svme ? Outcome.UD : cpl > 0 || badAddress ? Outcome.GP
                         : st.op != Op.VMRUN ? Outcome.OK : st.operand == P1 ? Outcome.VMMCALL_EXIT : Outcome.INVALID;
@@ -274,28 +274,28 @@ public final class SvmProtocol {
                 break;
             case CLGI:
             case STGI:
-                insn = st.op == Op.CLGI ? SvmHarness.CLGI : SvmHarness.STGI;
+                insn = st.op == Op.CLGI ? SvmHostHarness.CLGI : SvmHostHarness.STGI;
                 expected = !ref.svme && !(st.op == Op.STGI && skinit) ? Outcome.UD : cpl > 0 ? Outcome.GP : Outcome.OK;
                 break;
             case VMMCALL:
-                insn = SvmHarness.VMMCALL;
+                insn = SvmHostHarness.VMMCALL;
                 expected = Outcome.UD;   // not in a guest: #UD whatever EFER.SVME (Vol. 3 "VMMCALL")
                 break;
             case INVLPGA:
-                insn = SvmHarness.INVLPGA;
+                insn = SvmHostHarness.INVLPGA;
                 s.gpr[Reg.RAX] = st.operand;
                 s.gpr[Reg.RCX] = 1;
                 expected = !ref.svme ? Outcome.UD : cpl > 0 ? Outcome.GP : Outcome.OK;
                 break;
             case WRMSR_HSAVE:
-                insn = SvmHarness.WRMSR;
+                insn = SvmHostHarness.WRMSR;
                 s.gpr[Reg.RCX] = SvmExtension.VM_HSAVE_PA;
                 s.gpr[Reg.RAX] = st.operand & 0xffffffffL;
                 s.gpr[Reg.RDX] = st.operand >>> 32;
                 expected = cpl > 0 || badAddress ? Outcome.GP : Outcome.OK;
                 break;
             default: {   // WRMSR EFER with SVME = operand, the other bits kept
-                insn = SvmHarness.WRMSR;
+                insn = SvmHostHarness.WRMSR;
                 long efer = st.operand != 0 ? s.efer | Cpu.EFER_SVME : s.efer & ~Cpu.EFER_SVME;
                 s.gpr[Reg.RCX] = Msr.IA32_EFER;
                 s.gpr[Reg.RAX] = efer & 0xffffffffL;
@@ -318,11 +318,11 @@ public final class SvmProtocol {
                     : new Outcome("exception " + h.lastVector + " error " + h.lastError, h.lastVector, h.lastError);
         } else if (h.svm.inGuest()) {
             actual = new Outcome("still in the guest at " + Long.toHexString(s.rip), -1, 0);
-        } else if (st.op == Op.VMRUN && s.rip == SvmHarness.CODE + 3 && exit != null && exit.exitCode() == 0x81) {
+        } else if (st.op == Op.VMRUN && s.rip == SvmHostHarness.CODE + 3 && exit != null && exit.exitCode() == 0x81) {
             actual = Outcome.VMMCALL_EXIT;
-        } else if (st.op == Op.VMRUN && s.rip == SvmHarness.CODE + 3 && exit != null && exit.invalid()) {
+        } else if (st.op == Op.VMRUN && s.rip == SvmHostHarness.CODE + 3 && exit != null && exit.invalid()) {
             actual = Outcome.INVALID;
-        } else if (s.rip == SvmHarness.CODE + insn.length) {
+        } else if (s.rip == SvmHostHarness.CODE + insn.length) {
             actual = Outcome.OK;
         } else {
             actual = new Outcome("RIP " + Long.toHexString(s.rip) + " without an event", -1, 0);
@@ -335,13 +335,13 @@ public final class SvmProtocol {
         Map<String, Long> want = new TreeMap<>(before);
         boolean fault = expected == Outcome.GP || expected == Outcome.UD;
         if (!fault) {
-            want.put("RIP", SvmHarness.CODE + insn.length);
+            want.put("RIP", SvmHostHarness.CODE + insn.length);
         }
         switch (st.op) {
             case VMRUN:
                 if (expected == Outcome.VMMCALL_EXIT || expected == Outcome.INVALID) {
                     ref.gif = false;
-                    want.put("RIP", SvmHarness.CODE + 3);
+                    want.put("RIP", SvmHostHarness.CODE + 3);
                     want.put("DR7", 0x400L);
                     if (expected == Outcome.VMMCALL_EXIT) {
                         byte[] v = ref.pages.get(P1);
@@ -429,7 +429,7 @@ public final class SvmProtocol {
             }
         }
         want.keySet().removeIf(SvmProtocol::loadSaveKey);
-        List<String> d = SvmHarness.diff(want, now);
+        List<String> d = SvmHostHarness.diff(want, now);
         return d.isEmpty() ? null : "state|" + d;
     }
 
@@ -447,14 +447,14 @@ public final class SvmProtocol {
         return false;
     }
 
-    private static String expectExitCode(SvmHarness h, long vmcb, long code) {
+    private static String expectExitCode(SvmHostHarness h, long vmcb, long code) {
         long got = h.bus.read(vmcb + 0x70, 8);
         return got == code ? null : "EXITCODE|the VMCB at " + Long.toHexString(vmcb) + " holds EXITCODE "
                 + Long.toHexString(got) + ", expected " + Long.toHexString(code);
     }
 
     /** The CPU's VMLOAD/VMSAVE state against the reference's. */
-    private static String compareCpu(SvmHarness h, Ref ref) {
+    private static String compareCpu(SvmHostHarness h, Ref ref) {
         var s = h.cpu.state();
         Segment[] segs = {s.seg[Reg.FS], s.seg[Reg.GS], s.tr, s.ldtr};
         for (int i = 0; i < 4; i++) {
@@ -480,7 +480,7 @@ public final class SvmProtocol {
      * state-save fields (compared by the round trip) but none of the VMLOAD/VMSAVE fields: those bytes are compared
      * and the rest is taken over.
      */
-    private static String comparePages(SvmHarness h, Ref ref, boolean vmrun) {
+    private static String comparePages(SvmHostHarness h, Ref ref, boolean vmrun) {
         for (long p : PAGES) {
             byte[] want = ref.pages.get(p);
             byte[] got = new byte[4096];
@@ -509,7 +509,7 @@ public final class SvmProtocol {
         return null;
     }
 
-    private static void readCpu(SvmHarness h, Ref ref) {
+    private static void readCpu(SvmHostHarness h, Ref ref) {
         var s = h.cpu.state();
         Segment[] segs = {s.seg[Reg.FS], s.seg[Reg.GS], s.tr, s.ldtr};
         for (int i = 0; i < 4; i++) {
@@ -553,10 +553,10 @@ public final class SvmProtocol {
         for (int i = 0; i < 4; i++) {
             int o = SEG_OFFSETS[i];
             boolean tr = i == 2, ldtr = i == 3;
-            put(v, o, 2, tr ? SvmHarness.TR_SEL : r.nextInt(0x10000));
+            put(v, o, 2, tr ? SvmHostHarness.TR_SEL : r.nextInt(0x10000));
             put(v, o + 2, 2, tr ? 0x8b : ldtr ? 0x02 | r.nextInt(2) << 7 : r.nextInt(0x1000));
             put(v, o + 4, 4, tr ? 0x67 : r.nextInt() & 0xffffffffL);
-            put(v, o + 8, 8, tr ? SvmHarness.TSS : canonical(r));
+            put(v, o + 8, 8, tr ? SvmHostHarness.TSS : canonical(r));
         }
         for (int i = 0; i < MSRS.length; i++) {
             put(v, MSR_OFFSETS[i], 8, msrValue(i, r));

@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 /**
  * Property (a) of issue 9 for SVM, the VMMCALL round trip under nested paging: a valid VMCB (VmcbGenerator, any of its
  * bases) is made runnable by {@link NptImages} (NP_ENABLE, random nested tables and guest tables, VMMCALL at CS:RIP,
- * the VMMCALL intercept set, no event to inject) and entered with VMRUN by a 64-bit host ({@link SvmHarness}); the
+ * the VMMCALL intercept set, no event to inject) and entered with VMRUN by a 64-bit host ({@link SvmHostHarness}); the
  * guest's first instruction, VMMCALL, is intercepted (APM Vol. 3 "VMMCALL"; Vol. 2 15.9 Table 15-7, exit code 81H).
  * Then, APM Vol. 2:
  * <ul>
@@ -55,16 +55,16 @@ public final class SvmRoundTrip {
         if (o.kind() != VmrunOutcome.Kind.ENTERED) {
             return List.of("the guest image made a valid case invalid: " + VmcbCase.ids(o.violations()));
         }
-        SvmHarness h = new SvmHarness(c.profile());
+        SvmHostHarness h = new SvmHostHarness(c.profile());
         byte[] loaded = c.image();
-        h.bus.load(SvmHarness.VMCB, loaded);
+        h.bus.load(SvmHostHarness.VMCB, loaded);
         c.memory().forEach((a, q) -> h.bus.write(a, 8, q));
         var s = h.cpu.state();
         for (int i = 0; i < 16; i++) {
             s.gpr[i] = r.nextLong();
         }
-        s.gpr[Reg.RAX] = SvmHarness.VMCB;
-        h.prepare(SvmHarness.VMRUN, 0);
+        s.gpr[Reg.RAX] = SvmHostHarness.VMCB;
+        h.prepare(SvmHostHarness.VMRUN, 0);
         Map<String, Long> before = h.state();
         h.step();
         if (!h.svm.inGuest()) {
@@ -94,7 +94,7 @@ public final class SvmRoundTrip {
         put(expected, "save.CR0", cr0);
         byte[] actual = new byte[4096];
         for (int i = 0; i < 4096; i += 8) {
-            long q = h.bus.read(SvmHarness.VMCB + i, 8);
+            long q = h.bus.read(SvmHostHarness.VMCB + i, 8);
             for (int b = 0; b < 8; b++) {
                 actual[i + b] = (byte) (q >>> 8 * b);
             }
@@ -117,12 +117,12 @@ public final class SvmRoundTrip {
         }
         // the host: as at VMRUN (VM_HSAVE_PA), after the VMRUN, GIF 0, DR7 400H, the guest's CR2
         Map<String, Long> want = new java.util.TreeMap<>(before);
-        want.put("RIP", SvmHarness.CODE + 3);
+        want.put("RIP", SvmHostHarness.CODE + 3);
         want.put("GIF", 0L);
         want.put("DR7", 0x400L);
         want.put("CR2", field("save.CR2").read(loaded));
         want.put("DR6", field("save.DR6").read(loaded));
-        for (String x : SvmHarness.diff(want, h.state())) {
+        for (String x : SvmHostHarness.diff(want, h.state())) {
             out.add("host " + x);
         }
         if (!out.isEmpty()) {
@@ -138,7 +138,7 @@ public final class SvmRoundTrip {
     }
 
     private static NptImages.Image placed(VmcbCase valid, SplittableRandom r) {
-        return NptImages.place(valid.with("save.CR2", r.nextLong()), SvmHarness.VMMCALL, r, false);
+        return NptImages.place(valid.with("save.CR2", r.nextLong()), SvmHostHarness.VMMCALL, r, false);
     }
 
     /** The names of the fields or state that differ: what "fails the same way" compares when shrinking. */

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * Random but consistent guest page tables and nested page tables that make a valid {@link VmcbCase} runnable under
  * nested paging (AMD APM Vol. 2 15.25): NP_ENABLE is set, N_CR3 points at a fresh nested PML4 (the host of
- * {@code SvmHarness} is a 4-level long-mode host, so the nested tables have that format, 15.25.3), G_PAT is a valid
+ * {@code SvmHostHarness} is a 4-level long-mode host, so the nested tables have that format, 15.25.3), G_PAT is a valid
  * PAT (15.25.4), and the code bytes are placed so that the guest's first instruction at CS:RIP is them: through the
  * guest's 4-level tables (long mode, 64-bit or compatibility), its PAE or 32-bit tables (protected mode with paging;
  * APM Vol. 2 5.2, 5.3), or with paging off (guest-physical = linear). Guest-physical pages are random below 64 GiB
