@@ -9,7 +9,8 @@ import dev.hvsim.x86core.Vendor;
  * dynamic bits of x86-core's CPUID: APIC ID, OSXSAVE, OSPKE), filtered for a guest:
  *
  * <ul>
- *   <li>no virtualization for the guest: CPUID.1:ECX.VMX[5] and CPUID.8000_0001:ECX.SVM[2] are 0 (no nesting);</li>
+ *   <li>no virtualization for the guest: CPUID.1:ECX.VMX[5] and CPUID.8000_0001:ECX.SVM[2] are 0, except VMX on a
+ *       vCPU with nested VMX ({@link Vmm#enableNestedVirtualization()});</li>
  *   <li>CPUID.1:ECX[31] = 1, "hypervisor present" (reserved for this use by both vendors);</li>
  *   <li>leaf 4000_0000H: EAX = 4000_0001H, EBX:ECX:EDX = "HvsimJavaVMM"; 4000_0001H: EAX = the hypercall ABI version
  *       ({@link Hypercalls#ABI_VERSION}).</li>
@@ -72,7 +73,7 @@ public final class CpuidPolicy {
         if (l == 1) {
             out[1] = (out[1] & 0x00ff_ffffL) | (long) (v.cpu().apicId() & 0xff) << 24;
             out[2] = bit(out[2], 27, (v.cr4() & Cpu.CR4_OSXSAVE) != 0);
-            out[2] = bit(out[2], 5, false);
+            out[2] = bit(out[2], 5, intel && v.nesting != null); // VMX only with nested VMX
             out[2] = bit(out[2], 31, true);
         } else if (l == EXT + 1) {
             out[2] = bit(out[2], 2, false);

@@ -34,6 +34,8 @@ public final class GuestExit {
     boolean crWrite;
     int vector = -1;
     int errorCode = -1;
+    /** 1: the exit came from the VMM's guest; 2: from the guest of a nested guest hypervisor (nested virtualization). */
+    int level = 1;
 
     void clear() {
         port = size = 0;
@@ -42,6 +44,7 @@ public final class GuestExit {
         access = cr = 0;
         crWrite = false;
         vector = errorCode = -1;
+        level = 1;
         qualification = info2 = interruptionInfo = vectoring = nextRip = 0;
         instructionLength = instructionInfo = 0;
     }
@@ -86,6 +89,8 @@ public final class GuestExit {
     /** Exception / interrupt vector (-1 if none) and error code (-1 if none). */
     public int vector() { return vector; }
     public int errorCode() { return errorCode; }
+    /** 1 for an exit of the VMM's guest, 2 for an exit of its nested guest (L2) under nested virtualization. */
+    public int level() { return level; }
 
     @Override
     public String toString() {

@@ -12,6 +12,11 @@ public enum Handled {
     MAPPED,
     /** Nothing to do: the guest resumes and retries (e.g. after a shadow was adjusted). */
     RESUMED,
+    /**
+     * Nested virtualization: an exit of the guest hypervisor's guest (L2) that the guest hypervisor (L1) asked for was
+     * given to L1 as its own VM exit (or an L1 VM entry failed with a VM-entry failure exit to L1).
+     */
+    REFLECTED,
     /** The VMM stopped the guest (exit hypercall, shutdown, an exit it cannot handle). */
     STOPPED;
 

@@ -20,6 +20,8 @@ public abstract class Vcpu {
     boolean haltOnEntry;
     /** A single-stepped instruction ended in a new VM exit, which the VMM handles next. */
     boolean stepExited;
+    /** Nested virtualization on this vCPU, or null (the guest cannot run a hypervisor of its own). */
+    Nesting nesting;
 
     Vcpu(Vmm vmm, int index, Cpu cpu) {
         this.vmm = vmm;

@@ -74,6 +74,29 @@ public final class Vmm implements VcpuDriver {
         return v;
     }
 
+    /**
+     * Nested virtualization (vmm/DESIGN.md "Nested VMX"): the guest sees VMX (CPUID.1:ECX.VMX = 1, IA32_FEATURE_CONTROL
+     * and the capability MSRs of {@link NestedVmx#capabilities}) and may run a hypervisor of its own, whose VMX
+     * instructions the VMM emulates and whose guest runs on the model under a merged VMCS. Call before the guest
+     * runs. VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is not implemented).
+     */
+    public Vmm enableNestedVirtualization() {
+        if (virt != Virt.VMX) {
+            throw new IllegalStateException("nested virtualization is implemented for VMX only");
+        }
+        for (Vcpu v : vcpus) {
+            if (v.nesting == null) {
+                v.nesting = new NestedVmx((VmxVcpu) v);
+            }
+        }
+        return this;
+    }
+
+    /** Whether the guest may run a hypervisor of its own ({@link #enableNestedVirtualization()}). */
+    public boolean nestedVirtualization() {
+        return vcpus.length > 0 && vcpus[0].nesting != null;
+    }
+
     public Machine machine() { return machine; }
     public Virt virt() { return virt; }
     public InterceptPolicy policy() { return policy; }
@@ -133,9 +156,12 @@ public final class Vmm implements VcpuDriver {
             if (recorder != null) {
                 recorder.before(v);
             }
-            Handled h = handler == null ? null : handler.handle(v, x);
+            Handled h = v.nesting == null ? null : v.nesting.exit(v, x);
             if (h == null) {
-                h = platform.handle(v, x);
+                h = handler == null ? null : handler.handle(v, x);
+                if (h == null) {
+                    h = platform.handle(v, x);
+                }
             }
             if (policy.exitCycles() > 0) {
                 v.cpu.addCycles(policy.exitCycles());

@@ -111,6 +111,16 @@ public final class VmxRoot {
         return v;
     }
 
+    /**
+     * Makes {@code v} (a VMCS this root already {@link #load}ed, with its launch state kept) the current VMCS again, as
+     * VMPTRLD would (SDM Vol. 3C 31.3 VMPTRLD): a Java VMM that keeps one VMCS per level (nested virtualization: its
+     * own VMCS for the guest hypervisor and one for that hypervisor's guest) switches between them with this.
+     */
+    public void use(Vmcs v) {
+        x.currentVmcs = v.address();
+        vmcs = v;
+    }
+
     /** The current VMCS (the one {@link #load} made current), or null. */
     public Vmcs vmcs() { return vmcs; }
 
