@@ -144,11 +144,13 @@ final class NestedVmx implements Nesting {
     static final long ENTRY_SUPPORTED = ENTRY_LOAD_DEBUG | ENTRY_IA32E | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;
     /**
      * IA32_VMX_EPT_VPID_CAP bits supported (Appendix A.10): 4-level walks (6), UC (8) and WB (14) structures, 2-MiB
-     * and 1-GiB pages (16, 17), INVEPT (20) single-context (25) and all-context (26), INVVPID (32) of every type
-     * (40-43). Not: execute-only (0), 5-level walks (7), A/D flags (21), advanced exit information (22).
+     * and 1-GiB pages (16, 17), INVEPT (20) single-context (25) and all-context (26), advanced EPT-violation
+     * information (22: bits 8:7 and 11:9 of the qualification describe the guest-linear access, which is the same
+     * access in L2 whichever EPT refused it, so they are passed on from the model's exit), INVVPID (32) of every type
+     * (40-43). Not: execute-only (0), 5-level walks (7), A/D flags (21).
      */
-    static final long EPT_VPID_SUPPORTED = 1L << 6 | 1L << 8 | 1L << 14 | 1L << 16 | 1L << 17 | 1L << 20 | 1L << 25
-            | 1L << 26 | 1L << 32 | 1L << 40 | 1L << 41 | 1L << 42 | 1L << 43;
+    static final long EPT_VPID_SUPPORTED = 1L << 6 | 1L << 8 | 1L << 14 | 1L << 16 | 1L << 17 | 1L << 20 | 1L << 22
+            | 1L << 25 | 1L << 26 | 1L << 32 | 1L << 40 | 1L << 41 | 1L << 42 | 1L << 43;
 
     /**
      * The VMX capabilities L1 sees (IA32_VMX_* through RDMSR exits): the model's own ({@code real}) restricted to what
