@@ -930,6 +930,9 @@ final class NestedVmx implements Nesting {
             return reflect();
         }
         handledByL0++;
+        if (reason == 48) {
+            reinjectVectoredEvent(); // L0's own EPT (L1 has none): the VMM backs the page, then the event goes on
+        }
         if (reason == 28 && (x.cr == 0 || x.cr == 4) && x.crWrite) {
             return l0CrWrite(x);
         }
@@ -1267,7 +1270,28 @@ final class NestedVmx implements Nesting {
         shadow.map(gpa & ~0xfffL, hpa, perms);
         shadowPages.add(gpa & ~0xfffL);
         handledByL0++;
+        reinjectVectoredEvent();
         return Handled.MAPPED;
+    }
+
+    /**
+     * An exit L0 handles during the delivery of an event to L2 (IDT-vectoring information valid, SDM Vol. 3C 29.2.4)
+     * loses the event unless it is injected again at the next entry (VM-entry interruption information, 25.8.3:
+     * vector, type, error-code bit and error code; the instruction length for software events).
+     */
+    private void reinjectVectoredEvent() {
+        long info = root.read(IDT_VECTORING);
+        if ((info & 1L << 31) == 0) {
+            return;
+        }
+        root.write(ENTRY_INFO, info & (1L << 31 | 1L << 11 | 0x7ffL));
+        if ((info & 1L << 11) != 0) {
+            root.write(ENTRY_ERROR, root.read(IDT_VECTORING_ERROR));
+        }
+        int type = (int) (info >>> 8 & 7);
+        if (type >= 4) {
+            root.write(ENTRY_LENGTH, root.read(EXIT_LENGTH));
+        }
     }
 
     // ------------------------------------------------------------------ single-stepped I/O of L2
