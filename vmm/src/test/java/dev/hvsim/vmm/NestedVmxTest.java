@@ -134,7 +134,10 @@ class NestedVmxTest {
         for (Map.Entry<Long, Long> f : vmcs().entrySet()) {
             a.vmwrite(f.getKey(), f.getValue());
         }
-        a.vmwrite(0x6c16, BLOCK);                       // HOST_RIP
+        // host state without CR4.VMXE (28.2.2): VMfailValid(8)
+        a.vmwrite(0x6c04, 0x10).vmlaunch().flagsTo(R + 0xa4).vmreadTo(0x4400, R + 0xa8).vmwrite(0x6c04, 0x2010);
+        // guest RFLAGS bit 1 clear (28.3.1.4): VM-entry failure exit 33 to L1 at HOST_RIP (28.8)
+        a.vmwrite(0x6820, 0).vmwrite(0x6c16, BLOCK + 0x500);
         a.vmlaunch().flagsTo(R + 0x54).vmreadTo(0x4400, R + 0x58).debugExit(3);
         // exit 1: L2's CPUID (10, unconditional: 26.1.2)
         a.at(BLOCK).vmreadTo(0x4402, R + 0x60).vmreadTo(0x440c, R + 0x64).vmreadTo(0x681e, R + 0x68)
@@ -154,6 +157,10 @@ class NestedVmxTest {
         // exit 5: VMCALL after the read of Y; VMXOFF; end
         a.at(BLOCK + 0x400).store(R + 0x9c, Asm32.EBX).vmreadTo(0x4402, R + 0x98);
         a.vmxoff().flagsTo(R + 0xa0).debugExit(0);
+        // after the entry failure: RFLAGS fixed, the launch state still clear: VMLAUNCH again
+        a.at(BLOCK + 0x500).vmreadTo(0x4402, R + 0xac).vmreadTo(0x6400, R + 0xb0);
+        a.vmwrite(0x6820, 2).vmwrite(0x6c16, BLOCK);    // HOST_RIP
+        a.vmlaunch().flagsTo(R + 0x54).vmreadTo(0x4400, R + 0x58).debugExit(3);
         return a;
     }
 
@@ -240,6 +247,12 @@ class NestedVmxTest {
         assertThat(new long[] {n.at(0x4c), n.at(0x50)}).as("VMLAUNCH, invalid controls (28.2.1.1): VMfailValid(7)")
                 .containsExactly(ZF, 7);
         assertThat(n.at(0xa0)).as("VMXOFF: VMsucceed").isZero();
+        assertThat(new long[] {n.at(0xa4), n.at(0xa8)}).as("VMLAUNCH, host CR4.VMXE = 0 (28.2.2): VMfailValid(8)")
+                .containsExactly(ZF, 8);
+        assertThat(n.at(0xac)).as("guest RFLAGS[1] = 0 (28.3.1.4): VM-entry failure, reason 33 with bit 31")
+                .isEqualTo(0x80000021L);
+        assertThat(n.at(0xb0)).as("exit qualification of the entry failure").isZero();
+        assertThat(n.at(0x54)).as("no VMLAUNCH fell through").isZero();
     }
 
     /**
