@@ -94,6 +94,12 @@ final class Asm32 {
     Asm32 vmcall() { return bytes(0x0f, 0x01, 0xc1); }
     /** MOV ECX, type; 66 0F 38 80 /r: INVEPT ECX, [addr]. */
     Asm32 invept(long type, long addr) { return mov(ECX, type).bytes(0x66, 0x0f, 0x38, 0x80, 0x0d).imm32(addr); }
+    /** MOV ECX, type; 66 0F 38 81 /r: INVVPID ECX, [addr]. */
+    Asm32 invvpid(long type, long addr) { return mov(ECX, type).bytes(0x66, 0x0f, 0x38, 0x81, 0x0d).imm32(addr); }
+    /** 0F 0B: UD2. */
+    Asm32 ud2() { return bytes(0x0f, 0x0b); }
+    /** ADD EAX, imm32 (05 id) after VMREAD of GUEST_RIP, then VMWRITE GUEST_RIP: skips {@code n} bytes of L2 code. */
+    Asm32 addGuestRip(long n) { return vmread(0x681e).bytes(0x05).imm32(n).bytes(0x0f, 0x79, 0xc8); }
     /** 9C 58 25 id A3: PUSHFD; POP EAX; AND EAX, CF|PF|AF|ZF|SF|OF; MOV [addr], EAX. */
     Asm32 flagsTo(long addr) { return bytes(0x9c, 0x58, 0x25).imm32(0x8d5).storeEax(addr); }
 

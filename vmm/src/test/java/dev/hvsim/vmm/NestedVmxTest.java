@@ -102,7 +102,7 @@ class NestedVmxTest {
     /** L2: CPUID; OUT 80H (only L0 intercepts it); read X; VMCALL; read X; VMCALL; read Y; VMCALL. */
     static Asm32 l2() {
         Asm32 a = new Asm32(L2_CODE);
-        a.mov(Asm32.EAX, 0).cpuid();
+        a.mov(Asm32.EAX, 0).cpuid().ud2();
         a.mov(Asm32.EAX, 0x1234).out80().load(Asm32.EBX, X).vmcall();
         a.load(Asm32.EBX, X).vmcall();
         a.load(Asm32.EBX, Y).vmcall();
@@ -131,18 +131,21 @@ class NestedVmxTest {
         a.vmresume().flagsTo(R + 0x3c).vmreadTo(0x4400, R + 0x40);        // 3C/40: VMfailValid(5)
         a.vmclear(M).flagsTo(R + 0x44).vmreadTo(0x4400, R + 0x48);        // 44/48: VMfailValid(3)
         a.vmlaunch().flagsTo(R + 0x4c).vmreadTo(0x4400, R + 0x50);        // 4C/50: pin-based 0: VMfailValid(7)
+        a.invept(3, M + 32).flagsTo(R + 0xb4).vmreadTo(0x4400, R + 0xb8);  // B4/B8: INVEPT type 3: VMfailValid(28)
+        a.invvpid(0, M + 48).flagsTo(R + 0xbc).vmreadTo(0x4400, R + 0xc0); // BC/C0: INVVPID VPID 0: VMfailValid(28)
+        a.invvpid(2, M + 48).flagsTo(R + 0xc4);                            // C4: INVVPID all-context: VMsucceed
         for (Map.Entry<Long, Long> f : vmcs().entrySet()) {
             a.vmwrite(f.getKey(), f.getValue());
         }
         // host state without CR4.VMXE (28.2.2): VMfailValid(8)
         a.vmwrite(0x6c04, 0x10).vmlaunch().flagsTo(R + 0xa4).vmreadTo(0x4400, R + 0xa8).vmwrite(0x6c04, 0x2010);
         // guest RFLAGS bit 1 clear (28.3.1.4): VM-entry failure exit 33 to L1 at HOST_RIP (28.8)
-        a.vmwrite(0x6820, 0).vmwrite(0x6c16, BLOCK + 0x500);
+        a.vmwrite(0x6820, 0).vmwrite(0x6c16, BLOCK + 0x700);
         a.vmlaunch().flagsTo(R + 0x54).vmreadTo(0x4400, R + 0x58).debugExit(3);
         // exit 1: L2's CPUID (10, unconditional: 26.1.2)
         a.at(BLOCK).vmreadTo(0x4402, R + 0x60).vmreadTo(0x440c, R + 0x64).vmreadTo(0x681e, R + 0x68)
                 .vmreadTo(0x6400, R + 0x6c);
-        a.skipGuestInstruction().vmwrite(0x6c16, BLOCK + 0x100).vmresume().debugExit(4);
+        a.skipGuestInstruction().vmwrite(0x6c16, BLOCK + 0x600).vmresume().debugExit(4);
         // exit 2: VMCALL after OUT 80H (L0's exit, not L1's) and a read of X; then X -> B in L1's EPT and INVEPT
         a.at(BLOCK + 0x100).store(R + 0x78, Asm32.EBX).storeEax(R + 0x7c).vmreadTo(0x4402, R + 0x70)
                 .vmreadTo(0x681e, R + 0x74);
@@ -157,8 +160,11 @@ class NestedVmxTest {
         // exit 5: VMCALL after the read of Y; VMXOFF; end
         a.at(BLOCK + 0x400).store(R + 0x9c, Asm32.EBX).vmreadTo(0x4402, R + 0x98);
         a.vmxoff().flagsTo(R + 0xa0).debugExit(0);
+        // exit 1b: L2's UD2, #UD in L1's exception bitmap (26.2): reason 0, interruption information; L1 skips it
+        a.at(BLOCK + 0x600).vmreadTo(0x4402, R + 0xc8).vmreadTo(0x4404, R + 0xcc).vmreadTo(0x681e, R + 0xd0);
+        a.addGuestRip(2).vmwrite(0x6c16, BLOCK + 0x100).vmresume().debugExit(4);
         // after the entry failure: RFLAGS fixed, the launch state still clear: VMLAUNCH again
-        a.at(BLOCK + 0x500).vmreadTo(0x4402, R + 0xac).vmreadTo(0x6400, R + 0xb0);
+        a.at(BLOCK + 0x700).vmreadTo(0x4402, R + 0xac).vmreadTo(0x6400, R + 0xb0);
         a.vmwrite(0x6820, 2).vmwrite(0x6c16, BLOCK);    // HOST_RIP
         a.vmlaunch().flagsTo(R + 0x54).vmreadTo(0x4400, R + 0x58).debugExit(3);
         return a;
@@ -174,7 +180,7 @@ class NestedVmxTest {
         f.put(0x201bL, 0L);
         f.put(0x400cL, 0x36dfbL);                       // exit: default1 (32-bit host)
         f.put(0x4012L, 0x11fbL);                        // entry: default1
-        f.put(0x4004L, 0L);                             // exception bitmap
+        f.put(0x4004L, 1L << 6);                        // exception bitmap: #UD
         f.put(0x2800L, 0xffffffffL);                    // VMCS link pointer FFFFFFFF_FFFFFFFFH
         f.put(0x2801L, 0xffffffffL);
         // host: L1 as it runs
@@ -253,6 +259,10 @@ class NestedVmxTest {
                 .isEqualTo(0x80000021L);
         assertThat(n.at(0xb0)).as("exit qualification of the entry failure").isZero();
         assertThat(n.at(0x54)).as("no VMLAUNCH fell through").isZero();
+        assertThat(new long[] {n.at(0xb4), n.at(0xb8)}).as("INVEPT type 3: VMfailValid(28)").containsExactly(ZF, 28);
+        assertThat(new long[] {n.at(0xbc), n.at(0xc0)}).as("INVVPID single-address, VPID 0: VMfailValid(28)")
+                .containsExactly(ZF, 28);
+        assertThat(n.at(0xc4)).as("INVVPID all-context: VMsucceed").isZero();
     }
 
     /**
@@ -266,6 +276,9 @@ class NestedVmxTest {
         assertThat(n.at(0x60)).as("CPUID exit reason").isEqualTo(10);
         assertThat(n.at(0x64)).as("CPUID instruction length").isEqualTo(2);
         assertThat(n.at(0x68)).as("guest RIP at the CPUID").isEqualTo(L2_CODE + 5);
+        assertThat(n.at(0xc8)).as("UD2 in L2 with #UD in L1's exception bitmap: exit reason 0").isZero();
+        assertThat(n.at(0xcc)).as("interruption information: valid, hardware exception, #UD").isEqualTo(0x80000306L);
+        assertThat(n.at(0xd0)).as("guest RIP at the UD2").isEqualTo(L2_CODE + 7);
         assertThat(n.at(0x70)).as("next exit L1 sees: the VMCALL").isEqualTo(18);
         assertThat(n.at(0x7c)).as("L2's EAX after the OUT L0 handled").isEqualTo(0x1234);
         assertThat(n.trace()).contains("\"kind\":\"io\"");
