@@ -19,12 +19,10 @@ import dev.hvsim.vmcs.VmcsFields;
 import dev.hvsim.vmcs.msr.VmxCapabilities;
 import dev.hvsim.vmcs.msr.VmxMsr;
 import dev.hvsim.vmx.EntryChecks;
-import dev.hvsim.vmx.EntryContext;
 import dev.hvsim.vmx.EntryOutcome;
 import dev.hvsim.vmx.InstructionInformation;
 import dev.hvsim.vmx.VmInstructionError;
 import dev.hvsim.vmx.Vmcs;
-import dev.hvsim.vmx.VmcsSnapshot;
 import dev.hvsim.vmx.VmxExtension;
 import dev.hvsim.vmx.VmxRoot;
 import dev.hvsim.x86core.Cpu;
@@ -80,6 +78,32 @@ final class NestedVmx implements Nesting {
             EXIT_MSR_STORE_COUNT = f("VM_EXIT_MSR_STORE_COUNT"), EXIT_MSR_LOAD_COUNT = f("VM_EXIT_MSR_LOAD_COUNT"),
             ENTRY_MSR_LOAD_COUNT = f("VM_ENTRY_MSR_LOAD_COUNT"), CR3_TARGET_COUNT = f("CR3_TARGET_COUNT"),
             LINK_POINTER = f("VMCS_LINK_POINTER"), HOST_EFER = f("HOST_IA32_EFER");
+
+    /** Guest segment fields by x86-core segment number (ES, CS, SS, DS, FS, GS), then LDTR (6) and TR (7). */
+    private static final int LDTR = 6, TR = 7;
+    private static final VmcsField[] SEG_SELECTOR = segments("_SELECTOR"), SEG_BASE = segments("_BASE"),
+            SEG_LIMIT = segments("_LIMIT"), SEG_AR = segments("_AR_BYTES");
+    /** Host selector fields ES .. GS (x86-core order) and the other host-state fields of 29.5. */
+    private static final VmcsField[] HOST_SELECTOR = fields("HOST_ES_SELECTOR", "HOST_CS_SELECTOR",
+            "HOST_SS_SELECTOR", "HOST_DS_SELECTOR", "HOST_FS_SELECTOR", "HOST_GS_SELECTOR");
+    private static final VmcsField HOST_CR0 = f("HOST_CR0"), HOST_CR3 = f("HOST_CR3"), HOST_CR4 = f("HOST_CR4"),
+            HOST_SYSENTER_CS = f("HOST_IA32_SYSENTER_CS"), HOST_SYSENTER_ESP = f("HOST_IA32_SYSENTER_ESP"),
+            HOST_SYSENTER_EIP = f("HOST_IA32_SYSENTER_EIP"), HOST_PAT = f("HOST_IA32_PAT"),
+            HOST_FS_BASE = f("HOST_FS_BASE"), HOST_GS_BASE = f("HOST_GS_BASE"), HOST_TR_SELECTOR = f("HOST_TR_SELECTOR"),
+            HOST_TR_BASE = f("HOST_TR_BASE"), HOST_GDTR_BASE = f("HOST_GDTR_BASE"), HOST_IDTR_BASE = f("HOST_IDTR_BASE"),
+            HOST_RIP = f("HOST_RIP"), HOST_RSP = f("HOST_RSP"), GUEST_SYSENTER_CS = f("GUEST_SYSENTER_CS"),
+            GUEST_SYSENTER_ESP = f("GUEST_SYSENTER_ESP"), GUEST_SYSENTER_EIP = f("GUEST_SYSENTER_EIP"),
+            GUEST_GDTR_BASE = f("GUEST_GDTR_BASE"), GUEST_GDTR_LIMIT = f("GUEST_GDTR_LIMIT"),
+            GUEST_IDTR_BASE = f("GUEST_IDTR_BASE"), GUEST_IDTR_LIMIT = f("GUEST_IDTR_LIMIT");
+
+    private static VmcsField[] segments(String suffix) {
+        String[] names = {"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR"};
+        VmcsField[] r = new VmcsField[names.length];
+        for (int i = 0; i < names.length; i++) {
+            r[i] = f("GUEST_" + names[i] + suffix);
+        }
+        return r;
+    }
 
     /** VM-exit information fields copied from VMCS02 to VMCS12 on a reflected exit (SDM Vol. 3C 29.2). */
     private static final VmcsField[] EXIT_INFO = fields("EXIT_QUALIFICATION", "GUEST_LINEAR_ADDRESS",
@@ -232,6 +256,7 @@ final class NestedVmx implements Nesting {
         this.caps = capabilities(root.extension().capabilities());
         this.walker = new TwoStageWalker(cpu.bus());
         this.vpid02 = 0x100 + v.index;
+        this.checks = new EntryChecks.Memoized(cpu.bus()::read, (index, value) -> false);
     }
 
     /** The capabilities L1 sees. */
@@ -545,12 +570,26 @@ final class NestedVmx implements Nesting {
      * catalogue, bits 63:32 of the encoding set, not existing under L1's capabilities or not in the layout.
      */
     private VmcsField component(long encoding) {
-        if ((encoding >>> 32) != 0) {
+        if ((encoding >>> 32) != 0 || encoding < 0 || encoding >= components.length) {
             return null;
         }
-        VmcsField fld = C.find((int) encoding).orElse(null);
-        return fld != null && fld.existsUnder(caps) && root.extension().layout().has(fld) ? fld : null;
+        int e = (int) encoding;
+        VmcsField fld = components[e];
+        if (fld == null && !unsupported[e]) {
+            fld = C.find(e).orElse(null);
+            if (fld != null && fld.existsUnder(caps) && root.extension().layout().has(fld)) {
+                components[e] = fld;
+            } else {
+                fld = null;
+                unsupported[e] = true;
+            }
+        }
+        return fld;
     }
+
+    /** VMREAD/VMWRITE components by encoding, found once (the capabilities and layout never change). */
+    private final VmcsField[] components = new VmcsField[0x8000];
+    private final boolean[] unsupported = new boolean[0x8000];
 
     /**
      * VMREAD Ey, Gy (31.3 VMREAD): VMfailInvalid without a current VMCS, VMfail(12) for an unsupported field; the value
@@ -682,7 +721,7 @@ final class NestedVmx implements Nesting {
         boolean m64 = mode64();
         int seg = ii.segment();
         if (!m64 || seg == Reg.FS || seg == Reg.GS) {
-            a += root.read(f("GUEST_" + new String[] {"ES", "CS", "SS", "DS", "FS", "GS"}[seg] + "_BASE"));
+            a += root.read(SEG_BASE[seg]);
         }
         a += offset;
         return m64 ? a : a & 0xffffffffL;
@@ -745,11 +784,12 @@ final class NestedVmx implements Nesting {
 
     // ------------------------------------------------------------------ VMLAUNCH / VMRESUME
 
-    /** The context of vmx-model's entry checks for VMCS12: L1's capabilities, L1's EFER.LMA, L1 memory. */
-    private EntryContext context() {
-        return new EntryContext(caps, (root.read(GUEST_EFER) & Cpu.EFER_LMA) != 0, cpu.profile().maxPhysAddr(),
-                cpu.linearAddressBits(), cpu.bus()::read, (index, value) -> false, current);
-    }
+    /**
+     * vmx-model's entry checks for VMCS12, memoised per vCPU (re-running only rules whose inputs changed, with the same
+     * outcome): L1's capabilities, L1's EFER.LMA, L1 memory; no MSR-load list can pass (they stop the run), so the
+     * WRMSR probe answers "no fault".
+     */
+    private final EntryChecks.Memoized checks;
 
     /**
      * VMLAUNCH / VMRESUME (31.3; 28.1 basic checks: VMfailInvalid without a current VMCS, VMfail(26) with blocking by
@@ -771,7 +811,8 @@ final class NestedVmx implements Nesting {
         if (!launch && ls != LaunchState.LAUNCHED) {
             return fail(VmInstructionError.VMRESUME_NON_LAUNCHED);
         }
-        EntryOutcome o = EntryChecks.check(VmcsSnapshot.read(vmcs12), context());
+        EntryOutcome o = checks.check(vmcs12, caps, (root.read(GUEST_EFER) & Cpu.EFER_LMA) != 0,
+                cpu.profile().maxPhysAddr(), cpu.linearAddressBits(), current);
         lastOutcome = o;
         switch (o.kind()) {
             case VMFAIL_VALID:
@@ -1132,23 +1173,23 @@ final class NestedVmx implements Nesting {
         root.use(vmcs01);
         long exit12 = s.read(EXIT_CONTROLS);
         boolean host64 = (exit12 & EXIT_HOST_64) != 0;
-        long cr0 = s.read(f("HOST_CR0")), cr4 = s.read(f("HOST_CR4"));
+        long cr0 = s.read(HOST_CR0), cr4 = s.read(HOST_CR4);
         if (host64) {
             cr4 |= Cpu.CR4_PAE;
         }
         root.write(GUEST_CR0, cr0 | VmxVcpu.CR0_OWNED);
         root.write(CR0_SHADOW, cr0);
-        root.write(GUEST_CR3, s.read(f("HOST_CR3")));
+        root.write(GUEST_CR3, s.read(HOST_CR3));
         root.write(GUEST_CR4, cr4 | VmxVcpu.CR4_OWNED);
         root.write(CR4_SHADOW, cr4);
         root.write(GUEST_DR7, 0x400);
         root.write(GUEST_DEBUGCTL, 0);
-        root.write(f("GUEST_SYSENTER_CS"), s.read(f("HOST_IA32_SYSENTER_CS")));
-        root.write(f("GUEST_SYSENTER_ESP"), s.read(f("HOST_IA32_SYSENTER_ESP")));
-        root.write(f("GUEST_SYSENTER_EIP"), s.read(f("HOST_IA32_SYSENTER_EIP")));
+        root.write(GUEST_SYSENTER_CS, s.read(HOST_SYSENTER_CS));
+        root.write(GUEST_SYSENTER_ESP, s.read(HOST_SYSENTER_ESP));
+        root.write(GUEST_SYSENTER_EIP, s.read(HOST_SYSENTER_EIP));
         long efer;
         if ((exit12 & EXIT_LOAD_EFER) != 0) {
-            efer = s.read(f("HOST_IA32_EFER"));
+            efer = s.read(HOST_EFER);
         } else {
             efer = root.read(GUEST_EFER) & ~(Cpu.EFER_LMA | Cpu.EFER_LME);
             efer |= host64 ? Cpu.EFER_LMA | Cpu.EFER_LME : 0;
@@ -1156,32 +1197,35 @@ final class NestedVmx implements Nesting {
         v.setEfer(efer);
         if ((exit12 & EXIT_LOAD_PAT) != 0) {
             try {
-                dev.hvsim.x86core.exec.MsrAccess.write(cpu, Msr.IA32_PAT, s.read(f("HOST_IA32_PAT")));
+                dev.hvsim.x86core.exec.MsrAccess.write(cpu, Msr.IA32_PAT, s.read(HOST_PAT));
             } catch (dev.hvsim.x86core.fault.ArchFault e) {
                 // 28.2.2 (HOST-PAT rule) rejected an invalid host PAT at entry: not reached
             }
         }
         long codeAr = 0xb | 1 << 4 | 1 << 7 | (host64 ? 1 << 13 : 1 << 14) | 1 << 15;
-        segment("CS", s.read(f("HOST_CS_SELECTOR")), 0, codeAr);
-        for (String seg : new String[] {"SS", "DS", "ES", "FS", "GS"}) {
-            long sel = s.read(f("HOST_" + seg + "_SELECTOR"));
-            long base = seg.equals("FS") || seg.equals("GS") ? s.read(f("HOST_" + seg + "_BASE")) : 0;
+        segment(Reg.CS, s.read(HOST_SELECTOR[Reg.CS]), 0, codeAr);
+        for (int seg = Reg.ES; seg <= Reg.GS; seg++) {
+            if (seg == Reg.CS) {
+                continue;
+            }
+            long sel = s.read(HOST_SELECTOR[seg]);
+            long base = seg == Reg.FS ? s.read(HOST_FS_BASE) : seg == Reg.GS ? s.read(HOST_GS_BASE) : 0;
             segment(seg, sel, base, sel == 0 ? 1 << 16 : 3 | 1 << 4 | 1 << 7 | 1 << 14 | 1 << 15);
         }
-        root.write(f("GUEST_TR_SELECTOR"), s.read(f("HOST_TR_SELECTOR")));
-        root.write(f("GUEST_TR_BASE"), s.read(f("HOST_TR_BASE")));
-        root.write(f("GUEST_TR_LIMIT"), 0x67);
-        root.write(f("GUEST_TR_AR_BYTES"), 0x8b);
-        root.write(f("GUEST_LDTR_SELECTOR"), 0);
-        root.write(f("GUEST_LDTR_BASE"), 0);
-        root.write(f("GUEST_LDTR_LIMIT"), 0);
-        root.write(f("GUEST_LDTR_AR_BYTES"), 1 << 16);
-        root.write(f("GUEST_GDTR_BASE"), s.read(f("HOST_GDTR_BASE")));
-        root.write(f("GUEST_GDTR_LIMIT"), 0xffff);
-        root.write(f("GUEST_IDTR_BASE"), s.read(f("HOST_IDTR_BASE")));
-        root.write(f("GUEST_IDTR_LIMIT"), 0xffff);
-        root.write(GUEST_RIP, s.read(f("HOST_RIP")));
-        root.write(GUEST_RSP, s.read(f("HOST_RSP")));
+        root.write(SEG_SELECTOR[TR], s.read(HOST_TR_SELECTOR));
+        root.write(SEG_BASE[TR], s.read(HOST_TR_BASE));
+        root.write(SEG_LIMIT[TR], 0x67);
+        root.write(SEG_AR[TR], 0x8b);
+        root.write(SEG_SELECTOR[LDTR], 0);
+        root.write(SEG_BASE[LDTR], 0);
+        root.write(SEG_LIMIT[LDTR], 0);
+        root.write(SEG_AR[LDTR], 1 << 16);
+        root.write(GUEST_GDTR_BASE, s.read(HOST_GDTR_BASE));
+        root.write(GUEST_GDTR_LIMIT, 0xffff);
+        root.write(GUEST_IDTR_BASE, s.read(HOST_IDTR_BASE));
+        root.write(GUEST_IDTR_LIMIT, 0xffff);
+        root.write(GUEST_RIP, s.read(HOST_RIP));
+        root.write(GUEST_RSP, s.read(HOST_RSP));
         root.write(GUEST_RFLAGS, 2);
         root.write(INTERRUPTIBILITY, 0);
         root.write(ACTIVITY, 0);
@@ -1193,11 +1237,11 @@ final class NestedVmx implements Nesting {
         }
     }
 
-    private void segment(String name, long selector, long base, long ar) {
-        root.write(f("GUEST_" + name + "_SELECTOR"), selector);
-        root.write(f("GUEST_" + name + "_BASE"), base);
-        root.write(f("GUEST_" + name + "_LIMIT"), (ar & 1 << 16) != 0 ? 0 : 0xffffffffL);
-        root.write(f("GUEST_" + name + "_AR_BYTES"), ar);
+    private void segment(int seg, long selector, long base, long ar) {
+        root.write(SEG_SELECTOR[seg], selector);
+        root.write(SEG_BASE[seg], base);
+        root.write(SEG_LIMIT[seg], (ar & 1 << 16) != 0 ? 0 : 0xffffffffL);
+        root.write(SEG_AR[seg], ar);
     }
 
     // ------------------------------------------------------------------ shadow EPT
