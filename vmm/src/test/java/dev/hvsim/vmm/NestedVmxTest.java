@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class NestedVmxTest {
     static final long CODE = 0x100000, L2_CODE = 0x110000, PD = 0x180000, VMXON = 0x190000, VMCS = 0x191000,
             EPT_PML4 = 0x192000, EPT_PDPT = 0x193000, EPT_PD = 0x194000, EPT_PT = 0x195000, R = 0x1a0000,
-            M = 0x1a1000, X = 0x300000, B = 0x301000, Y = 0x302000;
+            M = 0x1a1000, MSR_BITMAP = 0x1a2000, X = 0x300000, B = 0x301000, Y = 0x302000;
     static final long EPTP = EPT_PML4 | 6 | 3 << 3; // WB, 4-level walk (SDM Vol. 3C 25.6.11)
     static final long BLOCK = 0x101000; // exit handlers at BLOCK + n * 100H
     static final long CF = 1, ZF = 0x40;
@@ -71,6 +71,7 @@ class NestedVmxTest {
             long page = 0x200000 + j * 0x1000;
             mem.write(EPT_PT + j * 8, 8, page == Y ? 0 : page | 0x37);
         }
+        mem.write(MSR_BITMAP + 0x174 / 8, 1, 1 << (0x174 % 8)); // read bitmap for low MSRs: 174H exits
         mem.write(X, 4, 0xaaaa1111L);
         mem.write(B, 4, 0xbbbb2222L);
         mem.write(Y, 4, 0xcccc3333L);
@@ -103,6 +104,8 @@ class NestedVmxTest {
     static Asm32 l2() {
         Asm32 a = new Asm32(L2_CODE);
         a.mov(Asm32.EAX, 0).cpuid().ud2();
+        a.mov(Asm32.ECX, 0x174).rdmsr();                // in L1's MSR bitmap: exit to L1
+        a.mov(Asm32.ECX, 0x480).rdmsr().storeEax(R + 0xe0); // not in L1's bitmap: IA32_VMX_BASIC as L1 sees it
         a.mov(Asm32.EAX, 0x1234).out80().load(Asm32.EBX, X).vmcall();
         a.load(Asm32.EBX, X).vmcall();
         a.load(Asm32.EBX, Y).vmcall();
@@ -162,11 +165,14 @@ class NestedVmxTest {
         a.vmxoff().flagsTo(R + 0xa0).debugExit(0);
         // exit 1b: L2's UD2, #UD in L1's exception bitmap (26.2): reason 0, interruption information; L1 skips it
         a.at(BLOCK + 0x600).vmreadTo(0x4402, R + 0xc8).vmreadTo(0x4404, R + 0xcc).vmreadTo(0x681e, R + 0xd0);
-        a.addGuestRip(2).vmwrite(0x6c16, BLOCK + 0x100).vmresume().debugExit(4);
+        a.addGuestRip(2).vmwrite(0x6c16, BLOCK + 0x800).vmresume().debugExit(4);
         // after the entry failure: RFLAGS fixed, the launch state still clear: VMLAUNCH again
         a.at(BLOCK + 0x700).vmreadTo(0x4402, R + 0xac).vmreadTo(0x6400, R + 0xb0);
         a.vmwrite(0x6820, 2).vmwrite(0x6c16, BLOCK);    // HOST_RIP
         a.vmlaunch().flagsTo(R + 0x54).vmreadTo(0x4400, R + 0x58).debugExit(3);
+        // exit 1c: RDMSR 174H, whose read bit L1's MSR bitmap sets (26.1.3): reason 31, ECX intact
+        a.at(BLOCK + 0x800).store(R + 0xdc, Asm32.ECX).vmreadTo(0x4402, R + 0xd8);
+        a.skipGuestInstruction().vmwrite(0x6c16, BLOCK + 0x100).vmresume().debugExit(4);
         return a;
     }
 
@@ -174,7 +180,8 @@ class NestedVmxTest {
     static Map<Long, Long> vmcs() {
         Map<Long, Long> f = new LinkedHashMap<>();
         f.put(0x4000L, 0x16L);                          // pin-based: default1 (TRUE MSR)
-        f.put(0x4002L, 0x84006172L);                    // primary: default1 + activate secondary controls
+        f.put(0x4002L, 0x94006172L);                    // primary: default1, use MSR bitmaps, activate secondary
+        f.put(0x2004L, MSR_BITMAP);
         f.put(0x401eL, 0x2L);                           // secondary: enable EPT
         f.put(0x201aL, EPTP);
         f.put(0x201bL, 0L);
@@ -279,6 +286,10 @@ class NestedVmxTest {
         assertThat(n.at(0xc8)).as("UD2 in L2 with #UD in L1's exception bitmap: exit reason 0").isZero();
         assertThat(n.at(0xcc)).as("interruption information: valid, hardware exception, #UD").isEqualTo(0x80000306L);
         assertThat(n.at(0xd0)).as("guest RIP at the UD2").isEqualTo(L2_CODE + 7);
+        assertThat(n.at(0xd8)).as("RDMSR 174H with its bit set in L1's MSR bitmap: exit reason 31").isEqualTo(31);
+        assertThat(n.at(0xdc)).as("ECX at that exit").isEqualTo(0x174);
+        assertThat(n.at(0xe0)).as("RDMSR 480H (bit clear in L1's bitmap) read IA32_VMX_BASIC[31:0] without an exit to L1")
+                .isEqualTo(0x68760001L);
         assertThat(n.at(0x70)).as("next exit L1 sees: the VMCALL").isEqualTo(18);
         assertThat(n.at(0x7c)).as("L2's EAX after the OUT L0 handled").isEqualTo(0x1234);
         assertThat(n.trace()).contains("\"kind\":\"io\"");
