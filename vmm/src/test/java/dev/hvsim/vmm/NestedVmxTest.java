@@ -237,6 +237,14 @@ class NestedVmxTest {
         assertThat(nested.vmptrst()).isEqualTo(bare.vmptrst());
     }
 
+    /** Issue 7 item 6 for nested runs: the same L1 and L2 give the same exit trace, byte for byte. */
+    @Test
+    void nestedTraceIsDeterministic() throws Exception {
+        Result again = run(true);
+        assertThat(again.trace()).isNotEmpty().isEqualTo(nested.trace());
+        assertThat(again.r()).containsExactly(nested.r());
+    }
+
     /** SDM Vol. 3C 31.2 (conventions) and 31.3 (each instruction's VMfail cases), 31.4 (error numbers). */
     @Test
     void instructionConventions() {
