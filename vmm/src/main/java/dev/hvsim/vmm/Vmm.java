@@ -78,11 +78,18 @@ public final class Vmm implements VcpuDriver {
      * Nested virtualization (vmm/DESIGN.md "Nested VMX"): the guest sees VMX (CPUID.1:ECX.VMX = 1, IA32_FEATURE_CONTROL
      * and the capability MSRs of {@link NestedVmx#capabilities}) and may run a hypervisor of its own, whose VMX
      * instructions the VMM emulates and whose guest runs on the model under a merged VMCS. Call before the guest
-     * runs. VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is not implemented).
+     * runs (IllegalStateException after). VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is not
+     * implemented).
      */
     public Vmm enableNestedVirtualization() {
         if (virt != Virt.VMX) {
             throw new IllegalStateException("nested virtualization is implemented for VMX only");
+        }
+        for (Vcpu v : vcpus) {
+            if (v.nesting == null && ((VmxVcpu) v).root().extension().inVmxOperation()) {
+                throw new IllegalStateException("enable nested virtualization before the guest runs (vCPU " + v.index
+                        + " is already in VMX operation)");
+            }
         }
         for (Vcpu v : vcpus) {
             if (v.nesting == null) {

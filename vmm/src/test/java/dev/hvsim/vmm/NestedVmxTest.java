@@ -237,6 +237,23 @@ class NestedVmxTest {
         assertThat(nested.vmptrst()).isEqualTo(bare.vmptrst());
     }
 
+    /** Nested virtualization is switched on before the guest runs, and only for VMX (nested SVM is not built). */
+    @Test
+    void enabledBeforeTheRunAndForVmxOnly() throws Exception {
+        Machine svm = new Machine(MachineConfig.of(CpuProfile.load("amd-zen"), new ByteArrayOutputStream()));
+        Vmm amd = Vmm.attach(svm, Virt.SVM, InterceptPolicy.defaults());
+        org.assertj.core.api.Assertions.assertThatThrownBy(amd::enableNestedVirtualization)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("VMX only");
+        Machine m = new Machine(MachineConfig.of(CpuProfile.load("intel-core"), new ByteArrayOutputStream()));
+        Vmm vmm = Vmm.attach(m, Virt.VMX, InterceptPolicy.defaults());
+        assertThat(vmm.nestedVirtualization()).isFalse();
+        m.loadFlat(new Asm32(CODE).debugExit(0).toArray(), CODE, -1);
+        m.run(RunLimits.instructions(1000));
+        org.assertj.core.api.Assertions.assertThatThrownBy(vmm::enableNestedVirtualization)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("before the guest runs");
+        assertThat(nested.vmm().nestedVirtualization()).isTrue();
+    }
+
     /** Issue 7 item 6 for nested runs: the same L1 and L2 give the same exit trace, byte for byte. */
     @Test
     void nestedTraceIsDeterministic() throws Exception {
