@@ -85,7 +85,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--virt", paramLabel = "vmx|svm|none",
             description = "Run the guest under the Java VMM in VMX non-root operation (intel profile) or SVM guest"
-                    + " mode (amd profile); none (default) runs it bare.")
+                    + " mode (amd profile); none (default) runs it bare. Under svm the guest may itself use SVM"
+                    + " (nested SVM: NP and NRIP save; its guest's exits are traced with \"level\": 2); VMX is hidden"
+                    + " from it.")
     String virt = "none";
 
     @Option(names = "--trace-exits", paramLabel = "FILE|-",
@@ -101,7 +103,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--nested", arity = "1", paramLabel = "on|off",
             description = "With --virt vmx: the guest may use VMX itself (nested VMX: its VMX instructions are emulated"
                     + " by the VMM and its own guest runs on the model; exits of that guest are traced with \"level\": 2)."
-                    + " Default on for vmx; off hides VMX from the guest. Not implemented for svm.")
+                    + " Default on for vmx; off hides VMX from the guest. Under --virt svm nested SVM is always on"
+                    + " (off is bad input there).")
     String nested;
 
     RunCommand(Terminal term) {
@@ -174,10 +177,16 @@ final class RunCommand implements Callable<Integer> {
         return v;
     }
 
-    /** --nested: on or off, with --virt only; default on for vmx, off for svm (nested SVM is not implemented). */
+    /**
+     * --nested: on or off, with --virt only; nested VMX is on unless off; nested SVM is always on (the VMM emulates SVM
+     * for its guest whenever the profile has nested paging), so "off" is bad input with svm.
+     */
     private boolean nested(Virt v) throws BadInputException {
         if (nested == null) {
             return v == Virt.VMX;
+        }
+        if (v == Virt.SVM && nested.equals("on")) {
+            return false; // nothing to enable: nested SVM is on by itself
         }
         if (!nested.equals("on") && !nested.equals("off")) {
             throw new BadInputException("--nested must be on or off, not " + nested);
@@ -185,8 +194,8 @@ final class RunCommand implements Callable<Integer> {
         if (v == Virt.NONE) {
             throw new BadInputException("--nested needs --virt vmx");
         }
-        if (v == Virt.SVM && nested.equals("on")) {
-            throw new BadInputException("--nested on: nested virtualization is implemented for --virt vmx only");
+        if (v == Virt.SVM && nested.equals("off")) {
+            throw new BadInputException("--nested off: nested SVM cannot be switched off under --virt svm");
         }
         return nested.equals("on");
     }

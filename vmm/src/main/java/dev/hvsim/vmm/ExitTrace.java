@@ -46,7 +46,7 @@ final class ExitTrace {
             g.writeStringField("rip", Hex.of(x.rip));
             g.writeStringField("handled", h.traceName());
             if (x.level != 1) {
-                g.writeNumberField("level", x.level);
+                g.writeNumberField("level", x.level); // nested virtualization: an exit of L2
             }
             g.writeEndObject();
         } catch (IOException e) {

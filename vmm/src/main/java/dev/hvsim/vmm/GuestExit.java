@@ -34,7 +34,7 @@ public final class GuestExit {
     boolean crWrite;
     int vector = -1;
     int errorCode = -1;
-    /** 1: the exit came from the VMM's guest; 2: from the guest of a nested guest hypervisor (nested virtualization). */
+    /** 1: an exit of the VMM's guest; 2: of its nested guest (nested virtualization). */
     int level = 1;
 
     void clear() {
@@ -50,6 +50,8 @@ public final class GuestExit {
     }
 
     public ExitKind kind() { return kind; }
+    /** 1 for an exit of the VMM's own guest, 2 for one of the guest's guest (nested virtualization, L2). */
+    public int level() { return level; }
     /** The raw vendor record: a {@code dev.hvsim.vmx.VmExit} (Intel) or {@code dev.hvsim.svm.SvmExit} (AMD). */
     public Object raw() { return raw; }
     /** True for an Intel (VMX) exit, false for AMD (SVM). */
@@ -89,8 +91,6 @@ public final class GuestExit {
     /** Exception / interrupt vector (-1 if none) and error code (-1 if none). */
     public int vector() { return vector; }
     public int errorCode() { return errorCode; }
-    /** 1 for an exit of the VMM's guest, 2 for an exit of its nested guest (L2) under nested virtualization. */
-    public int level() { return level; }
 
     @Override
     public String toString() {

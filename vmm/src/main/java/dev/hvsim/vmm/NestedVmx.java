@@ -297,7 +297,6 @@ final class NestedVmx implements Nesting {
     @Override
     public Handled exit(Vcpu vcpu, GuestExit x) {
         if (inL2) {
-            x.level = 2;
             return l2Exit(x);
         }
         switch (x.kind) {

@@ -1,9 +1,10 @@
 package dev.hvsim.vmm;
 
 /**
- * Nested virtualization on one vCPU (see vmm/DESIGN.md, "Nested VMX"): the guest is itself a hypervisor (L1) whose
+ * Nested VMX on one vCPU (see vmm/DESIGN.md, "Nested VMX"): the guest is itself a hypervisor (L1) whose
  * virtualization instructions exit to the Java VMM (L0), which emulates them and runs L1's own guest (L2) on the
- * model. The VMM asks it first at every exit ({@link Vmm#vmExit}); a vCPU without nesting has none (one null check).
+ * model. The VMM asks it at every exit after the user's handler ({@link Vmm#vmExit}); a vCPU without it has none (one
+ * null check). (Nested SVM has its own hooks in {@code SvmVcpu}: {@link NestedSvm}.)
  */
 interface Nesting {
     /**
@@ -13,7 +14,7 @@ interface Nesting {
      */
     Handled exit(Vcpu v, GuestExit x);
 
-    /** True while the vCPU runs (or last exited from) L2, the guest hypervisor's guest. */
+    /** True while the vCPU runs (or last exited from) L2, the guest hypervisor's guest ({@link GuestExit#level()} 2). */
     boolean inL2();
 
     /** Port-I/O interception for one single-stepped instruction of L2 ({@link Vcpu#ioIntercept}). */

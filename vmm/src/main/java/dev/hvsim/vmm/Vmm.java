@@ -49,9 +49,10 @@ public final class Vmm implements VcpuDriver {
         List<Cpu> cpus = machine.cpus();
         this.vcpus = new Vcpu[cpus.size()];
         for (int i = 0; i < vcpus.length; i++) {
-            vcpus[i] = virt == Virt.VMX ? new VmxVcpu(this, i, cpus.get(i)) : new SvmVcpu(this, i, cpus.get(i));
+            vcpus[i] = virt == Virt.VMX ? new VmxVcpu(this, i, cpus.get(i)) : new SvmVcpu(this, i, cpus.get(i), ept != null);
         }
-        this.platform = new PlatformHandler(this, new CpuidPolicy(machine.config().profile()));
+        this.platform = new PlatformHandler(this, new CpuidPolicy(machine.config().profile(),
+                virt == Virt.SVM && ept != null));
     }
 
     /** CPUID Fn8000_000A EDX[0] (NP) of the machine's profile: the SVM model has nested paging (APM Vol. 2 15.25). */
@@ -78,12 +79,13 @@ public final class Vmm implements VcpuDriver {
      * Nested virtualization (vmm/DESIGN.md "Nested VMX"): the guest sees VMX (CPUID.1:ECX.VMX = 1, IA32_FEATURE_CONTROL
      * and the capability MSRs of {@link NestedVmx#capabilities}) and may run a hypervisor of its own, whose VMX
      * instructions the VMM emulates and whose guest runs on the model under a merged VMCS. Call before the guest
-     * runs (IllegalStateException after). VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is not
-     * implemented).
+     * runs (IllegalStateException after). VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is always
+     * on there, with nested paging: {@link NestedSvm}).
      */
     public Vmm enableNestedVirtualization() {
         if (virt != Virt.VMX) {
-            throw new IllegalStateException("nested virtualization is implemented for VMX only");
+            throw new IllegalStateException("enableNestedVirtualization is for VMX only: under SVM the VMM always"
+                    + " emulates SVM for its guest (nested SVM, with nested paging)");
         }
         for (Vcpu v : vcpus) {
             if (v.nesting == null && ((VmxVcpu) v).root().extension().inVmxOperation()) {
@@ -99,9 +101,12 @@ public final class Vmm implements VcpuDriver {
         return this;
     }
 
-    /** Whether the guest may run a hypervisor of its own ({@link #enableNestedVirtualization()}). */
+    /** Whether the guest may run a hypervisor of its own (nested VMX enabled, or nested SVM, on by itself). */
     public boolean nestedVirtualization() {
-        return vcpus.length > 0 && vcpus[0].nesting != null;
+        if (vcpus.length == 0) {
+            return false;
+        }
+        return virt == Virt.VMX ? vcpus[0].nesting != null : ((SvmVcpu) vcpus[0]).nested != null;
     }
 
     public Machine machine() { return machine; }
@@ -163,12 +168,14 @@ public final class Vmm implements VcpuDriver {
             if (recorder != null) {
                 recorder.before(v);
             }
-            Handled h = v.nesting == null ? null : v.nesting.exit(v, x);
+            Handled h = handler == null ? null : handler.handle(v, x);
+            if (h == null && v.nesting != null) {
+                h = v.nesting.exit(v, x); // nested VMX: L1's VMX instructions, L2 exits L1 asked for, shadow EPT
+            }
             if (h == null) {
-                h = handler == null ? null : handler.handle(v, x);
-                if (h == null) {
-                    h = platform.handle(v, x);
-                }
+                // nested VMX leaves the rest of L2's exits to the platform (on VMCS02); nested SVM reflects or handles
+                // them in nestedExit
+                h = x.level == 1 || v.nesting != null ? platform.handle(v, x) : v.nestedExit(x, platform);
             }
             if (policy.exitCycles() > 0) {
                 v.cpu.addCycles(policy.exitCycles());
@@ -202,6 +209,10 @@ public final class Vmm implements VcpuDriver {
             if (!v.resume()) {
                 failure = v.failure;
                 return StopReason.VM_EXIT;
+            }
+            if (v.stepExited) {
+                v.stepExited = false;
+                continue; // the entry itself exited (SVM: delivering EVENTINJ): handle that exit
             }
             if (v.haltOnEntry) {
                 v.haltOnEntry = false;
@@ -246,6 +257,9 @@ public final class Vmm implements VcpuDriver {
             v.failure = v.failure == null ? "entry failed" : v.failure;
             return;
         }
+        if (v.stepExited) {
+            return; // the entry itself exited: that exit is handled next
+        }
         StopReason r = v.cpu.run(1, Long.MAX_VALUE);
         v.stepExited = r == StopReason.VM_EXIT;
     }
@@ -260,6 +274,9 @@ public final class Vmm implements VcpuDriver {
         if (ept == null) {
             v.failure = "nested page fault without nested paging: " + x;
             return Handled.STOPPED;
+        }
+        if (v instanceof SvmVcpu) {
+            ((SvmVcpu) v).reinjectInterrupted(x);
         }
         long gpa = x.gpa & ~0xfffL;
         MemoryBus bus = machine.memory();
@@ -292,7 +309,7 @@ public final class Vmm implements VcpuDriver {
     }
 
     /** Where guest accesses to the VMM's own addresses go: an address with nothing behind it (reads all ones). */
-    private static final long UNBACKED = VmmMemory.BASE - 0x1000;
+    static final long UNBACKED = VmmMemory.BASE - 0x1000;
 
     /** Invalidates the EPT's translations on every vCPU (INVEPT single-context, SDM Vol. 3C 30.4.3.1). */
     public void invalidate() {
@@ -302,6 +319,9 @@ public final class Vmm implements VcpuDriver {
         long root = ept.isNpt() ? -1 : ept.eptp(); // NPT: every context (INVLPGA-like, TLB_CONTROL flush all)
         for (Vcpu v : vcpus) {
             v.cpu.mmu().invalidateContexts(-1, root, false);
+            if (v instanceof SvmVcpu && ((SvmVcpu) v).nested != null) {
+                ((SvmVcpu) v).nested.resetShadow(); // its entries copy L0's: rebuilt from both on the next faults
+            }
         }
     }
 }

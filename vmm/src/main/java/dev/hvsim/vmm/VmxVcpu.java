@@ -179,6 +179,9 @@ final class VmxVcpu extends Vcpu {
         x.instructionInfo = e.instructionInfo();
         x.interruptionInfo = e.interruptionInfo() & 0xffffffffL;
         x.rip = e.guestRip();
+        if (nesting != null && nesting.inL2()) {
+            x.level = 2; // nested VMX: an exit of L1's guest, VMCS02 current
+        }
         x.kind = e.entryFailure() ? ExitKind.ENTRY_FAILURE : ExitKinds.vmx(e.reason(), e.interruptionInfo());
         if (x.kind == null) {
             x.kind = ExitKind.INTEL_OTHER;
