@@ -118,8 +118,8 @@ public final class VmxRoot {
      * own VMCS for the guest hypervisor and one for that hypervisor's guest) switches between them with this.
      */
     public void use(Vmcs v) {
-        x.currentVmcs = v.address();
-        vmcs = v;
+        x.setCurrentVmcs(v.address()); // its processor-side copy is read from the region (written through)
+        vmcs = x.currentVmcs();
     }
 
     /** The current VMCS (the one {@link #load} made current), or null. */
