@@ -319,4 +319,14 @@ final class VmxVcpu extends Vcpu {
         }
         root.write(PROC, on ? procControls : procControls & ~PROC_IO);
     }
+
+    @Override
+    dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot() {
+        long pc = procControls;
+        dev.hvsim.x86core.Snapshottable.Snapshot r = root.snapshot();
+        return () -> {
+            procControls = pc;
+            r.restore();
+        };
+    }
 }
