@@ -99,7 +99,10 @@ final class BenchCommand implements Callable<Integer> {
                     m.cpus().forEach(c -> c.setJit(jit));
                 }
                 if (v != Virt.NONE) {
-                    Vmm.attach(m, v, policy);
+                    Vmm vmm = Vmm.attach(m, v, policy);
+                    if (v == Virt.VMX) {
+                        vmm.enableNestedVirtualization(); // as hvsim run --virt vmx: the x86 VMX guests run nested
+                    }
                 }
             });
         } catch (LoadException e) {

@@ -111,6 +111,43 @@ class VirtCliTest {
         assertThat(Cli.run("run", "--trace-exits", "-", hello).status).isEqualTo(6);
     }
 
+    /**
+     * Nested VMX: under --virt vmx (nested on by default) the x86 VMX hypervisor guest prints what it prints bare and
+     * ends the same way; L2's exits are traced with "level": 2. --nested off hides VMX (the guest's "not supported"
+     * path, status 5); --nested off is bad input for svm (nested SVM is always on) and --nested without --virt.
+     */
+    @Test
+    void nestedVmxRunsTheHypervisorGuestAsBare() throws IOException {
+        String hv = guest("vmx-hv");
+        Cli bare = Cli.run("run", hv);
+        Path trace = dir.resolve("nested.jsonl");
+        Cli vmx = Cli.run("run", "--virt", "vmx", "--trace-exits", trace.toString(), hv);
+        assertThat(bare.status).isEqualTo(1);
+        assertThat(vmx.status).as(vmx.toString()).isEqualTo(bare.status);
+        assertThat(vmx.out).isEqualTo(bare.out);
+        List<String> lines = Files.readAllLines(trace);
+        JsonNode reflected = null;
+        for (String l : lines) {
+            JsonNode n = new ObjectMapper().readTree(l);
+            if (n.has("level") && n.get("kind").asText().equals("cpuid")) {
+                reflected = n;
+                break;
+            }
+        }
+        assertThat(reflected).as("an L2 CPUID exit in the trace").isNotNull();
+        assertThat(reflected.get("level").asInt()).isEqualTo(2);
+        assertThat(reflected.get("handled").asText()).isEqualTo("reflected");
+        assertThat(lines.stream().filter(l -> l.contains("\"kind\":\"virt_instruction\"")).count()).isPositive();
+        Cli off = Cli.run("run", "--virt", "vmx", "--nested", "off", hv);
+        assertThat(off.status).isEqualTo(5);
+        assertThat(off.out).contains("VMX not supported");
+        Cli svm = Cli.run("run", "--virt", "svm", "--nested", "off", hv);
+        assertThat(svm.status).isEqualTo(6);
+        assertThat(svm.err).contains("--nested off: nested SVM cannot be switched off under --virt svm");
+        assertThat(Cli.run("run", "--nested", "on", hv).status).isEqualTo(6);
+        assertThat(Cli.run("run", "--virt", "vmx", "--nested", "maybe", hv).status).isEqualTo(6);
+    }
+
     @Test
     void benchReportsExitsUnderTheVmm() throws IOException {
         Cli r = Cli.run("bench", "--virt", "svm", "--guest", "exits", "--seconds", "0.01", "--json");

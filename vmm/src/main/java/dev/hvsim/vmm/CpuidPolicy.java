@@ -9,7 +9,8 @@ import dev.hvsim.x86core.Vendor;
  * dynamic bits of x86-core's CPUID: APIC ID, OSXSAVE, OSPKE), filtered for a guest:
  *
  * <ul>
- *   <li>no VMX for the guest: CPUID.1:ECX.VMX[5] = 0; CPUID.8000_0001:ECX.SVM[2] = 0 too unless the VMM emulates SVM
+ *   <li>CPUID.1:ECX.VMX[5] = 0 unless the vCPU has nested VMX ({@link Vmm#enableNestedVirtualization()});
+ *       CPUID.8000_0001:ECX.SVM[2] = 0 too unless the VMM emulates SVM
  *       for its guest (nested SVM, {@link NestedSvm}): then SVM stays, and Fn8000_000A gives the profile's revision
  *       (EAX) and ASID count (EBX), ECX = 0 and in EDX only what the emulation implements: NP (bit 0) and NRIPS
  *       (bit 3), where the profile has them (AMD APM Vol. 3 Appendix E.4.9);</li>
@@ -82,7 +83,7 @@ public final class CpuidPolicy {
         if (l == 1) {
             out[1] = (out[1] & 0x00ff_ffffL) | (long) (v.cpu().apicId() & 0xff) << 24;
             out[2] = bit(out[2], 27, (v.cr4() & Cpu.CR4_OSXSAVE) != 0);
-            out[2] = bit(out[2], 5, false);
+            out[2] = bit(out[2], 5, intel && v.nesting != null); // VMX only with nested VMX
             out[2] = bit(out[2], 31, true);
         } else if (l == EXT + 1) {
             out[2] = bit(out[2], 2, nestedSvm && (out[2] & 4) != 0);

@@ -15,7 +15,8 @@ import java.io.UncheckedIOException;
  * {@code qualification}, {@code instruction_length}, {@code instruction_info}, {@code interruption_info},
  * {@code idt_vectoring} (and {@code guest_physical} for EPT exits); SVM {@code exitcode}, {@code exitinfo1},
  * {@code exitinfo2}, {@code exitintinfo}, {@code nrip}. Every value comes from the modelled run, so the same guest
- * gives the same trace byte for byte.
+ * gives the same trace byte for byte. Under nested virtualization an exit of the nested guest (L2) has one more key,
+ * {@code "level": 2}; the guest hypervisor's (L1) exits look like any guest's.
  */
 final class ExitTrace {
     private final JsonGenerator g;

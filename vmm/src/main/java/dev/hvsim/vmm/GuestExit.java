@@ -44,6 +44,7 @@ public final class GuestExit {
         access = cr = 0;
         crWrite = false;
         vector = errorCode = -1;
+        level = 1;
         qualification = info2 = interruptionInfo = vectoring = nextRip = 0;
         instructionLength = instructionInfo = 0;
     }

@@ -13,8 +13,9 @@ public enum Handled {
     /** Nothing to do: the guest resumes and retries (e.g. after a shadow was adjusted). */
     RESUMED,
     /**
-     * Nested virtualization: an exit of the L2 guest that its L1 hypervisor intercepts was given to L1 as the #VMEXIT
-     * it asked for (APM Vol. 2 15.6); L1 resumes after its VMRUN.
+     * Nested virtualization: an exit of the L2 guest that its L1 hypervisor intercepts was given to L1 as the VM exit
+     * / #VMEXIT it asked for (SDM Vol. 3C ch. 29; APM Vol. 2 15.6), or an L1 VM entry failed with a VM-entry failure
+     * exit to L1 (VMX, SDM 28.8); L1 resumes at HOST_RIP / after its VMRUN.
      */
     REFLECTED,
     /** The VMM stopped the guest (exit hypercall, shutdown, an exit it cannot handle). */

@@ -23,6 +23,8 @@ public abstract class Vcpu {
      * VMM handles next.
      */
     boolean stepExited;
+    /** Nested virtualization on this vCPU, or null (the guest cannot run a hypervisor of its own). */
+    Nesting nesting;
     /** 1: the guest (L1) runs; 2: nested virtualization, L1's guest (L2) runs on a control structure L0 built. */
     int level = 1;
 

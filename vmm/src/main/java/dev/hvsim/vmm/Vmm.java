@@ -75,6 +75,40 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
         return v;
     }
 
+    /**
+     * Nested virtualization (vmm/DESIGN.md "Nested VMX"): the guest sees VMX (CPUID.1:ECX.VMX = 1, IA32_FEATURE_CONTROL
+     * and the capability MSRs of {@link NestedVmx#capabilities}) and may run a hypervisor of its own, whose VMX
+     * instructions the VMM emulates and whose guest runs on the model under a merged VMCS. Call before the guest
+     * runs (IllegalStateException after). VMX only: for {@link Virt#SVM} IllegalStateException (nested SVM is always
+     * on there, with nested paging: {@link NestedSvm}).
+     */
+    public Vmm enableNestedVirtualization() {
+        if (virt != Virt.VMX) {
+            throw new IllegalStateException("enableNestedVirtualization is for VMX only: under SVM the VMM always"
+                    + " emulates SVM for its guest (nested SVM, with nested paging)");
+        }
+        for (Vcpu v : vcpus) {
+            if (v.nesting == null && ((VmxVcpu) v).root().extension().inVmxOperation()) {
+                throw new IllegalStateException("enable nested virtualization before the guest runs (vCPU " + v.index
+                        + " is already in VMX operation)");
+            }
+        }
+        for (Vcpu v : vcpus) {
+            if (v.nesting == null) {
+                v.nesting = new NestedVmx((VmxVcpu) v);
+            }
+        }
+        return this;
+    }
+
+    /** Whether the guest may run a hypervisor of its own (nested VMX enabled, or nested SVM, on by itself). */
+    public boolean nestedVirtualization() {
+        if (vcpus.length == 0) {
+            return false;
+        }
+        return virt == Virt.VMX ? vcpus[0].nesting != null : ((SvmVcpu) vcpus[0]).nested != null;
+    }
+
     public Machine machine() { return machine; }
     public Virt virt() { return virt; }
     public InterceptPolicy policy() { return policy; }
@@ -135,8 +169,13 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
                 recorder.before(v);
             }
             Handled h = handler == null ? null : handler.handle(v, x);
+            if (h == null && v.nesting != null) {
+                h = v.nesting.exit(v, x); // nested VMX: L1's VMX instructions, L2 exits L1 asked for, shadow EPT
+            }
             if (h == null) {
-                h = x.level == 1 ? platform.handle(v, x) : v.nestedExit(x, platform);
+                // nested VMX leaves the rest of L2's exits to the platform (on VMCS02); nested SVM reflects or handles
+                // them in nestedExit
+                h = x.level == 1 || v.nesting != null ? platform.handle(v, x) : v.nestedExit(x, platform);
             }
             if (policy.exitCycles() > 0) {
                 v.cpu.addCycles(policy.exitCycles());

@@ -60,6 +60,9 @@ final class VmxVcpu extends Vcpu {
             root.load(vmcs, host);
             long msrBitmap = mem.allocate(1); // all zero: no MSR exits unless the policy traps every MSR
             root.write("MSR_BITMAP", msrBitmap);
+            if (nesting != null) {
+                ((NestedVmx) nesting).launched(msrBitmap); // VMX MSRs exit (nested VMX)
+            }
         } else {
             cpu.state().cr0 = 0x80000031L; // back in the Java root state (an INIT/SIPI restarted the CPU bare)
             cpu.state().cr4 = Cpu.CR4_VMXE | Cpu.CR4_PAE;
@@ -176,6 +179,9 @@ final class VmxVcpu extends Vcpu {
         x.instructionInfo = e.instructionInfo();
         x.interruptionInfo = e.interruptionInfo() & 0xffffffffL;
         x.rip = e.guestRip();
+        if (nesting != null && nesting.inL2()) {
+            x.level = 2; // nested VMX: an exit of L1's guest, VMCS02 current
+        }
         x.kind = e.entryFailure() ? ExitKind.ENTRY_FAILURE : ExitKinds.vmx(e.reason(), e.interruptionInfo());
         if (x.kind == null) {
             x.kind = ExitKind.INTEL_OTHER;
@@ -287,6 +293,13 @@ final class VmxVcpu extends Vcpu {
     /** Interrupt-window exiting (25.6.2, exit reason 7) on and external-interrupt exiting (25.6.1) off, or back. */
     @Override
     void waitForInterruptWindow(boolean on) {
+        if (nesting != null && nesting.inL2()) { // nested VMX: VMCS02 is current; change only the two bits
+            long proc = root.read(PROC);
+            root.write(PROC, on ? proc | PROC_INT_WINDOW : proc & ~PROC_INT_WINDOW);
+            long pin = root.read("PIN_BASED_VM_EXEC_CONTROL");
+            root.write("PIN_BASED_VM_EXEC_CONTROL", on ? pin & ~1L : pin | 1);
+            return;
+        }
         procControls = on ? procControls | PROC_INT_WINDOW : procControls & ~PROC_INT_WINDOW;
         root.write(PROC, procControls);
         root.write("PIN_BASED_VM_EXEC_CONTROL", 0x16 | (on ? 0 : 1));
@@ -300,6 +313,10 @@ final class VmxVcpu extends Vcpu {
 
     @Override
     void ioIntercept(boolean on) {
+        if (nesting != null && nesting.inL2()) {
+            nesting.ioIntercept(on);
+            return;
+        }
         root.write(PROC, on ? procControls : procControls & ~PROC_IO);
     }
 

@@ -34,12 +34,25 @@ final class GuestRun {
     }
 
     static GuestRun run(String guest, String profile, Virt virt, InterceptPolicy policy, ExitHandler h) throws Exception {
+        return run(guest, profile, virt, policy, h, false);
+    }
+
+    /** Under VMX with nested virtualization enabled ({@link Vmm#enableNestedVirtualization()}). */
+    static GuestRun nested(String guest) throws Exception {
+        return run(guest, "intel-core", Virt.VMX, InterceptPolicy.defaults(), null, true);
+    }
+
+    static GuestRun run(String guest, String profile, Virt virt, InterceptPolicy policy, ExitHandler h, boolean nested)
+            throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream trace = new ByteArrayOutputStream();
         Machine m = new Machine(MachineConfig.of(CpuProfile.load(profile), out).withCpus(cpusFor(guest)));
         Vmm vmm = null;
         if (virt != Virt.NONE) {
             vmm = Vmm.attach(m, virt, policy);
+            if (nested) {
+                vmm.enableNestedVirtualization();
+            }
             vmm.setHandler(h);
             vmm.traceTo(trace);
             vmm.collectStats(true);

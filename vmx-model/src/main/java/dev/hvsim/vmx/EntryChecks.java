@@ -1,5 +1,6 @@
 package dev.hvsim.vmx;
 
+import dev.hvsim.vmcs.msr.VmxCapabilities;
 import dev.hvsim.vmx.EntryOutcome.Entered;
 import dev.hvsim.vmx.EntryOutcome.EntryFailureExit;
 import dev.hvsim.vmx.EntryOutcome.VmFailValid;
@@ -54,6 +55,28 @@ public final class EntryChecks {
     /** Runs every rule on the snapshot and decides the outcome. */
     public static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx) {
         return check(snapshot, ctx, null);
+    }
+
+    /**
+     * The checks of one virtual CPU with memoisation ({@link EntryCheckMemo}): for a Java VMM that checks the VMCS of
+     * a nested hypervisor at every VMLAUNCH/VMRESUME it emulates. The outcome is always that of
+     * {@link #check(VmcsSnapshot, EntryContext)}; rules whose inputs did not change are not evaluated again.
+     */
+    public static final class Memoized {
+        private final EntryCheckMemo memo;
+        private final VmcsSnapshot snapshot = VmcsSnapshot.reusable();
+
+        /** Checks whose rules read physical memory through {@code memory} and probe WRMSR with {@code msrProbe}. */
+        public Memoized(EntryContext.Memory memory, EntryContext.MsrProbe msrProbe) {
+            this.memo = new EntryCheckMemo(memory, msrProbe);
+        }
+
+        /** Reads {@code vmcs} once and checks it under {@code caps} and the processor state given (see EntryContext). */
+        public EntryOutcome check(Vmcs vmcs, VmxCapabilities caps, boolean processorLma, int physAddrBits,
+                int linearBits, long currentVmcs) {
+            EntryContext ctx = memo.context(caps, processorLma, physAddrBits, linearBits, currentVmcs);
+            return EntryChecks.check(snapshot.refill(vmcs), ctx, memo);
+        }
     }
 
     /**

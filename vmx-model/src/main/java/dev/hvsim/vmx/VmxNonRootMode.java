@@ -142,7 +142,9 @@ public final class VmxNonRootMode implements GuestMode {
             if (reason == ExitReason.INVEPT || reason == ExitReason.INVVPID || reason == ExitReason.INVPCID) {
                 info |= (d.reg & 0xf) << 28; // reg2: the type register (29.2.5, INVEPT/INVPCID/INVVPID format)
             }
-            qual = d.memOp ? d.disp : 0;
+            // 29.2.1 (exit qualification for these instructions): the displacement; for RIP-relative addressing the
+            // sum of the displacement and the RIP of the following instruction
+            qual = displacement(d);
         }
         x.exits().exit(reason, qual, d.length, info, 0, 0);
     }
@@ -255,8 +257,21 @@ public final class VmxNonRootMode implements GuestMode {
     private void descriptorTable(int reason, DecodedInsn d) {
         if (proc2(2)) {
             int info = InstructionInfo.descriptorTable(d, reason == ExitReason.GDTR_IDTR);
-            x.exits().exit(reason, d.memOp ? d.disp : 0, d.length, info, 0, 0);
+            x.exits().exit(reason, displacement(d), d.length, info, 0, 0);
         }
+    }
+
+    /**
+     * The exit qualification of the instructions with a memory operand (29.2.1: INVEPT, INVPCID, INVVPID, LGDT, ...,
+     * VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMXON): the displacement, sign-extended; 0 without one; for
+     * RIP-relative addressing "the sum of the displacement field and the appropriate RIP value" (of the next
+     * instruction).
+     */
+    private long displacement(DecodedInsn d) {
+        if (!d.memOp) {
+            return 0;
+        }
+        return d.base == DecodedInsn.BASE_RIP ? d.disp + x.cpu().state().rip + d.length : d.disp;
     }
 
     /**

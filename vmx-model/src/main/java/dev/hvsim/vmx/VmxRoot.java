@@ -112,6 +112,16 @@ public final class VmxRoot implements dev.hvsim.x86core.Snapshottable {
         return v;
     }
 
+    /**
+     * Makes {@code v} (a VMCS this root already {@link #load}ed, with its launch state kept) the current VMCS again, as
+     * VMPTRLD would (SDM Vol. 3C 31.3 VMPTRLD): a Java VMM that keeps one VMCS per level (nested virtualization: its
+     * own VMCS for the guest hypervisor and one for that hypervisor's guest) switches between them with this.
+     */
+    public void use(Vmcs v) {
+        x.setCurrentVmcs(v.address()); // its processor-side copy is read from the region (written through)
+        vmcs = x.currentVmcs();
+    }
+
     /** The current VMCS (the one {@link #load} made current), or null. */
     public Vmcs vmcs() { return vmcs; }
 

@@ -300,6 +300,11 @@ class ExitGapsTest {
         assertExit(off, launchAndRun(off), ExitReason.VMXOFF, 0, 3, 0, 1);
         assertThat(off.vmx.currentVmcsPointer()).as("the guest's VMXOFF did not leave VMX operation")
                 .isEqualTo(VMCS);
+        // 29.2.1: RIP-relative addressing reports "the sum of the displacement field and the appropriate RIP value"
+        // (the next instruction's): 0f c7 35 00 01 00 00  vmptrld [rip + 100H] at guest offset 1, length 7; the
+        // information says no base, no index (the address is all in the qualification)
+        VmxHarness rel = guest("90 0f c7 35 00 01 00 00", v -> { });
+        assertExit(rel, launchAndRun(rel), ExitReason.VMPTRLD, GUEST_CODE + 1 + 7 + 0x100, 7, MEM_INFO, 1);
         // 0f 79 c8  vmwrite rcx, rax (register form): reg2 = RCX in 31:28, reg1 = RAX in 6:3, bit 10
         VmxHarness write = guest("0f 79 c8", v -> { });
         assertExit(write, launchAndRun(write), ExitReason.VMWRITE, 0, 3, 1 << 28 | 1 << 10 | 2 << 7, 0);
