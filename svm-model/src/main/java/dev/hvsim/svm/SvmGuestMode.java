@@ -16,12 +16,6 @@ import dev.hvsim.x86core.fault.Vectors;
  * The VMCB's control area is read from memory at the intercept point (DEVIATIONS.md).
  */
 final class SvmGuestMode implements GuestMode {
-    private static final java.lang.invoke.VarHandle SHORT =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final java.lang.invoke.VarHandle INT =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final java.lang.invoke.VarHandle LONG =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private final SvmExtension x;
 
     SvmGuestMode(SvmExtension x) {
@@ -38,16 +32,7 @@ final class SvmGuestMode implements GuestMode {
      * one (the same bytes a bus read returns, without the bus's region lookup), else through the bus.
      */
     long control(int offset, int size) {
-        byte[] p = x.transitions.vmcbPage;
-        if (p == null) {
-            return x.cpu().bus().read(x.vmcbPa + offset, size);
-        }
-        switch (size) {
-            case 1: return p[offset] & 0xffL;
-            case 2: return (short) SHORT.get(p, offset) & 0xffffL;
-            case 4: return (int) INT.get(p, offset) & 0xffffffffL;
-            default: return (long) LONG.get(p, offset);
-        }
+        return Transitions.get(x.cpu().bus(), x.transitions.vmcbPage, x.vmcbPa, offset, size);
     }
 
     boolean intercepted(int wordOffset, int bit) {

@@ -374,6 +374,19 @@ final class Transitions {
         return page == null ? b.read(pa + off, 8) : (long) LONG.get(page, off);
     }
 
+    /** Reads {@code size} (1, 2, 4, 8) bytes at {@code pa + off}, as {@link #get} does for 8. */
+    static long get(PhysicalBus b, byte[] page, long pa, int off, int size) {
+        if (page == null) {
+            return b.read(pa + off, size);
+        }
+        switch (size) {
+            case 1: return page[off] & 0xffL;
+            case 2: return (short) SHORT.get(page, off) & 0xffffL;
+            case 4: return (int) INT.get(page, off) & 0xffffffffL;
+            default: return (long) LONG.get(page, off);
+        }
+    }
+
     /** The RAM page of a page-aligned area at {@code pa} whose fields all lie in it, or null (use the bus). */
     static byte[] pageOf(PhysicalBus b, long pa) {
         return (pa & 0xfff) == 0 ? b.ramPage(pa) : null;
