@@ -19,8 +19,10 @@ import java.util.Arrays;
 final class VmrunCheckMemo {
     /** The 8-byte words of the VMCB the last full check read (one bit each, 512 words). */
     private final long[] reads = new long[VmcbSnapshot.SIZE / 8 / 64];
-    /** Their values then, by word index. */
+    /** The byte offsets of those words, {@link #count} of them, and their values then. */
+    private final int[] offsets = new int[VmcbSnapshot.SIZE / 8];
     private final long[] values = new long[VmcbSnapshot.SIZE / 8];
+    private int count;
     private VmrunContext lastContext;
     private boolean valid;
     /** Set by the context's memory reader during a full check. */
@@ -47,12 +49,15 @@ final class VmrunCheckMemo {
             v.track(null);
         }
         if (o.kind() == VmrunOutcome.Kind.ENTERED && !touched) {
+            int n = 0;
             for (int w = 0; w < reads.length; w++) {
                 for (long bits = reads[w]; bits != 0; bits &= bits - 1) {
-                    int word = w << 6 | Long.numberOfTrailingZeros(bits);
-                    values[word] = v.word(word << 3);
+                    int off = (w << 6 | Long.numberOfTrailingZeros(bits)) << 3;
+                    offsets[n] = off;
+                    values[n++] = v.word(off);
                 }
             }
+            count = n;
             lastContext = ctx;
             valid = true;
         }
@@ -60,19 +65,11 @@ final class VmrunCheckMemo {
     }
 
     private boolean unchanged(VmcbSnapshot v) {
-        for (int w = 0; w < reads.length; w++) {
-            for (long bits = reads[w]; bits != 0; bits &= bits - 1) {
-                int word = w << 6 | Long.numberOfTrailingZeros(bits);
-                if (values[word] != v.word(word << 3)) {
-                    return false;
-                }
+        for (int i = 0; i < count; i++) {
+            if (values[i] != v.word(offsets[i])) {
+                return false;
             }
         }
         return true;
-    }
-
-    /** Forgets the last check (the next VMRUN evaluates every rule). */
-    void clear() {
-        valid = false;
     }
 }
