@@ -95,26 +95,7 @@ main32:
   cli
   FINISH32
 
-# wait_for: spin until the dword at ESI equals EAX (or SPIN_LIMIT iterations).
-wait_for:
-  push %ecx
-  mov $SPIN_LIMIT, %ecx
-1:
-  cmp (%esi), %eax
-  je 2f
-  pause
-  loop 1b
-2:
-  pop %ecx
-  ret
-
-delay:
-  push %ecx
-  mov $1000, %ecx
-1:
-  loop 1b
-  pop %ecx
-  ret
+  .include "mpwait32.inc"
 
 # Runs in interrupt context on every CPU: count vectors 0x70..0x7f per CPU; answer 0x70 with 0x72 to the BSP.
 smp_irq_hook:

@@ -165,26 +165,7 @@ main32:
   CHECK32 "logical cluster ipi reaches every AP", irq_count+0x71*4, naps
   jmp enter_long_mode
 
-# wait_for: spin until the dword at ESI equals EAX (or SPIN_LIMIT iterations).
-wait_for:
-  push %ecx
-  mov $SPIN_LIMIT, %ecx
-1:
-  cmp (%esi), %eax
-  je 2f
-  pause
-  loop 1b
-2:
-  pop %ecx
-  ret
-
-delay:
-  push %ecx
-  mov $1000, %ecx
-1:
-  loop 1b
-  pop %ecx
-  ret
+  .include "mpwait32.inc"
 
 # Interrupt context, any CPU: answer 0x70 with 0x72 to the BSP (x2APIC ID 0).
 x2_irq_hook:

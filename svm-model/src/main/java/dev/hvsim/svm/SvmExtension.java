@@ -40,6 +40,8 @@ public final class SvmExtension implements CpuExtension {
     /** The guest's GIF when its last #VMEXIT happened (SvmRoot gives it back to the guest: a virtual GIF). */
     boolean guestGifAtExit = true;
     boolean guestActive;
+    /** An intercepted INIT waits for the guest's next instruction boundary ({@link #init}). */
+    boolean initExitPending;
     long vmcbPa;
 
     private SvmExtension(Cpu cpu) {
@@ -182,6 +184,27 @@ public final class SvmExtension implements CpuExtension {
         if ((newValue & Cpu.EFER_SVME) != 0 && (vmCr & VM_CR_SVMDIS) != 0) {
             throw ArchFault.gp0();
         }
+    }
+
+    /**
+     * An INIT signal (machine's INIT IPI): GIF = 0 holds it pending (APM Vol. 2 15.17: INIT is among the events GIF
+     * holds off), so after a #VMEXIT it waits for the host's STGI. In a guest whose VMCB sets the INIT intercept
+     * (word 3 bit 3, Table B-1) it causes #VMEXIT(INIT) (63H, Appendix C; EXITINFO1/2 0) at the next instruction
+     * boundary and stays pending: the host, now at GIF = 0, receives it when it sets GIF again, which resets the
+     * processor (VM_CR.R_INIT, redirecting it to #SX, has no effect in the model; DEVIATIONS.md). With
+     * GIF = 1 and no intercept the platform applies INIT (the CPU's INIT state), in a guest as outside one.
+     */
+    @Override
+    public SignalAction init(Cpu c) {
+        if (!gif) {
+            return SignalAction.HELD;
+        }
+        if (guestActive && guest.intercepted(V.MISC1, V.M1_INIT)) {
+            initExitPending = true;
+            c.signalEvent();
+            return SignalAction.HELD;
+        }
+        return SignalAction.PLATFORM;
     }
 
     /** GIF = 0 holds off NMIs and maskable interrupts (APM Vol. 2 15.17). */

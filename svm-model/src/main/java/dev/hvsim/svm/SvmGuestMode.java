@@ -1,7 +1,9 @@
 package dev.hvsim.svm;
 
 import dev.hvsim.x86core.Cpu;
+import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.GuestMode;
+import dev.hvsim.x86core.Interrupts;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.ArchFault;
@@ -203,6 +205,10 @@ final class SvmGuestMode implements GuestMode {
      */
     @Override
     public void atEventBoundary(Cpu cpu) {
+        if (x.initExitPending) { // an INIT the guest intercepts (SvmExtension.init) comes before NMI and INTR
+            x.initExitPending = false;
+            exit(ExitCode.INIT, 0, 0, 0);
+        }
         dev.hvsim.x86core.InterruptSource src = cpu.interruptSource();
         if (src.pendingNmi() && !cpu.state().nmiBlocked && !cpu.inShadow() && intercepted(V.MISC1, V.M1_NMI)) {
             exit(ExitCode.NMI, 0, 0, 0);
@@ -222,6 +228,47 @@ final class SvmGuestMode implements GuestMode {
         if (intercepted(V.MISC1, V.M1_INTR)) {
             exit(ExitCode.INTR, 0, 0, 0);
         }
+    }
+
+    /**
+     * Word 3 bit 29, the task-switch intercept (APM Vol. 2 Table B-1; exit 7DH, Appendix C): a task switch is about
+     * to begin (far JMP/CALL to a TSS or task gate, IRET with NT = 1, an event through an IDT task gate). EXITINFO1
+     * = the target TSS selector; EXITINFO2 (svm-exit-codes.csv rows for 7DH, as Linux, Xen, Bochs and Noir decode
+     * it): bit 36 caused by IRET, bit 38 by a far JMP, bit 44 an error code must be pushed with the code in bits
+     * 31:0, bit 48 the RFLAGS.RF the outgoing TSS would get (the current RF: the core has no task switch to compute
+     * another one; DEVIATIONS.md). A switch caused by an instruction (CALL, JMP, IRET, or INT n / INT3 / INTO through a
+     * task gate) saves that instruction's successor as NRIP (15.7.1), one caused by an event 0. The event being
+     * delivered, if any, is in EXITINTINFO (15.7.2, {@link Transitions#exitIntInfo}). Without the intercept the core
+     * shuts down, as it does outside a guest (x86-core DEVIATIONS.md: no hardware task switching).
+     */
+    @Override
+    public void interceptTaskSwitch(int tssSelector, int source, Cpu cpu) {
+        if (!intercepted(V.MISC1, V.M1_TASK_SWITCH)) {
+            return;
+        }
+        Interrupts in = cpu.interrupts();
+        long info2 = 0;
+        if (source == TASK_SWITCH_IRET) {
+            info2 |= 1L << 36;
+        } else if (source == TASK_SWITCH_JMP) {
+            info2 |= 1L << 38;
+        }
+        boolean event = source == TASK_SWITCH_IDT_GATE && in.deliveringVector() >= 0;
+        if (event && in.deliveringErrorCode() != ArchFault.NO_ERROR_CODE) {
+            info2 |= 1L << 44 | in.deliveringErrorCode() & 0xffffffffL;
+        }
+        if ((cpu.state().rflags() & Flags.RF) != 0) {
+            info2 |= 1L << 48;
+        }
+        DecodedInsn d = cpu.current();
+        boolean byInstruction = !event || softwareEvent(in.deliveringKind());
+        long nrip = byInstruction && d != null ? cpu.state().rip + d.length : 0;
+        exit(ExitCode.TASK_SWITCH, tssSelector & 0xffffL, info2, nrip);
+    }
+
+    private static boolean softwareEvent(Interrupts.Kind k) {
+        return k == Interrupts.Kind.SOFTWARE_INT || k == Interrupts.Kind.SOFTWARE_EXCEPTION
+                || k == Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION;
     }
 
     /** Word 3 bit 31 (15.14.3): shutdown (a triple fault in the guest). */

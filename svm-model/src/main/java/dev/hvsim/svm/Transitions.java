@@ -221,6 +221,7 @@ final class Transitions {
         put(b, p, pa, V.DR6, 8, s.dr[6]);
         put(b, p, pa, V.DR7, 8, s.dr[7]);
         x.guestActive = false;
+        x.initExitPending = false; // an intercepted INIT not yet taken stays pending at the platform (GIF = 0 now)
         c.setGuestMode(null);
         x.paging.leave(pa);
         loadHost(c);

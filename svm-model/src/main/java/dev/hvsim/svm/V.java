@@ -29,8 +29,8 @@ final class V {
 
     // intercept bits: word 3 (MISC1) and word 4 (MISC2) (APM Vol. 2 Table B-1)
     static final int M1_INTR = 0, M1_NMI = 1, M1_CPUID = 18, M1_HLT = 24, M1_INVLPGA = 26, M1_IOIO = 27, M1_MSR = 28,
-            M1_SHUTDOWN = 31;
-    static final int M1_VINTR = 4, M1_CR0_SEL = 5;
+            M1_TASK_SWITCH = 29, M1_SHUTDOWN = 31;
+    static final int M1_INIT = 3, M1_VINTR = 4, M1_CR0_SEL = 5;
     static final int M2_VMRUN = 0, M2_VMMCALL = 1, M2_VMLOAD = 2, M2_VMSAVE = 3, M2_STGI = 4, M2_CLGI = 5;
     /** Word 4 bit 6: SKINIT (svm-exit-codes.csv, VMEXIT_SKINIT 0x86). */
     static final int M2_SKINIT = 6;

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,6 +51,9 @@ final class BenchCommand implements Callable<Integer> {
                 "second and microseconds per exit round trip (the exits guest is the exit-heavy one)."})
     String virt = "none";
 
+    @Mixin
+    InterceptOptions intercepts = new InterceptOptions();
+
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
@@ -72,6 +76,11 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
+        if (v == Virt.NONE && intercepts.given()) {
+            throw new BadInputException((intercepts.intercept != null ? "--intercept" : "--exit-cycles")
+                    + " needs --virt vmx or svm");
+        }
+        InterceptPolicy policy = intercepts.policy();
         byte[] elf = GuestImages.elf(guest);
         CpuProfile profile = CpuProfile.forVendor(vendor(v));
         BenchRunner runner = new BenchRunner(profile,
@@ -90,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
                     m.cpus().forEach(c -> c.setJit(jit));
                 }
                 if (v != Virt.NONE) {
-                    Vmm.attach(m, v, InterceptPolicy.defaults());
+                    Vmm.attach(m, v, policy);
                 }
             });
         } catch (LoadException e) {

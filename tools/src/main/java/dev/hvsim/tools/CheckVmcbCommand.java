@@ -1,6 +1,5 @@
 package dev.hvsim.tools;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,15 +10,12 @@ import dev.hvsim.svm.VmcbChecker;
 import dev.hvsim.svm.VmrunOutcome;
 import dev.hvsim.svm.VmrunViolation;
 import dev.hvsim.x86core.CpuProfile;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code hvsim check-vmcb FILE.json [--json] [--all]}: the VMRUN outcome of a VMCB description and the rule(s) that
@@ -32,17 +28,8 @@ import picocli.CommandLine.Parameters;
             "Input: {\"profile\": \"amd-zen\", \"base\": \"long-mode-guest\", "
                 + "\"vmcb\": {\"save.EFER\": \"0x1500\", \"0x058:4\": \"0x1\", \"save.CR0\": {\"set\": \"0x20000000\"}}, "
                 + "\"memory\": [{\"address\": \"0x5000\", \"qwords\": [\"0x...\"]}]}"})
-final class CheckVmcbCommand implements Callable<Integer> {
+final class CheckVmcbCommand extends CheckCommand<VmrunOutcome> {
     private static final Set<String> TOP_LEVEL = Set.of("profile", "base", "vmcb", "memory", "processor");
-    private final Terminal term;
-    private DescriptionReader in;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.json", description = "The VMCB description.")
-    Path file;
-
-    @Option(names = "--json", description = "Print the outcome as one JSON object.")
-    boolean json;
-
     @Option(names = "--all", description = "List every violated rule, not only the first (the one hardware reports).")
     boolean all;
 
@@ -51,26 +38,16 @@ final class CheckVmcbCommand implements Callable<Integer> {
     String printBase;
 
     CheckVmcbCommand(Terminal term) {
-        this.term = term;
+        super(term, "check-vmcb", TOP_LEVEL);
     }
 
     @Override
-    public Integer call() throws BadInputException {
-        if (printBase != null) {
-            term.out().println(baseJson(printBase));
-            return ExitStatus.HALTED;
-        }
-        if (file == null) {
-            throw new BadInputException("check-vmcb needs FILE.json (or --print-base NAME)");
-        }
-        in = new DescriptionReader(file);
-        JsonNode root = in.read(TOP_LEVEL);
-        VmrunOutcome o = evaluate(root);
-        term.out().println(json ? json(o) : text(o));
-        return ExitStatus.HALTED;
+    String printBase() {
+        return printBase;
     }
 
-    private VmrunOutcome evaluate(JsonNode root) throws BadInputException {
+    @Override
+    VmrunOutcome evaluate(JsonNode root) throws BadInputException {
         CpuProfile profile = in.profile(root, "amd-zen");
         byte[] vmcb;
         try {
@@ -82,12 +59,7 @@ final class CheckVmcbCommand implements Callable<Integer> {
         applyFields(root.path("vmcb"), vmcb);
         Map<Long, Long> memory = in.memory(root.path("memory"));
         JsonNode p = root.path("processor");
-        for (java.util.Iterator<String> it = p.fieldNames(); it.hasNext();) {
-            String k = it.next();
-            if (!k.equals("CR0")) {
-                throw new BadInputException(in.where("unknown processor register '" + k + "' (CR0)"));
-            }
-        }
+        processorRegisters(p, List.of("CR0"));
         try {
             return p.has("CR0") ? VmcbChecker.check(profile, vmcb, memory, in.number(p.get("CR0"), "processor CR0"))
                     : VmcbChecker.check(profile, vmcb, memory);
@@ -130,9 +102,10 @@ final class CheckVmcbCommand implements Callable<Integer> {
     }
 
     private List<VmrunViolation> reported(VmrunOutcome o) {
-        return all || o.violations().isEmpty() ? o.violations() : o.violations().subList(0, 1);
+        return reported(o.violations(), all);
     }
 
+    @Override
     String text(VmrunOutcome o) {
         StringBuilder b = new StringBuilder("outcome: ").append(outcomeName(o));
         if (o.kind() != VmrunOutcome.Kind.ENTERED) {
@@ -145,6 +118,7 @@ final class CheckVmcbCommand implements Callable<Integer> {
         return b.toString();
     }
 
+    @Override
     String json(VmrunOutcome o) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();
@@ -156,21 +130,13 @@ final class CheckVmcbCommand implements Callable<Integer> {
         }
         ArrayNode vs = n.putArray("violations");
         for (VmrunViolation v : reported(o)) {
-            ObjectNode e = vs.addObject();
-            e.put("rule", v.id());
-            e.put("section", v.section());
-            ArrayNode fs = e.putArray("fields");
-            v.fields().forEach(fs::add);
-            e.put("message", v.message());
+            addViolation(vs, v.id(), v.section(), v.fields(), v.message());
         }
-        try {
-            return mapper.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(mapper, n);
     }
 
-    static String baseJson(String name) throws BadInputException {
+    @Override
+    String baseJson(String name) throws BadInputException {
         Map<String, Long> base;
         try {
             base = VmcbBases.base(name);
@@ -182,10 +148,6 @@ final class CheckVmcbCommand implements Callable<Integer> {
         n.put("profile", "amd-zen");
         ObjectNode f = n.putObject("vmcb");
         base.forEach((k, v) -> f.put(k, String.format("%#x", v)));
-        try {
-            return mapper.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(mapper, n);
     }
 }

@@ -1,6 +1,5 @@
 package dev.hvsim.tools;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -15,7 +14,6 @@ import dev.hvsim.vmx.VmcsBases;
 import dev.hvsim.vmx.VmcsChecker;
 import dev.hvsim.vmx.Violation;
 import dev.hvsim.x86core.CpuProfile;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -23,10 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code hvsim check-vmcs FILE.json [--json] [--all]}: the VM-entry outcome of a VMCS description and the rule(s)
@@ -40,18 +36,9 @@ import picocli.CommandLine.Parameters;
                 + "\"vmcs\": {\"GUEST_RFLAGS\": \"0x2\", \"0x4000\": {\"set\": \"0x1\"}}, "
                 + "\"memory\": [{\"address\": \"0x5000\", \"qwords\": [\"0x...\"]}], "
                 + "\"processor\": {\"CR0\": \"0x...\", \"CR4\": \"0x...\", \"EFER\": \"0x...\"}}"})
-final class CheckVmcsCommand implements Callable<Integer> {
+final class CheckVmcsCommand extends CheckCommand<EntryOutcome> {
     private static final Set<String> TOP_LEVEL = Set.of("profile", "capabilities", "base", "instruction", "vmcs", "memory",
             "processor");
-    private final Terminal term;
-    private DescriptionReader in;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE.json", description = "The VMCS description.")
-    Path file;
-
-    @Option(names = "--json", description = "Print the outcome as one JSON object.")
-    boolean json;
-
     @Option(names = "--all", description = "List every violated rule, not only those VM entry stops at.")
     boolean all;
 
@@ -60,26 +47,16 @@ final class CheckVmcsCommand implements Callable<Integer> {
     String printBase;
 
     CheckVmcsCommand(Terminal term) {
-        this.term = term;
+        super(term, "check-vmcs", TOP_LEVEL);
     }
 
     @Override
-    public Integer call() throws BadInputException {
-        if (printBase != null) {
-            term.out().println(baseJson(printBase));
-            return ExitStatus.HALTED;
-        }
-        if (file == null) {
-            throw new BadInputException("check-vmcs needs FILE.json (or --print-base NAME)");
-        }
-        in = new DescriptionReader(file);
-        JsonNode root = in.read(TOP_LEVEL);
-        EntryOutcome o = evaluate(root);
-        term.out().println(json ? json(o) : text(o));
-        return ExitStatus.HALTED;
+    String printBase() {
+        return printBase;
     }
 
-    private EntryOutcome evaluate(JsonNode root) throws BadInputException {
+    @Override
+    EntryOutcome evaluate(JsonNode root) throws BadInputException {
         CpuProfile profile = in.profile(root, "intel-core");
         String insn = in.text(root, "instruction", "vmlaunch");
         if (!insn.equals("vmlaunch") && !insn.equals("vmresume")) {
@@ -96,12 +73,7 @@ final class CheckVmcsCommand implements Callable<Integer> {
         applyFields(root.path("vmcs"), vmcs);
         Map<Long, Long> memory = in.memory(root.path("memory"));
         JsonNode p = root.path("processor");
-        for (Iterator<String> it = p.fieldNames(); it.hasNext();) {
-            String k = it.next();
-            if (!k.equals("CR0") && !k.equals("CR4") && !k.equals("EFER")) {
-                throw new BadInputException(in.where("unknown processor register '" + k + "' (CR0, CR4, EFER)"));
-            }
-        }
+        processorRegisters(p, List.of("CR0", "CR4", "EFER"));
         long cr0 = p.has("CR0") ? in.number(p.get("CR0"), "processor CR0") : VmcsChecker.DEFAULT_CR0;
         long cr4 = p.has("CR4") ? in.number(p.get("CR4"), "processor CR4") : VmcsChecker.DEFAULT_CR4;
         long efer = p.has("EFER") ? in.number(p.get("EFER"), "processor EFER") : VmcsChecker.DEFAULT_EFER;
@@ -189,6 +161,7 @@ final class CheckVmcsCommand implements Callable<Integer> {
         return all ? o.all() : o.violations();
     }
 
+    @Override
     String text(EntryOutcome o) {
         StringBuilder b = new StringBuilder("outcome: ").append(outcomeName(o));
         if (o instanceof EntryOutcome.VmFailValid) {
@@ -208,6 +181,7 @@ final class CheckVmcsCommand implements Callable<Integer> {
         return b.toString();
     }
 
+    @Override
     String json(EntryOutcome o) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();
@@ -226,21 +200,13 @@ final class CheckVmcsCommand implements Callable<Integer> {
         }
         ArrayNode vs = n.putArray("violations");
         for (Violation v : reported(o)) {
-            ObjectNode e = vs.addObject();
-            e.put("rule", v.id());
-            e.put("section", v.section());
-            ArrayNode fs = e.putArray("fields");
-            v.fields().forEach(fs::add);
-            e.put("message", v.message());
+            addViolation(vs, v.id(), v.section(), v.fields(), v.message());
         }
-        try {
-            return mapper.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(mapper, n);
     }
 
-    static String baseJson(String name) throws BadInputException {
+    @Override
+    String baseJson(String name) throws BadInputException {
         Map<VmcsField, Long> base;
         try {
             base = VmcsBases.base(name);
@@ -256,10 +222,6 @@ final class CheckVmcsCommand implements Callable<Integer> {
         for (Map.Entry<VmcsField, Long> e : entries) {
             f.put(e.getKey().name(), String.format("%#x", e.getValue()));
         }
-        try {
-            return mapper.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(mapper, n);
     }
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -70,8 +71,12 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop each run after this wall-clock time.")
     Double timeoutSeconds;
 
-    @Option(names = "--msr", description = "Intercept every RDMSR/WRMSR on both vendors (InterceptPolicy.msr).")
+    @Option(names = "--msr", description = "Intercept every RDMSR/WRMSR on both vendors (InterceptPolicy.msr; the"
+            + " same as adding msr to --intercept).")
     boolean msr;
+
+    @Mixin
+    InterceptOptions intercepts = new InterceptOptions();
 
     CompareCommand(Terminal term) {
         this.term = term;
@@ -91,7 +96,8 @@ final class CompareCommand implements Callable<Integer> {
         }
         byte[] bytes = image();
         LoadSpec spec = LoadSpec.parse(load);
-        InterceptPolicy policy = InterceptPolicy.defaults().withMsr(msr);
+        InterceptPolicy base = intercepts.policy();
+        InterceptPolicy policy = msr ? base.withMsr(true) : base;
         VendorRun intel = run(Virt.VMX, bytes, spec, policy);
         VendorRun amd = run(Virt.SVM, bytes, spec, policy);
         ExitComparison c = ExitComparison.of(intel.exits(), amd.exits());

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -65,6 +66,9 @@ final class GdbCommand implements Callable<Integer> {
                     + " guest's next instruction, after the VMM handled the exit.")
     String virt = "none";
 
+    @Mixin
+    InterceptOptions intercepts = new InterceptOptions();
+
     GdbCommand(Terminal term) {
         this.term = term;
     }
@@ -75,9 +79,14 @@ final class GdbCommand implements Callable<Integer> {
         Virt v = parseVirt();
         CpuProfile p = GuestSetup.profile(vendor(v), profile);
         Machine m = GuestSetup.machine(p, memMiB, smp, console);
+        if (v == Virt.NONE && intercepts.given()) {
+            throw new BadInputException((intercepts.intercept != null ? "--intercept" : "--exit-cycles")
+                    + " needs --virt vmx or svm");
+        }
         if (v != Virt.NONE) {
+            InterceptPolicy policy = intercepts.policy();
             try {
-                Vmm.attach(m, v, InterceptPolicy.defaults());
+                Vmm.attach(m, v, policy);
             } catch (IllegalStateException e) { // the profile has no VMX / SVM model
                 throw new BadInputException("--virt " + virt + ": profile " + p.name() + " has no " + v.name() + " model");
             }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -91,6 +92,9 @@ final class RunCommand implements Callable<Integer> {
             description = "With --virt: write one JSON object per VM exit per line to FILE (- for stdout).")
     String traceExits;
 
+    @Mixin
+    InterceptOptions intercepts = new InterceptOptions();
+
     @Option(names = "--exit-stats", description = "With --virt: print VM exits by kind (count, cycles, host time) on stderr.")
     boolean exitStats;
 
@@ -105,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
         Virt v = virt();
         CpuProfile p = GuestSetup.profile(vendor(v), profile);
         Machine m = GuestSetup.machine(p, memMiB, smp, term.out());
-        Vmm vmm = v == Virt.NONE ? null : attach(m, v, p);
+        Vmm vmm = v == Virt.NONE ? null : attach(m, v, p, intercepts.policy());
         byte[] bytes = GuestSetup.read(guest);
         MultibootArgs boot = MultibootArgs.of(guest, append, initrd);
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, boot);
@@ -153,8 +157,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
-        if (v == Virt.NONE && (traceExits != null || exitStats)) {
-            throw new BadInputException((traceExits != null ? "--trace-exits" : "--exit-stats") + " needs --virt vmx or svm");
+        if (v == Virt.NONE && (traceExits != null || exitStats || intercepts.given())) {
+            throw new BadInputException((traceExits != null ? "--trace-exits" : exitStats ? "--exit-stats"
+                    : intercepts.intercept != null ? "--intercept" : "--exit-cycles") + " needs --virt vmx or svm");
         }
         return v;
     }
@@ -172,9 +177,9 @@ final class RunCommand implements Callable<Integer> {
         return needed;
     }
 
-    private static Vmm attach(Machine m, Virt v, CpuProfile p) throws BadInputException {
+    private static Vmm attach(Machine m, Virt v, CpuProfile p, InterceptPolicy policy) throws BadInputException {
         try {
-            return Vmm.attach(m, v, InterceptPolicy.defaults());
+            return Vmm.attach(m, v, policy);
         } catch (IllegalStateException e) { // the profile has no VMX / SVM model
             throw new BadInputException("--virt " + v.name().toLowerCase() + ": profile " + p.name() + " has no "
                     + v.name() + " model");

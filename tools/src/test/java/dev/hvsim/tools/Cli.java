@@ -24,6 +24,13 @@ final class Cli {
         return new Cli(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Writes the shipped guest {@code name} as {@code DIR/name.elf} and returns that path (a file for the CLI). */
+    static String guestFile(java.nio.file.Path dir, String name) throws java.io.IOException {
+        java.nio.file.Path p = dir.resolve(name + ".elf");
+        java.nio.file.Files.write(p, dev.hvsim.guests.Guests.bytes(name));
+        return p.toString();
+    }
+
     /** stderr is exactly one line starting "hvsim: " and no stack trace. */
     boolean oneErrorLine() {
         return err.startsWith("hvsim: ") && err.endsWith("\n") && err.indexOf('\n') == err.length() - 1

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hvsim.guests.Guests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,7 @@ class VirtCliTest {
     Path dir;
 
     private String guest(String name) throws IOException {
-        Path p = dir.resolve(name + ".elf");
-        Files.write(p, Guests.bytes(name));
-        return p.toString();
+        return Cli.guestFile(dir, name);
     }
 
     @Test
