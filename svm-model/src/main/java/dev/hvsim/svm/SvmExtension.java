@@ -192,7 +192,9 @@ public final class SvmExtension implements CpuExtension {
      * (word 3 bit 3, Table B-1) it causes #VMEXIT(INIT) (63H, Appendix C; EXITINFO1/2 0) at the next instruction
      * boundary and stays pending: the host, now at GIF = 0, receives it when it sets GIF again, which resets the
      * processor (VM_CR.R_INIT, redirecting it to #SX, has no effect in the model; DEVIATIONS.md). With
-     * GIF = 1 and no intercept the platform applies INIT (the CPU's INIT state), in a guest as outside one.
+     * GIF = 1 and no intercept the platform applies INIT (the CPU's INIT state), in a guest as outside one: the
+     * processor leaves guest mode without a #VMEXIT (nothing is written to the VMCB or taken from VM_HSAVE_PA; guest
+     * and host state are both gone) and GIF is 1, its reset value (15.17).
      */
     @Override
     public SignalAction init(Cpu c) {
@@ -203,6 +205,12 @@ public final class SvmExtension implements CpuExtension {
             initExitPending = true;
             c.signalEvent();
             return SignalAction.HELD;
+        }
+        if (guestActive) {
+            guestActive = false;
+            initExitPending = false;
+            c.setGuestMode(null);
+            paging.abandon();
         }
         return SignalAction.PLATFORM;
     }

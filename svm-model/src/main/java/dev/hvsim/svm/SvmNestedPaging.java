@@ -163,6 +163,11 @@ final class SvmNestedPaging implements SecondStage {
         c.mmu().switchContext(0, -1, null);
     }
 
+    /** INIT in a guest: back to the host's context, nothing written to the VMCB (the guest's state is discarded). */
+    void abandon() {
+        x.cpu().mmu().switchContext(0, -1, null);
+    }
+
     /** After the host state is loaded (#VMEXIT or VMEXIT_INVALID). */
     void hostLoaded() {
         x.cpu().mmu().contextStateLoaded();

@@ -47,9 +47,14 @@ class InitInterceptTest {
     }
 
     @Test
-    void anInitNotInterceptedIsThePlatforms() {
+    void anInitNotInterceptedIsThePlatformsAndLeavesGuestModeWithoutAnExit() {
         SvmHarness h = guestRunning(false);
+        h.w(V.EXITCODE, 8, 0x1234);
         assertThat(h.svm.init(h.cpu)).isEqualTo(SignalAction.PLATFORM);
+        assertThat(h.svm.inGuest()).isFalse();
+        assertThat(h.cpu.guestMode().active()).isFalse();
+        assertThat(h.svm.gif()).isTrue();
+        assertThat(h.q(V.EXITCODE)).as("no #VMEXIT written").isEqualTo(0x1234);
     }
 
     @Test
