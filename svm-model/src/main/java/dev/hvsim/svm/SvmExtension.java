@@ -72,6 +72,11 @@ public final class SvmExtension implements CpuExtension {
     /** The nested-paging format while a guest with nested paging runs (the debugger's two-stage walk), else null. */
     public dev.hvsim.ept.SecondStageFormat nestedFormat() { return guestActive ? paging.format() : null; }
     public long vmCr() { return vmCr; }
+    /**
+     * Sets VM_CR without WRMSR's checks: for a Java host that emulates the guest's WRMSR VM_CR itself (nested SVM, where
+     * the guest's EFER.SVME is not the CPU's), so that SKINIT and later reads see the guest's value.
+     */
+    public void setVmCr(long value) { vmCr = value; }
     public long hsavePa() { return hsavePa; }
     /** The last SKINIT executed on this CPU (its SLB, entry offset and image length), or null. */
     public SkinitLaunch lastSkinit() { return skinit.last(); }

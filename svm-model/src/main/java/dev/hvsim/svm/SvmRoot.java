@@ -58,6 +58,14 @@ public final class SvmRoot {
         x.gif = true;
     }
 
+    /**
+     * The GIF the guest gets back at the next {@link #vmrun} (the GIF it had at its last #VMEXIT, as VGIF's V_GIF
+     * would keep it). A Java host that emulates SVM for its guest (nested SVM) sets it: VMRUN sets GIF, #VMEXIT
+     * clears it (APM Vol. 2 15.17).
+     */
+    public boolean guestGif() { return x.guestGifAtExit; }
+    public void setGuestGif(boolean gif) { x.guestGifAtExit = gif; }
+
     /** Makes the 4 KiB page at {@code pa} the VMCB that {@link #vmrun} runs. */
     public void select(long pa) {
         vmcb = pa;

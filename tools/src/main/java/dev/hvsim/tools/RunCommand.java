@@ -85,7 +85,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--virt", paramLabel = "vmx|svm|none",
             description = "Run the guest under the Java VMM in VMX non-root operation (intel profile) or SVM guest"
-                    + " mode (amd profile); none (default) runs it bare.")
+                    + " mode (amd profile); none (default) runs it bare. Under svm the guest may itself use SVM"
+                    + " (nested SVM: NP and NRIP save; its guest's exits are traced with \"level\": 2); VMX is hidden"
+                    + " from it.")
     String virt = "none";
 
     @Option(names = "--trace-exits", paramLabel = "FILE|-",

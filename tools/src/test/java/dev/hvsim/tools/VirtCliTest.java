@@ -35,6 +35,29 @@ class VirtCliTest {
         }
     }
 
+    /** Nested SVM: the x86 hypervisor guest runs as bare; its guest's exits are in the trace with "level": 2. */
+    @Test
+    void svmHypervisorGuestRunsUnderTheVmmWithItsGuestsExitsMarked() throws IOException {
+        Path trace = dir.resolve("nested.jsonl");
+        Cli bare = Cli.run("run", "--vendor", "amd", guest("svm-hv"));
+        Cli r = Cli.run("run", "--virt", "svm", "--trace-exits", trace.toString(), guest("svm-hv"));
+        assertThat(r.status).as(r.toString()).isEqualTo(bare.status).isEqualTo(1);
+        assertThat(r.out).isEqualTo(bare.out).contains("svm-hv: DONE status 0");
+        int reflected = 0, l1 = 0;
+        for (String l : Files.readAllLines(trace)) {
+            JsonNode n = new ObjectMapper().readTree(l);
+            if (n.has("level")) {
+                assertThat(n.get("level").asInt()).isEqualTo(2);
+                reflected += n.get("handled").asText().equals("reflected") ? 1 : 0;
+            } else {
+                l1++;
+            }
+        }
+        // svm-hv's summary: CPUID 4, IOIO 75, HLT 1, VMMCALL 2 exits reach it
+        assertThat(reflected).isEqualTo(4 + 75 + 1 + 2);
+        assertThat(l1).isPositive();
+    }
+
     @Test
     void traceExitsWritesOneJsonObjectPerExitToAFile() throws IOException {
         Path trace = dir.resolve("trace.jsonl");

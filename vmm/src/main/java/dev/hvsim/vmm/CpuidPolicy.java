@@ -9,7 +9,10 @@ import dev.hvsim.x86core.Vendor;
  * dynamic bits of x86-core's CPUID: APIC ID, OSXSAVE, OSPKE), filtered for a guest:
  *
  * <ul>
- *   <li>no virtualization for the guest: CPUID.1:ECX.VMX[5] and CPUID.8000_0001:ECX.SVM[2] are 0 (no nesting);</li>
+ *   <li>no VMX for the guest: CPUID.1:ECX.VMX[5] = 0; CPUID.8000_0001:ECX.SVM[2] = 0 too unless the VMM emulates SVM
+ *       for its guest (nested SVM, {@link NestedSvm}): then SVM stays, and Fn8000_000A gives the profile's revision
+ *       (EAX) and ASID count (EBX), ECX = 0 and in EDX only what the emulation implements: NP (bit 0) and NRIPS
+ *       (bit 3), where the profile has them (AMD APM Vol. 3 Appendix E.4.9);</li>
  *   <li>CPUID.1:ECX[31] = 1, "hypervisor present" (reserved for this use by both vendors);</li>
  *   <li>leaf 4000_0000H: EAX = 4000_0001H, EBX:ECX:EDX = "HvsimJavaVMM"; 4000_0001H: EAX = the hypercall ABI version
  *       ({@link Hypercalls#ABI_VERSION}).</li>
@@ -23,9 +26,16 @@ public final class CpuidPolicy {
     private final int[] subleaf;
     private final int[][] regs;
     private final boolean intel;
+    private final boolean nestedSvm;
     private final long maxBasic, maxExt;
 
     public CpuidPolicy(CpuProfile p) {
+        this(p, false);
+    }
+
+    /** {@code nestedSvm}: the VMM emulates SVM for its guest (see above). */
+    public CpuidPolicy(CpuProfile p, boolean nestedSvm) {
+        this.nestedSvm = nestedSvm;
         int n = p.cpuid().size();
         leaf = new long[n];
         subleaf = new int[n];
@@ -75,7 +85,10 @@ public final class CpuidPolicy {
             out[2] = bit(out[2], 5, false);
             out[2] = bit(out[2], 31, true);
         } else if (l == EXT + 1) {
-            out[2] = bit(out[2], 2, false);
+            out[2] = bit(out[2], 2, nestedSvm && (out[2] & 4) != 0);
+        } else if (l == EXT + 0xa && nestedSvm) {
+            out[2] = 0;
+            out[3] &= NestedSvm.FEATURES;
         } else if (l == 7 && sub == 0) {
             out[2] = bit(out[2], 4, (v.cr4() & Cpu.CR4_PKE) != 0);
         }

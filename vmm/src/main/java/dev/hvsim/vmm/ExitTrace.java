@@ -44,6 +44,9 @@ final class ExitTrace {
             g.writeEndObject();
             g.writeStringField("rip", Hex.of(x.rip));
             g.writeStringField("handled", h.traceName());
+            if (x.level != 1) {
+                g.writeNumberField("level", x.level); // nested virtualization: an exit of L2
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

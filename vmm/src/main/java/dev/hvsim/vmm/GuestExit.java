@@ -34,6 +34,8 @@ public final class GuestExit {
     boolean crWrite;
     int vector = -1;
     int errorCode = -1;
+    /** 1: an exit of the VMM's guest; 2: of its nested guest (nested virtualization). */
+    int level = 1;
 
     void clear() {
         port = size = 0;
@@ -47,6 +49,8 @@ public final class GuestExit {
     }
 
     public ExitKind kind() { return kind; }
+    /** 1 for an exit of the VMM's own guest, 2 for one of the guest's guest (nested virtualization, L2). */
+    public int level() { return level; }
     /** The raw vendor record: a {@code dev.hvsim.vmx.VmExit} (Intel) or {@code dev.hvsim.svm.SvmExit} (AMD). */
     public Object raw() { return raw; }
     /** True for an Intel (VMX) exit, false for AMD (SVM). */

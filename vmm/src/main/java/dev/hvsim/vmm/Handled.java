@@ -12,6 +12,11 @@ public enum Handled {
     MAPPED,
     /** Nothing to do: the guest resumes and retries (e.g. after a shadow was adjusted). */
     RESUMED,
+    /**
+     * Nested virtualization: an exit of the L2 guest that its L1 hypervisor intercepts was given to L1 as the #VMEXIT
+     * it asked for (APM Vol. 2 15.6); L1 resumes after its VMRUN.
+     */
+    REFLECTED,
     /** The VMM stopped the guest (exit hypercall, shutdown, an exit it cannot handle). */
     STOPPED;
 

@@ -56,6 +56,11 @@ final class PlatformHandler implements ExitHandler {
                     return externalInterrupt(v, x);
                 }
                 break;
+            case VIRT_INSTRUCTION:
+                if (v instanceof SvmVcpu && ((SvmVcpu) v).nested != null) {
+                    return ((SvmVcpu) v).nested.l1Instruction(x);
+                }
+                break;
             case TRIPLE_FAULT:
                 v.shutdown = "triple fault in the guest (VM exit " + x + ")";
                 return Handled.STOPPED;
@@ -135,6 +140,10 @@ final class PlatformHandler implements ExitHandler {
         if (index == EFER) {
             return v.efer();
         }
+        NestedSvm n = v instanceof SvmVcpu ? ((SvmVcpu) v).nested : null;
+        if (n != null && n.ownsMsr(index)) {
+            return n.readMsr(index);
+        }
         if (v instanceof VmxVcpu && (index == FS_BASE || index == GS_BASE)) {
             return ((VmxVcpu) v).root().read(index == FS_BASE ? "GUEST_FS_BASE" : "GUEST_GS_BASE");
         }
@@ -144,8 +153,11 @@ final class PlatformHandler implements ExitHandler {
     private Handled msrWrite(Vcpu v, GuestExit x) {
         long value = (v.gpr(Reg.RDX) & 0xffffffffL) << 32 | (v.gpr(Reg.RAX) & 0xffffffffL);
         try {
+            NestedSvm n = v instanceof SvmVcpu ? ((SvmVcpu) v).nested : null;
             if (x.msr == EFER) {
                 writeEfer(v, value);
+            } else if (n != null && n.ownsMsr(x.msr)) {
+                n.writeMsr(x.msr, value);
             } else if (v instanceof VmxVcpu && (x.msr == FS_BASE || x.msr == GS_BASE)) {
                 if (!v.cpu().canonical(value)) {
                     throw ArchFault.gp0();
@@ -170,6 +182,10 @@ final class PlatformHandler implements ExitHandler {
         Cpu c = v.cpu();
         long allowed = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
                 | (c.has(Feature.NX) ? Cpu.EFER_NXE : 0);
+        NestedSvm n = v instanceof SvmVcpu ? ((SvmVcpu) v).nested : null;
+        if (n != null && (v.level == 2 || n.svmeAllowed())) {
+            allowed |= Cpu.EFER_SVME; // nested SVM: L1's own EFER.SVME (MBZ while VM_CR.SVMDIS = 1, APM 15.30.1)
+        }
         long old = v.efer();
         boolean paging = (v.cr0() & Cpu.CR0_PG) != 0;
         if ((value & ~allowed) != 0 || paging && ((value ^ old) & Cpu.EFER_LME) != 0) {

@@ -27,11 +27,15 @@ final class SvmVcpu extends Vcpu {
     private static final String[] SEG = {"ES", "CS", "SS", "DS", "FS", "GS"};
     private final SvmRoot root;
     private long misc1;
+    private long vmcb01;
     private long hostCr3;
+    /** Nested SVM for this vCPU's guest (null: SVM hidden from it). */
+    final NestedSvm nested;
 
-    SvmVcpu(Vmm vmm, int index, Cpu cpu) {
+    SvmVcpu(Vmm vmm, int index, Cpu cpu, boolean nested) {
         super(vmm, index, cpu);
         this.root = SvmRoot.of(cpu);
+        this.nested = nested ? new NestedSvm(this, vmm.machine().cpus().size()) : null;
     }
 
     SvmRoot root() { return root; }
@@ -46,9 +50,11 @@ final class SvmVcpu extends Vcpu {
         CpuState g = cpu.state().copy();
         int cpl = cpu.cpl();
         VmmMemory mem = vmm.memory();
+        level = 1;
         if (root.vmcbAddress() < 0) {
             root.enable(mem.allocate(1));
-            root.select(mem.allocate(1));
+            vmcb01 = mem.allocate(1);
+            root.select(vmcb01);
             InterceptPolicy p = vmm.policy();
             long iopm = mem.allocate(3), msrpm = mem.allocate(2);
             if (p.io()) {
@@ -71,6 +77,9 @@ final class SvmVcpu extends Vcpu {
                 root.writeOffset(N_CR3, 8, vmm.ept().root());
             }
             hostCr3 = mem.allocate(1);
+        }
+        if (nested != null) {
+            nested.launched(vmcb01, g.efer); // INIT/SIPI of a vCPU that ran L2: back to L1's VMCB
         }
         long pat = g.msr(dev.hvsim.x86core.Msr.IA32_PAT);
         root.write("save.G_PAT", pat == 0 ? 0x0007040600070406L : pat);
@@ -129,9 +138,19 @@ final class SvmVcpu extends Vcpu {
         if ((efer & Cpu.EFER_SVME) == 0) {
             // the guest cleared it without a WRMSR exit (SKINIT in the guest, APM 15.27.6): the VMM keeps it set
             root.writeOffset(EFER, 8, efer | Cpu.EFER_SVME);
+            if (nested != null && level == 1 && nested.svme) {
+                nested.svme = false; // nested SVM: L1's own EFER.SVME is what SKINIT cleared
+                nested.svmeChanged();
+            }
         }
         SvmExit invalid = root.vmrun();
         if (invalid == null) {
+            return true;
+        }
+        if (!invalid.invalid()) {
+            // a #VMEXIT while VMRUN delivered EVENTINJ (APM Vol. 2 15.20: the injected event's delivery can
+            // intercept or fault, e.g. #NPF on a guest IDT page not backed yet): the VMM handles it next
+            stepExited = true;
             return true;
         }
         failure = "VMRUN failed on CPU " + index + ": VMEXIT_INVALID " + invalid.violations();
@@ -140,7 +159,7 @@ final class SvmVcpu extends Vcpu {
 
     @Override
     void decode() {
-        SvmExit e = (SvmExit) cpu.lastVmExit();
+        SvmExit e = root.lastExit(); // the CPU's last #VMEXIT, or one taken inside the VMM's own VMRUN
         GuestExit x = exit;
         x.clear();
         x.raw = e;
@@ -152,6 +171,7 @@ final class SvmVcpu extends Vcpu {
         x.vectoring = e.exitIntInfo();
         x.nextRip = e.nextRip();
         x.rip = e.guestRip();
+        x.level = level;
         x.kind = ExitKinds.svm(e.exitCode(), e.exitInfo1());
         if (x.kind == null) {
             x.kind = ExitKind.AMD_OTHER;
@@ -199,6 +219,14 @@ final class SvmVcpu extends Vcpu {
         g.writeStringField("exitinfo2", Hex.of(e.exitInfo2()));
         g.writeStringField("exitintinfo", Hex.of(e.exitIntInfo()));
         g.writeStringField("nrip", Hex.of(e.nextRip()));
+        if (nested != null && exit.level == 1 && e.exitCode() == NestedSvm.EXIT_VMRUN && nested.failedRules != null) {
+            // nested SVM: L1's VMCB failed VMRUN's checks; L1 got VMEXIT_INVALID (APM Vol. 2 15.5.1)
+            g.writeArrayFieldStart("vmcb12_invalid");
+            for (dev.hvsim.svm.VmrunViolation r : nested.failedRules) {
+                g.writeString(r.id());
+            }
+            g.writeEndArray();
+        }
     }
 
     // ------------------------------------------------------------------ guest state
@@ -217,9 +245,32 @@ final class SvmVcpu extends Vcpu {
     @Override public long cr0() { return root.readOffset(CR0, 8); }
     @Override public long cr3() { return root.readOffset(CR3, 8); }
     @Override public long cr4() { return root.readOffset(CR4, 8); }
-    /** The guest's EFER without SVME, which the VMM keeps set and hidden. */
-    @Override public long efer() { return root.readOffset(EFER, 8) & ~Cpu.EFER_SVME; }
-    @Override public void setEfer(long value) { root.writeOffset(EFER, 8, value | Cpu.EFER_SVME); }
+    /**
+     * The guest's EFER: SVME, which the VMM keeps set, is hidden; with nested SVM it is L1's own (virtual) SVME, and
+     * an L2 sees the EFER its VMCB12 gave it.
+     */
+    @Override
+    public long efer() {
+        long e = root.readOffset(EFER, 8);
+        if (nested == null || level == 2) {
+            return nested == null ? e & ~Cpu.EFER_SVME : e;
+        }
+        return nested.svme ? e : e & ~Cpu.EFER_SVME;
+    }
+
+    @Override
+    public void setEfer(long value) {
+        root.writeOffset(EFER, 8, value | Cpu.EFER_SVME);
+        if (nested != null && level == 1 && nested.svme != ((value & Cpu.EFER_SVME) != 0)) {
+            nested.svme = !nested.svme;
+            nested.svmeChanged();
+        }
+    }
+
+    @Override
+    Handled nestedExit(GuestExit x, PlatformHandler platform) {
+        return nested.l2Exit(x, platform);
+    }
 
     /** RFLAGS.IF and the interrupt shadow (VMCB 068H bit 0, APM Vol. 2 15.21.5). */
     @Override
@@ -246,7 +297,21 @@ final class SvmVcpu extends Vcpu {
 
     @Override
     void ioIntercept(boolean on) {
-        root.writeOffset(MISC1, 4, on ? misc1 : misc1 & ~(1L << M1_IOIO));
+        long m = root.readOffset(MISC1, 4); // the selected VMCB's (nested SVM: VMCB02 has L1's intercepts too)
+        root.writeOffset(MISC1, 4, on ? m | 1L << M1_IOIO : m & ~(1L << M1_IOIO));
+    }
+
+    /**
+     * An exit taken while an event was being delivered through the guest IDT (EXITINTINFO valid, APM Vol. 2 15.7.2;
+     * e.g. a nested page fault on the IDT, GDT or stack page): the event is injected again at the next VMRUN
+     * (EVENTINJ has EXITINTINFO's format), as the APM asks of the VMM; else an exception the VMM injected would be
+     * lost. Software interrupts (TYPE 4) are not: the guest's RIP is still at the INTn, which runs again.
+     */
+    void reinjectInterrupted(GuestExit x) {
+        long info = x.vectoring;
+        if ((info >>> 31 & 1) != 0 && (info >>> 8 & 7) != 4) {
+            root.writeOffset(0x0a8, 8, info);
+        }
     }
 
     /** EXITINTINFO of the last exit (read for traces). */

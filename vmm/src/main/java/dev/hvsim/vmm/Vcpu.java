@@ -18,8 +18,13 @@ public abstract class Vcpu {
     String shutdown;
     /** HLT was emulated: after the next entry the vCPU waits in the halt state for an interrupt. */
     boolean haltOnEntry;
-    /** A single-stepped instruction ended in a new VM exit, which the VMM handles next. */
+    /**
+     * A single-stepped instruction, or the entry itself (SVM: delivering EVENTINJ), ended in a new VM exit, which the
+     * VMM handles next.
+     */
     boolean stepExited;
+    /** 1: the guest (L1) runs; 2: nested virtualization, L1's guest (L2) runs on a control structure L0 built. */
+    int level = 1;
 
     Vcpu(Vmm vmm, int index, Cpu cpu) {
         this.vmm = vmm;
@@ -71,6 +76,11 @@ public abstract class Vcpu {
     abstract void decode();
     /** Turns port-I/O interception off (for one single-stepped string instruction) or back to the policy. */
     abstract void ioIntercept(boolean on);
+    /** An exit of a nested (level-2) guest: reflected to L1 or handled by the VMM ({@link NestedSvm}). */
+    Handled nestedExit(GuestExit x, PlatformHandler platform) {
+        failure = "nested exit without nested virtualization: " + x;
+        return Handled.STOPPED;
+    }
     /** The vendor of the trace ("intel" or "amd"). */
     abstract String vendor();
     /** Writes the raw record's fields for an exit trace line. */

@@ -49,9 +49,10 @@ public final class Vmm implements VcpuDriver {
         List<Cpu> cpus = machine.cpus();
         this.vcpus = new Vcpu[cpus.size()];
         for (int i = 0; i < vcpus.length; i++) {
-            vcpus[i] = virt == Virt.VMX ? new VmxVcpu(this, i, cpus.get(i)) : new SvmVcpu(this, i, cpus.get(i));
+            vcpus[i] = virt == Virt.VMX ? new VmxVcpu(this, i, cpus.get(i)) : new SvmVcpu(this, i, cpus.get(i), ept != null);
         }
-        this.platform = new PlatformHandler(this, new CpuidPolicy(machine.config().profile()));
+        this.platform = new PlatformHandler(this, new CpuidPolicy(machine.config().profile(),
+                virt == Virt.SVM && ept != null));
     }
 
     /** CPUID Fn8000_000A EDX[0] (NP) of the machine's profile: the SVM model has nested paging (APM Vol. 2 15.25). */
@@ -135,7 +136,7 @@ public final class Vmm implements VcpuDriver {
             }
             Handled h = handler == null ? null : handler.handle(v, x);
             if (h == null) {
-                h = platform.handle(v, x);
+                h = x.level == 1 ? platform.handle(v, x) : v.nestedExit(x, platform);
             }
             if (policy.exitCycles() > 0) {
                 v.cpu.addCycles(policy.exitCycles());
@@ -169,6 +170,10 @@ public final class Vmm implements VcpuDriver {
             if (!v.resume()) {
                 failure = v.failure;
                 return StopReason.VM_EXIT;
+            }
+            if (v.stepExited) {
+                v.stepExited = false;
+                continue; // the entry itself exited (SVM: delivering EVENTINJ): handle that exit
             }
             if (v.haltOnEntry) {
                 v.haltOnEntry = false;
@@ -213,6 +218,9 @@ public final class Vmm implements VcpuDriver {
             v.failure = v.failure == null ? "entry failed" : v.failure;
             return;
         }
+        if (v.stepExited) {
+            return; // the entry itself exited: that exit is handled next
+        }
         StopReason r = v.cpu.run(1, Long.MAX_VALUE);
         v.stepExited = r == StopReason.VM_EXIT;
     }
@@ -227,6 +235,9 @@ public final class Vmm implements VcpuDriver {
         if (ept == null) {
             v.failure = "nested page fault without nested paging: " + x;
             return Handled.STOPPED;
+        }
+        if (v instanceof SvmVcpu) {
+            ((SvmVcpu) v).reinjectInterrupted(x);
         }
         long gpa = x.gpa & ~0xfffL;
         MemoryBus bus = machine.memory();
@@ -259,7 +270,7 @@ public final class Vmm implements VcpuDriver {
     }
 
     /** Where guest accesses to the VMM's own addresses go: an address with nothing behind it (reads all ones). */
-    private static final long UNBACKED = VmmMemory.BASE - 0x1000;
+    static final long UNBACKED = VmmMemory.BASE - 0x1000;
 
     /** Invalidates the EPT's translations on every vCPU (INVEPT single-context, SDM Vol. 3C 30.4.3.1). */
     public void invalidate() {
@@ -269,6 +280,9 @@ public final class Vmm implements VcpuDriver {
         long root = ept.isNpt() ? -1 : ept.eptp(); // NPT: every context (INVLPGA-like, TLB_CONTROL flush all)
         for (Vcpu v : vcpus) {
             v.cpu.mmu().invalidateContexts(-1, root, false);
+            if (v instanceof SvmVcpu && ((SvmVcpu) v).nested != null) {
+                ((SvmVcpu) v).nested.resetShadow(); // its entries copy L0's: rebuilt from both on the next faults
+            }
         }
     }
 }
