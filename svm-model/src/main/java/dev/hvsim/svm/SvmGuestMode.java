@@ -4,6 +4,7 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.GuestMode;
 import dev.hvsim.x86core.Interrupts;
+import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.decode.DecodedInsn;
 import dev.hvsim.x86core.decode.InterceptPoint;
 import dev.hvsim.x86core.fault.ArchFault;
@@ -91,9 +92,17 @@ final class SvmGuestMode implements GuestMode {
         long info = (in ? 1 : 0) | (string ? 4 : 0) | (string && insn.rep != 0 ? 8 : 0)
                 | (size == 1 ? 0x10 : size == 2 ? 0x20 : 0x40)
                 | (addr == 2 ? 0x80 : addr == 4 ? 0x100 : 0x200)
-                | (string ? (long) (in ? 0 : insn.seg & 7) << 10 : 0)
+                | (string ? (long) (in ? Reg.ES : outsSegment(insn)) << 10 : 0)
                 | (long) port << 16;
         exit(ExitCode.IOIO, info, cpu.nextRip, cpu.nextRip);
+    }
+
+    /**
+     * The segment of OUTS's source (15.10.2 SEG): DS unless overridden (SDM Vol. 2B OUTS: "DS:rSI ... the DS segment
+     * may be overridden"); INS always writes ES:rDI, which SEG reports as 0 (ES).
+     */
+    private static int outsSegment(DecodedInsn insn) {
+        return (insn.segOverride >= 0 ? insn.segOverride : Reg.DS) & 7;
     }
 
     /**

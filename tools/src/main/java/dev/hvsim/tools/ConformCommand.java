@@ -2,6 +2,7 @@ package dev.hvsim.tools;
 
 import dev.hvsim.conformance.campaign.Campaign;
 import dev.hvsim.conformance.campaign.Failure;
+import dev.hvsim.conformance.campaign.InterceptCases;
 import dev.hvsim.conformance.campaign.RuleCoverage;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -11,9 +12,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code hvsim conform [--vendor intel|amd|both] [--cases N] [--seed S] [--out DIR]} (issue 9): the VM-entry and
- * VMRUN conformance properties as a campaign on all cores (conformance-tests' {@link Campaign}, the engine of the
+ * VMRUN conformance properties and the intercept properties (VMX, SVM, cross-vendor with {@code both}) as a campaign on all cores (conformance-tests' {@link Campaign}, the engine of the
  * JUnit suite), with a progress line on stderr, every failure written to DIR as a check-vmcs / check-vmcb
- * description that reproduces it, and a summary (with the rule-coverage table) at the end.
+ * description that reproduces it, and a summary (with the rule-coverage table) at the end. {@code --replay FILE}
+ * re-runs an intercept failure's reproduction file.
  */
 @Command(name = "conform", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the VM-entry / VMRUN conformance properties on random states; failures become "
@@ -36,12 +38,19 @@ final class ConformCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--replay", paramLabel = "FILE", description = "Replay an intercept reproduction file "
+            + "(vmx-intercepts, svm-intercepts, cross-vendor-intercepts) instead of running a campaign.")
+    Path replay;
+
     ConformCommand(Terminal term) {
         this.term = term;
     }
 
     @Override
     public Integer call() throws BadInputException {
+        if (replay != null) {
+            return replay();
+        }
         boolean intel, amd;
         switch (vendor) {
             case "intel": intel = true; amd = false; break;
@@ -88,5 +97,28 @@ final class ConformCommand implements Callable<Integer> {
                 r.failures().size(), r.uncovered().size(), s,
                 out != null ? ", written to " + out : r.failures().isEmpty() ? "" : " (use --out DIR for reproduction files)");
         return r.passed() ? ExitStatus.HALTED : ExitStatus.CONFORMANCE_FAILED;
+    }
+
+    /** {@code --replay FILE}: status 0 when the property holds for the file's case, 8 when it still fails. */
+    private int replay() throws BadInputException {
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(replay.toFile());
+        } catch (java.io.IOException e) {
+            throw new BadInputException("cannot read " + replay + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        InterceptCases.Replay r;
+        try {
+            r = InterceptCases.replay(n);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(replay + ": " + e.getMessage());
+        }
+        term.out().println("conform: replay " + r.property() + " " + replay + ": " + r.observed());
+        if (r.problem() != null) {
+            term.out().println("FAIL " + r.problem());
+            return ExitStatus.CONFORMANCE_FAILED;
+        }
+        term.out().println("conform: the property holds");
+        return ExitStatus.HALTED;
     }
 }

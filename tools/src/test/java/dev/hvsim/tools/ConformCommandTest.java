@@ -58,6 +58,43 @@ class ConformCommandTest {
         assertThat(c.out).contains("0 failure(s), 0 rule(s) never violated, seed 9");
     }
 
+    /**
+     * Intercept reproduction files replay: a trial of each property that holds gives status 0; a file whose snippet
+     * name no longer matches its bytes (HLT's expectation for CPUID's bytes) fails with status 8 and the problem; files
+     * that are not reproduction files are one line and status 6.
+     */
+    @Test
+    void interceptReproductionFilesReplay() throws Exception {
+        var vmx = dev.hvsim.conformance.campaign.VmxIntercepts.generate(VmxCpu.intelCore(), new SplittableRandom(3),
+                dev.hvsim.conformance.campaign.VmxIntercepts.CATALOGUE.get(0));
+        Path f = Repro.write(dir, "vmx.json", dev.hvsim.conformance.campaign.VmxIntercepts.repro(vmx, null));
+        Cli c = Cli.run("conform", "--replay", f.toString());
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.HALTED);
+        assertThat(c.out).contains("replay vmx-intercepts").contains("reason 10").contains("the property holds");
+        var svm = dev.hvsim.conformance.campaign.SvmIntercepts.generate(new SplittableRandom(4),
+                dev.hvsim.conformance.campaign.SvmIntercepts.CATALOGUE.get(0));
+        f = Repro.write(dir, "svm.json", dev.hvsim.conformance.campaign.SvmIntercepts.repro(svm, null));
+        c = Cli.run("conform", "--replay", f.toString());
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.HALTED);
+        var cross = dev.hvsim.conformance.campaign.CrossVendorIntercepts.generate(new SplittableRandom(5), "CPUID");
+        f = Repro.write(dir, "cross.json", dev.hvsim.conformance.campaign.CrossVendorIntercepts.repro(cross));
+        c = Cli.run("conform", "--replay", f.toString());
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.HALTED);
+        assertThat(c.out).contains("Intel CPUID at +0, AMD CPUID at +0");
+        var wrong = dev.hvsim.conformance.campaign.VmxIntercepts.repro(vmx, null).put("snippet", "HLT");
+        f = Repro.write(dir, "wrong.json", wrong);
+        c = Cli.run("conform", "--replay", f.toString());
+        assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.CONFORMANCE_FAILED);
+        assertThat(c.out).contains("FAIL HLT: reason 10");
+        Files.writeString(dir.resolve("bad.json"), "{\"property\": \"single-rule\"}");
+        Files.writeString(dir.resolve("broken.json"), "{\"property\": \"vmx-intercepts\"}");
+        for (String name : new String[] {"bad.json", "broken.json", "missing.json"}) {
+            c = Cli.run("conform", "--replay", dir.resolve(name).toString());
+            assertThat(c.status).as(c.toString()).isEqualTo(ExitStatus.BAD_INPUT);
+            assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        }
+    }
+
     @Test
     void badOptionsAreOneLineAndStatus6() {
         for (String[] args : new String[][] {{"conform", "--vendor", "via"}, {"conform", "--cases", "0"},

@@ -101,6 +101,19 @@ public final class VmcsLayout {
         region.readAll(fullOffsets, fullSizes, out);
     }
 
+    /**
+     * Offset of the slot of field {@code i} of {@link VmcsFields#fullFields()} (-1 when this layout has none): with
+     * {@link #fullSize} what a processor-side copy indexed like {@code fullFields()} writes through to.
+     */
+    public int fullOffset(int i) {
+        return fullOffsets[i];
+    }
+
+    /** Bytes of the slot of field {@code i} of {@link VmcsFields#fullFields()} (0 when this layout has none). */
+    public int fullSize(int i) {
+        return fullSizes[i];
+    }
+
     /** The slot offset of the field whose full encoding is {@code fullEncoding}, or -1. */
     private int slot(int fullEncoding) {
         return fullEncoding >= 0 && fullEncoding < ENCODING_LIMIT ? offsetByEncoding[fullEncoding] : -1;

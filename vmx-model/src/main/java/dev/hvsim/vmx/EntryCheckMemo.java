@@ -24,6 +24,9 @@ final class EntryCheckMemo {
     private final long[][] reads;
     private final boolean[] violated;
     private final boolean[] touchedMemory;
+    /** {@link #violated} and {@link #touchedMemory} as bit sets by rule index (for {@link #allHold}). */
+    private final long[] violatedBits;
+    private final long[] memoryBits;
     /** Per field (catalogue index): the rules (bits by rule index) whose last run read it; the inverse of reads. */
     private final long[][] dependents;
     /** The rules a field of which changed between the last checked snapshot and this one (valid during a check). */
@@ -52,6 +55,8 @@ final class EntryCheckMemo {
         this.touchedMemory = new boolean[n];
         this.dependents = new long[VmcsSnapshot.size()][(n + 63) >>> 6];
         this.stale = new long[(n + 63) >>> 6];
+        this.violatedBits = new long[(n + 63) >>> 6];
+        this.memoryBits = new long[(n + 63) >>> 6];
     }
 
     /** The context for a check with this memo; the same object while the arguments stay the same (no allocation). */
@@ -65,8 +70,34 @@ final class EntryCheckMemo {
         return c;
     }
 
+    /** For the next {@link #begin} only: the fields that may differ from the last checked snapshot, or null. */
+    private long[] onlyChanged;
+
+    /**
+     * The next {@link #begin} compares only the fields set in {@code changed} (bits by catalogue index) with the last
+     * checked snapshot: the caller knows that no other field can differ (VmEntry: the processor-side VMCS copy notes
+     * every field it changes). Null: compare every field.
+     */
+    void onlyChanged(long[] changed) {
+        onlyChanged = changed;
+    }
+
+    private EntryState lastState;
+
+    /** The rules' view of {@code snapshot} under {@code ctx}: the same object while both are (no allocation per entry). */
+    EntryState state(VmcsSnapshot snapshot, EntryContext ctx) {
+        EntryState s = lastState;
+        if (s == null || s.snapshot() != snapshot || s.context() != ctx) {
+            s = new EntryState(snapshot, ctx); // EntryState is immutable
+            lastState = s;
+        }
+        return s;
+    }
+
     /** Starts a check: decides which fields changed, or that every rule runs. */
     void begin(VmcsSnapshot snapshot, EntryContext ctx) {
+        long[] hint = onlyChanged;
+        onlyChanged = null;
         long[] now = snapshot.values();
         boolean same = valid && ctx == lastContext && lastValues != null && lastValues.length == now.length;
         valid = false; // until end(): a check that throws leaves the memo empty
@@ -77,22 +108,40 @@ final class EntryCheckMemo {
             all = true;
             return;
         }
-        if (same) {
+        if (same && hint != null) {
+            java.util.Arrays.fill(stale, 0L);
+            long[] last = lastValues;
+            for (int w = 0; w < hint.length; w++) {
+                long bits = hint[w];
+                while (bits != 0) {
+                    int f = w << 6 | Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (f < now.length && now[f] != last[f]) {
+                        changed(f, now, last);
+                    }
+                }
+            }
+        } else if (same) {
             java.util.Arrays.fill(stale, 0L);
             long[] last = lastValues;
             for (int f = 0; f < now.length; f++) {
                 if (now[f] != last[f]) {
-                    last[f] = now[f];
-                    long[] d = dependents[f];
-                    for (int w = 0; w < d.length; w++) {
-                        stale[w] |= d[w];
-                    }
+                    changed(f, now, last);
                 }
             }
         } else {
             lastValues = now.clone();
         }
         lastContext = ctx;
+    }
+
+    /** Field {@code f} differs from the last checked snapshot: the rules that read it are stale. */
+    private void changed(int f, long[] now, long[] last) {
+        last[f] = now[f];
+        long[] d = dependents[f];
+        for (int w = 0; w < d.length; w++) {
+            stale[w] |= d[w];
+        }
     }
 
     /** Whether rule {@code i} of {@link EntryChecks#STATE_RULES} is violated: remembered, or evaluated now. */
@@ -113,7 +162,40 @@ final class EntryCheckMemo {
         }
         touchedMemory[i] = touched;
         setDependent(read, i, true);
+        long bit = 1L << i;
+        int w = i >>> 6;
+        violatedBits[w] = violated[i] ? violatedBits[w] | bit : violatedBits[w] & ~bit;
+        memoryBits[w] = touched ? memoryBits[w] | bit : memoryBits[w] & ~bit;
         return violated[i];
+    }
+
+    /**
+     * After {@link #begin}: evaluates only the rules that {@link #violated} would evaluate (an input changed, or
+     * the rule read memory or probed an MSR) and says whether every rule of {@code rules} holds now; the others
+     * keep their remembered results, which are the results they would give (see the class comment). False when
+     * some rule is violated or this check has to evaluate every rule: the caller then walks all rules in order with
+     * {@link #violated} to collect the violations (which evaluates nothing twice that it need not).
+     */
+    boolean allHold(java.util.List<EntryRule> rules, EntryState s) {
+        if (all) {
+            return false;
+        }
+        long[] stale = this.stale, mem = memoryBits;
+        for (int w = 0; w < stale.length; w++) {
+            long bits = stale[w] | mem[w];
+            while (bits != 0) {
+                int i = w << 6 | Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                violated(i, rules.get(i), s);
+                stale[w] &= ~(1L << i); // evaluated with the current inputs: not stale any more
+            }
+        }
+        for (long v : violatedBits) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Marks (or clears) rule {@code rule} as a dependent of every field in {@code fields}. */

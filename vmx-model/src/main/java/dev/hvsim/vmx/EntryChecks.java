@@ -41,6 +41,16 @@ public final class EntryChecks {
     static final List<EntryRule> STATE_RULES = rules().stream()
             .filter(r -> r.kind() != EntryRule.Kind.MSR_LOAD).toList();
 
+    /** Every state rule held: MSR loading happens only after guest state passed (28.4); in all() only then. */
+    private static EntryOutcome msrLoading(EntryState s) {
+        MsrLoadRules.Result msr = MsrLoadRules.check(s);
+        if (msr.entry() != 0) {
+            return new EntryFailureExit(ExitReason.MSR_LOADING, msr.entry(), msr.violations(),
+                    List.copyOf(msr.violations()));
+        }
+        return ENTERED;
+    }
+
     /** Runs every rule on the snapshot and decides the outcome. */
     public static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx) {
         return check(snapshot, ctx, null);
@@ -51,13 +61,17 @@ public final class EntryChecks {
      * rule's inputs did not change ({@link EntryCheckMemo}); the outcome is the same.
      */
     static EntryOutcome check(VmcsSnapshot snapshot, EntryContext ctx, EntryCheckMemo memo) {
-        EntryState s = new EntryState(snapshot, ctx);
+        EntryState s = memo != null ? memo.state(snapshot, ctx) : new EntryState(snapshot, ctx);
         // lists only when a rule fails: the common outcome (every rule holds) allocates none
         List<Violation> control = null, host = null, guest = null;
+        List<EntryRule> rules = STATE_RULES;
         if (memo != null) {
             memo.begin(snapshot, ctx);
+            if (memo.allHold(rules, s)) { // the common case: only the rules whose inputs changed ran
+                memo.end();
+                return msrLoading(s);
+            }
         }
-        List<EntryRule> rules = STATE_RULES;
         for (int i = 0, n = rules.size(); i < n; i++) {
             EntryRule r = rules.get(i);
             if (memo == null ? r.check().violated(s) : memo.violated(i, r, s)) {
@@ -73,13 +87,7 @@ public final class EntryChecks {
             memo.end();
         }
         if (control == null && host == null && guest == null) {
-            // MSR loading happens only after guest state passed (28.4); it is reported in all() only then.
-            MsrLoadRules.Result msr = MsrLoadRules.check(s);
-            if (msr.entry() != 0) {
-                return new EntryFailureExit(ExitReason.MSR_LOADING, msr.entry(), msr.violations(),
-                        List.copyOf(msr.violations()));
-            }
-            return ENTERED;
+            return msrLoading(s);
         }
         List<Violation> all = new ArrayList<>();
         if (control != null) {

@@ -154,4 +154,60 @@ final class F {
     static final VmcsField[] CR3_TARGET = {CR3_TARGET_VALUE0, CR3_TARGET_VALUE1, CR3_TARGET_VALUE2, CR3_TARGET_VALUE3};
 
     private F() {}
+
+    /** The catalogue index of a field ({@link VmcsSnapshot#indexOf}), for straight-line VM-exit and VM-entry code. */
+    static int i(VmcsField f) {
+        int i = VmcsSnapshot.indexOf(f);
+        if (i < 0 || f.high()) {
+            throw new IllegalStateException("no full catalogue index for " + f);
+        }
+        return i;
+    }
+
+    static int[] i(VmcsField[] fs) {
+        int[] r = new int[fs.length];
+        for (int k = 0; k < fs.length; k++) {
+            r[k] = i(fs[k]);
+        }
+        return r;
+    }
+
+    /** Catalogue indices of the fields VM exits and VM entries save and load (SDM Vol. 3C 28.3.2, 29.3, 29.5). */
+    static final class I {
+        private I() {}
+
+        static final int GUEST_CR0 = i(F.GUEST_CR0), GUEST_CR3 = i(F.GUEST_CR3), GUEST_CR4 = i(F.GUEST_CR4),
+                GUEST_DR7 = i(F.GUEST_DR7), GUEST_IA32_DEBUGCTL = i(F.GUEST_IA32_DEBUGCTL), GUEST_RSP = i(F.GUEST_RSP),
+                GUEST_RIP = i(F.GUEST_RIP), GUEST_RFLAGS = i(F.GUEST_RFLAGS),
+                GUEST_LDTR_SELECTOR = i(F.GUEST_LDTR_SELECTOR), GUEST_LDTR_BASE = i(F.GUEST_LDTR_BASE),
+                GUEST_LDTR_LIMIT = i(F.GUEST_LDTR_LIMIT), GUEST_LDTR_AR_BYTES = i(F.GUEST_LDTR_AR_BYTES),
+                GUEST_TR_SELECTOR = i(F.GUEST_TR_SELECTOR), GUEST_TR_BASE = i(F.GUEST_TR_BASE),
+                GUEST_TR_LIMIT = i(F.GUEST_TR_LIMIT), GUEST_TR_AR_BYTES = i(F.GUEST_TR_AR_BYTES),
+                GUEST_GDTR_BASE = i(F.GUEST_GDTR_BASE), GUEST_GDTR_LIMIT = i(F.GUEST_GDTR_LIMIT),
+                GUEST_IDTR_BASE = i(F.GUEST_IDTR_BASE), GUEST_IDTR_LIMIT = i(F.GUEST_IDTR_LIMIT),
+                GUEST_SYSENTER_CS = i(F.GUEST_SYSENTER_CS), GUEST_SYSENTER_ESP = i(F.GUEST_SYSENTER_ESP),
+                GUEST_SYSENTER_EIP = i(F.GUEST_SYSENTER_EIP), GUEST_IA32_PAT = i(F.GUEST_IA32_PAT),
+                GUEST_IA32_EFER = i(F.GUEST_IA32_EFER), VM_ENTRY_CONTROLS = i(F.VM_ENTRY_CONTROLS),
+                VM_EXIT_CONTROLS = i(F.VM_EXIT_CONTROLS),
+                GUEST_INTERRUPTIBILITY_INFO = i(F.GUEST_INTERRUPTIBILITY_INFO),
+                GUEST_ACTIVITY_STATE = i(F.GUEST_ACTIVITY_STATE),
+                GUEST_PENDING_DBG_EXCEPTIONS = i(F.GUEST_PENDING_DBG_EXCEPTIONS),
+                VM_EXIT_REASON = i(F.VM_EXIT_REASON), EXIT_QUALIFICATION = i(F.EXIT_QUALIFICATION),
+                VM_EXIT_INSTRUCTION_LEN = i(F.VM_EXIT_INSTRUCTION_LEN), VMX_INSTRUCTION_INFO = i(F.VMX_INSTRUCTION_INFO),
+                VM_EXIT_INTR_INFO = i(F.VM_EXIT_INTR_INFO), VM_EXIT_INTR_ERROR_CODE = i(F.VM_EXIT_INTR_ERROR_CODE),
+                VM_ENTRY_INTR_INFO_FIELD = i(F.VM_ENTRY_INTR_INFO_FIELD),
+                HOST_CR0 = i(F.HOST_CR0), HOST_CR3 = i(F.HOST_CR3), HOST_CR4 = i(F.HOST_CR4),
+                HOST_IA32_SYSENTER_CS = i(F.HOST_IA32_SYSENTER_CS), HOST_IA32_SYSENTER_ESP = i(F.HOST_IA32_SYSENTER_ESP),
+                HOST_IA32_SYSENTER_EIP = i(F.HOST_IA32_SYSENTER_EIP), HOST_IA32_EFER = i(F.HOST_IA32_EFER),
+                HOST_IA32_PAT = i(F.HOST_IA32_PAT), HOST_CS_SELECTOR = i(F.HOST_CS_SELECTOR),
+                HOST_FS_BASE = i(F.HOST_FS_BASE), HOST_GS_BASE = i(F.HOST_GS_BASE),
+                HOST_TR_SELECTOR = i(F.HOST_TR_SELECTOR), HOST_TR_BASE = i(F.HOST_TR_BASE),
+                HOST_GDTR_BASE = i(F.HOST_GDTR_BASE), HOST_IDTR_BASE = i(F.HOST_IDTR_BASE),
+                HOST_RSP = i(F.HOST_RSP), HOST_RIP = i(F.HOST_RIP),
+                VM_EXIT_MSR_LOAD_ADDR = i(F.VM_EXIT_MSR_LOAD_ADDR), VM_EXIT_MSR_LOAD_COUNT = i(F.VM_EXIT_MSR_LOAD_COUNT),
+                VM_EXIT_MSR_STORE_ADDR = i(F.VM_EXIT_MSR_STORE_ADDR),
+                VM_EXIT_MSR_STORE_COUNT = i(F.VM_EXIT_MSR_STORE_COUNT);
+        static final int[] GUEST_SEL = i(F.GUEST_SEL), GUEST_BASE = i(F.GUEST_BASE), GUEST_LIMIT = i(F.GUEST_LIMIT),
+                GUEST_AR = i(F.GUEST_AR), HOST_SEL = i(F.HOST_SEL);
+    }
 }

@@ -65,6 +65,9 @@ final class MsrLoadRules {
                 return new Result(i + 1, v);
             }
         }
-        return new Result(0, List.of());
+        return PASSED;
     }
+
+    /** Every entry loadable (also an empty area: the common case, without allocation). */
+    private static final Result PASSED = new Result(0, List.of());
 }

@@ -60,7 +60,16 @@ final class VmEntry {
 
     void enter(Vmcs v, boolean launch) {
         VmcsSnapshot snap = snapshot.refill(v);
-        EntryOutcome o = EntryChecks.check(snap, context(), memo);
+        boolean copied = x.vmcsCacheFor(v.address()) != null; // the snapshot is the processor-side copy's values
+        memo.onlyChanged(copied ? x.vmcsChanged : null);
+        EntryOutcome o;
+        try {
+            o = EntryChecks.check(snap, context(), memo);
+        } finally {
+            // after a check of the copy the memo has seen every change up to it; after a check of any other region
+            // the memo's last snapshot is not the copy's, so the next check compares every field
+            java.util.Arrays.fill(x.vmcsChanged, copied ? 0L : -1L);
+        }
         last = o;
         switch (o.kind()) {
             case VMFAIL_VALID:
@@ -104,23 +113,23 @@ final class VmEntry {
     private void commit(VmcsSnapshot g, Vmcs v, boolean launch) {
         Cpu c = x.cpu();
         CpuState s = c.state();
-        long entryCtl = g.get(F.VM_ENTRY_CONTROLS);
+        long entryCtl = g.at(F.I.VM_ENTRY_CONTROLS);
         boolean ia32e = (entryCtl & (1 << 9)) != 0;
         x.enterGuestTranslation(g);
         guestTsc(c, g);
         long keep = Cpu.CR0_ET | Cpu.CR0_CD | Cpu.CR0_NW;
-        s.cr0 = (g.get(F.GUEST_CR0) & ~keep) | (s.cr0 & keep);
-        s.cr3 = g.get(F.GUEST_CR3);
-        s.cr4 = g.get(F.GUEST_CR4);
+        s.cr0 = (g.at(F.I.GUEST_CR0) & ~keep) | (s.cr0 & keep);
+        s.cr3 = g.at(F.I.GUEST_CR3);
+        s.cr4 = g.at(F.I.GUEST_CR4);
         if ((entryCtl & (1 << 2)) != 0) { // load debug controls
-            s.dr[7] = g.get(F.GUEST_DR7);
-            s.msr.put(VmExits.IA32_DEBUGCTL, g.get(F.GUEST_IA32_DEBUGCTL));
+            s.dr[7] = g.at(F.I.GUEST_DR7);
+            s.msr.put(VmExits.IA32_DEBUGCTL, g.at(F.I.GUEST_IA32_DEBUGCTL));
         }
-        s.msr.put(Msr.IA32_SYSENTER_CS, g.get(F.GUEST_SYSENTER_CS));
-        s.msr.put(Msr.IA32_SYSENTER_ESP, g.get(F.GUEST_SYSENTER_ESP));
-        s.msr.put(Msr.IA32_SYSENTER_EIP, g.get(F.GUEST_SYSENTER_EIP));
+        s.msr.put(Msr.IA32_SYSENTER_CS, g.at(F.I.GUEST_SYSENTER_CS));
+        s.msr.put(Msr.IA32_SYSENTER_ESP, g.at(F.I.GUEST_SYSENTER_ESP));
+        s.msr.put(Msr.IA32_SYSENTER_EIP, g.at(F.I.GUEST_SYSENTER_EIP));
         if ((entryCtl & (1 << 15)) != 0) {
-            s.efer = g.get(F.GUEST_IA32_EFER);
+            s.efer = g.at(F.I.GUEST_IA32_EFER);
         } else {
             s.efer = ia32e ? s.efer | Cpu.EFER_LMA : s.efer & ~Cpu.EFER_LMA;
             if ((s.cr0 & Cpu.CR0_PG) != 0) {
@@ -128,25 +137,25 @@ final class VmEntry {
             }
         }
         if ((entryCtl & (1 << 14)) != 0) {
-            s.msr.put(Msr.IA32_PAT, g.get(F.GUEST_IA32_PAT));
+            s.msr.put(Msr.IA32_PAT, g.at(F.I.GUEST_IA32_PAT));
         }
         for (int seg = Reg.ES; seg <= Reg.GS; seg++) {
-            s.seg[seg].set((int) g.get(F.GUEST_SEL[seg]), g.get(F.GUEST_BASE[seg]), g.get(F.GUEST_LIMIT[seg]),
-                    (int) g.get(F.GUEST_AR[seg]));
+            s.seg[seg].set((int) g.at(F.I.GUEST_SEL[seg]), g.at(F.I.GUEST_BASE[seg]), g.at(F.I.GUEST_LIMIT[seg]),
+                    (int) g.at(F.I.GUEST_AR[seg]));
         }
-        s.ldtr.set((int) g.get(F.GUEST_LDTR_SELECTOR), g.get(F.GUEST_LDTR_BASE), g.get(F.GUEST_LDTR_LIMIT),
-                (int) g.get(F.GUEST_LDTR_AR_BYTES));
-        s.tr.set((int) g.get(F.GUEST_TR_SELECTOR), g.get(F.GUEST_TR_BASE), g.get(F.GUEST_TR_LIMIT),
-                (int) g.get(F.GUEST_TR_AR_BYTES));
-        s.gdtrBase = g.get(F.GUEST_GDTR_BASE);
-        s.gdtrLimit = (int) g.get(F.GUEST_GDTR_LIMIT);
-        s.idtrBase = g.get(F.GUEST_IDTR_BASE);
-        s.idtrLimit = (int) g.get(F.GUEST_IDTR_LIMIT);
-        s.gpr[Reg.RSP] = g.get(F.GUEST_RSP);
-        s.rip = g.get(F.GUEST_RIP);
-        s.setRflags(g.get(F.GUEST_RFLAGS));
+        s.ldtr.set((int) g.at(F.I.GUEST_LDTR_SELECTOR), g.at(F.I.GUEST_LDTR_BASE), g.at(F.I.GUEST_LDTR_LIMIT),
+                (int) g.at(F.I.GUEST_LDTR_AR_BYTES));
+        s.tr.set((int) g.at(F.I.GUEST_TR_SELECTOR), g.at(F.I.GUEST_TR_BASE), g.at(F.I.GUEST_TR_LIMIT),
+                (int) g.at(F.I.GUEST_TR_AR_BYTES));
+        s.gdtrBase = g.at(F.I.GUEST_GDTR_BASE);
+        s.gdtrLimit = (int) g.at(F.I.GUEST_GDTR_LIMIT);
+        s.idtrBase = g.at(F.I.GUEST_IDTR_BASE);
+        s.idtrLimit = (int) g.at(F.I.GUEST_IDTR_LIMIT);
+        s.gpr[Reg.RSP] = g.at(F.I.GUEST_RSP);
+        s.rip = g.at(F.I.GUEST_RIP);
+        s.setRflags(g.at(F.I.GUEST_RFLAGS));
         s.halted = false;
-        long intr = g.get(F.GUEST_INTERRUPTIBILITY_INFO);
+        long intr = g.at(F.I.GUEST_INTERRUPTIBILITY_INFO);
         s.stiShadow = false;
         s.movSsShadow = false;
         s.nmiBlocked = (intr & GuestNonRegisterRules.BLOCK_NMI) != 0;

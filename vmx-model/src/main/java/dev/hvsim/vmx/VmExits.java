@@ -39,21 +39,69 @@ final class VmExits {
         this.x = x;
     }
 
+    /**
+     * The processor-side copy of {@code v} when it has one and the layout has a slot for every field (hvsim's does),
+     * else null: the exit then reads it directly and writes through {@link Vmcs#put} only the fields whose value
+     * changes, instead of a lookup per field (most guest state is the same at every exit).
+     */
+    private static long[] copyOf(Vmcs v) {
+        long[] k = v.copy();
+        return k != null && (v.layout() == checkedLayout || fullLayout(v)) ? k : null;
+    }
+
+    private static volatile dev.hvsim.vmcs.VmcsLayout checkedLayout;
+
+    private static boolean fullLayout(Vmcs v) {
+        if (v.layoutHasEveryField()) {
+            checkedLayout = v.layout();
+            return true;
+        }
+        return false;
+    }
+
+    /** Field {@code i} of {@code v} ({@code k}: its copy from {@link #copyOf}, or null). */
+    private static long get(Vmcs v, long[] k, int i) {
+        return k != null ? k[i] : v.get(i);
+    }
+
+    /** Writes field {@code i} of {@code v} unless its copy {@code k} already holds the value. */
+    private static void put(Vmcs v, long[] k, int i, long value) {
+        if (k == null || k[i] != (value & Vmcs.MASK[i])) {
+            v.put(i, value);
+        }
+    }
+
     /** A VM exit from non-root operation: record, save guest state, load host state, then signal. */
     void exit(int reason, long qualification, int insnLength, int insnInfo, int intrInfo, int intrError) {
+        throw new VmExitSignal(complete(reason, qualification, insnLength, insnInfo, intrInfo, intrError));
+    }
+
+    /**
+     * {@link #exit} without the signal, for callers that return at once to the core's step (an instruction intercept
+     * or instruction handler, a non-string I/O intercept): the core ends the step with the exit as if it had been
+     * thrown (x86-core {@code Cpu.exitWithoutUnwinding}), without the JVM unwinding the frames in between.
+     */
+    void exitWithoutUnwinding(int reason, long qualification, int insnLength, int insnInfo) {
+        x.cpu().exitWithoutUnwinding(complete(reason, qualification, insnLength, insnInfo, 0, 0));
+    }
+
+    /** Everything a VM exit does (29.2-29.6) before the run stops; returns the exit's record. */
+    private VmExit complete(int reason, long qualification, int insnLength, int insnInfo, int intrInfo,
+            int intrError) {
         Cpu c = x.cpu();
         Vmcs v = x.currentVmcs();
+        long[] k = copyOf(v);
         long guestRip = c.state().rip;
         boolean guestNmiBlocked = c.state().nmiBlocked;
         boolean nmiExit = reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0x80000700) == 0x80000200;
-        v.write(F.VM_EXIT_REASON, reason);
-        v.write(F.EXIT_QUALIFICATION, qualification);
-        v.write(F.VM_EXIT_INSTRUCTION_LEN, insnLength);
-        v.write(F.VMX_INSTRUCTION_INFO, insnInfo);
-        v.write(F.VM_EXIT_INTR_INFO, intrInfo);
-        v.write(F.VM_EXIT_INTR_ERROR_CODE, intrError);
+        put(v, k, F.I.VM_EXIT_REASON, reason);
+        put(v, k, F.I.EXIT_QUALIFICATION, qualification);
+        put(v, k, F.I.VM_EXIT_INSTRUCTION_LEN, insnLength);
+        put(v, k, F.I.VMX_INSTRUCTION_INFO, insnInfo);
+        put(v, k, F.I.VM_EXIT_INTR_INFO, intrInfo);
+        put(v, k, F.I.VM_EXIT_INTR_ERROR_CODE, intrError);
         idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
-        v.write(F.VM_ENTRY_INTR_INFO_FIELD, v.read(F.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
+        put(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD, get(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
         saveGuest(c, v);
         storeMsrs(c, v);
         leave(c);
@@ -63,8 +111,7 @@ final class VmExits {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCS", reason, qualification, guestRip,
                     true, java.util.List.of()));
         }
-        throw new VmExitSignal(new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError,
-                guestRip));
+        return new VmExit(reason, false, qualification, insnLength, insnInfo, intrInfo, intrError, guestRip);
     }
 
     /**
@@ -127,53 +174,54 @@ final class VmExits {
 
     /** 29.3: the guest state the model holds, back into the guest-state area. */
     private void saveGuest(Cpu c, Vmcs v) {
+        long[] k = copyOf(v);
         CpuState s = c.state();
-        v.write(F.GUEST_CR0, s.cr0);
-        v.write(F.GUEST_CR3, s.cr3);
-        v.write(F.GUEST_CR4, s.cr4);
-        long exitCtl = v.read(F.VM_EXIT_CONTROLS);
+        put(v, k, F.I.GUEST_CR0, s.cr0);
+        put(v, k, F.I.GUEST_CR3, s.cr3);
+        put(v, k, F.I.GUEST_CR4, s.cr4);
+        long exitCtl = get(v, k, F.I.VM_EXIT_CONTROLS);
         if ((exitCtl & (1 << 2)) != 0) { // save debug controls
-            v.write(F.GUEST_DR7, s.dr[7]);
-            v.write(F.GUEST_IA32_DEBUGCTL, s.msr(IA32_DEBUGCTL));
+            put(v, k, F.I.GUEST_DR7, s.dr[7]);
+            put(v, k, F.I.GUEST_IA32_DEBUGCTL, s.msr(IA32_DEBUGCTL));
         }
-        v.write(F.GUEST_RSP, s.gpr[Reg.RSP]);
-        v.write(F.GUEST_RIP, s.rip);
-        v.write(F.GUEST_RFLAGS, s.rflags());
+        put(v, k, F.I.GUEST_RSP, s.gpr[Reg.RSP]);
+        put(v, k, F.I.GUEST_RIP, s.rip);
+        put(v, k, F.I.GUEST_RFLAGS, s.rflags());
         for (int seg = Reg.ES; seg <= Reg.GS; seg++) {
-            saveSegment(v, seg, s.seg[seg]);
+            saveSegment(v, k, seg, s.seg[seg]);
         }
         Segment l = s.ldtr, t = s.tr;
-        v.write(F.GUEST_LDTR_SELECTOR, l.selector);
-        v.write(F.GUEST_LDTR_BASE, l.base);
-        v.write(F.GUEST_LDTR_LIMIT, l.limit);
-        v.write(F.GUEST_LDTR_AR_BYTES, arOf(l));
-        v.write(F.GUEST_TR_SELECTOR, t.selector);
-        v.write(F.GUEST_TR_BASE, t.base);
-        v.write(F.GUEST_TR_LIMIT, t.limit);
-        v.write(F.GUEST_TR_AR_BYTES, arOf(t));
-        v.write(F.GUEST_GDTR_BASE, s.gdtrBase);
-        v.write(F.GUEST_GDTR_LIMIT, s.gdtrLimit);
-        v.write(F.GUEST_IDTR_BASE, s.idtrBase);
-        v.write(F.GUEST_IDTR_LIMIT, s.idtrLimit);
-        v.write(F.GUEST_SYSENTER_CS, s.msr(Msr.IA32_SYSENTER_CS));
-        v.write(F.GUEST_SYSENTER_ESP, s.msr(Msr.IA32_SYSENTER_ESP));
-        v.write(F.GUEST_SYSENTER_EIP, s.msr(Msr.IA32_SYSENTER_EIP));
+        put(v, k, F.I.GUEST_LDTR_SELECTOR, l.selector);
+        put(v, k, F.I.GUEST_LDTR_BASE, l.base);
+        put(v, k, F.I.GUEST_LDTR_LIMIT, l.limit);
+        put(v, k, F.I.GUEST_LDTR_AR_BYTES, arOf(l));
+        put(v, k, F.I.GUEST_TR_SELECTOR, t.selector);
+        put(v, k, F.I.GUEST_TR_BASE, t.base);
+        put(v, k, F.I.GUEST_TR_LIMIT, t.limit);
+        put(v, k, F.I.GUEST_TR_AR_BYTES, arOf(t));
+        put(v, k, F.I.GUEST_GDTR_BASE, s.gdtrBase);
+        put(v, k, F.I.GUEST_GDTR_LIMIT, s.gdtrLimit);
+        put(v, k, F.I.GUEST_IDTR_BASE, s.idtrBase);
+        put(v, k, F.I.GUEST_IDTR_LIMIT, s.idtrLimit);
+        put(v, k, F.I.GUEST_SYSENTER_CS, s.msr(Msr.IA32_SYSENTER_CS));
+        put(v, k, F.I.GUEST_SYSENTER_ESP, s.msr(Msr.IA32_SYSENTER_ESP));
+        put(v, k, F.I.GUEST_SYSENTER_EIP, s.msr(Msr.IA32_SYSENTER_EIP));
         if ((exitCtl & (1 << 18)) != 0) {
-            v.write(F.GUEST_IA32_PAT, s.msr(Msr.IA32_PAT));
+            put(v, k, F.I.GUEST_IA32_PAT, s.msr(Msr.IA32_PAT));
         }
         if ((exitCtl & (1 << 20)) != 0) {
-            v.write(F.GUEST_IA32_EFER, s.efer);
+            put(v, k, F.I.GUEST_IA32_EFER, s.efer);
         }
         // IA32_VMX_MISC[5]: "IA-32e mode guest" receives EFER.LMA
-        long entry = v.read(F.VM_ENTRY_CONTROLS);
-        v.write(F.VM_ENTRY_CONTROLS, c.longMode() ? entry | 1 << 9 : entry & ~(1L << 9));
+        long entry = get(v, k, F.I.VM_ENTRY_CONTROLS);
+        put(v, k, F.I.VM_ENTRY_CONTROLS, c.longMode() ? entry | 1 << 9 : entry & ~(1L << 9));
         boolean shadow = c.inShadow();
         long intr = (shadow && s.stiShadow ? GuestNonRegisterRules.BLOCK_STI : 0)
                 | (shadow && s.movSsShadow ? GuestNonRegisterRules.BLOCK_MOV_SS : 0)
                 | (s.nmiBlocked ? GuestNonRegisterRules.BLOCK_NMI : 0);
-        v.write(F.GUEST_INTERRUPTIBILITY_INFO, intr);
-        v.write(F.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
-        v.write(F.GUEST_PENDING_DBG_EXCEPTIONS, x.events().takePendingDebug()); // 29.3.4 (DEVIATIONS.md)
+        put(v, k, F.I.GUEST_INTERRUPTIBILITY_INFO, intr);
+        put(v, k, F.I.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
+        put(v, k, F.I.GUEST_PENDING_DBG_EXCEPTIONS, x.events().takePendingDebug()); // 29.3.4 (DEVIATIONS.md)
         if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
             v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());
         }
@@ -190,11 +238,11 @@ final class VmExits {
         return sg.attr & 0x1f0ffL;
     }
 
-    private static void saveSegment(Vmcs v, int seg, Segment sg) {
-        v.write(F.GUEST_SEL[seg], sg.selector);
-        v.write(F.GUEST_BASE[seg], sg.base);
-        v.write(F.GUEST_LIMIT[seg], sg.limit);
-        v.write(F.GUEST_AR[seg], arOf(sg));
+    private static void saveSegment(Vmcs v, long[] k, int seg, Segment sg) {
+        put(v, k, F.I.GUEST_SEL[seg], sg.selector);
+        put(v, k, F.I.GUEST_BASE[seg], sg.base);
+        put(v, k, F.I.GUEST_LIMIT[seg], sg.limit);
+        put(v, k, F.I.GUEST_AR[seg], arOf(sg));
     }
 
     /**
@@ -204,7 +252,8 @@ final class VmExits {
      * with indicator 1.
      */
     private void storeMsrs(Cpu c, Vmcs v) {
-        long base = v.read(F.VM_EXIT_MSR_STORE_ADDR), n = v.read(F.VM_EXIT_MSR_STORE_COUNT);
+        long[] k = copyOf(v);
+        long base = get(v, k, F.I.VM_EXIT_MSR_STORE_ADDR), n = get(v, k, F.I.VM_EXIT_MSR_STORE_COUNT);
         for (int i = 0; i < n; i++) {
             long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
             if ((lo >>> 32) != 0 || (index >>> 8) == 0x8 || index == IA32_SMBASE) {
@@ -241,43 +290,44 @@ final class VmExits {
 
     /** 29.5: host state (and 29.6 the VM-exit MSR-load area). */
     void loadHost(Cpu c, Vmcs v) {
+        long[] k = copyOf(v);
         CpuState s = c.state();
-        long exitCtl = v.read(F.VM_EXIT_CONTROLS);
+        long exitCtl = get(v, k, F.I.VM_EXIT_CONTROLS);
         boolean host64 = (exitCtl & (1 << 9)) != 0;
-        s.cr0 = (v.read(F.HOST_CR0) & ~CR0_KEEP) | (s.cr0 & CR0_KEEP);
-        s.cr3 = v.read(F.HOST_CR3);
-        long cr4 = v.read(F.HOST_CR4);
+        s.cr0 = (get(v, k, F.I.HOST_CR0) & ~CR0_KEEP) | (s.cr0 & CR0_KEEP);
+        s.cr3 = get(v, k, F.I.HOST_CR3);
+        long cr4 = get(v, k, F.I.HOST_CR4);
         s.cr4 = host64 ? cr4 | Cpu.CR4_PAE : cr4 & ~Cpu.CR4_PCIDE;
         s.dr[7] = 0x400;
         s.msr.put(IA32_DEBUGCTL, 0);
-        s.msr.put(Msr.IA32_SYSENTER_CS, v.read(F.HOST_IA32_SYSENTER_CS));
-        s.msr.put(Msr.IA32_SYSENTER_ESP, v.read(F.HOST_IA32_SYSENTER_ESP));
-        s.msr.put(Msr.IA32_SYSENTER_EIP, v.read(F.HOST_IA32_SYSENTER_EIP));
+        s.msr.put(Msr.IA32_SYSENTER_CS, get(v, k, F.I.HOST_IA32_SYSENTER_CS));
+        s.msr.put(Msr.IA32_SYSENTER_ESP, get(v, k, F.I.HOST_IA32_SYSENTER_ESP));
+        s.msr.put(Msr.IA32_SYSENTER_EIP, get(v, k, F.I.HOST_IA32_SYSENTER_EIP));
         if ((exitCtl & (1 << 21)) != 0) {
-            s.efer = v.read(F.HOST_IA32_EFER);
+            s.efer = get(v, k, F.I.HOST_IA32_EFER);
         } else {
             long lm = Cpu.EFER_LMA | Cpu.EFER_LME;
             s.efer = host64 ? s.efer | lm : s.efer & ~lm;
         }
         if ((exitCtl & (1 << 19)) != 0) {
-            s.msr.put(Msr.IA32_PAT, v.read(F.HOST_IA32_PAT));
+            s.msr.put(Msr.IA32_PAT, get(v, k, F.I.HOST_IA32_PAT));
         }
         int g = Segment.ATTR_G;
-        s.seg[Reg.CS].set((int) v.read(F.HOST_CS_SELECTOR), 0, 0xffffffffL,
+        s.seg[Reg.CS].set((int) get(v, k, F.I.HOST_CS_SELECTOR), 0, 0xffffffffL,
                 0x9b | g | (host64 ? Segment.ATTR_L : Segment.ATTR_DB));
         for (int seg : HOST_DATA_SEGMENTS) {
-            int sel = (int) v.read(F.HOST_SEL[seg]);
-            long base = seg == Reg.FS ? v.read(F.HOST_FS_BASE) : seg == Reg.GS ? v.read(F.HOST_GS_BASE) : 0;
+            int sel = (int) get(v, k, F.I.HOST_SEL[seg]);
+            long base = seg == Reg.FS ? get(v, k, F.I.HOST_FS_BASE) : seg == Reg.GS ? get(v, k, F.I.HOST_GS_BASE) : 0;
             s.seg[seg].set(sel, base, 0xffffffffL, sel == 0 ? Segment.ATTR_UNUSABLE : 0x93 | g | Segment.ATTR_DB);
         }
-        s.tr.set((int) v.read(F.HOST_TR_SELECTOR), v.read(F.HOST_TR_BASE), 0x67, 0x8b);
+        s.tr.set((int) get(v, k, F.I.HOST_TR_SELECTOR), get(v, k, F.I.HOST_TR_BASE), 0x67, 0x8b);
         s.ldtr.set(0, 0, 0, Segment.ATTR_UNUSABLE);
-        s.gdtrBase = v.read(F.HOST_GDTR_BASE);
+        s.gdtrBase = get(v, k, F.I.HOST_GDTR_BASE);
         s.gdtrLimit = 0xffff;
-        s.idtrBase = v.read(F.HOST_IDTR_BASE);
+        s.idtrBase = get(v, k, F.I.HOST_IDTR_BASE);
         s.idtrLimit = 0xffff;
-        s.gpr[Reg.RSP] = v.read(F.HOST_RSP);
-        s.rip = v.read(F.HOST_RIP);
+        s.gpr[Reg.RSP] = get(v, k, F.I.HOST_RSP);
+        s.rip = get(v, k, F.I.HOST_RIP);
         c.nextRip = s.rip;
         s.setRflags(Flags.FIXED1);
         s.stiShadow = false;
@@ -293,7 +343,7 @@ final class VmExits {
                 abort(c, ABORT_HOST_PDPTE, "host PDPTE with reserved bits set (CR3 " + Long.toHexString(s.cr3) + ")");
             }
         }
-        loadMsrs(c, v.read(F.VM_EXIT_MSR_LOAD_ADDR), v.read(F.VM_EXIT_MSR_LOAD_COUNT));
+        loadMsrs(c, get(v, k, F.I.VM_EXIT_MSR_LOAD_ADDR), get(v, k, F.I.VM_EXIT_MSR_LOAD_COUNT));
     }
 
     /**

@@ -35,7 +35,8 @@ public final class VmcsSnapshot {
         return index;
     }
 
-    private static int indexOf(VmcsField f) {
+    /** The catalogue index of {@code f}'s full field (a high access: its 64-bit field), or -1. */
+    static int indexOf(VmcsField f) {
         int enc = f.encodingValue() & ~1;
         return enc >= 0 && enc < INDEX.length ? INDEX[enc] : -1;
     }
@@ -86,6 +87,11 @@ public final class VmcsSnapshot {
     /** Notes every field {@link #get} reads in {@code bits} (by catalogue index) until called with null. */
     void track(long[] bits) {
         track = bits;
+    }
+
+    /** The value of the full field with catalogue index {@code i} ({@link #indexOf}); not noted by {@link #track}. */
+    long at(int i) {
+        return values[i];
     }
 
     /** The value of {@code f} (a high access gives bits 63:32 of its full field). */

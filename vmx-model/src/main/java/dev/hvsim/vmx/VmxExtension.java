@@ -107,10 +107,53 @@ public final class VmxExtension implements CpuExtension {
         }
         Vmcs v = currentVmcsView;
         if (v == null || v.address() != currentVmcs) {
-            v = new Vmcs(cpu.bus(), currentVmcs, layout); // once per VMPTRLD, not per VMREAD/VMWRITE/exit
+            v = new Vmcs(cpu.bus(), currentVmcs, layout, this); // once per VMPTRLD, not per VMREAD/VMWRITE/exit
             currentVmcsView = v;
         }
         return v;
+    }
+
+    /**
+     * The processor-side copy of the current VMCS's fields, by catalogue index ({@link VmcsSnapshot}): filled from
+     * the region when a VMCS becomes current ({@link #setCurrentVmcs}), written through to the region by every
+     * write (SDM Vol. 3C 25.11.1 lets the processor keep VMCS data outside the region while the VMCS is active;
+     * see {@link Vmcs}).
+     */
+    private final long[] vmcsCache = new long[VmcsSnapshot.size()];
+
+    /**
+     * The fields of the processor-side copy changed since the last VM-entry check on this CPU (bits by catalogue
+     * index; all set when the copy was read from the region): the VM entry's rule memo compares only these.
+     */
+    final long[] vmcsChanged = new long[(VmcsSnapshot.size() + 63) >>> 6];
+
+    /** The copy serving the region at {@code address}: the current VMCS's, or null for any other region. */
+    long[] vmcsCacheFor(long address) {
+        return address == currentVmcs && address != NO_VMCS ? vmcsCache : null;
+    }
+
+    /**
+     * Sets the current-VMCS pointer (VMPTRLD, VMCLEAR, VMXON, VMXOFF, the Java root API). A VMCS that becomes
+     * current (again) is read into the processor-side copy (31.3 VMPTRLD: the VMCS data is loaded from memory).
+     */
+    void setCurrentVmcs(long address) {
+        currentVmcs = address;
+        if (address != NO_VMCS) {
+            currentVmcs().reload();
+        }
+    }
+
+    /**
+     * Physical memory written other than by this CPU's own stores (a debugger, a loader, DMA): when it overlaps the
+     * current VMCS's region, the processor-side copy is read again, so such a write takes effect as it did in
+     * the region.
+     */
+    @Override
+    public void physicalWritten(Cpu c, long pa, int length) {
+        long base = currentVmcs;
+        if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
+            currentVmcs().reload();
+        }
     }
 
     /** The {@link Vmcs} view {@link #currentVmcs()} last made (a view has no state of its own besides the region). */

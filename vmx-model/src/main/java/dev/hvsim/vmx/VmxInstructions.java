@@ -118,7 +118,7 @@ final class VmxInstructions {
             return;
         }
         x.vmxonPointer = addr;
-        x.currentVmcs = VmxExtension.NO_VMCS;
+        x.setCurrentVmcs(VmxExtension.NO_VMCS);
         x.vmxOperation = true;
         succeed();
     }
@@ -128,7 +128,7 @@ final class VmxInstructions {
         prologue(d, ExitReason.VMXOFF);
         x.vmxOperation = false;
         x.vmxonPointer = VmxExtension.NO_VMCS;
-        x.currentVmcs = VmxExtension.NO_VMCS;
+        x.setCurrentVmcs(VmxExtension.NO_VMCS);
         succeed();
     }
 
@@ -141,7 +141,7 @@ final class VmxInstructions {
         }
         new Vmcs(cpu().bus(), addr, x.layout()).setLaunchState(LaunchState.CLEAR);
         if (addr == x.currentVmcs) {
-            x.currentVmcs = VmxExtension.NO_VMCS;
+            x.setCurrentVmcs(VmxExtension.NO_VMCS);
         }
         succeed();
     }
@@ -159,7 +159,7 @@ final class VmxInstructions {
             fail(VmInstructionError.VMPTRLD_BAD_REVISION);
             return;
         }
-        x.currentVmcs = addr;
+        x.setCurrentVmcs(addr);
         succeed();
     }
 
@@ -325,7 +325,8 @@ final class VmxInstructions {
             throw ArchFault.ud();
         }
         if (x.nonRoot) {
-            x.guest().instructionExit(ExitReason.VMCALL, d);
+            x.exits().exitWithoutUnwinding(ExitReason.VMCALL, 0, d.length, 0); // no qualification or information
+            return;
         }
         if (c.v86() || compatibilityMode(c)) {
             throw ArchFault.ud();

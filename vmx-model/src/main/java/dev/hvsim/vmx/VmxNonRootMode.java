@@ -69,10 +69,26 @@ public final class VmxNonRootMode implements GuestMode {
         return x.events().wakeDeadline(cpu);
     }
 
-    /** VM entry: nothing is pending from a previous guest run. */
+    /** VM entry: nothing is pending from a previous guest run; the monitor is disarmed. */
     void entered() {
         tprExitPending = false;
         pleFresh = true;
+        monitorArmed = false;
+    }
+
+    /** A MONITOR executed in non-root operation since the last VM entry, not yet consumed by an MWAIT. */
+    private boolean monitorArmed;
+
+    /**
+     * MWAIT with "MWAIT exiting" (primary bit 10; 26.1.3): reason 36; the exit qualification's bit 0 says whether the
+     * address-range monitoring hardware was armed (28.2.1 / 27.2.1 in the 2016 edition), i.e. whether a MONITOR ran
+     * in the guest since the last VM entry and no MWAIT has consumed it since. An MWAIT that executes disarms it.
+     */
+    private void mwait(DecodedInsn insn) {
+        if (proc(10)) {
+            exit(ExitReason.MWAIT, monitorArmed ? 1 : 0, insn);
+        }
+        monitorArmed = false;
     }
 
     /** PAUSE-loop exiting state: the first PAUSE at CPL 0 after VM entry starts a loop; TSC of the last and first. */
@@ -134,7 +150,7 @@ public final class VmxNonRootMode implements GuestMode {
     @Override
     public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
         switch (point) {
-            case CPUID: exit(ExitReason.CPUID, 0, insn); break;
+            case CPUID: x.exits().exitWithoutUnwinding(ExitReason.CPUID, 0, insn.length, 0); break; // 26.1.2
             case INVD: exit(ExitReason.INVD, 0, insn); break;
             case XSETBV: exit(ExitReason.XSETBV, 0, insn); break; // 26.1.2: unconditional
             case RDRAND: randomExit(11, ExitReason.RDRAND, insn); break;
@@ -153,8 +169,11 @@ public final class VmxNonRootMode implements GuestMode {
                 break;
             case RDPMC: exitIf(11, ExitReason.RDPMC, insn); break;
             case RDTSC: exitIf(12, ExitReason.RDTSC, insn); break;
-            case MWAIT: exitIf(10, ExitReason.MWAIT, insn); break;
-            case MONITOR: exitIf(29, ExitReason.MONITOR, insn); break;
+            case MWAIT: mwait(insn); break;
+            case MONITOR:
+                exitIf(29, ExitReason.MONITOR, insn);
+                monitorArmed = true;   // DEVIATIONS.md "MWAIT": armed even if MONITOR then faults
+                break;
             case PAUSE: pause(insn, cpu); break;
             case RDTSCP: rdtscp(insn); break;
             case INVPCID: invpcid(insn); break;
@@ -295,7 +314,8 @@ public final class VmxNonRootMode implements GuestMode {
         long q = (size - 1) | (in ? 8 : 0) | (string ? 16 : 0) | (string && insn.rep != 0 ? 32 : 0) | (imm ? 64 : 0)
                 | (long) port << 16;
         if (!string) {
-            exit(ExitReason.IO, q, insn);
+            x.exits().exitWithoutUnwinding(ExitReason.IO, q, insn.length, 0); // Io.execute does not go on
+            return;
         }
         stringIoExit(q, in, insn, cpu);
     }
@@ -404,7 +424,12 @@ public final class VmxNonRootMode implements GuestMode {
         }
     }
 
-    /** LMSW exits when it would set a host-owned PE the shadow has clear, or change a host-owned MP/EM/TS (26.1.3). */
+    /**
+     * LMSW exits when it would set a host-owned PE the shadow has clear, or change a host-owned MP/EM/TS (26.1.3).
+     * Qualification (Table "Exit Qualification for Control-Register Accesses"): CR number 0, access type 3, LMSW
+     * operand type in bit 6 (1 = memory), the source data in bits 31:16; bits 11:8 (the GPR of MOV CR) are cleared
+     * to 0 for LMSW, whatever its register operand.
+     */
     private void lmsw(DecodedInsn d, Cpu cpu) {
         Vmcs v = vmcs();
         long mask = v.read(F.CR0_GUEST_HOST_MASK), shadow = v.read(F.CR0_READ_SHADOW);
@@ -412,7 +437,7 @@ public final class VmxNonRootMode implements GuestMode {
         boolean pe = (mask & 1) != 0 && (src & 1) != 0 && (shadow & 1) == 0;
         boolean other = ((src ^ shadow) & mask & 0xe) != 0;
         if (pe || other) {
-            long q = (3L << 4) | (d.memOp ? 1L << 6 : (long) d.rm << 8) | src << 16;
+            long q = (3L << 4) | (d.memOp ? 1L << 6 : 0) | src << 16;
             exit(ExitReason.CR_ACCESS, q, d);
         }
     }

@@ -68,7 +68,7 @@ public final class VmxRoot {
         enterHostState();
         x.vmxOperation = true;
         x.vmxonPointer = vmxonRegion;
-        x.currentVmcs = VmxExtension.NO_VMCS;
+        x.setCurrentVmcs(VmxExtension.NO_VMCS);
     }
 
     /** The host state Java root mode keeps (SDM Vol. 3C 28.2.2-4 valid): 64-bit, CS 08H, data 10H, TR 18H. */
@@ -90,10 +90,11 @@ public final class VmxRoot {
      * page for HOST_CR3, HOST_TR_BASE, HOST_GDTR/IDTR_BASE; nothing executes there).
      */
     public Vmcs load(long region, long hostPage) {
-        Vmcs v = new Vmcs(cpu.bus(), region, x.layout());
-        v.writeHeader(x.capabilities().basic().revisionId(), false);
-        v.setLaunchState(LaunchState.CLEAR);
-        x.currentVmcs = region;
+        Vmcs r = new Vmcs(cpu.bus(), region, x.layout());
+        r.writeHeader(x.capabilities().basic().revisionId(), false);
+        r.setLaunchState(LaunchState.CLEAR);
+        x.setCurrentVmcs(region);
+        Vmcs v = x.currentVmcs(); // the view with the processor-side copy
         vmcs = v;
         String[][] host = {{"HOST_CR0", "80000031"}, {"HOST_CR4", "2020"}, {"HOST_CS_SELECTOR", "8"},
             {"HOST_SS_SELECTOR", "10"}, {"HOST_DS_SELECTOR", "10"}, {"HOST_ES_SELECTOR", "10"},
@@ -153,10 +154,10 @@ public final class VmxRoot {
      * blocking by STI / MOV SS cleared as after any emulated instruction (25.4.2).
      */
     public void skipInstruction() {
-        vmcs.write(F.GUEST_RIP, vmcs.read(F.GUEST_RIP) + vmcs.read(F.VM_EXIT_INSTRUCTION_LEN));
-        long intr = vmcs.read(F.GUEST_INTERRUPTIBILITY_INFO);
+        vmcs.put(F.I.GUEST_RIP, vmcs.get(F.I.GUEST_RIP) + vmcs.get(F.I.VM_EXIT_INSTRUCTION_LEN));
+        long intr = vmcs.get(F.I.GUEST_INTERRUPTIBILITY_INFO);
         if ((intr & 3) != 0) {
-            vmcs.write(F.GUEST_INTERRUPTIBILITY_INFO, intr & ~3L);
+            vmcs.put(F.I.GUEST_INTERRUPTIBILITY_INFO, intr & ~3L);
         }
     }
 

@@ -124,4 +124,61 @@ class VmxRootTest {
         assertThat(m.baseValid()).isTrue();
         assertThat(m.base()).isEqualTo(6);
     }
+
+    /** The region itself, without the CPU's processor-side copy of its current VMCS. */
+    private Vmcs region() {
+        return new Vmcs(t.bus, VMCS, root.extension().layout());
+    }
+
+    @Test
+    void theCurrentVmcsCopyIsWrittenThroughToTheRegionByWritesAndExits() {
+        root.write("GUEST_RSP", 0x37ff8);
+        assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff8);
+        root.write("GUEST_RSP", 0x37ff8); // the same value again: the region still holds it
+        assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff8);
+        root.write("HOST_IA32_EFER_HIGH", 0x12); // a high access: bits 63:32 only
+        assertThat(region().read("HOST_IA32_EFER") >>> 32).isEqualTo(0x12);
+        assertThat(root.read("HOST_IA32_EFER") >>> 32).isEqualTo(0x12);
+        root.write("HOST_IA32_EFER_HIGH", 0);
+        t.mem(GUEST_CODE, "48 ff c4 0f a2"); // INC RSP; CPUID
+        assertThat(root.enter().kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+        assertThat(runToExit().reason()).isEqualTo(ExitReason.CPUID);
+        // the exit saved the guest state into the copy and the region alike (29.3)
+        assertThat(root.read("GUEST_RSP")).isEqualTo(0x37ff9);
+        assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff9);
+        assertThat(region().read("GUEST_RIP")).isEqualTo(GUEST_CODE + 3);
+        assertThat(region().read("VM_EXIT_REASON")).isEqualTo(ExitReason.CPUID);
+        assertThat(region().read("VM_EXIT_INSTRUCTION_LEN")).isEqualTo(2);
+    }
+
+    @Test
+    void aWriteToTheRegionThatIsNotTheCpusOwnStoreReachesTheCopy() {
+        long rip = VMCS + root.extension().layout().offsetOf(dev.hvsim.vmcs.VmcsFields.get().byName("GUEST_RIP"));
+        t.bus.write(rip, 8, GUEST_CODE + 0x10);
+        // an ordinary write behind the model's back is not in the copy (SDM 25.11.1: undefined while active) ...
+        assertThat(root.read("GUEST_RIP")).isEqualTo(GUEST_CODE);
+        // ... until it is reported as a debugger, loader or DMA write (Cpu.physicalWritten) ...
+        cpu.physicalWritten(rip, 8);
+        assertThat(root.read("GUEST_RIP")).isEqualTo(GUEST_CODE + 0x10);
+        // ... or the VMCS is made current again (VMPTRLD reads the region)
+        t.bus.write(rip, 8, GUEST_CODE + 0x20);
+        root.extension().setCurrentVmcs(VMCS);
+        assertThat(root.read("GUEST_RIP")).isEqualTo(GUEST_CODE + 0x20);
+    }
+
+    @Test
+    void aFieldChangedBetweenEntriesIsCheckedAgain() {
+        t.mem(GUEST_CODE, "0f a2 0f a2");
+        assertThat(root.enter().kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+        assertThat(runToExit().reason()).isEqualTo(ExitReason.CPUID);
+        root.skipInstruction();
+        long cr0 = root.read("GUEST_CR0");
+        root.write("GUEST_CR0", cr0 & ~0x80000000L); // PG = 0 without unrestricted guest (28.3.1.1)
+        EntryOutcome o = root.enter();
+        assertThat(o.kind()).isEqualTo(EntryOutcome.Kind.ENTRY_FAILURE);
+        assertThat(o.violations().get(0).id()).startsWith("GUEST-CR0");
+        root.write("GUEST_CR0", cr0);
+        assertThat(root.enter().kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
+        assertThat(runToExit().guestRip()).isEqualTo(GUEST_CODE + 2);
+    }
 }

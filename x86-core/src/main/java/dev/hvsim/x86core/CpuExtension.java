@@ -134,4 +134,11 @@ public interface CpuExtension {
     default SignalAction startup(Cpu cpu, int vector) {
         return SignalAction.PLATFORM;
     }
+
+    /**
+     * Physical memory was written other than by the CPU's own store path ({@link Cpu#physicalWritten}: a debugger, a
+     * loader, a DMA engine), so an extension that keeps a processor-side copy of a control structure (the VMX model's
+     * current VMCS) can read it again. Default: nothing.
+     */
+    default void physicalWritten(Cpu cpu, long pa, int length) {}
 }

@@ -124,7 +124,7 @@ public final class Campaign {
                     boolean intel = cfg.intel() && (!cfg.amd() || j % 2 == 0);
                     long i = vendors == 2 ? j / 2 : j;
                     long s = caseSeed(cfg.seed() ^ (intel ? 0 : 0x5a5a5a5aL), i);
-                    Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s);
+                    Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s, cfg.intel());
                     f.ifPresent(fs::add);
                     progress.accept(done.incrementAndGet());
                 }
@@ -174,11 +174,8 @@ public final class Campaign {
                 property = "vmx-protocol";
                 problem = VmxProtocol.check(cpu, r, 40);
                 break;
-            case 2: {
-                property = "intercepts";
-                problem = VmxIntercepts.check(cpu, r, VmxIntercepts.CATALOGUE.get(r.nextInt(VmxIntercepts.CATALOGUE.size())));
-                break;
-            }
+            case 2:
+                return InterceptCases.vmx(seed);   // shrunk, with its reproduction file
             default:
                 property = "isolation";
                 problem = VmxIsolation.check(cpu, r);
@@ -187,9 +184,17 @@ public final class Campaign {
                 : Optional.of(new Failure("intel", property, seed, problem, null, null));
     }
 
-    static Optional<Failure> svmCase(SvmProperties p, long i, long seed) {
+    /**
+     * SVM cases; every fourth valid-state slot (case 12 of each 16) runs an intercept snippet, or with both vendors
+     * every other time the cross-vendor intercept property.
+     */
+    static Optional<Failure> svmCase(SvmProperties p, long i, long seed, boolean both) {
         switch ((int) (i % 4)) {
-            case 0: return p.validEnters(seed);
+            case 0:
+                if ((i / 4) % 4 == 3) {
+                    return both && (i / 16) % 2 == 1 ? InterceptCases.crossVendor(seed) : InterceptCases.svm(seed);
+                }
+                return p.validEnters(seed);
             case 1: return p.singleRule(seed, (int) ((i / 4) % SvmProperties.ruleCount()));
             case 2: return p.singleRule(seed, (int) ((i / 4 + SvmProperties.ruleCount() / 2) % SvmProperties.ruleCount()));
             default: return p.severalRules(seed);

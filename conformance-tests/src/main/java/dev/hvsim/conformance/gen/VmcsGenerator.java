@@ -47,6 +47,14 @@ public final class VmcsGenerator {
         return (0x100L + r.nextInt(0x3ff00)) << 12;
     }
 
+    /**
+     * The mode's base with the shape of {@code mode} (CS.L / CS.D, PAE with valid PDPTEs, RFLAGS.VM and 8086
+     * segments, real-mode segments and IP) and nothing else random: the starting point of the intercept properties.
+     */
+    public VmxCase shaped(GuestMode mode, SplittableRandom r) {
+        return modeShape(VmxCase.ofBase(cpu, mode), mode, r);
+    }
+
     private VmxCase modeShape(VmxCase c, GuestMode mode, SplittableRandom r) {
         switch (mode) {
             case COMPATIBILITY:

@@ -49,6 +49,9 @@ final class Io {
         }
         boolean in = d.handler == IN_IMM || d.handler == IN_DX;
         cpu.checkIo(port, size, in, d);
+        if (cpu.vmExitTaken()) {
+            return; // the guest mode's I/O exit (Cpu.exitWithoutUnwinding): the access does not happen
+        }
         if (in) {
             cpu.setGpr(Reg.RAX, size, cpu.ioIn(port, size));
         } else {
