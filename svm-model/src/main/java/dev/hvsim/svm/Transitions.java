@@ -101,6 +101,9 @@ final class Transitions {
                         ExitCode.INVALID, 0, c.state().rip, true, rules));
             }
             loadHost(c);
+            // 15.6/15.17: GIF is 0 after every #VMEXIT, VMEXIT_INVALID included (Bochs' Svm_Vmexit; KVM commit
+            // f85a6ce "KVM: nSVM: Clear GIF on nested #VMEXIT(INVALID)", citing the APM)
+            x.gif = false;
             throw new VmExitSignal(new SvmExit(ExitCode.INVALID, 0, 0, 0, 0, 0, o.violations()));
         }
         commit(c, v);
@@ -205,7 +208,11 @@ final class Transitions {
         put(b, p, pa, V.EXITINFO2, 8, info2);
         long intInfo = exitIntInfo(c);
         put(b, p, pa, V.EXITINTINFO, 8, intInfo);
-        put(b, p, pa, V.NRIP, 8, nrip);
+        if (nripSave(c)) {
+            put(b, p, pa, V.NRIP, 8, nrip);
+        } else {
+            nrip = 0;   // 15.7.1: NRIP is saved only with CPUID Fn8000_000A EDX[NRIPS]; the field is left alone
+        }
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
         boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
         put(b, p, pa, V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
@@ -258,6 +265,16 @@ final class Transitions {
         int err = in.deliveringErrorCode();
         long info = vector & 0xff | type << 8 | 1L << 31;
         return err == ArchFault.NO_ERROR_CODE ? info : info | 1L << 11 | (err & 0xffffffffL) << 32;
+    }
+
+    /** Fn8000_000A EDX[NRIPS] of this CPU's profile, looked up once (-1: not yet). */
+    private int nrips = -1;
+
+    private boolean nripSave(Cpu c) {
+        if (nrips < 0) {
+            nrips = advertised(c, SvmFeatures.NRIPS) ? 1 : 0;
+        }
+        return nrips == 1;
     }
 
     /** Whether this CPU's profile advertises an Fn8000_000A EDX feature bit. */

@@ -87,6 +87,23 @@ class SvmInstructionsTest {
         assertThat(h.t.code(SvmHarness.VMMCALL).fault()).containsExactly(UD, -1);
     }
 
+    /**
+     * APM Vol. 2 15.6 and 15.17: GIF is 0 after any #VMEXIT, the VMEXIT_INVALID of a failed consistency check
+     * included (found by the conformance suite's SVM protocol property).
+     */
+    @Test
+    void vmexitInvalidClearsGif() {
+        SvmHarness h = new SvmHarness();
+        h.w(0x4d0, 8, 0);   // guest EFER.SVME = 0: SVM-VMRUN-EFER-SVME
+        assertThat(h.svm.gif()).isTrue();
+        h.vmrun();
+        assertThat(h.lastExit().invalid()).isTrue();
+        assertThat(h.svm.inGuest()).isFalse();
+        assertThat(h.svm.gif()).isFalse();
+        assertThat(h.t.code(SvmHarness.STGI).fault()).isNull();
+        assertThat(h.svm.gif()).isTrue();
+    }
+
     @Test
     void stgiClgiSetAndClearGif() {
         SvmHarness h = new SvmHarness();

@@ -87,6 +87,11 @@ final class ConformCommand implements Callable<Integer> {
             }
         }
         term.out().print(r.coverage().table(intel, amd));
+        if (!r.executed().isEmpty()) {
+            StringBuilder ex = new StringBuilder("conform: executed properties:");
+            r.executed().forEach((k, v) -> ex.append(' ').append(k).append(' ').append(v));
+            term.out().println(ex);
+        }
         for (Failure f : r.failures()) {
             term.out().println("FAIL " + f);
         }

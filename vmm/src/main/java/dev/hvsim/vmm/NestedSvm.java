@@ -250,8 +250,10 @@ final class NestedSvm {
                 (pa, size) -> bus.read(vmm.guestToHost(pa), (int) size), l1Cr0);
         VmrunOutcome o = VmrunChecks.check(s, ctx);
         if (o.kind() == VmrunOutcome.Kind.VMEXIT_INVALID) {
-            // 15.5.1: #VMEXIT(VMEXIT_INVALID); L1's state is untouched (svm-model's VMRUN leaves GIF as it was too)
+            // 15.5.1: #VMEXIT(VMEXIT_INVALID); L1's state is untouched but for GIF, which is 0 after every #VMEXIT
+            // (15.6, 15.17; as svm-model's VMRUN, Bochs, and KVM commit f85a6ce "Clear GIF on nested #VMEXIT(INVALID)")
             failedRules = o.violations();
+            root.setGuestGif(false);
             bus.write(vmcb12 + EXITCODE, 8, EXIT_INVALID);
             bus.write(vmcb12 + EXITINFO1, 8, 0);
             bus.write(vmcb12 + EXITINFO2, 8, 0);

@@ -333,6 +333,26 @@ class NestedSvmTest {
     }
 
     /**
+     * GIF after a failed VMRUN (APM Vol. 2 15.6, 15.17: GIF is 0 after every #VMEXIT, VMEXIT_INVALID included): L1
+     * holds a self IPI with CLI, its VMRUN of an invalid VMCB12 fails, then STI: the interrupt stays held by GIF = 0
+     * until L1's STGI, so the marker stored in between is there (bare and nested alike).
+     */
+    @Test
+    void aFailedVmrunLeavesL1WithGifClear() throws Exception {
+        Asm l1 = new Asm().setMsrBits(EFER, 0x1000).wrmsr(VM_HSAVE_PA, HSAVE).bytes(0xfa); // CLI
+        l1.mov(0, 0x1ff).store(0xfee000f0L).mov(0, 0x40040).store(0xfee00300L); // APIC on; self IPI, vector 40H
+        l1.vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT);
+        l1.bytes(0xfb, 0x90).mov(0, 0x55).store(OUT + 4); // STI; NOP: GIF = 0 still holds the interrupt
+        l1.bytes(0x0f, 0x01, 0xdc, 0x90); // STGI; NOP: the interrupt comes here
+        l1.mov(0, 0x99).store(OUT + 0x10).end();
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            vmcb12(m, 0, 0); // ASID 0: SVM-VMRUN-ASID0
+        });
+        assertThat(r.out()).containsExactly(0xffffffffL, 0x55, 0, 0, 0x40, 0, 0, 0);
+    }
+
+    /**
      * Shadow nested paging (APM Vol. 2 15.25, 15.16.1): an L1 in long mode gives its 32-bit L2 nested tables that
      * map guest-physical 600000H to page A, then (after each VMMCALL) remaps it to page B and flushes with
      * TLB_CONTROL = 1, then back to A and flushes with INVLPGA; L2 reads 600000H each time and must see A, B, A. A

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +28,8 @@ public final class Campaign {
     public record Config(boolean intel, boolean amd, long cases, long seed, int threads) {}
 
     /** What came out: failures in case order, rule coverage, cases run. */
-    public record Result(Config config, List<Failure> failures, RuleCoverage coverage, long casesRun) {
+    public record Result(Config config, List<Failure> failures, RuleCoverage coverage, long casesRun,
+            Map<String, Long> executed) {
         /** Implemented rules never violated alone. */
         public List<RuleCoverage.Row> uncovered() {
             return coverage.neverViolated(config.intel(), config.amd());
@@ -45,6 +47,8 @@ public final class Campaign {
             n.put("cases_per_vendor", config.cases());
             n.put("cases_run", casesRun);
             n.put("passed", passed());
+            ObjectNode ex = n.putObject("executed");   // cases of each executed property (issue 9 a, b, c, e)
+            executed.forEach(ex::put);
             ArrayNode fs = n.putArray("failures");
             for (Failure f : failures) {
                 ObjectNode o = fs.addObject();
@@ -112,6 +116,7 @@ public final class Campaign {
             return t;
         });
         AtomicLong done = new AtomicLong();
+        Map<String, java.util.concurrent.atomic.LongAdder> executed = new java.util.concurrent.ConcurrentHashMap<>();
         RuleCoverage coverage = new RuleCoverage();
         ThreadLocal<VmxProperties> vmx = ThreadLocal.withInitial(() -> new VmxProperties(coverage));
         ThreadLocal<SvmProperties> svm = ThreadLocal.withInitial(() -> new SvmProperties(coverage));
@@ -126,6 +131,10 @@ public final class Campaign {
                     long s = caseSeed(cfg.seed() ^ (intel ? 0 : 0x5a5a5a5aL), i);
                     Optional<Failure> f = intel ? vmxCase(vmx.get(), i, s) : svmCase(svm.get(), i, s, cfg.intel());
                     f.ifPresent(fs::add);
+                    String ex = executedProperty(intel, i, cfg.intel() && cfg.amd());
+                    if (ex != null) {
+                        executed.computeIfAbsent(ex, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                    }
                     progress.accept(done.incrementAndGet());
                 }
                 return fs;
@@ -144,7 +153,28 @@ public final class Campaign {
         } finally {
             pool.shutdownNow();
         }
-        return new Result(cfg, List.copyOf(failures), coverage, done.get());
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        executed.forEach((k, v) -> counts.put(k, v.sum()));
+        return new Result(cfg, List.copyOf(failures), coverage, done.get(), java.util.Collections.unmodifiableMap(counts));
+    }
+
+    /**
+     * The executed property case {@code i} of a vendor runs (as {@link #vmxCase} / {@link #svmCase} dispatch), or
+     * null; {@code both}: the campaign runs both vendors.
+     */
+    static String executedProperty(boolean intel, long i, boolean both) {
+        if (i % 4 != 0) {
+            return null;
+        }
+        long k = i / 16;
+        if (!intel && (i / 4) % 4 == 3) {
+            return both && k % 2 == 1 ? "cross-vendor-intercepts" : "svm-intercepts";
+        }
+        if ((i / 4) % 4 != 1) {
+            return null;
+        }
+        return intel ? new String[] {"vmcall-round-trip", "vmx-protocol", "intercepts", "isolation"}[(int) (k % 4)]
+                : SVM_EXECUTED[(int) (k % SVM_EXECUTED.length)];
     }
 
     static Optional<Failure> vmxCase(VmxProperties p, long i, long seed) {
@@ -185,12 +215,15 @@ public final class Campaign {
     }
 
     /**
-     * SVM cases; every fourth valid-state slot (case 12 of each 16) runs an intercept snippet, or with both vendors
-     * every other time the cross-vendor intercept property.
+     * SVM cases; of the valid-state slots, case 4 of each 16 runs an SVM executed property ({@link #svmExecuted}) and
+     * case 12 an intercept snippet, or with both vendors every other time the cross-vendor intercept property.
      */
     static Optional<Failure> svmCase(SvmProperties p, long i, long seed, boolean both) {
         switch ((int) (i % 4)) {
             case 0:
+                if ((i / 4) % 4 == 1) {
+                    return svmExecuted(p, i / 16, seed);
+                }
                 if ((i / 4) % 4 == 3) {
                     return both && (i / 16) % 2 == 1 ? InterceptCases.crossVendor(seed) : InterceptCases.svm(seed);
                 }
@@ -199,5 +232,52 @@ public final class Campaign {
             case 2: return p.singleRule(seed, (int) ((i / 4 + SvmProperties.ruleCount() / 2) % SvmProperties.ruleCount()));
             default: return p.severalRules(seed);
         }
+    }
+
+    /** The SVM executed properties, in the order {@link #svmExecuted} takes them. */
+    static final String[] SVM_EXECUTED = {"svm-round-trip", "svm-protocol", "svm-isolation"};
+
+    /**
+     * Every fourth valid-state slot (case 4 of each 16) of the AMD cases runs one of the SVM executed properties on a
+     * 64-bit host, in turn: the VMMCALL round trip under nested paging, the SVM instruction protocol, isolation under
+     * nested paging (issue 9 a, c, e). A round-trip failure is shrunk to the fewest VMCB fields and written as a
+     * check-vmcb description of its image; the others print their shrunk sequence / stream as replayable text.
+     */
+    static Optional<Failure> svmExecuted(SvmProperties p, long k, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        String property = SVM_EXECUTED[(int) (k % SVM_EXECUTED.length)];
+        String problem;
+        switch ((int) (k % SVM_EXECUTED.length)) {
+            case 0: {
+                dev.hvsim.conformance.gen.VmcbCase c = new dev.hvsim.conformance.gen.VmcbGenerator(SvmProtocol.AMD)
+                        .validAnyMode(dev.hvsim.svm.VmcbBases.NAMES.get(r.nextInt(3)), r);
+                long imageSeed = r.nextLong();
+                problem = SvmRoundTrip.check(c, imageSeed);
+                if (problem != null) {
+                    dev.hvsim.conformance.gen.VmcbCase small = SvmRoundTrip.shrink(c, imageSeed);
+                    return Optional.of(new Failure("amd", property, seed, problem + "; shrunk: "
+                            + small.diffFromBase().size() + " field(s) differ from " + c.base() + " (image seed "
+                            + imageSeed + ", SvmRoundTrip.check)", "amd-" + property + "-" + Long.toUnsignedString(seed, 16)
+                            + ".json", Repro.text(Repro.checkVmcb(SvmRoundTrip.placed(small, imageSeed).vmcbCase()))));
+                }
+                break;
+            }
+            case 1: {
+                java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+                problem = SvmProtocol.check(r, 40, seen);
+                // VMRUN's instruction-level rows of svm-misc.csv (#UD, #GP for CPL, #GP for rAX) the sequence provoked
+                seen.forEach((key, n) -> {
+                    if (key.startsWith("rule ")) {
+                        for (int j = 0; j < n; j++) {
+                            p.coverage().violatedSvm(key.substring(5));
+                        }
+                    }
+                });
+                break;
+            }
+            default:
+                problem = SvmIsolation.check(r, new java.util.TreeMap<>());
+        }
+        return problem == null ? Optional.empty() : Optional.of(new Failure("amd", property, seed, problem, null, null));
     }
 }

@@ -31,6 +31,11 @@ public final class SvmProperties {
         this.coverage = coverage;
     }
 
+    /** The coverage this worker counts into. */
+    public RuleCoverage coverage() {
+        return coverage;
+    }
+
     public static int ruleCount() {
         return RULES.size();
     }

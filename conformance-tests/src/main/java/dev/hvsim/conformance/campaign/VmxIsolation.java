@@ -29,7 +29,16 @@ public final class VmxIsolation {
     /** A random instruction stream of {@code n} instructions (64-bit), then VMCALL. */
     static byte[] stream(SplittableRandom r, int n) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        instructions(r, n).forEach(out::writeBytes);
+        out.writeBytes(VmxHarness.VMCALL);
+        return out.toByteArray();
+    }
+
+    /** {@code n} random instructions (64-bit encodings) of the isolation streams, one array each. */
+    static java.util.List<byte[]> instructions(SplittableRandom r, int n) {
+        java.util.List<byte[]> list = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             switch (r.nextInt(7)) {
                 case 0: {   // MOV [RIP + disp32], RAX: into the page, or just outside it
                     int d = r.nextInt(0x2000) - 0x1000;
@@ -58,9 +67,9 @@ public final class VmxIsolation {
                     break;
                 }
             }
+            list.add(out.toByteArray());
         }
-        out.writeBytes(VmxHarness.VMCALL);
-        return out.toByteArray();
+        return list;
     }
 
     /** Runs one random stream; null when isolation held, else what differs. */

@@ -40,6 +40,23 @@ public final class Generators {
         return seeds().map(s -> new VmcbGenerator(profile).valid(new SplittableRandom(s)));
     }
 
+    /** Valid VMCB cases of a random base in a random guest mode of it ({@link VmcbGenerator#validAnyMode}). */
+    public static Gen<VmcbCase> validVmcbAnyMode(CpuProfile profile) {
+        return seeds().map(s -> {
+            SplittableRandom r = new SplittableRandom(s);
+            return new VmcbGenerator(profile).validAnyMode(dev.hvsim.svm.VmcbBases.NAMES.get(
+                    r.nextInt(dev.hvsim.svm.VmcbBases.NAMES.size())), r);
+        });
+    }
+
+    /**
+     * Runnable VMCBs: valid cases of any base and mode with {@code code} at CS:RIP under nested paging, with random
+     * guest and nested tables ({@link NptImages}; the VMMCALL intercept is set).
+     */
+    public static Gen<NptImages.Image> runnableVmcb(CpuProfile profile, byte[] code) {
+        return validVmcbAnyMode(profile).zip(seeds(), (c, s) -> NptImages.place(c, code, new SplittableRandom(s), false));
+    }
+
     /** Valid VMCB cases of one base ({@code VmcbBases}). */
     public static Gen<VmcbCase> validVmcb(CpuProfile profile, String base) {
         return seeds().map(s -> new VmcbGenerator(profile).valid(base, new SplittableRandom(s)));

@@ -66,6 +66,44 @@ public final class VmcbGenerator {
         return eventInj(c, lm, r);
     }
 
+    /**
+     * The guest modes a VMCB of {@code base} can be put in without breaking a VMRUN rule (15.5.1): the long-mode bases
+     * as 64-bit or compatibility mode (CS.L = 0, CS.D = 1, a 32-bit RIP); the protected-mode base without paging,
+     * with 32-bit paging (CR0.PG) or with PAE paging (CR0.PG, CR4.PAE; under nested paging VMRUN does not check the
+     * PDPTEs). Paging modes need guest tables in memory to run ({@link NptImages}).
+     */
+    public static final java.util.List<String> MODES = java.util.List.of("64-bit", "compatibility", "protected",
+            "protected-32-bit-paging", "protected-pae-paging");
+
+    /** {@link #valid(String, SplittableRandom)} put in a random one of the guest modes {@link #MODES} of its base. */
+    public VmcbCase validAnyMode(String base, SplittableRandom r) {
+        VmcbCase c = valid(base, r);
+        return inMode(c, base.equals(VmcbBases.PROTECTED_MODE) ? MODES.get(2 + r.nextInt(3)) : MODES.get(r.nextInt(2)));
+    }
+
+    /** A valid case of the matching base put in guest mode {@code mode} of {@link #MODES}. */
+    public static VmcbCase inMode(VmcbCase c, String mode) {
+        switch (mode) {
+            case "compatibility":
+                return c.with("save.CS.attrib", 0xc9b).with("save.RIP", c.get("save.RIP") & 0xffffffffL);
+            case "protected-32-bit-paging":
+                return c.with("save.CR0", c.get("save.CR0") | 1L << 31);
+            case "protected-pae-paging":
+                return c.with("save.CR0", c.get("save.CR0") | 1L << 31).with("save.CR4", c.get("save.CR4") | 1L << 5);
+            default:
+                return c;
+        }
+    }
+
+    /** The guest mode of {@link #MODES} a case is in. */
+    public static String mode(VmcbCase c) {
+        boolean pg = (c.get("save.CR0") & 1L << 31) != 0;
+        if ((c.get("save.EFER") & 0x100) != 0 && pg) {
+            return (c.get("save.CS.attrib") & 0x200) != 0 ? MODES.get(0) : MODES.get(1);
+        }
+        return !pg ? MODES.get(2) : (c.get("save.CR4") & 1L << 5) != 0 ? MODES.get(4) : MODES.get(3);
+    }
+
     /** A legal EVENTINJ (15.20): none, an external interrupt, an NMI, an exception (0-31, not 2; no #BR/#OF in
      *  64-bit mode) or a software interrupt. */
     private static VmcbCase eventInj(VmcbCase c, boolean lm, SplittableRandom r) {

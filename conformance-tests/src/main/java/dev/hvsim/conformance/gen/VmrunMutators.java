@@ -27,7 +27,9 @@ public final class VmrunMutators {
                     + "save.CR0+0 save.CR4+5 save.CR3=0x6000 mem:0x6000=0x1087",
             "SVM-VMRUN-LONG-CS-LD", "save.CS.attrib=0xe9b",
             "SVM-VMRUN-LME-PG-NOPAE", "save.CR4-5",
-            "SVM-VMRUN-EVENTINJ", "control.EVENTINJ=0x80000502");
+            "SVM-VMRUN-EVENTINJ", "control.EVENTINJ=0x80000502",
+            // from CD = 1, NW = 0 no single bit flip breaks it (both flips give a legal pair): clear CD, set NW
+            "SVM-VMRUN-CR0-CDNW", "save.CR0-30 save.CR0+29");
 
     private final VmrunEvaluator eval;
 

@@ -26,7 +26,15 @@ class ConformanceCampaignTest {
 
     @Test
     void amd() {
-        run(false, true, 8L * SvmProperties.ruleCount());
+        Campaign.Result r = run(false, true, 8L * SvmProperties.ruleCount());
+        // the SVM executed properties (round trip, protocol, isolation) ran and are counted in the summary
+        assertThat(r.executed()).containsKeys("svm-round-trip", "svm-protocol", "svm-isolation");
+        assertThat(r.executed()).allSatisfy((k, n) -> assertThat(n).as(k).isGreaterThanOrEqualTo(2));
+        // VMRUN's instruction-level rows (#UD without EFER.SVME, #GP at CPL > 0, #GP for rAX) provoked by svm-protocol
+        for (String id : dev.hvsim.conformance.campaign.RuleCoverage.SVM_INSTRUCTION_LEVEL) {
+            assertThat(r.coverage().svmCount(id)).as(id).isPositive();
+        }
+        assertThat(r.summaryJson()).contains("\"svm-round-trip\"", "\"svm-protocol\"", "\"svm-isolation\"");
     }
 
     /** Determinism: the same seed gives the same failures and coverage counts on 1 and on 3 threads. */
@@ -37,10 +45,11 @@ class ConformanceCampaignTest {
         Campaign.Result three = Campaign.run(new Campaign.Config(true, true, cases, SEED + 1, 3), n -> { });
         assertThat(three.failures()).isEqualTo(one.failures());
         assertThat(three.coverage().rows(true, true)).isEqualTo(one.coverage().rows(true, true));
+        assertThat(three.executed()).isEqualTo(one.executed());
         assertThat(one.coverage().rows(true, true).stream().mapToLong(RuleCoverage.Row::count).sum()).isPositive();
     }
 
-    private static void run(boolean intel, boolean amd, long cases) {
+    private static Campaign.Result run(boolean intel, boolean amd, long cases) {
         Campaign.Result r = Campaign.run(new Campaign.Config(intel, amd, cases, SEED, 2), n -> { });
         System.out.println(r.coverage().table(intel, amd));
         StringBuilder why = new StringBuilder("seed " + SEED + "\n");
@@ -53,5 +62,6 @@ class ConformanceCampaignTest {
         for (RuleCoverage.Row row : r.coverage().rows(intel, amd)) {
             assertThat(row.status()).as(row.id()).isNotEqualTo("rule without a reference row");
         }
+        return r;
     }
 }

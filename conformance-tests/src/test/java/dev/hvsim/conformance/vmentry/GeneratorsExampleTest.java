@@ -64,4 +64,41 @@ class GeneratorsExampleTest {
             assertThat(VmcbCase.ids(m.check().violations())).containsExactly("SVM-VMRUN-INTERCEPT");
         });
     }
+
+    /**
+     * APM Vol. 2 15.5-15.7 with QuickTheories: any valid VMCB in any guest mode, made runnable under nested paging,
+     * survives the VMMCALL round trip; a runnable image's VMCB enters (check-vmcb) with nested paging on.
+     */
+    @Test
+    void vmmcallRoundTrips() {
+        CpuProfile amd = CpuProfile.load("amd-zen");
+        qt().withFixedSeed(13).withExamples(40).forAll(Generators.validVmcbAnyMode(amd), Generators.seeds())
+                .checkAssert((c, seed) -> assertThat(dev.hvsim.conformance.campaign.SvmRoundTrip.check(c, seed)).isNull());
+        qt().withFixedSeed(14).withExamples(20).forAll(Generators.runnableVmcb(amd, new byte[] {0x0f, 0x01, (byte) 0xd9}))
+                .checkAssert(img -> {
+                    assertThat(img.vmcbCase().check().kind()).isEqualTo(VmrunOutcome.Kind.ENTERED);
+                    assertThat(img.vmcbCase().get("control.NESTED_CTL") & 1).isEqualTo(1);
+                    assertThat(img.gpaToHpa()).containsKey(img.codeGpa() & ~0xfffL);
+                });
+    }
+
+    /**
+     * APM Vol. 2 15.5.1 (CR0.CD = 0 with CR0.NW = 1 is illegal): the rule can be broken alone from every valid VMCB,
+     * including those with CD = 1, NW = 0, where no single bit flip breaks it (found by a long campaign: the single-rule
+     * property then reported "no mutant").
+     */
+    @Test
+    void cr0CdNwBreaksAloneFromEveryCacheSetting() {
+        CpuProfile amd = CpuProfile.load("amd-zen");
+        VmrunMutators mutators = new VmrunMutators(new VmrunEvaluator(amd));
+        java.util.Set<Long> settings = new java.util.HashSet<>();
+        qt().withFixedSeed(21).withExamples(60).forAll(Generators.validVmcb(amd), Generators.seeds())
+                .checkAssert((c, seed) -> {
+                    settings.add(c.get("save.CR0") >>> 29 & 3);
+                    VmcbCase m = mutators.breakOnly(VmrunMutators.rule("SVM-VMRUN-CR0-CDNW"), c,
+                            new SplittableRandom(seed)).orElseThrow();
+                    assertThat(VmcbCase.ids(m.check().violations())).containsExactly("SVM-VMRUN-CR0-CDNW");
+                });
+        assertThat(settings).contains(2L);   // CD = 1, NW = 0 was among them
+    }
 }
