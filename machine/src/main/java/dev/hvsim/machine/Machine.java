@@ -18,6 +18,7 @@ import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuExtension;
 import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Msr;
+import dev.hvsim.x86core.Snapshottable;
 import dev.hvsim.x86core.StopReason;
 import dev.hvsim.x86core.Vendor;
 import java.util.List;
@@ -45,7 +46,7 @@ import java.util.List;
  * <p>A machine holds no static state: several run side by side in one JVM, each on its own thread.
  * Only {@link #requestStop()} may be called from another thread.
  */
-public final class Machine {
+public final class Machine implements dev.hvsim.x86core.Snapshottable {
     /** Instructions per slice when a timeout is set: the clock is read between slices. */
     public static final long SLICE = 1 << 20;
     /** Instructions each CPU runs per turn when there are several. */
@@ -490,5 +491,123 @@ public final class Machine {
         exited = true;
         exitValue = value;
         cpus[running].stopAfterInstruction(StopReason.STOP_REQUESTED);
+    }
+
+    // ------------------------------------------------------------------ snapshots (the debugger's reverse execution)
+
+    /**
+     * Whether {@link #snapshot} can copy this machine: every CPU can be snapshotted (its vendor extension is
+     * {@link Snapshottable}) and the {@link VcpuDriver}, if any, is {@link Snapshottable} too.
+     */
+    public boolean snapshottable() {
+        for (Cpu c : cpus) {
+            if (!c.snapshottable()) {
+                return false;
+            }
+        }
+        return driver == null || driver instanceof Snapshottable;
+    }
+
+    @Override
+    public MachineSnapshot snapshot() {
+        return snapshot(null);
+    }
+
+    /**
+     * A copy of the whole machine between two runs (never during one): every CPU ({@link Cpu#snapshot()}, with its
+     * TLB and vendor extension), every local APIC, the 8259s, the 8254, the IOAPIC, the APIC bus, the UART, the
+     * console's counters, the CMOS/RTC, fw_cfg, the PCI functions' configuration spaces and the DMA engine, the DMA
+     * path and the DEV, the machine's turn and time fields (modelled time, where an interrupted round of turns
+     * goes on, the INIT/SIPI state, the exit latch, the VM-exit count), the {@link VcpuDriver}'s state, and RAM,
+     * incrementally against {@code previous} (a snapshot of this machine, or null; see {@link Ram#snapshot}).
+     * Output already written to the console is not part of the state and is not taken back by a restore.
+     *
+     * @throws UnsupportedOperationException when {@link #snapshottable()} is false
+     */
+    public MachineSnapshot snapshot(MachineSnapshot previous) {
+        if (!snapshottable()) {
+            throw new UnsupportedOperationException("this machine cannot be snapshotted (its CPU extension or"
+                    + " hypervisor driver has no snapshot)");
+        }
+        java.util.List<Snapshottable.Snapshot> parts = new java.util.ArrayList<>();
+        for (Cpu c : cpus) {
+            parts.add(c.snapshot());
+        }
+        for (LocalApic a : apics) {
+            parts.add(a.snapshot());
+        }
+        parts.add(platform.apicBus.snapshot());
+        parts.add(platform.pic.snapshot());
+        parts.add(platform.ioapic.snapshot());
+        parts.add(platform.pit.snapshot());
+        parts.add(platform.pci.snapshot()); // every function's config space, the DMA engine's registers among them
+        parts.add(platform.fwCfg.snapshot());
+        parts.add(platform.cmos.snapshot());
+        parts.add(platform.dma.snapshot());
+        if (platform.dev != null) {
+            parts.add(platform.dev.snapshot());
+        }
+        parts.add(uart.snapshot());
+        parts.add(console.snapshot());
+        if (driver != null) {
+            parts.add(((Snapshottable) driver).snapshot());
+        }
+        boolean[] sipiWait = waitForSipi.clone(), init = initPending.clone();
+        int[] sipi = sipiPending.clone();
+        int run = running, rc = resumeCpu;
+        long t = now, ev = exitValue, rb = resumeBudget, exits = vmExits;
+        boolean ex = exited, rr = resumeRan;
+        parts.add(new Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                System.arraycopy(sipiWait, 0, waitForSipi, 0, sipiWait.length);
+                System.arraycopy(init, 0, initPending, 0, init.length);
+                System.arraycopy(sipi, 0, sipiPending, 0, sipi.length);
+                running = run;
+                resumeCpu = rc;
+                now = t;
+                exitValue = ev;
+                resumeBudget = rb;
+                vmExits = exits;
+                exited = ex;
+                resumeRan = rr;
+            }
+        });
+        Ram.Snapshot memory = ram.snapshot(previous == null ? null : previous.ram);
+        return new MachineSnapshot(Snapshottable.all(parts.toArray(new Snapshottable.Snapshot[0])), memory);
+    }
+
+    /** A whole machine's state (see {@link Machine#snapshot(MachineSnapshot)}). */
+    public static final class MachineSnapshot implements Snapshottable.Snapshot {
+        private final Snapshottable.Snapshot state;
+        private final Ram.Snapshot ram;
+
+        MachineSnapshot(Snapshottable.Snapshot state, Ram.Snapshot ram) {
+            this.state = state;
+            this.ram = ram;
+        }
+
+        /** RAM first (CPUs refresh their TLBs' host pages from it), then every component. */
+        @Override
+        public void restore() {
+            ram.restore();
+            state.restore();
+        }
+
+        /** Bytes of this snapshot's own: component state plus the RAM pages copied for it. */
+        @Override
+        public long bytes() {
+            return state.bytes() + ram.bytes();
+        }
+
+        /** Bytes of component state (RAM pages not counted). */
+        public long stateBytes() {
+            return state.bytes();
+        }
+
+        /** The RAM part (its page copies may be shared with other snapshots). */
+        public Ram.Snapshot ram() {
+            return ram;
+        }
     }
 }

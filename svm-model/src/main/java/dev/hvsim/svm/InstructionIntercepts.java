@@ -200,4 +200,16 @@ final class InstructionIntercepts {
         }
         return (cpu.state().seg[d.seg].base + ea) & 0xffffffffL;
     }
+
+    /** The PAUSE filter count and cycle, and whether MONITOR is armed. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int pc = pauseCounter;
+        long lp = lastPauseCycle;
+        boolean armed = monitorArmed;
+        return () -> {
+            pauseCounter = pc;
+            lastPauseCycle = lp;
+            monitorArmed = armed;
+        };
+    }
 }

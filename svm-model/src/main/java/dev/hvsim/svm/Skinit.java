@@ -118,4 +118,10 @@ final class Skinit {
         c.modeChanged();
         c.mmu().flushAll();
     }
+
+    /** The last SKINIT's record. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        SkinitLaunch l = last;
+        return () -> last = l;
+    }
 }

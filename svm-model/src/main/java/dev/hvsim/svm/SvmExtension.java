@@ -18,7 +18,7 @@ import dev.hvsim.x86core.fault.ArchFault;
  * SvmExtension svm = SvmExtension.install(cpu);    // or: every new Cpu of the amd-zen profile has it (SvmProvider)
  * }</pre>
  */
-public final class SvmExtension implements CpuExtension {
+public final class SvmExtension implements CpuExtension, dev.hvsim.x86core.Snapshottable {
     static final int VMRUN = 1, VMMCALL = 2, VMLOAD = 3, VMSAVE = 4, STGI = 5, CLGI = 6, SKINIT = 7, INVLPGA = 8;
     /** VM_CR (APM Vol. 2 15.30.1) and VM_HSAVE_PA (15.30.4). */
     public static final long VM_CR = 0xc0010114L, VM_HSAVE_PA = 0xc0010117L;
@@ -241,5 +241,44 @@ public final class SvmExtension implements CpuExtension {
     @Override
     public long cr4Bits(Cpu c) {
         return 0;
+    }
+
+    // ------------------------------------------------------------------ snapshots (the debugger's reverse execution)
+
+    /**
+     * The SVM state of this CPU besides RAM (VMCBs and the host-save area live in guest memory, which the machine
+     * snapshots): VM_CR, VM_HSAVE_PA, GIF, the guest's GIF at #VMEXIT, whether a guest runs and its VMCB address,
+     * the INIT #VMEXIT due at the next boundary,
+     * nested paging (translator, ASID, host PAT), the virtual-interrupt state (V_TPR, V_IRQ, V_GIF, the host's IF),
+     * the instruction-intercept state (PAUSE filter, MONITOR), the last VMRUN and SKINIT outcomes.
+     */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long cr = vmCr, hs = hsavePa, vmcb = vmcbPa;
+        boolean g = gif, gAtExit = guestGifAtExit, active = guestActive, initExit = initExitPending;
+        dev.hvsim.x86core.Snapshottable.Snapshot np = paging.snapshot(), vi = vintr.snapshot(), tr = transitions.snapshot(), ic = intercepts.snapshot(),
+                sk = skinit.snapshot();
+        return new dev.hvsim.x86core.Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                vmCr = cr;
+                hsavePa = hs;
+                vmcbPa = vmcb;
+                gif = g;
+                guestGifAtExit = gAtExit;
+                guestActive = active;
+                initExitPending = initExit;
+                np.restore();
+                vi.restore();
+                tr.restore();
+                ic.restore();
+                sk.restore();
+            }
+
+            @Override
+            public long bytes() {
+                return 512;
+            }
+        };
     }
 }

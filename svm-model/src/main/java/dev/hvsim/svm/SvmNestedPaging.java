@@ -219,4 +219,19 @@ final class SvmNestedPaging implements SecondStage {
     public long probe(long guestPhys) {
         return translator.probe(guestPhys);
     }
+
+    /** The translator, whether nested paging is on, the ASID, the host PAT saved at VMRUN, the last format. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        NptTranslator t = translator;
+        boolean on = enabled;
+        long a = asid, pat = hostPat;
+        NptFormat f = lastFormat;
+        return () -> {
+            translator = t;
+            enabled = on;
+            asid = a;
+            hostPat = pat;
+            lastFormat = f;
+        };
+    }
 }

@@ -26,7 +26,7 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  * <p>Guest RAX is in the VMCB (save.RAX, APM Table B-2); the other general-purpose registers are not saved by
  * #VMEXIT and stay in the CPU ({@link #gpr}).
  */
-public final class SvmRoot {
+public final class SvmRoot implements dev.hvsim.x86core.Snapshottable {
     private final SvmExtension x;
     private final Cpu cpu;
     private long vmcb = -1;
@@ -184,5 +184,16 @@ public final class SvmRoot {
         } else {
             cpu.state().gpr[reg] = value;
         }
+    }
+
+    /** The VMCB address and the last invalid-VMRUN record (the SVM state itself is the CPU's extension's). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long v = vmcb;
+        SvmExit i = invalid;
+        return () -> {
+            vmcb = v;
+            invalid = i;
+        };
     }
 }

@@ -441,4 +441,16 @@ final class Transitions {
         put(b, page, pa, off + 4, 4, sg.limit);
         put(b, page, pa, off + 8, 8, sg.base);
     }
+
+    /** The last VMRUN outcome and the host-save page view (a view of guest memory, which keeps its identity). */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        VmrunOutcome l = last;
+        byte[] p = hsavePage;
+        VmcbSnapshot v = hsaveView;
+        return () -> {
+            last = l;
+            hsavePage = p;
+            hsaveView = v;
+        };
+    }
 }

@@ -126,4 +126,16 @@ final class VirtualInterrupts {
         c.state().halted = false;
         c.interrupts().inject(vIntrVector, ArchFault.NO_ERROR_CODE, Interrupts.Kind.EXTERNAL, c.state().rip);
     }
+
+    /** Every field. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int tpr = vTpr, prio = vIntrPrio, vec = vIntrVector;
+        boolean[] b = {vIrq, vIgnTpr, masking, vGif, vGifEnable, hostIf};
+        return () -> {
+            vTpr = tpr;
+            vIntrPrio = prio;
+            vIntrVector = vec;
+            vIrq = b[0]; vIgnTpr = b[1]; masking = b[2]; vGif = b[3]; vGifEnable = b[4]; hostIf = b[5];
+        };
+    }
 }

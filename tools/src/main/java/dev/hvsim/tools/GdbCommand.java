@@ -66,6 +66,16 @@ final class GdbCommand implements Callable<Integer> {
                     + " guest's next instruction, after the VMM handled the exit.")
     String virt = "none";
 
+    @Option(names = "--snapshot-interval", paramLabel = "N",
+            description = "Reverse execution: snapshot the machine every N steps of any vCPU (default: ${DEFAULT-VALUE};"
+                    + " 0: only at the start and where gdb changes registers or memory). A reverse step re-executes"
+                    + " from the nearest earlier snapshot.")
+    long snapshotInterval = 1_000_000;
+
+    @Option(names = "--snapshot-limit", paramLabel = "MIB",
+            description = "Memory for snapshots in MiB (default: ${DEFAULT-VALUE}); past it older snapshots are thinned.")
+    long snapshotLimitMiB = 256;
+
     @Mixin
     InterceptOptions intercepts = new InterceptOptions();
 
@@ -121,6 +131,12 @@ final class GdbCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new BadInputException("bad --port value " + port + ": must be 0..65535");
         }
+        if (snapshotInterval < 0) {
+            throw new BadInputException("bad --snapshot-interval value " + snapshotInterval + ": must be 0 or more");
+        }
+        if (snapshotLimitMiB < 1 || snapshotLimitMiB > (1L << 20)) {
+            throw new BadInputException("bad --snapshot-limit value " + snapshotLimitMiB + ": must be 1..1048576 MiB");
+        }
         byte[] bytes = GuestSetup.read(guest);
         Machine m = build(bytes, term.out());
         Function<OutputStream, Machine> replay = console -> {
@@ -132,7 +148,7 @@ final class GdbCommand implements Callable<Integer> {
         };
         GdbStub stub;
         try {
-            stub = new GdbStub(m, port, replay, term.out());
+            stub = new GdbStub(m, port, replay, term.out(), snapshotInterval, snapshotLimitMiB << 20);
         } catch (IOException e) {
             throw new BadInputException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
         }

@@ -73,8 +73,17 @@ class GdbCommandTest {
         assertThat(c.err).contains("--virt svm needs an amd CPU");
         c = Cli.run("gdb", "--port", "0", "--virt", "frob", guest.toString());
         assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        c = Cli.run("gdb", "--port", "0", "--snapshot-interval", "-5", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        assertThat(c.err).contains("--snapshot-interval");
+        c = Cli.run("gdb", "--port", "0", "--snapshot-limit", "0", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        assertThat(c.err).contains("--snapshot-limit");
         c = Cli.run("gdb", "--help");
         assertThat(c.status).isEqualTo(0);
-        assertThat(c.out).contains("--port", "--smp", "--append", "--initrd", "--entry", "--load", "--virt");
+        assertThat(c.out).contains("--port", "--smp", "--append", "--initrd", "--entry", "--load", "--virt",
+                "--snapshot-interval", "--snapshot-limit");
     }
 }

@@ -10,7 +10,7 @@ package dev.hvsim.vmm;
  * <p>The same tables serve AMD nested paging once svm-model has NPT: that needs the x86 long-mode format instead
  * (APM 15.25.5); not done yet (DEVIATIONS.md).
  */
-public final class EptMap {
+public final class EptMap implements dev.hvsim.x86core.Snapshottable {
     private static final long RWX = 7, WB_LEAF = 6L << 3, ADDR = 0x000f_ffff_ffff_f000L;
     /** Permission bits of a leaf (Table 30-6: bit 0 read, 1 write, 2 execute). */
     public static final int READ = 1, WRITE = 2, EXECUTE = 4, ALL = 7;
@@ -128,5 +128,12 @@ public final class EptMap {
             table = e & ADDR;
         }
         return table + ((gpa >>> 12) & 0x1ff) * 8;
+    }
+
+    /** The mapped-page count (the tables themselves live in {@link VmmMemory}, snapshotted with it). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long n = mappedPages;
+        return () -> mappedPages = n;
     }
 }

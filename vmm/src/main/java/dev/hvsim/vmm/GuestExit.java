@@ -96,4 +96,19 @@ public final class GuestExit {
         return kind + (intel ? " vmx reason " : " svm code 0x") + (intel ? Long.toString(code) : Long.toHexString(code))
                 + " rip=0x" + Long.toHexString(rip);
     }
+
+    /** A copy of this record (snapshots of the VMM). */
+    GuestExit copy() {
+        GuestExit c = new GuestExit();
+        c.copyFrom(this);
+        return c;
+    }
+
+    void copyFrom(GuestExit o) {
+        kind = o.kind; raw = o.raw; intel = o.intel; reason = o.reason; code = o.code; qualification = o.qualification;
+        info2 = o.info2; instructionLength = o.instructionLength; instructionInfo = o.instructionInfo;
+        interruptionInfo = o.interruptionInfo; vectoring = o.vectoring; nextRip = o.nextRip; rip = o.rip;
+        port = o.port; size = o.size; in = o.in; string = o.string; rep = o.rep; msr = o.msr; gpa = o.gpa;
+        access = o.access; cr = o.cr; crWrite = o.crWrite; vector = o.vector; errorCode = o.errorCode; level = o.level;
+    }
 }

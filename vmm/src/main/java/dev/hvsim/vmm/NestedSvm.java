@@ -587,4 +587,30 @@ final class NestedSvm {
     }
 
     long vmcb12Gpa() { return vmcb12Gpa; }
+
+    /**
+     * Every field of L1's virtual SVM state and of the current nested run (VMCB01/02, the merged permission maps,
+     * the saved L1 intercepts, L1's nested-paging state, the shadow NPT and its pool), for the VMM's snapshots.
+     */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long[] l = {vmcb01, vmcb02, mergedIopm, mergedMsrpm, hsavePa, vmcb12Gpa, vmcb12, vmrunNextRip, l1Misc1,
+            l1Misc2, l1Misc3, l1Cr, l1Dr, l1Exc, l1Iopm, l1Msrpm, l1NCr3, l1Efer, l1Cr4, lastL1Asid, shadowNCr3};
+        boolean s = svme, np = l1Np;
+        ShadowNpt sh = shadow;
+        dev.hvsim.x86core.Snapshottable.Snapshot shadowState = sh == null ? null : sh.snapshot();
+        List<VmrunViolation> rules = failedRules;
+        return () -> {
+            vmcb01 = l[0]; vmcb02 = l[1]; mergedIopm = l[2]; mergedMsrpm = l[3]; hsavePa = l[4]; vmcb12Gpa = l[5];
+            vmcb12 = l[6]; vmrunNextRip = l[7]; l1Misc1 = l[8]; l1Misc2 = l[9]; l1Misc3 = l[10]; l1Cr = l[11];
+            l1Dr = l[12]; l1Exc = l[13]; l1Iopm = l[14]; l1Msrpm = l[15]; l1NCr3 = l[16]; l1Efer = l[17];
+            l1Cr4 = l[18]; lastL1Asid = l[19]; shadowNCr3 = l[20];
+            svme = s;
+            l1Np = np;
+            shadow = sh;
+            if (shadowState != null) {
+                shadowState.restore();
+            }
+            failedRules = rules;
+        };
+    }
 }

@@ -74,4 +74,17 @@ final class ShadowNpt {
         }
         return pool[used++];
     }
+
+    /** The table pool and its use (the tables themselves live in {@link VmmMemory}, snapshotted with it). */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long[] p = pool.clone();
+        int a = allocated, u = used;
+        boolean e = empty;
+        return () -> {
+            pool = p.clone();
+            allocated = a;
+            used = u;
+            empty = e;
+        };
+    }
 }

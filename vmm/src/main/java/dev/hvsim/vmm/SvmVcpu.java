@@ -316,4 +316,20 @@ final class SvmVcpu extends Vcpu {
 
     /** EXITINTINFO of the last exit (read for traces). */
     long exitIntInfo() { return root.readOffset(EXITINTINFO, 8); }
+
+    @Override
+    dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot() {
+        long m = misc1, h = hostCr3, v01 = vmcb01;
+        dev.hvsim.x86core.Snapshottable.Snapshot r = root.snapshot();
+        dev.hvsim.x86core.Snapshottable.Snapshot n = nested == null ? null : nested.snapshot();
+        return () -> {
+            misc1 = m;
+            hostCr3 = h;
+            vmcb01 = v01;
+            r.restore();
+            if (n != null) {
+                n.restore();
+            }
+        };
+    }
 }

@@ -85,4 +85,25 @@ public abstract class Vcpu {
     abstract String vendor();
     /** Writes the raw record's fields for an exit trace line. */
     abstract void writeRaw(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException;
+
+    /** The vendor's own per-vCPU state (controls kept between entries, the root-mode API's pointers). */
+    abstract dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot();
+
+    /** The vCPU's flags, the last exit record and the vendor's state. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        String f = failure, sd = shutdown;
+        boolean halt = haltOnEntry, step = stepExited;
+        int lv = level;
+        GuestExit x = exit.copy();
+        dev.hvsim.x86core.Snapshottable.Snapshot vendor = vendorSnapshot();
+        return () -> {
+            failure = f;
+            shutdown = sd;
+            haltOnEntry = halt;
+            stepExited = step;
+            level = lv;
+            exit.copyFrom(x);
+            vendor.restore();
+        };
+    }
 }

@@ -25,7 +25,7 @@ import java.util.List;
  * <p>Guest memory is given through EPT (VMX) or nested paging (SVM), backed lazily: a guest-physical page is mapped
  * on its first EPT violation / nested page fault.
  */
-public final class Vmm implements VcpuDriver {
+public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
     private final Machine machine;
     private final Virt virt;
     private final InterceptPolicy policy;
@@ -284,5 +284,32 @@ public final class Vmm implements VcpuDriver {
                 ((SvmVcpu) v).nested.resetShadow(); // its entries copy L0's: rebuilt from both on the next faults
             }
         }
+    }
+
+    // ------------------------------------------------------------------ snapshots (the debugger's reverse execution)
+
+    /**
+     * The VMM's state for the machine's snapshots: its lazily backed memory (EPT/NPT tables, control structures),
+     * the guest-physical map's count, every vCPU (flags, last exit, the vendor's controls), the exit count and the
+     * failure. Not part of it: the user's handler, the exit trace, statistics and recorder, which observe the run
+     * from outside (a restore does not take back what they were given).
+     */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long s = seq;
+        String f = failure;
+        java.util.List<dev.hvsim.x86core.Snapshottable.Snapshot> parts = new java.util.ArrayList<>();
+        parts.add(memory.snapshot());
+        if (ept != null) {
+            parts.add(ept.snapshot());
+        }
+        for (Vcpu v : vcpus) {
+            parts.add(v.snapshot());
+        }
+        parts.add(() -> {
+            seq = s;
+            failure = f;
+        });
+        return dev.hvsim.x86core.Snapshottable.all(parts.toArray(new dev.hvsim.x86core.Snapshottable.Snapshot[0]));
     }
 }

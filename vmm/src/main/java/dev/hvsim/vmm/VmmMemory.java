@@ -10,7 +10,7 @@ import dev.hvsim.x86core.bus.PageAccess;
  * never mapped in EPT, so a guest cannot see it; without nested paging, see DEVIATIONS.md). Pages are handed out
  * zeroed by a bump allocator and are never freed.
  */
-public final class VmmMemory implements MmioDevice, MmioDevice.PageBacked {
+public final class VmmMemory implements MmioDevice, MmioDevice.PageBacked, dev.hvsim.x86core.Snapshottable {
     /** Where the region starts: 256 GiB, below both profiles' MAXPHYADDR (39 and 48 bits). */
     public static final long BASE = 0x40_0000_0000L;
     /** Its size: 64 MiB (16 Ki pages) of page-granular, lazily allocated storage. */
@@ -90,5 +90,52 @@ public final class VmmMemory implements MmioDevice, MmioDevice.PageBacked {
             long v = (b & 0xffL) * 0x0101010101010101L;
             setQ(pa + i, v);
         }
+    }
+
+    /** The copies of the last snapshot: pages equal to them are shared, not copied again. */
+    private byte[][] lastCopies;
+
+    /**
+     * The lazily backed pages (EPT/NPT tables, VMCS/VMCB regions, host areas) and the allocation mark. Incremental: a
+     * page equal to its copy in the previous snapshot shares that copy. A restore writes the pages back in place (the
+     * arrays keep their identity: a TLB may hold them) and zeroes pages first touched after the snapshot.
+     */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        byte[][] copies = new byte[pages.length][];
+        long own = 0;
+        for (int i = 0; i < pages.length; i++) {
+            byte[] p = pages[i];
+            if (p != null) {
+                byte[] last = lastCopies == null ? null : lastCopies[i];
+                if (last != null && java.util.Arrays.equals(last, p)) {
+                    copies[i] = last;
+                } else {
+                    copies[i] = p.clone();
+                    own += 4096;
+                }
+            }
+        }
+        lastCopies = copies;
+        int n = next;
+        long bytes = own + 8L * pages.length;
+        return new dev.hvsim.x86core.Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                for (int i = 0; i < pages.length; i++) {
+                    if (copies[i] != null) {
+                        System.arraycopy(copies[i], 0, page((long) i << 12), 0, 4096);
+                    } else if (pages[i] != null) {
+                        java.util.Arrays.fill(pages[i], (byte) 0);
+                    }
+                }
+                next = n;
+            }
+
+            @Override
+            public long bytes() {
+                return bytes;
+            }
+        };
     }
 }

@@ -302,4 +302,14 @@ final class VmxVcpu extends Vcpu {
     void ioIntercept(boolean on) {
         root.write(PROC, on ? procControls : procControls & ~PROC_IO);
     }
+
+    @Override
+    dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot() {
+        long pc = procControls;
+        dev.hvsim.x86core.Snapshottable.Snapshot r = root.snapshot();
+        return () -> {
+            procControls = pc;
+            r.restore();
+        };
+    }
 }

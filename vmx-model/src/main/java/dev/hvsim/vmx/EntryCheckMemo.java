@@ -218,4 +218,12 @@ final class EntryCheckMemo {
     void end() {
         valid = lastContext != null;
     }
+
+    /** Forgets every remembered result: the next check evaluates every rule. */
+    void invalidate() {
+        valid = false;
+        onlyChanged = null;
+        lastContext = null;
+        lastValues = null;
+    }
 }

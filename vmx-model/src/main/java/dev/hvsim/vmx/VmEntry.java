@@ -244,4 +244,13 @@ final class VmEntry {
         c.interrupts().inject(vector, err, kind, rip);
         c.nextRip = c.state().rip;
     }
+
+    /** The last outcome; the check memo is emptied (it caches results a full check recomputes identically). */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        EntryOutcome o = last;
+        return () -> {
+            last = o;
+            memo.invalidate();
+        };
+    }
 }

@@ -347,4 +347,19 @@ final class VmxEvents {
     private void exit(int reason, long qualification, int intrInfo) {
         x.exits().exit(reason, qualification, 0, 0, intrInfo, 0);
     }
+
+    /** Every field: the controls read at entry, the windows, MTF, the preemption timer, pending debug, SIPI, IRET. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        boolean[] b = {extIntExiting, nmiExiting, virtualNmis, intWindow, nmiWindow, mtf, ackOnExit, timerActive,
+            saveTimer, mtfPending, initPending, iretUnblocked};
+        long[] l = {timerDeadlineTicks, mtfMark, pendingDebug, iretRip, inactive, sipiVector};
+        return () -> {
+            extIntExiting = b[0]; nmiExiting = b[1]; virtualNmis = b[2]; intWindow = b[3]; nmiWindow = b[4];
+            mtf = b[5]; ackOnExit = b[6]; timerActive = b[7]; saveTimer = b[8]; mtfPending = b[9];
+            initPending = b[10]; iretUnblocked = b[11];
+            timerDeadlineTicks = l[0]; mtfMark = l[1]; pendingDebug = l[2]; iretRip = l[3];
+            inactive = (int) l[4];
+            sipiVector = (int) l[5];
+        };
+    }
 }

@@ -21,7 +21,7 @@ import dev.hvsim.x86core.fault.ArchFault;
  * VmxExtension vmx = VmxExtension.install(cpu);   // capabilities from the CPU's profile
  * }</pre>
  */
-public final class VmxExtension implements CpuExtension {
+public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snapshottable {
     static final int VMXON = 1, VMXOFF = 2, VMCLEAR = 3, VMPTRLD = 4, VMPTRST = 5, VMREAD = 6, VMWRITE = 7,
             VMLAUNCH = 8, VMRESUME = 9, VMCALL = 10,
             INVEPT = 11, INVVPID = 12, VMFUNC = 13;
@@ -482,5 +482,54 @@ public final class VmxExtension implements CpuExtension {
     @Override
     public boolean holdsInterrupts(Cpu c) {
         return nonRoot && events.holdsInterrupts();
+    }
+
+    // ------------------------------------------------------------------ snapshots (the debugger's reverse execution)
+
+    /**
+     * The VMX state of this CPU besides RAM (the VMXON region and the VMCS regions, launch state included, live in
+     * guest memory, which the machine snapshots): VMX operation, root or non-root, the VMXON and current-VMCS
+     * pointers, IA32_FEATURE_CONTROL, the INIT held in root operation, the running guest's VPID, "unrestricted
+     * guest" and EPT translator, the pending-event state ({@link VmxEvents}: windows, MTF, preemption timer,
+     * pending debug exceptions, SIPI, activity state), the non-root intercept state (TPR threshold, PAUSE loop,
+     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (it may differ from the region
+     * after stores to the region other than VMWRITE) with its changed-field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
+     */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        VmxEpt e = ept, le = lastEpt;
+        boolean unr = unrestricted, op = vmxOperation, nr = nonRoot, held = initHeld, hf = hostFlush;
+        int vp = vpid;
+        long fc = featureControl, on = vmxonPointer, cur = currentVmcs;
+        Vmcs view = currentVmcsView;
+        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone();
+        dev.hvsim.x86core.Snapshottable.Snapshot ev = events.snapshot(), g = guest.snapshot(), en = entry.snapshot();
+        return new dev.hvsim.x86core.Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                ept = e;
+                lastEpt = le;
+                unrestricted = unr;
+                vmxOperation = op;
+                nonRoot = nr;
+                initHeld = held;
+                hostFlush = hf;
+                vpid = vp;
+                featureControl = fc;
+                vmxonPointer = on;
+                currentVmcs = cur;
+                currentVmcsView = view;
+                System.arraycopy(cache, 0, vmcsCache, 0, cache.length);
+                System.arraycopy(changed, 0, vmcsChanged, 0, changed.length);
+                ev.restore();
+                g.restore();
+                en.restore();
+            }
+
+            @Override
+            public long bytes() {
+                return 512;
+            }
+        };
     }
 }

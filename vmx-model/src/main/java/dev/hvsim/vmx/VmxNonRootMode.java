@@ -511,4 +511,17 @@ public final class VmxNonRootMode implements GuestMode {
     public void interceptTripleFault(Cpu cpu) {
         exit(ExitReason.TRIPLE_FAULT, 0, null);
     }
+
+    /** The TPR-below-threshold exit due and the PAUSE-loop state. */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        boolean tpr = tprExitPending, fresh = pleFresh, armed = monitorArmed;
+        long prev = plePrevious, first = pleFirst;
+        return () -> {
+            tprExitPending = tpr;
+            pleFresh = fresh;
+            monitorArmed = armed;
+            plePrevious = prev;
+            pleFirst = first;
+        };
+    }
 }

@@ -34,7 +34,7 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  * demand, nothing is copied for the handler. Guest general-purpose registers other than RSP are not part of the
  * VMCS (SDM Vol. 3C 25.4): after an exit they are still in the CPU ({@link #gpr}, {@link #setGpr}).
  */
-public final class VmxRoot {
+public final class VmxRoot implements dev.hvsim.x86core.Snapshottable {
     private static final VmcsFields FIELDS = VmcsFields.get();
     private final VmxExtension x;
     private final Cpu cpu;
@@ -214,5 +214,16 @@ public final class VmxRoot {
         } else {
             cpu.state().gpr[reg] = value;
         }
+    }
+
+    /** The VMCS view in use and the last exit's record (the VMX state itself is the CPU's extension's). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        Vmcs v = vmcs;
+        VmExit e = lastExit;
+        return () -> {
+            vmcs = v;
+            lastExit = e;
+        };
     }
 }

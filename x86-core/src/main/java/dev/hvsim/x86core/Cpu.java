@@ -26,7 +26,7 @@ import dev.hvsim.x86core.jit.Translations;
  * <p>"A step" is one instruction retired or one event delivered: when an instruction faults, the step
  * ends with the exception delivered (RIP at the handler), and counts as an instruction.
  */
-public final class Cpu {
+public final class Cpu implements Snapshottable {
     public static final long CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 16, CR0_NE = 32,
             CR0_WP = 1L << 16, CR0_AM = 1L << 18, CR0_NW = 1L << 29, CR0_CD = 1L << 30, CR0_PG = 1L << 31;
     public static final long CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 16, CR4_PAE = 32,
@@ -881,6 +881,83 @@ public final class Cpu {
                 }
             }
         }
+    }
+
+    // ===================================================================== snapshots
+
+    /** Whether {@link #snapshot()} can copy this CPU: no extension, or one that is {@link Snapshottable} itself. */
+    public boolean snapshottable() {
+        return extension == null || extension instanceof Snapshottable;
+    }
+
+    /**
+     * A copy of this CPU between two runs: {@link CpuState}, the private counters and mode caches (cycles,
+     * instructions, CPL, code size, the interrupt-shadow end, pending-event flag, the guest TSC view, the guest mode),
+     * the RDRAND generator, the event being delivered, the TLB of every context ({@link Mmu}), the set of pages
+     * holding decoded code (write-protected in the TLB, so it decides which writes walk) and the installed
+     * extension's state. Dropped on restore and rebuilt on demand: the decoded instructions and the translated
+     * blocks hanging off them, because neither changes the timeline (decoding costs no modelled cycles, and
+     * translated execution retires the same instructions and cycles as interpretation: SystemGuestsTest runs every
+     * guest with translation on and off and compares). Listeners, watchpoints and the stop request are the
+     * debugger's, not the CPU's, and are left as they are.
+     *
+     * @throws UnsupportedOperationException when the installed extension cannot be snapshotted
+     */
+    @Override
+    public Snapshottable.Snapshot snapshot() {
+        if (!snapshottable()) {
+            throw new UnsupportedOperationException("the CPU extension " + extension.getClass().getSimpleName()
+                    + " cannot be snapshotted");
+        }
+        CpuState st = s.copy();
+        long cy = cycles, in = instructions, nr = nextRip, shadow = shadowUntil, tscMul = guestTscMultiplier,
+                tscOff = guestTscOffset, rngState = rng.state();
+        int cp = cpl, cs = codeSize;
+        boolean ev = eventPending, noTrap = noSingleStepTrap, active = guestActive;
+        Object lastExit = lastVmExit, deferred = deferredVmExit;
+        String shutdown = shutdownReason;
+        GuestMode gm = guestMode;
+        Object[] delivering = interrupts.deliveringState();
+        long[] code = cache.codePages();
+        Snapshottable.Snapshot tlb = mmu.snapshot();
+        Snapshottable.Snapshot ext = extension == null ? null : ((Snapshottable) extension).snapshot();
+        return new Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                s.copyFrom(st);
+                cycles = cy;
+                instructions = in;
+                nextRip = nr;
+                shadowUntil = shadow;
+                guestTscMultiplier = tscMul;
+                guestTscOffset = tscOff;
+                rng.seed(rngState);
+                cpl = cp;
+                codeSize = cs;
+                eventPending = ev;
+                noSingleStepTrap = noTrap;
+                lastVmExit = lastExit;
+                deferredVmExit = deferred;
+                shutdownReason = shutdown;
+                guestMode = gm;
+                guestActive = active;
+                stopReason = null;
+                stopBefore = null;
+                interrupts.restoreDelivering(delivering);
+                tlb.restore();
+                if (ext != null) {
+                    ext.restore();
+                }
+                cache.resetTo(code);
+                fetchInvalidate();
+                mmu.refreshHostPages(); // the debugger's current watchpoints decide which host pages the TLB holds
+            }
+
+            @Override
+            public long bytes() {
+                return 2048 + 8L * code.length + tlb.bytes() + (ext == null ? 0 : ext.bytes());
+            }
+        };
     }
 
     /** Drops the whole decode cache (e.g. after a loader wrote guest memory behind the CPU's back). */

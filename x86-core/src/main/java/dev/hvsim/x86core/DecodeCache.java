@@ -55,6 +55,17 @@ final class DecodeCache {
         }
     }
 
+    /** The physical pages marked as holding decoded code (they are write-protected in the TLB: timeline state). */
+    long[] codePages() {
+        return code.toArray();
+    }
+
+    /** Drops every decoded instruction and sets the code pages to {@code pages} (a snapshot's restore). */
+    void resetTo(long[] pages) {
+        clear();
+        code.addAll(pages);
+    }
+
     void clear() {
         code.clear();
         for (LongObjectHashMap<DecodedInsn[]> m : pages) {

@@ -226,6 +226,17 @@ public final class Interrupts {
 
     /** The gate just read by {@link #readGate}: low and (IA-32e) high quadword. */
     private long gateLo, gateHi;
+
+    /** The event being delivered (vector, error code, kind): a snapshot copies it. */
+    Object[] deliveringState() {
+        return new Object[] {deliveringVector, deliveringError, deliveringKind};
+    }
+
+    void restoreDelivering(Object[] st) {
+        deliveringVector = (Integer) st[0];
+        deliveringError = (Integer) st[1];
+        deliveringKind = (Kind) st[2];
+    }
     /** The stack frame being built (at most 10 entries: v8086 segments, SS, SP, FLAGS, CS, IP, error). */
     private final long[] frame = new long[10];
 

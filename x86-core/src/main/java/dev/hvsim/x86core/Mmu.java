@@ -359,6 +359,137 @@ public final class Mmu {
         }
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * A copy of the TLB of every context (the current one and the saved VPID/ASID-tagged ones: architecturally
+     * visible, and a miss costs cycles, so a restore must not flush), the context tags, the PDPTE registers, the
+     * counters and the installed second stage. Host-page references are copied as references: RAM pages keep their
+     * identity across a restore (the machine restores their contents in place).
+     */
+    Snapshottable.Snapshot snapshot() {
+        TlbCopy cur = TlbCopy.of(current, ctxSpace, ctxRoot);
+        TlbCopy[] others = new TlbCopy[saved.size()];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = TlbCopy.of(saved.get(i), saved.get(i).space, saved.get(i).root);
+        }
+        Signature pend = new Signature();
+        pend.copy(pending);
+        long[] pd = pdpte.clone();
+        long wr = walkRefs, hits = tlbHits, w = walks, nw = nestedWalks, nwr = nestedWalkRefs;
+        SecondStage stage = secondStage;
+        long size = cur.bytes();
+        for (TlbCopy o : others) {
+            size += o.bytes();
+        }
+        long bytes = size;
+        return new Snapshottable.Snapshot() {
+            @Override
+            public void restore() {
+                TlbContext in = cur.context();
+                current = in;
+                ctxSpace = cur.space;
+                ctxRoot = cur.root;
+                tlbTag = in.tag;
+                tlbPhys = in.phys;
+                tlbPage = in.page;
+                tlbPerm = in.perm;
+                tlbGlobal = in.global;
+                tlbLargeMask = in.largeMask;
+                saved.clear();
+                for (TlbCopy o : others) {
+                    saved.add(o.context());
+                }
+                pending.copy(pend);
+                System.arraycopy(pd, 0, pdpte, 0, 4);
+                walkRefs = wr;
+                tlbHits = hits;
+                walks = w;
+                nestedWalks = nw;
+                nestedWalkRefs = nwr;
+                secondStage = stage;
+            }
+
+            @Override
+            public long bytes() {
+                return bytes;
+            }
+        };
+    }
+
+    /**
+     * The valid entries of one context's TLB (an entry whose tag is -1 is invalid and no reader looks at its other
+     * fields), with the context's tags and signature: a snapshot holds only what is cached, not 1024 slots.
+     */
+    private static final class TlbCopy {
+        final long space, root;
+        final int[] index, perm;
+        final long[] tag, phys, largeMask;
+        final byte[][] page;
+        final boolean[] global;
+        final Signature signature = new Signature();
+
+        private TlbCopy(long space, long root, int n) {
+            this.space = space;
+            this.root = root;
+            index = new int[n];
+            perm = new int[n];
+            tag = new long[n];
+            phys = new long[n];
+            largeMask = new long[n];
+            page = new byte[n][];
+            global = new boolean[n];
+        }
+
+        static TlbCopy of(TlbContext c, long space, long root) {
+            int n = 0;
+            for (int i = 0; i < TLB_SIZE; i++) {
+                if (c.tag[i] != -1L) {
+                    n++;
+                }
+            }
+            TlbCopy k = new TlbCopy(space, root, n);
+            for (int i = 0, j = 0; i < TLB_SIZE; i++) {
+                if (c.tag[i] != -1L) {
+                    k.index[j] = i;
+                    k.tag[j] = c.tag[i];
+                    k.phys[j] = c.phys[i];
+                    k.perm[j] = c.perm[i];
+                    k.largeMask[j] = c.largeMask[i];
+                    k.page[j] = c.page[i];
+                    k.global[j] = c.global[i];
+                    j++;
+                }
+            }
+            k.signature.copy(c.signature);
+            return k;
+        }
+
+        /** A new context holding these entries (every other slot invalid). */
+        TlbContext context() {
+            TlbContext t = new TlbContext(new long[TLB_SIZE], new long[TLB_SIZE], new byte[TLB_SIZE][],
+                    new int[TLB_SIZE], new boolean[TLB_SIZE], new long[TLB_SIZE]);
+            java.util.Arrays.fill(t.tag, -1L);
+            for (int j = 0; j < index.length; j++) {
+                int i = index[j];
+                t.tag[i] = tag[j];
+                t.phys[i] = phys[j];
+                t.perm[i] = perm[j];
+                t.largeMask[i] = largeMask[j];
+                t.page[i] = page[j];
+                t.global[i] = global[j];
+            }
+            t.space = space;
+            t.root = root;
+            t.signature.copy(signature);
+            return t;
+        }
+
+        long bytes() {
+            return 200 + 45L * index.length;
+        }
+    }
+
     /** One context's TLB arrays, kept while another context runs. */
     private static final class TlbContext {
         long space, root;

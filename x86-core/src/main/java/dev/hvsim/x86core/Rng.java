@@ -16,6 +16,11 @@ public final class Rng {
         this.state = seed;
     }
 
+    /** The generator's state (a snapshot copies it; {@link #seed} puts it back). */
+    public long state() {
+        return state;
+    }
+
     public long next() {
         long z = (state += 0x9E3779B97F4A7C15L);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

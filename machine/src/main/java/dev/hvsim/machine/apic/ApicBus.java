@@ -20,7 +20,7 @@ import java.util.function.IntConsumer;
  * x2APIC mode does not answer (11.12.1: it behaves like a globally disabled xAPIC, so the access goes
  * to the bus: reads all ones, writes are ignored).
  */
-public final class ApicBus implements MmioDevice {
+public final class ApicBus implements dev.hvsim.x86core.Snapshottable, MmioDevice {
     /** What the machine does on INIT and STARTUP messages. */
     public interface StartupControl {
         void init(LocalApic target);
@@ -123,5 +123,12 @@ public final class ApicBus implements MmioDevice {
 
     private static boolean selects(LocalApic a, boolean logical, int dest, boolean x2Format) {
         return logical ? a.matchesLogical(dest, x2Format) : a.matchesPhysical(dest, x2Format);
+    }
+
+    /** Which CPU's local APIC the APIC page reaches now. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int c = current;
+        return () -> current = c;
     }
 }

@@ -28,7 +28,7 @@ import dev.hvsim.x86core.fault.ArchFault;
  * offset reads 0 and is ignored on writes (the SDM leaves it undefined; DEVIATIONS.md), writes to
  * read-only registers are ignored, illegal vectors set the ESR bits (11.5.3).
  */
-public final class LocalApic implements InterruptSource {
+public final class LocalApic implements InterruptSource, dev.hvsim.x86core.Snapshottable {
     public static final long DEFAULT_BASE = 0xfee00000L;
     public static final int ID = 0x20, VERSION = 0x30, TPR = 0x80, APR = 0x90, PPR = 0xa0, EOI = 0xb0, RRD = 0xc0,
             LDR = 0xd0, DFR = 0xe0, SVR = 0xf0, ISR = 0x100, TMR = 0x180, IRR = 0x200, ESR = 0x280, ICR_LO = 0x300,
@@ -508,5 +508,26 @@ public final class LocalApic implements InterruptSource {
 
         /** The INTA cycle. */
         void acknowledge();
+    }
+
+    /** Every register, the timer, the pending NMI/SMI and whether the last vector offered came from the 8259. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int[] v = {id, tpr, ldr, dfr, svr, esr, esrPending, icrLo, icrHi, icrDest32, nmiPending ? 1 : 0,
+            smiPending ? 1 : 0, offeredExtInt ? 1 : 0, timer.divideConfig, timer.expired ? 1 : 0};
+        int[] is = isr.clone(), ir = irr.clone(), tm = tmr.clone(), lv = lvt.clone();
+        long[] t = {timer.initial, timer.start, timer.tscDeadline};
+        return () -> {
+            id = v[0]; tpr = v[1]; ldr = v[2]; dfr = v[3]; svr = v[4]; esr = v[5]; esrPending = v[6]; icrLo = v[7];
+            icrHi = v[8]; icrDest32 = v[9]; nmiPending = v[10] != 0; smiPending = v[11] != 0;
+            offeredExtInt = v[12] != 0; timer.divideConfig = v[13]; timer.expired = v[14] != 0;
+            System.arraycopy(is, 0, isr, 0, 8);
+            System.arraycopy(ir, 0, irr, 0, 8);
+            System.arraycopy(tm, 0, tmr, 0, 8);
+            System.arraycopy(lv, 0, lvt, 0, lv.length);
+            timer.initial = t[0];
+            timer.start = t[1];
+            timer.tscDeadline = t[2];
+        };
     }
 }

@@ -144,4 +144,112 @@ public final class Ram {
             throw new IllegalArgumentException(String.format("[0x%x, +0x%x) is outside RAM (size 0x%x)", pa, length, size));
         }
     }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * A copy of RAM's contents for the debugger's snapshots, incremental: a page equal to its copy in
+     * {@code previous} (a snapshot of this RAM, or null) shares that copy, so a snapshot holds new memory only for
+     * the pages that changed since {@code previous}. Changed pages are found by comparing each allocated page with
+     * the previous copy when the snapshot is taken, not by a write barrier: nothing is added to the write paths, so
+     * a run without a debugger is unaffected.
+     */
+    public Snapshot snapshot(Snapshot previous) {
+        long[] pns = new long[(int) Math.min(Integer.MAX_VALUE - 8, allocatedPages)];
+        byte[][] copies = new byte[pns.length][];
+        int n = 0, j = 0;
+        long own = 0;
+        for (int c = 0; c < chunks.length; c++) {
+            byte[][] chunk = chunks[c];
+            if (chunk == null) {
+                continue;
+            }
+            for (int i = 0; i < chunk.length; i++) {
+                byte[] p = chunk[i];
+                if (p == null) {
+                    continue;
+                }
+                long pn = ((long) c << CHUNK_SHIFT) | i;
+                byte[] copy = null;
+                if (previous != null) {
+                    while (j < previous.pns.length && previous.pns[j] < pn) {
+                        j++;
+                    }
+                    if (j < previous.pns.length && previous.pns[j] == pn && Arrays.equals(previous.pages[j], p)) {
+                        copy = previous.pages[j];
+                    }
+                }
+                if (copy == null) {
+                    copy = p.clone();
+                    own += PAGE_SIZE;
+                }
+                pns[n] = pn;
+                copies[n++] = copy;
+            }
+        }
+        return new Snapshot(Arrays.copyOf(pns, n), Arrays.copyOf(copies, n), own);
+    }
+
+    /** RAM's contents at one point (see {@link #snapshot(Snapshot)}). */
+    public final class Snapshot implements dev.hvsim.x86core.Snapshottable.Snapshot {
+        final long[] pns;
+        final byte[][] pages;
+        private final long own;
+
+        Snapshot(long[] pns, byte[][] pages, long own) {
+            this.pns = pns;
+            this.pages = pages;
+            this.own = own;
+        }
+
+        /**
+         * Puts every page back in place (the page arrays keep their identity: TLBs and views that hold them stay
+         * valid). A page allocated after the snapshot is zeroed, not freed (it reads as an untouched page would),
+         * so {@link #allocatedPages()} keeps counting it.
+         */
+        @Override
+        public void restore() {
+            int j = 0;
+            for (int c = 0; c < chunks.length; c++) {
+                byte[][] chunk = chunks[c];
+                if (chunk == null) {
+                    continue;
+                }
+                for (int i = 0; i < chunk.length; i++) {
+                    byte[] p = chunk[i];
+                    if (p == null) {
+                        continue;
+                    }
+                    long pn = ((long) c << CHUNK_SHIFT) | i;
+                    while (j < pns.length && pns[j] < pn) {
+                        page(pns[j] << PAGE_SHIFT); // allocated in the snapshot, not now (never happens: pages are not freed)
+                        System.arraycopy(pages[j], 0, pageIfPresent(pns[j] << PAGE_SHIFT), 0, PAGE_SIZE);
+                        j++;
+                    }
+                    if (j < pns.length && pns[j] == pn) {
+                        if (!Arrays.equals(pages[j], p)) {
+                            System.arraycopy(pages[j], 0, p, 0, PAGE_SIZE);
+                        }
+                        j++;
+                    } else {
+                        Arrays.fill(p, (byte) 0);
+                    }
+                }
+            }
+            for (; j < pns.length; j++) {
+                System.arraycopy(pages[j], 0, page(pns[j] << PAGE_SHIFT), 0, PAGE_SIZE);
+            }
+        }
+
+        /** Bytes of page copies this snapshot made itself (pages shared with the previous snapshot not counted). */
+        @Override
+        public long bytes() {
+            return own + 24L * pns.length;
+        }
+
+        /** The page copies this snapshot refers to (shared ones included): for accounting over several snapshots. */
+        public java.util.List<byte[]> pageCopies() {
+            return java.util.Arrays.asList(pages);
+        }
+    }
 }

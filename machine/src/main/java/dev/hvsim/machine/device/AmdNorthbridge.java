@@ -45,6 +45,16 @@ public final class AmdNorthbridge {
     private final class MiscControl extends PciConfigSpace {
         private int op;
 
+        @Override
+        public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+            dev.hvsim.x86core.Snapshottable.Snapshot cfg = super.snapshot();
+            int o = op;
+            return () -> {
+                cfg.restore();
+                op = o;
+            };
+        }
+
         MiscControl() {
             super(VENDOR_AMD, DEVICE_MISC, 0x00, 0x060000, 0x00);
             put(STATUS, 2, STATUS_CAP_LIST);

@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  * 64 KiB units, 0x5B..0x5D memory above 4 GiB in 64 KiB units, 0x5F number of CPUs - 1; 0x32 century.
  * No alarm, periodic or update interrupts (IRQ 8 is never raised: DEVIATIONS.md).
  */
-public final class CmosRtc implements IoDevice {
+public final class CmosRtc implements dev.hvsim.x86core.Snapshottable, IoDevice {
     public static final int PORT = 0x70, SIZE = 2;
     static final long EPOCH_2000 = 946_684_800L;
     private final byte[] ram = new byte[128];
@@ -90,5 +90,18 @@ public final class CmosRtc implements IoDevice {
         } else if (index > 0x0d && index != 0x32) {
             ram[index] = (byte) v; // the clock and status registers are read-only here (BCD, 24-hour)
         }
+    }
+
+    /** The 128 bytes of CMOS RAM, the index register and the NMI-disable bit. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        byte[] r = ram.clone();
+        int i = index;
+        boolean n = nmiDisabled;
+        return () -> {
+            System.arraycopy(r, 0, ram, 0, r.length);
+            index = i;
+            nmiDisabled = n;
+        };
     }
 }

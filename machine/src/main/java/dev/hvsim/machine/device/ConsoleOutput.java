@@ -10,7 +10,7 @@ import java.io.OutputStream;
  * <p>A failing stream (a closed pipe) never stops the guest: the first {@link IOException} is kept
  * for {@link #error()} and later bytes are dropped.
  */
-public final class ConsoleOutput {
+public final class ConsoleOutput implements dev.hvsim.x86core.Snapshottable {
     private final OutputStream out;
     private IOException error;
     private long bytesWritten;
@@ -20,9 +20,24 @@ public final class ConsoleOutput {
         this.out = out;
     }
 
+    /**
+     * Set while a debugger re-executes output the console showed before (reverse execution): counted, not written.
+     * Set and read on the thread that runs the machine.
+     */
+    private boolean muted;
+
+    /** Mutes or unmutes the console: while muted, bytes are counted as written but do not reach the stream. */
+    public void setMuted(boolean on) {
+        muted = on;
+    }
+
     /** Emits one byte (the low 8 bits of {@code b}). */
     public void put(int b) {
         if (error != null) {
+            return;
+        }
+        if (muted) {
+            bytesWritten++;
             return;
         }
         try {
@@ -38,7 +53,7 @@ public final class ConsoleOutput {
 
     /** Flushes the stream (the machine calls this when a run ends). */
     public void flush() {
-        if (error != null) {
+        if (error != null || muted) {
             return;
         }
         try {
@@ -56,5 +71,16 @@ public final class ConsoleOutput {
     /** The first write error, or null. */
     public IOException error() {
         return error;
+    }
+
+    /** The byte count and the first write error (bytes already written to the stream are not taken back). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long n = bytesWritten;
+        IOException e = error;
+        return () -> {
+            bytesWritten = n;
+            error = e;
+        };
     }
 }

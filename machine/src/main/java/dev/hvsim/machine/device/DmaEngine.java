@@ -188,4 +188,19 @@ public final class DmaEngine extends PciConfigSpace implements MmioDevice {
             irqLine.accept(IRQ, high);
         }
     }
+
+    /** The configuration space and the engine's registers and interrupt line. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        dev.hvsim.x86core.Snapshottable.Snapshot cfg = super.snapshot();
+        long s = src, d = dst;
+        int[] v = {len, cmd, status, intStatus, lineHigh ? 1 : 0};
+        return () -> {
+            cfg.restore();
+            src = s;
+            dst = d;
+            len = v[0]; cmd = v[1]; status = v[2]; intStatus = v[3];
+            lineHigh = v[4] != 0;
+        };
+    }
 }

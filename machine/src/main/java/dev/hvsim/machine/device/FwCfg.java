@@ -15,7 +15,7 @@ import java.util.Map;
  * with no files. Every other key, e.g. 0x0011 (kernel data), reads as zeroes. Writes to the data port
  * are ignored, as in QEMU since 2.4. Any write width to port 0x510 selects (QEMU only accepts 16 bits).
  */
-public final class FwCfg implements IoDevice {
+public final class FwCfg implements dev.hvsim.x86core.Snapshottable, IoDevice {
     public static final int PORT = 0x510, SIZE = 2;
     public static final int SIGNATURE = 0x00, ID = 0x01, RAM_SIZE = 0x03, NB_CPUS = 0x05, MAX_CPUS = 0x0f,
             FILE_DIR = 0x19;
@@ -65,5 +65,17 @@ public final class FwCfg implements IoDevice {
         if (offset == 0) {
             select((int) value);
         }
+    }
+
+    /** The selected item and the read position (the items themselves never change after construction). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        byte[] cur = current;
+        int p = pos, sel = selector;
+        return () -> {
+            current = cur;
+            pos = p;
+            selector = sel;
+        };
     }
 }

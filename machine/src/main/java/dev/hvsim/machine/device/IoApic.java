@@ -15,7 +15,7 @@ import dev.hvsim.machine.bus.MmioDevice;
  * applied (inputs are active high, as in QEMU). Accesses other than 32-bit at 0x00 or 0x10 read 0 and are
  * ignored (DEVIATIONS.md).
  */
-public final class IoApic implements MmioDevice {
+public final class IoApic implements dev.hvsim.x86core.Snapshottable, MmioDevice {
     public static final long BASE = 0xfec00000L;
     public static final int SIZE = 0x1000, PINS = 24;
     public static final int VERSION_VALUE = 0x00170011;
@@ -134,5 +134,18 @@ public final class IoApic implements MmioDevice {
                 service(pin);
             }
         }
+    }
+
+    /** The redirection table, the input lines, the index register and the ID. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long[] r = redir.clone();
+        int l = lines, sel = select, i = id;
+        return () -> {
+            System.arraycopy(r, 0, redir, 0, r.length);
+            lines = l;
+            select = sel;
+            id = i;
+        };
     }
 }

@@ -6,7 +6,7 @@ package dev.hvsim.machine.device;
  * only the bits a function declares writable change. Subclasses add registers with side effects by
  * overriding {@link #configRead} / {@link #configWrite} for their offsets.
  */
-public class PciConfigSpace implements PciFunction {
+public class PciConfigSpace implements dev.hvsim.x86core.Snapshottable, PciFunction {
     public static final int COMMAND = 0x04, STATUS = 0x06, BAR0 = 0x10, CAP_PTR = 0x34, INTERRUPT_LINE = 0x3c,
             INTERRUPT_PIN = 0x3d;
     /** Command register bits (6.2.2): memory space, bus master. */
@@ -74,5 +74,12 @@ public class PciConfigSpace implements PciFunction {
             }
             config[reg + i] = (byte) ((config[reg + i] & ~m) | (b & m));
         }
+    }
+
+    /** The 256 bytes of configuration space (what is writable never changes). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        byte[] c = config.clone();
+        return () -> System.arraycopy(c, 0, config, 0, c.length);
     }
 }

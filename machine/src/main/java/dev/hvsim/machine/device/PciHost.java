@@ -12,7 +12,7 @@ import java.util.Map;
  * type 0; only its command register is writable). A function nobody attached reads all ones; writes to it
  * are ignored. Register {@link #address()} at 0xCF8 (4 ports) and this device at 0xCFC (4 ports).
  */
-public final class PciHost implements IoDevice {
+public final class PciHost implements dev.hvsim.x86core.Snapshottable, IoDevice {
     public static final int ADDRESS_PORT = 0xcf8, DATA_PORT = 0xcfc;
     private final Map<Integer, PciFunction> functions = new HashMap<>();
     private int address;
@@ -85,5 +85,23 @@ public final class PciHost implements IoDevice {
         if (f != null && reg + size <= 256) {
             f.configWrite(reg, size, value);
         }
+    }
+
+    /** The CONFIG_ADDRESS register and every attached function's configuration space. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int a = address;
+        java.util.List<dev.hvsim.x86core.Snapshottable.Snapshot> fs = new java.util.ArrayList<>();
+        for (PciFunction f : new java.util.TreeMap<>(functions).values()) {
+            if (f instanceof dev.hvsim.x86core.Snapshottable) {
+                fs.add(((dev.hvsim.x86core.Snapshottable) f).snapshot());
+            }
+        }
+        return () -> {
+            address = a;
+            for (dev.hvsim.x86core.Snapshottable.Snapshot f : fs) {
+                f.restore();
+            }
+        };
     }
 }

@@ -18,7 +18,7 @@ import dev.hvsim.machine.bus.IoDevice;
  * edge, as on the PIIX and in QEMU). Not modelled: special mask mode, poll mode, buffered mode
  * (DEVIATIONS.md). Initial state (what a BIOS leaves): vector bases 0x08 and 0x70, every line masked.
  */
-public final class Pic8259 implements LocalApic.ExtIntSource {
+public final class Pic8259 implements dev.hvsim.x86core.Snapshottable, LocalApic.ExtIntSource {
     /** One 8259A. */
     public final class Chip implements IoDevice {
         int irr, isr, imr = 0xff, base, lines;
@@ -29,6 +29,17 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
         private final int elcrWritable;
         int icwStep;
         boolean needIcw4, single, levelTriggered, autoEoi, rotateAutoEoi, readIsr;
+
+        int[] save() {
+            return new int[] {irr, isr, imr, base, lines, lowest, elcr, icwStep, needIcw4 ? 1 : 0, single ? 1 : 0,
+                levelTriggered ? 1 : 0, autoEoi ? 1 : 0, rotateAutoEoi ? 1 : 0, readIsr ? 1 : 0};
+        }
+
+        void load(int[] v) {
+            irr = v[0]; isr = v[1]; imr = v[2]; base = v[3]; lines = v[4]; lowest = v[5]; elcr = v[6]; icwStep = v[7];
+            needIcw4 = v[8] != 0; single = v[9] != 0; levelTriggered = v[10] != 0; autoEoi = v[11] != 0;
+            rotateAutoEoi = v[12] != 0; readIsr = v[13] != 0;
+        }
 
         Chip(int base, int elcrWritable) {
             this.base = base;
@@ -262,5 +273,15 @@ public final class Pic8259 implements LocalApic.ExtIntSource {
             return;
         }
         master.ack(line);
+    }
+
+    /** Both chips' registers, initialisation sequence state and input lines. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int[] m = master.save(), sl = slaveChip.save();
+        return () -> {
+            master.load(m);
+            slaveChip.load(sl);
+        };
     }
 }

@@ -31,7 +31,7 @@ import java.util.function.LongSupplier;
  * the channel 2 gate and port 0x61 (DEVIATIONS.md). Until the guest programs channel 0 it raises nothing
  * (QEMU's BIOS starts it at 18.2 Hz).
  */
-public final class Pit8254 implements IoDevice {
+public final class Pit8254 implements dev.hvsim.x86core.Snapshottable, IoDevice {
     public static final int PORT = 0x40, SIZE = 4;
 
     private static final class Channel {
@@ -257,5 +257,25 @@ public final class Pit8254 implements IoDevice {
         if (periodic) {
             irq0.set(false);
         }
+    }
+
+    /** Every channel's mode, counts, latches and start time (the time base is the machine's, restored with it). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long[][] v = new long[3][];
+        for (int i = 0; i < 3; i++) {
+            Channel c = ch[i];
+            v[i] = new long[] {c.mode, c.access, c.reload, c.startTicks, c.programmed ? 1 : 0, c.bcd ? 1 : 0, c.status,
+                c.writeHigh ? 1 : 0, c.readHigh ? 1 : 0, c.latched, c.partial, c.periodsRaised};
+        }
+        return () -> {
+            for (int i = 0; i < 3; i++) {
+                Channel c = ch[i];
+                long[] x = v[i];
+                c.mode = (int) x[0]; c.access = (int) x[1]; c.reload = (int) x[2]; c.startTicks = x[3];
+                c.programmed = x[4] != 0; c.bcd = x[5] != 0; c.status = (int) x[6]; c.writeHigh = x[7] != 0;
+                c.readHigh = x[8] != 0; c.latched = (int) x[9]; c.partial = (int) x[10]; c.periodsRaised = x[11];
+            }
+        };
     }
 }

@@ -21,7 +21,7 @@ import dev.hvsim.machine.bus.IoDevice;
  * "received data available" and "THR empty" by priority when enabled in IER, but no interrupt line is
  * connected (see machine/DEVIATIONS.md); there is no input from the host.
  */
-public final class Uart16550 implements IoDevice {
+public final class Uart16550 implements dev.hvsim.x86core.Snapshottable, IoDevice {
     /** COM1's base port. */
     public static final int COM1 = 0x3f8;
     /** Ports covered. */
@@ -149,5 +149,16 @@ public final class Uart16550 implements IoDevice {
         }
         int cts = (mcr & 0x02) << 3, dsr = (mcr & 0x01) << 5, ri = (mcr & 0x04) << 4, dcd = (mcr & 0x08) << 4;
         return cts | dsr | ri | dcd;
+    }
+
+    /** The registers (output already written to the console is not taken back). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int[] v = {rbr, ier, lcr, mcr, lsr, scr, divisor, fifoEnabled ? 1 : 0, thrInterrupt ? 1 : 0};
+        return () -> {
+            rbr = v[0]; ier = v[1]; lcr = v[2]; mcr = v[3]; lsr = v[4]; scr = v[5]; divisor = v[6];
+            fifoEnabled = v[7] != 0;
+            thrInterrupt = v[8] != 0;
+        };
     }
 }

@@ -42,7 +42,7 @@ import dev.hvsim.x86core.bus.DmaProtectionHook;
  * be active yet, 15.27.3); such a block is logged like any other. Software can clear SL_DEV_EN (the secure loader's
  * abort path, 15.27.8) but cannot read or write SL_DEV_BASE; it resets to 0 (hvsim's choice, DEVIATIONS.md).
  */
-public final class DeviceExclusionVector implements DmaProtection, DmaProtectionHook {
+public final class DeviceExclusionVector implements dev.hvsim.x86core.Snapshottable, DmaProtection, DmaProtectionHook {
     /** Protection domains and DEV_MAP registers implemented (hvsim's choice; "at least four domains" on the first parts). */
     public static final int DOMAINS = 4, MAPS = 4;
     public static final int FN_BASE_LO = 0, FN_BASE_HI = 1, FN_MAP = 2, FN_CAP = 3, FN_CR = 4, FN_ERR_STATUS = 5,
@@ -207,5 +207,21 @@ public final class DeviceExclusionVector implements DmaProtection, DmaProtection
                 | (memory.ram().contains(pa, 1) ? ERR_DEST_DRAM : 0);
         errAddrLo = (int) pa & ~3;
         errAddrHi = (int) (pa >>> 32) & 0xffff;
+    }
+
+    /** The DEV registers (base, map, control, error) and the SKINIT-protected range. */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        int[] lo = baseLo.clone(), hi = baseHi.clone(), mp = map.clone();
+        int[] v = {cr, errStatus, errAddrLo, errAddrHi};
+        long sl = slDevBase, blocked = blockedCount;
+        return () -> {
+            System.arraycopy(lo, 0, baseLo, 0, lo.length);
+            System.arraycopy(hi, 0, baseHi, 0, hi.length);
+            System.arraycopy(mp, 0, map, 0, mp.length);
+            cr = v[0]; errStatus = v[1]; errAddrLo = v[2]; errAddrHi = v[3];
+            slDevBase = sl;
+            blockedCount = blocked;
+        };
     }
 }

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * Guest-controlled addresses and lengths never make it throw: the caller bounds the length (its own buffer),
  * and any address is accepted.
  */
-public final class DmaPath {
+public final class DmaPath implements dev.hvsim.x86core.Snapshottable {
     /** Highest physical address width of the architecture (AMD APM Vol. 2, 5.1: 52 bits). */
     public static final long ADDRESS_LIMIT = 1L << 52;
 
@@ -122,5 +122,15 @@ public final class DmaPath {
             Arrays.fill(buf, off, off + n, (byte) 0xff);
         }
         return r;
+    }
+
+    /** The transfer and blocked-page counters (the protection is wired once, at construction). */
+    @Override
+    public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long b = blockedPages, t = transfers;
+        return () -> {
+            blockedPages = b;
+            transfers = t;
+        };
     }
 }

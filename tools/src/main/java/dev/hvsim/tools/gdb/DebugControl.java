@@ -23,7 +23,7 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     static final int SW = 0, HW = 1, WRITE = 2, READ = 3, ACCESS = 4;
 
     /** Why the last run stopped, as far as this control saw it. */
-    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET, VM_EXIT, VM_ENTRY, VM_ENTRY_FAILED }
+    enum Hit { NONE, BREAKPOINT, WATCHPOINT, STEP, INTERRUPT, REPLAY_TARGET, VM_EXIT, VM_ENTRY, VM_ENTRY_FAILED, SNAPSHOT }
 
     /** What breakpoints and watchpoints do: stop (normal), nothing (replaying), or get recorded (reverse-continue). */
     enum Mode { NORMAL, REPLAY, RECORD }
@@ -89,6 +89,32 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
     long ticks(Cpu cpu) {
         int id = cpu.apicId();
         return cpu.instructions() + (id < hostTransitions.length ? hostTransitions[id] : 0);
+    }
+
+    /**
+     * Per vCPU (APIC ID): the step count at which a run stops for a periodic snapshot (before that vCPU's next
+     * instruction), or null when no snapshots are taken. Only continuing runs and replays stop for one, never a
+     * single step.
+     */
+    long[] snapshotAt;
+
+    /** The timeline state a snapshot must carry besides the machine: transitions to the host so far, the exit history. */
+    Object saveTimeline() {
+        return new Object[] {hostTransitions.clone(), new java.util.ArrayList<>(history)};
+    }
+
+    @SuppressWarnings("unchecked")
+    void restoreTimeline(Object saved) {
+        Object[] t = (Object[]) saved;
+        hostTransitions = ((long[]) t[0]).clone();
+        history.clear();
+        history.addAll((List<Transition>) t[1]);
+        pending = null;
+    }
+
+    /** After a snapshot stop: the run goes on as before it (same mode, target, step), without re-checking this instruction. */
+    void continueAfterSnapshot() {
+        hit = Hit.NONE;
     }
 
     /** A new machine starts (a replay from the start): no transitions yet. */
@@ -192,6 +218,16 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
             cpu.stopBeforeInstruction(StopReason.BREAKPOINT);
             return;
         }
+        long[] at = snapshotAt;
+        if (at != null && stepCpu < 0 && skipCpu < 0 && hit == Hit.NONE && id < at.length && ticks(cpu) >= at[id]) {
+            // a periodic snapshot is due: stop before this instruction (its breakpoints were checked already, so
+            // resuming skips them, as after a breakpoint stop); GdbStub takes the snapshot and runs on
+            stop(cpu, Hit.SNAPSHOT, 0, 0, false);
+            skipCpu = id;
+            skipRip = rip;
+            cpu.stopBeforeInstruction(StopReason.STEP_DONE);
+            return;
+        }
         markStep(id);
     }
 
@@ -251,7 +287,6 @@ final class DebugControl implements ExecutionListener, MemoryWatch {
         hit = Hit.NONE;
         stoppedAt = null;
         seen.clear();
-        resetTicks();
         mode = m;
         target = to;
         stepCpu = -1;

@@ -42,6 +42,14 @@ public final class GdbStub {
     private DebugControl.Position here = new DebugControl.Position(0, 0, false);
     /** Registers or memory were changed through gdb: a replay from the start would not reproduce the state. */
     private boolean edited;
+    /**
+     * The periodic snapshots reverse execution restores (null when the machine cannot be snapshotted or there is no
+     * reverse execution: then a reverse step rebuilds the machine with {@link #replayFactory} and replays from the
+     * start).
+     */
+    private Snapshots snaps;
+    /** gdb changed registers or memory since the last snapshot: the snapshots are replaced by one taken here. */
+    private boolean rebase;
     private final ServerSocket server;
     private RspConnection conn;
     private Socket socket;
@@ -65,10 +73,65 @@ public final class GdbStub {
      */
     public GdbStub(Machine machine, int port, Function<OutputStream, Machine> replayFactory, OutputStream console)
             throws IOException {
+        this(machine, port, replayFactory, console, Snapshots.DEFAULT_INTERVAL, Snapshots.DEFAULT_LIMIT);
+    }
+
+    /**
+     * A stub with reverse execution by periodic snapshots: one every {@code snapshotInterval} steps of any vCPU
+     * (0: only at the start and where gdb changed registers or memory), at most {@code snapshotLimitBytes} of them
+     * (older ones are thinned past it). A machine that cannot be snapshotted ({@link Machine#snapshottable()})
+     * replays from the start with {@code replayFactory} instead.
+     */
+    public GdbStub(Machine machine, int port, Function<OutputStream, Machine> replayFactory, OutputStream console,
+            long snapshotInterval, long snapshotLimitBytes) throws IOException {
+        this(machine, port, replayFactory, console, snapshotInterval, snapshotLimitBytes, true);
+    }
+
+    /** As above; {@code snapshots} false forces the replay from the start (tests of that fallback). */
+    GdbStub(Machine machine, int port, Function<OutputStream, Machine> replayFactory, OutputStream console,
+            long snapshotInterval, long snapshotLimitBytes, boolean snapshots) throws IOException {
+        if (snapshotInterval < 0 || snapshotLimitBytes <= 0) {
+            throw new IllegalArgumentException("snapshot interval must be >= 0 and the limit > 0");
+        }
         this.replayFactory = replayFactory;
         this.console = console;
         use(machine);
+        if (snapshots && replayFactory != null && machine.snapshottable()) {
+            snaps = new Snapshots(snapshotInterval, snapshotLimitBytes);
+            snaps.take(machine, control, here);
+            armSnapshots();
+        }
         this.server = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+    }
+
+    /** Where the next periodic snapshot is due: {@code interval} steps of any vCPU after the newest one. */
+    private void armSnapshots() {
+        Snapshots.Entry last = snaps == null ? null : snaps.newest();
+        if (last == null || snaps.interval == 0) {
+            control.snapshotAt = null;
+            return;
+        }
+        long[] at = new long[last.ticks().length];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = last.ticks()[i] + snaps.interval;
+        }
+        control.snapshotAt = at;
+    }
+
+    /** Registers, memory or RIP were changed through gdb (G, P, M, X, c ADDR). */
+    private void changed() {
+        edited = true;
+        rebase = snaps != null;
+    }
+
+    /** Before a run: after a change through gdb, the snapshots give way to one taken here (the new timeline's start). */
+    private void rebaseIfChanged() {
+        if (rebase) {
+            rebase = false;
+            snaps.clear();
+            snaps.take(machine, control, here);
+            armSnapshots();
+        }
     }
 
     /** The port the stub listens on. */
@@ -118,6 +181,9 @@ public final class GdbStub {
         memory = new GuestMemory(m);
         memory.physical = phys;
         monitor = new Monitor(m, memory, control);
+        monitor.snapshots = () -> snaps != null ? snaps.report() : replayFactory == null
+                ? "no reverse execution in this session\n"
+                : "no snapshots: this machine cannot be snapshotted; reverse execution replays from the start\n";
         regCpu = Math.min(regCpu, cpus.size() - 1);
     }
 
@@ -227,7 +293,7 @@ public final class GdbStub {
             return;
         }
         Registers.writeAll(cpu(), b);
-        edited = true;
+        changed();
         conn.send("OK");
     }
 
@@ -244,7 +310,7 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
-        edited = true;
+        changed();
         conn.send(Registers.write(cpu(), r, b, 0) ? "OK" : "E01");
     }
 
@@ -271,7 +337,7 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
-        edited = true;
+        changed();
         conn.send(memory.write(cpu(), addr, b) ? "OK" : "E14");
     }
 
@@ -284,7 +350,9 @@ public final class GdbStub {
             conn.send("E01");
             return;
         }
-        edited |= b.length > 0;
+        if (b.length > 0) {
+            changed();
+        }
         conn.send(b.length == 0 || memory.write(cpu(), addr, b) ? "OK" : "E14");
     }
 
@@ -352,7 +420,7 @@ public final class GdbStub {
         }
         if (!arg.isEmpty()) {
             cpu().state().rip = Long.parseUnsignedLong(arg, 16);
-            edited = true;
+            changed();
         }
         resume(k == 's' || k == 'S' ? regCpu : -1);
     }
@@ -389,6 +457,7 @@ public final class GdbStub {
 
     /** Runs the machine on a runner thread until a stop; the runner sends the stop reply. */
     private void resume(int stepCpu) {
+        rebaseIfChanged();
         Cpu c = stepCpu >= 0 ? cpus.get(stepCpu) : cpu();
         control.resume(stepCpu, c.apicId(), c.state().rip);
         Thread t = new Thread(this::runToStop, "hvsim-gdb-run");
@@ -400,11 +469,7 @@ public final class GdbStub {
     private void runToStop() {
         String reply;
         try {
-            RunOutcome o = machine.run(RunLimits.none());
-            while (o instanceof RunOutcome.Stopped && ((RunOutcome.Stopped) o).reason() == StopReason.VM_EXIT
-                    && control.hit == DebugControl.Hit.NONE) {
-                o = machine.run(RunLimits.none()); // root-mode x86 code took the exit: it goes on at the host's RIP
-            }
+            RunOutcome o = runMachine();
             lastOutcome = o;
             reply = stopReply(o);
         } catch (RuntimeException e) {
@@ -426,6 +491,27 @@ public final class GdbStub {
             // the connection is gone; the session loop ends
         } finally {
             runner = null;
+        }
+    }
+
+    /**
+     * Runs the machine until a stop that ends the run for gdb: a VM exit handed back to root-mode x86 code goes on
+     * at the host's RIP, and a periodic snapshot stop takes the snapshot and goes on.
+     */
+    private RunOutcome runMachine() {
+        while (true) {
+            RunOutcome o = machine.run(RunLimits.none());
+            while (o instanceof RunOutcome.Stopped && ((RunOutcome.Stopped) o).reason() == StopReason.VM_EXIT
+                    && control.hit == DebugControl.Hit.NONE) {
+                o = machine.run(RunLimits.none()); // root-mode x86 code took the exit: it goes on at the host's RIP
+            }
+            if (control.hit != DebugControl.Hit.SNAPSHOT) {
+                return o;
+            }
+            int c = control.hitCpu;
+            snaps.take(machine, control, new DebugControl.Position(c, control.ticks(cpus.get(c)), false));
+            armSnapshots();
+            control.continueAfterSnapshot();
         }
     }
 
@@ -499,17 +585,27 @@ public final class GdbStub {
             conn.send("");
             return;
         }
-        if (edited) {
+        boolean toBreakpoint = cmd.equals("bc");
+        if (snaps != null) {
+            rebaseIfChanged();
+            long n = control.ticks(cpus.get(regCpu));
+            if (!toBreakpoint && n > 0 && snaps.nearest(new DebugControl.Position(regCpu, n - 1, false)) == null) {
+                console("hvsim: reverse execution cannot go back past the point where registers or memory were"
+                        + " changed through gdb\n");
+                conn.send("E01");
+                return;
+            }
+        } else if (edited) {
             console("hvsim: reverse execution is not available after registers or memory were changed through gdb\n");
             conn.send("E01");
             return;
         }
         DebugControl.Position from = here;
-        boolean toBreakpoint = cmd.equals("bc");
         Thread t = new Thread(() -> {
             String reply;
             try {
-                reply = toBreakpoint ? reverseContinue(from) : reverseStep(from);
+                reply = snaps != null ? (toBreakpoint ? reverseContinueFromSnapshots(from) : reverseStepFromSnapshot())
+                        : toBreakpoint ? reverseContinue(from) : reverseStep(from);
             } catch (RuntimeException e) {
                 console("hvsim: internal error during reverse execution: " + e + "\n");
                 reply = "S06";
@@ -526,6 +622,86 @@ public final class GdbStub {
         t.setDaemon(true);
         runner = t;
         t.start();
+    }
+
+    /** {@code bs} with snapshots: the newest snapshot before the current vCPU's previous step, then re-execution to it. */
+    private String reverseStepFromSnapshot() {
+        int t = regCpu;
+        long n = control.ticks(cpus.get(t));
+        if (n == 0) {
+            return "T05replaylog:begin;thread:" + Integer.toHexString(t + 1) + ";";
+        }
+        DebugControl.Position target = new DebugControl.Position(t, n - 1, false);
+        Snapshots.Entry e = snaps.nearest(target);
+        snaps.restore(e, control);
+        if (e.at().equals(target)) {
+            return stoppedAtSnapshot(e, "");
+        }
+        return replayFromHere(target, DebugControl.Mode.REPLAY, "");
+    }
+
+    /**
+     * {@code bc} with snapshots: going back one snapshot interval at a time, re-executes the interval recording the
+     * breakpoint and watchpoint hits, and stops at the last hit of the newest interval that has one; with none, at the
+     * oldest snapshot (the start, or where gdb last changed the state), reported as the beginning of the history.
+     */
+    private String reverseContinueFromSnapshots(DebugControl.Position from) {
+        List<Snapshots.Entry> usable = snaps.usableFor(from);
+        for (int k = usable.size() - 1; k >= 0; k--) {
+            Snapshots.Entry e = usable.get(k);
+            DebugControl.Position end = k + 1 < usable.size() ? usable.get(k + 1).at() : from;
+            if (e.at().equals(end)) {
+                continue;
+            }
+            snaps.restore(e, control);
+            String r = replayFromHere(end, DebugControl.Mode.RECORD, "");
+            if (control.hit != DebugControl.Hit.REPLAY_TARGET) {
+                return r; // interrupted, or the re-execution went wrong (reported)
+            }
+            DebugControl.Recorded last = null;
+            for (DebugControl.Recorded x : List.copyOf(control.recorded)) {
+                if (!x.at().equals(from)) {
+                    last = x;
+                }
+            }
+            if (last != null) {
+                snaps.restore(e, control);
+                return replayFromHere(last.at(), DebugControl.Mode.REPLAY, why(last));
+            }
+        }
+        Snapshots.Entry first = usable.isEmpty() ? snaps.newest() : usable.get(0);
+        snaps.restore(first, control);
+        stoppedAtSnapshot(first, "");
+        return "T05replaylog:begin;thread:" + Integer.toHexString(first.at().cpu() + 1) + ";";
+    }
+
+    private static String why(DebugControl.Recorded last) {
+        return last.hit() == DebugControl.Hit.BREAKPOINT ? (last.kind() == DebugControl.SW ? "swbreak:;" : "hwbreak:;")
+                : (last.kind() == DebugControl.WRITE ? "watch" : last.kind() == DebugControl.READ ? "rwatch" : "awatch")
+                        + ":" + Long.toHexString(last.addr()) + ";";
+    }
+
+    /** The machine was restored to exactly where snapshot {@code e} was taken: the stop reply for it. */
+    private String stoppedAtSnapshot(Snapshots.Entry e, String why) {
+        control.hit = DebugControl.Hit.NONE;
+        control.hitAfter = e.at().after();
+        regCpu = e.at().cpu();
+        here = e.at();
+        return "T05" + why + "thread:" + Integer.toHexString(e.at().cpu() + 1) + ";";
+    }
+
+    /** Re-executes the machine as restored, console muted, to {@code to}; the stop reply for where it stopped. */
+    private String replayFromHere(DebugControl.Position to, DebugControl.Mode mode, String why) {
+        machine.console().setMuted(true);
+        control.replay(to, mode);
+        RunOutcome o;
+        try {
+            o = runMachine();
+        } finally {
+            machine.console().setMuted(false);
+        }
+        lastOutcome = o;
+        return replayStop(o, to, why);
     }
 
     private String reverseStep(DebugControl.Position from) {
@@ -569,10 +745,16 @@ public final class GdbStub {
         }
         use(m);
         attach();
+        control.resetTicks();
         control.replay(to, mode);
-        RunOutcome o = m.run(RunLimits.none());
+        RunOutcome o = runMachine();
         out.muted = false;
         lastOutcome = o;
+        return replayStop(o, to, why);
+    }
+
+    /** The stop reply after a replay to {@code to} ended with {@code o}. */
+    private String replayStop(RunOutcome o, DebugControl.Position to, String why) {
         DebugControl.Hit h = control.hit;
         control.endReplay();
         if (h == DebugControl.Hit.REPLAY_TARGET) {

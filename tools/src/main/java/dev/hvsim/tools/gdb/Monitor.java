@@ -30,7 +30,9 @@ final class Monitor {
             "  vmcs [FIELD...|all]       the current VMCS by field name (GUEST_RIP, VM_EXIT_REASON, ...)",
             "  vmcb [FIELD...|all]       the current VMCB by field name (control.EXITCODE, save.RIP, ...)",
             "  exits [N]                 the last N VM exits and failed entries (default 10)",
-            "gdb's reverse-stepi and reverse-continue replay the run from the start (hvsim gdb only).", "");
+            "  snapshots                 the snapshots reverse execution restores: count, interval, memory used",
+            "gdb's reverse-stepi and reverse-continue restore the nearest earlier snapshot and re-execute from there",
+            "(hvsim gdb only; --snapshot-interval, --snapshot-limit).", "");
     /** The fields {@code monitor vmcs} prints without arguments. */
     private static final String[] VMCS_DEFAULT = {"VM_EXIT_REASON", "EXIT_QUALIFICATION", "VM_EXIT_INSTRUCTION_LEN",
         "VM_EXIT_INTR_INFO", "GUEST_PHYSICAL_ADDRESS", "GUEST_RIP", "GUEST_RSP", "GUEST_RFLAGS", "GUEST_CR0",
@@ -46,6 +48,8 @@ final class Monitor {
     private final Machine machine;
     private final GuestMemory memory;
     private final DebugControl control;
+    /** The {@code snapshots} report (set by the stub). */
+    java.util.function.Supplier<String> snapshots = () -> "no reverse execution in this session\n";
 
     Monitor(Machine machine, GuestMemory memory, DebugControl control) {
         this.machine = machine;
@@ -60,6 +64,8 @@ final class Monitor {
             case "":
             case "help":
                 return HELP;
+            case "snapshots":
+                return snapshots.get();
             case "mode":
             case "regs":
                 return mode(cpu);

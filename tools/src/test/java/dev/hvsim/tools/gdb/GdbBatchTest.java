@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 /** End to end: the stock gdb binary in batch mode against the stub, asserting on what it prints. */
@@ -154,14 +156,30 @@ class GdbBatchTest {
         return "0x" + Long.toHexString(v);
     }
 
-    @Test
-    void vmxCpuidExitStopsShowsTheVmcsAndReverseStepsBackIntoTheGuest() throws Exception {
+    /**
+     * The monitor report after the last reverse step: with snapshots every {@link StubHarness#SMALL_INTERVAL} steps
+     * the reverse steps restored a periodic snapshot taken on the way (not the start).
+     */
+    private static void assertSnapshotUse(String out, StubHarness.Reverse how) {
+        assertThat(out).contains("every " + (how == StubHarness.Reverse.SMALL_INTERVAL ? StubHarness.SMALL_INTERVAL
+                : Snapshots.DEFAULT_INTERVAL) + " steps of any vCPU");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("last reverse execution restored the snapshot at vCPU 0 step (\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        if (how == StubHarness.Reverse.SMALL_INTERVAL) {
+            assertThat(Long.parseLong(m.group(1))).as("a periodic snapshot, not the start").isPositive();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StubHarness.Reverse.class, names = {"DEFAULT", "SMALL_INTERVAL"})
+    void vmxCpuidExitStopsShowsTheVmcsAndReverseStepsBackIntoTheGuest(StubHarness.Reverse how) throws Exception {
         long guest = ElfSymbols.address(VMX_HV, "vmx_guest");
         long guestStack = ElfSymbols.address(VMX_HV, "vmx_guest_stack_top");
         long hostRip = ElfSymbols.address(VMX_HV, "vmx_exit");
         long hostStack = ElfSymbols.address(VMX_HV, "hv_exit_stack_top");
         long cpuid = guest + 2; // xor %eax,%eax (2 bytes), then the first CPUID
-        try (StubHarness h = StubHarness.reversible("vmx-hv", 1, dev.hvsim.x86core.Vendor.INTEL)) {
+        try (StubHarness h = StubHarness.reversible("vmx-hv", 1, dev.hvsim.x86core.Vendor.INTEL, how)) {
             String out = runGdb(h.stub.port(),
                     "monitor break-exit CPUID",
                     "continue",
@@ -188,6 +206,7 @@ class GdbBatchTest {
                     "reverse-stepi",
                     "x/3xb $pc",
                     "monitor mode",
+                    "monitor snapshots",
                     "kill");
             assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
             assertThat(out).contains("break-exit: CPUID");
@@ -223,16 +242,18 @@ class GdbBatchTest {
             assertThat(out).containsPattern(":\\t0x0f\\t0x01\\t0xc3\\n");
             assertThat(out.substring(out.lastIndexOf("virtualization: "))).startsWith(
                     "virtualization: VMX root operation");
+            assertSnapshotUse(out, how);
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
         }
     }
 
-    @Test
-    void svmCpuidExitStopsShowsTheVmcbAndReverseStepsBackIntoTheGuest() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = StubHarness.Reverse.class, names = {"DEFAULT", "SMALL_INTERVAL"})
+    void svmCpuidExitStopsShowsTheVmcbAndReverseStepsBackIntoTheGuest(StubHarness.Reverse how) throws Exception {
         long guest = ElfSymbols.address(SVM_HV, "svm_guest");
         long guestStack = ElfSymbols.address(SVM_HV, "svm_guest_stack_top");
         long cpuid = guest + 2;
-        try (StubHarness h = StubHarness.reversible("svm-hv", 1, dev.hvsim.x86core.Vendor.AMD)) {
+        try (StubHarness h = StubHarness.reversible("svm-hv", 1, dev.hvsim.x86core.Vendor.AMD, how)) {
             String out = runGdb(h.stub.port(),
                     "monitor break-exit 0x72",
                     "continue",
@@ -248,6 +269,7 @@ class GdbBatchTest {
                     "break *" + hex(guest),
                     "reverse-continue",
                     "info registers rip",
+                    "monitor snapshots",
                     "kill");
             assertThat(out).doesNotContain("Remote failure reply", "Target does not support", "internal error");
             assertThat(out).contains("stopped at VM exit CPUID (0x72) [CPUID], guest rip " + hex(cpuid));
@@ -266,6 +288,7 @@ class GdbBatchTest {
             assertThat(rsp.get(1)).startsWith("rsp            " + hex(guestStack));
             assertThat(out).contains("virtualization: SVM guest mode, GIF 1");
             assertThat(rip.get(2)).startsWith("rip            " + hex(guest));
+            assertSnapshotUse(out, how);
             assertThat(h.awaitEnd()).isEqualTo(GdbStub.End.KILLED);
         }
     }
@@ -302,10 +325,12 @@ class GdbBatchTest {
         }
     }
 
-    @Test
-    void underTheJavaVmmAStopAtAnExitComesAtTheGuestsNextInstructionAndReverseStepiGoesBack() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = StubHarness.Reverse.class, names = {"DEFAULT", "SMALL_INTERVAL"})
+    void underTheJavaVmmAStopAtAnExitComesAtTheGuestsNextInstructionAndReverseStepiGoesBack(StubHarness.Reverse how)
+            throws Exception {
         for (dev.hvsim.vmm.Virt virt : new dev.hvsim.vmm.Virt[] {dev.hvsim.vmm.Virt.VMX, dev.hvsim.vmm.Virt.SVM}) {
-            try (StubHarness h = StubHarness.underVmm("hello", virt)) {
+            try (StubHarness h = StubHarness.underVmm("hello", virt, how)) {
                 String out = runGdb(h.stub.port(),
                         "monitor break-exit IO",
                         "continue",
@@ -317,8 +342,10 @@ class GdbBatchTest {
                         "monitor break-exit off",
                         "stepi",
                         "info registers rip",
+                        "monitor snapshots",
                         "kill");
                 assertThat(out).doesNotContain("Remote failure reply", "internal error");
+                assertSnapshotUse(out, how);
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                         "stopped at VM exit (\\w+) \\(\\w+\\) \\[IO\\], guest rip (0x\\p{XDigit}+)").matcher(out);
                 assertThat(m.find()).as(out).isTrue();
