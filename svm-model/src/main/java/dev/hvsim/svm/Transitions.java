@@ -442,14 +442,21 @@ final class Transitions {
         put(b, page, pa, off + 8, 8, sg.base);
     }
 
-    /** The last VMRUN outcome and the host-save page view (a view of guest memory, which keeps its identity). */
+    /** The last VMRUN outcome and the VMCB and host-save pages it found (with VM_HSAVE_PA), the host-save view. */
     dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        // The pages VMRUN found are kept as a pair with the address they belong to: a restore back into a guest uses
+        // that guest's VMCB and host-save pages at its #VMEXIT (RAM restores keep page arrays' identity). The check
+        // memo and the context need no restoring: the memo compares values, the context its scalars.
         VmrunOutcome l = last;
-        byte[] p = hsavePage;
+        byte[] vp = vmcbPage, hp = hsavePage, hvp = hsaveViewPage;
+        long ha = hsavePa;
         VmcbSnapshot v = hsaveView;
         return () -> {
             last = l;
-            hsavePage = p;
+            vmcbPage = vp;
+            hsavePage = hp;
+            hsavePa = ha;
+            hsaveViewPage = hvp;
             hsaveView = v;
         };
     }

@@ -193,4 +193,35 @@ class VmrunCheckMemoTest {
         assertThat(whole.get(0x412, 2)).isEqualTo(h.t.bus.read(SvmHarness.VMCB + 0x412, 2));
         assertThat(whole.get(0x414, 4)).isEqualTo(h.t.bus.read(SvmHarness.VMCB + 0x414, 4));
     }
+
+    /**
+     * A CPU snapshot taken in the guest of one VMCB and restored after VMRUNs of another: the restored guest's #VMEXIT
+     * writes its own VMCB (the page VMRUN found is part of the SVM state a snapshot restores), not the other one.
+     */
+    @Test
+    void restoredGuestExitsIntoItsOwnVmcb() {
+        SvmHarness h = harness();
+        long other = SvmHarness.VMCB + 0x10000;
+        for (int i = 0; i < 4096; i += 8) {
+            h.t.bus.write(other + i, 8, h.t.bus.read(SvmHarness.VMCB + i, 8));
+        }
+        h.t.code(SvmHarness.VMRUN);
+        h.t.reg(Reg.RAX, SvmHarness.VMCB);
+        assertThat(h.cpu.run(1, Long.MAX_VALUE)).isNotEqualTo(StopReason.VM_EXIT);
+        assertThat(h.svm.inGuest()).isTrue();
+        var inGuest = h.cpu.snapshot();
+        assertThat(h.cpu.run(100, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        h.t.code(SvmHarness.VMRUN);
+        h.t.reg(Reg.RAX, other);
+        h.cpu.run(1, Long.MAX_VALUE);
+        assertThat(h.svm.vmcbPa()).isEqualTo(other);
+        assertThat(h.cpu.run(100, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        h.t.bus.write(SvmHarness.VMCB + V.EXITCODE, 8, 0);
+        h.t.bus.write(other + V.EXITCODE, 8, 0);
+        inGuest.restore();
+        assertThat(h.svm.vmcbPa()).isEqualTo(SvmHarness.VMCB);
+        assertThat(h.cpu.run(100, Long.MAX_VALUE)).isEqualTo(StopReason.VM_EXIT);
+        assertThat(h.t.bus.read(SvmHarness.VMCB + V.EXITCODE, 8)).isEqualTo(ExitCode.VMMCALL);
+        assertThat(h.t.bus.read(other + V.EXITCODE, 8)).isZero();
+    }
 }
