@@ -196,10 +196,22 @@ public final class Campaign {
         String property;
         String problem;
         switch ((int) (k % 4)) {
-            case 0:
+            case 0: {
                 property = "vmcall-round-trip";
-                problem = VmxRoundTrip.check(new dev.hvsim.conformance.gen.VmcsGenerator(cpu).valid(r), r);
+                dev.hvsim.conformance.gen.VmxCase c = new dev.hvsim.conformance.gen.VmcsGenerator(cpu).valid(r);
+                long imageSeed = r.nextLong();
+                problem = VmxRoundTrip.check(c, new java.util.SplittableRandom(imageSeed));
+                if (problem != null) { // shrunk to the fewest fields, written as a check-vmcs description of its image
+                    dev.hvsim.conformance.gen.VmxCase small = VmxRoundTrip.shrink(c, imageSeed);
+                    return Optional.of(new Failure("intel", property, seed, problem + "; shrunk: "
+                            + VmxShrinker.diff(small, dev.hvsim.conformance.gen.VmxCase.ofBase(cpu, small.mode())).size()
+                            + " field(s) differ from the " + small.mode().base() + " base (image seed " + imageSeed
+                            + ", VmxRoundTrip.check)", "intel-" + property + "-" + Long.toUnsignedString(seed, 16)
+                            + ".json", Repro.text(Repro.checkVmcs(VmxRoundTrip.placed(small,
+                                    new java.util.SplittableRandom(imageSeed)).vmxCase()))));
+                }
                 break;
+            }
             case 1:
                 property = "vmx-protocol";
                 problem = VmxProtocol.check(cpu, r, 40);

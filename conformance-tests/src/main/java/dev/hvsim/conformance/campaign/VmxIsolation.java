@@ -9,6 +9,7 @@ import dev.hvsim.x86core.Reg;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -24,14 +25,6 @@ import java.util.SplittableRandom;
  */
 public final class VmxIsolation {
     private VmxIsolation() {
-    }
-
-    /** A random instruction stream of {@code n} instructions (64-bit), then VMCALL. */
-    static byte[] stream(SplittableRandom r, int n) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        instructions(r, n).forEach(out::writeBytes);
-        out.writeBytes(VmxHarness.VMCALL);
-        return out.toByteArray();
     }
 
     /** {@code n} random instructions (64-bit encodings) of the isolation streams, one array each. */
@@ -77,14 +70,60 @@ public final class VmxIsolation {
         return check(cpu, r, new java.util.TreeMap<>());
     }
 
-    /** As {@link #check(VmxCpu, SplittableRandom)}, counting exit reasons and runs that changed guest memory. */
+    /**
+     * As {@link #check(VmxCpu, SplittableRandom)}, counting exit reasons and runs that changed guest memory. A failing
+     * stream is shrunk to the fewest instructions that still fail the same way ({@link SvmProtocol#shrink}) and
+     * printed as replayable text ({@link #replay}).
+     */
     public static String check(VmxCpu cpu, SplittableRandom r, Map<String, Integer> stats) {
+        long setup = r.nextLong();
+        List<byte[]> insns = instructions(r, 4 + r.nextInt(12));
+        String p = run(cpu, setup, insns, stats);
+        if (p == null) {
+            return null;
+        }
+        String sig = signature(p);
+        List<byte[]> small = SvmProtocol.shrink(insns, t -> {
+            String q = run(cpu, setup, t, new java.util.TreeMap<>());
+            return q != null && signature(q).equals(sig);
+        });
+        return p + "\nshrunk to " + small.size() + " instruction(s), replay with VmxIsolation.replay:\n"
+                + SvmIsolation.text(setup, small);
+    }
+
+    /** What "fails the same way" compares: the problem without its addresses, bytes and page lists. */
+    static String signature(String problem) {
+        return problem.replaceAll("\\{[^}]*\\}|\\[[^\\]]*\\]", "{}").replaceAll("\\b[0-9a-f]+\\b", "#");
+    }
+
+    /** Replays the text of {@link SvmIsolation#text} on {@code cpu}; null when isolation held, else the failure. */
+    public static String replay(VmxCpu cpu, String text) {
+        String[] lines = text.trim().split("\n");
+        if (!lines[0].startsWith("setup ")) {
+            throw new IllegalArgumentException("a replay starts with 'setup SEED' (got '" + lines[0] + "')");
+        }
+        List<byte[]> insns = new java.util.ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            insns.add(java.util.HexFormat.of().parseHex(lines[i].trim()));
+        }
+        return run(cpu, Long.parseLong(lines[0].substring(6).trim()), insns, new java.util.TreeMap<>());
+    }
+
+    /**
+     * Runs the stream {@code insns} (then VMCALL) in the configuration drawn from {@code setup}: code placement, guest
+     * tables and EPT, registers; null when isolation held, else what differs.
+     */
+    public static String run(VmxCpu cpu, long setup, List<byte[]> insns, Map<String, Integer> stats) {
+        SplittableRandom r = new SplittableRandom(setup);
         VmxCase base = VmxCase.ofBase(cpu, GuestMode.LONG_64);
         base = base.with("CPU_BASED_VM_EXEC_CONTROL", base.get("CPU_BASED_VM_EXEC_CONTROL") | 1L << 31)
                 .with("SECONDARY_VM_EXEC_CONTROL", 2).with("EPT_POINTER", 6 | 3 << 3)   // WB, 4 levels, no A/D
                 .with("HOST_CR3", VmxHarness.PAGING).with("HOST_GDTR_BASE", VmxHarness.GDT)
                 .with("HOST_IDTR_BASE", VmxHarness.IDT);
-        byte[] code = stream(r, 4 + r.nextInt(12));
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        insns.forEach(stream::writeBytes);
+        stream.writeBytes(VmxHarness.VMCALL);
+        byte[] code = stream.toByteArray();
         // the stream is at most 7 x 15 + 3 bytes: place a short stand-in first so RIP leaves room, then the stream
         GuestImages.Image img = GuestImages.place(base.with("GUEST_RIP", r.nextLong() & 0x00007fffffff0000L
                 | r.nextInt(0x1000 - code.length)), code, r, true);

@@ -89,8 +89,33 @@ public final class VmxProtocol {
      * {@code seen} (the protocol's coverage).
      */
     public static String check(VmxCpu cpu, SplittableRandom r, int steps, Map<String, Integer> seen) {
+        long setup = r.nextLong();
+        List<Long> seeds = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            seeds.add(r.nextLong());
+        }
+        List<String> log = new ArrayList<>();
+        Failed f = run(cpu, setup, seeds, seen, log);
+        if (f == null) {
+            return null;
+        }
+        List<Long> small = shrink(cpu, setup, seeds.subList(0, f.index() + 1), f.signature());
+        return f.problem() + "\nsequence:\n  " + String.join("\n  ", log) + "\nshrunk to " + small.size()
+                + " step(s), replay with VmxProtocol.replay:\n" + text(setup, small);
+    }
+
+    /** A failed step: its index, the problem with the sequence so far, and what "fails the same way" compares. */
+    public record Failed(int index, String problem, String signature) {
+    }
+
+    /**
+     * Runs the sequence whose set-up (the guest image of the two prepared VMCSs) is drawn from {@code setup} and whose
+     * step {@code i} draws its instruction and operands from {@code seeds[i]} alone, so that steps can be dropped
+     * without changing the others; null when every step agreed. {@code log} gets one line per step.
+     */
+    public static Failed run(VmxCpu cpu, long setup, List<Long> seeds, Map<String, Integer> seen, List<String> log) {
         VmxHarness h = new VmxHarness(cpu.profile());
-        VmxCase guest = prepared(cpu, r);
+        VmxCase guest = prepared(cpu, new SplittableRandom(setup));
         Ref ref = new Ref();
         // set-up: both prepared VMCSs hold the guest, every VMCS is clear, then VMX operation is left
         h.bus.write(BAD_REV, 4, dev.hvsim.vmcs.VmcsLayout.HVSIM_REVISION_ID + 1);
@@ -98,7 +123,7 @@ public final class VmxProtocol {
             h.bus.write(p, 4, dev.hvsim.vmcs.VmcsLayout.HVSIM_REVISION_ID);
         }
         if (h.exec(VmxHarness.VMXON, VMXON) != 0) {
-            return "set-up VMXON failed";
+            return new Failed(0, "set-up VMXON failed", "set-up");
         }
         for (long p : VMCSES) {
             h.exec(VmxHarness.VMCLEAR, p);
@@ -115,18 +140,56 @@ public final class VmxProtocol {
             ref.launch.put(p, LaunchState.CLEAR);
         }
         h.exec(VmxHarness.VMXOFF, 0);
-        List<String> log = new ArrayList<>();
-        for (int i = 0; i < steps; i++) {
-            String problem = step(h, ref, cpu, r, log);
+        for (int i = 0; i < seeds.size(); i++) {
+            String problem = step(h, ref, cpu, new SplittableRandom(seeds.get(i)), log);
+            String last = log.get(log.size() - 1);
+            String op = last.substring(0, last.indexOf(' ') < 0 ? last.length() : last.indexOf(' '));
             if (problem == null) {
-                String last = log.get(log.size() - 1);
-                seen.merge(last.substring(0, last.indexOf(' ') < 0 ? last.length() : last.indexOf(' '))
-                        + " -> " + last.substring(last.indexOf(" -> ") + 4), 1, Integer::sum);
+                seen.merge(op + " -> " + last.substring(last.indexOf(" -> ") + 4), 1, Integer::sum);
             } else {
-                return "step " + i + ": " + problem + "\nsequence:\n  " + String.join("\n  ", log);
+                return new Failed(i, "step " + i + ": " + problem,
+                        op + ": " + problem.replaceAll("0x[0-9a-f]+|\\b[0-9a-f]{4,}\\b", "#"));
             }
         }
         return null;
+    }
+
+    /**
+     * Shrinks a failing sequence to a 1-minimal one ({@link SvmProtocol#shrink}): steps are dropped while the
+     * shortened sequence still fails with the same {@code signature} (the instruction and the problem with the
+     * numbers left out).
+     */
+    public static List<Long> shrink(VmxCpu cpu, long setup, List<Long> failing, String signature) {
+        return SvmProtocol.shrink(failing, t -> {
+            Failed f = run(cpu, setup, t, new java.util.TreeMap<>(), new ArrayList<>());
+            return f != null && f.signature().equals(signature);
+        });
+    }
+
+    /** The replayable text of a sequence: {@code setup SEED} then one step seed a line. */
+    public static String text(long setup, List<Long> seeds) {
+        StringBuilder b = new StringBuilder("setup " + setup + "\n");
+        seeds.forEach(s -> b.append("step ").append(s).append('\n'));
+        return b.toString();
+    }
+
+    /** Replays the text of {@link #text} on {@code cpu}; null when every step agreed, else the failure. */
+    public static String replay(VmxCpu cpu, String text) {
+        String[] lines = text.trim().split("\n");
+        if (!lines[0].startsWith("setup ")) {
+            throw new IllegalArgumentException("a replay starts with 'setup SEED' (got '" + lines[0] + "')");
+        }
+        long setup = Long.parseLong(lines[0].substring(6).trim());
+        List<Long> seeds = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            if (!lines[i].startsWith("step ")) {
+                throw new IllegalArgumentException("line " + (i + 1) + ": expected 'step SEED', got '" + lines[i] + "'");
+            }
+            seeds.add(Long.parseLong(lines[i].substring(5).trim()));
+        }
+        List<String> log = new ArrayList<>();
+        Failed f = run(cpu, setup, seeds, new java.util.TreeMap<>(), log);
+        return f == null ? null : f.problem();
     }
 
     private static String step(VmxHarness h, Ref ref, VmxCpu cpu, SplittableRandom r, List<String> log) {

@@ -46,18 +46,44 @@ public final class VmxRoundTrip {
      * r} places the image and draws the GPRs.
      */
     public static String check(VmxCase valid, SplittableRandom r) {
-        // the generator's VM-exit MSR-store / MSR-load areas are valid for entry (28.2.1.2) but hold no valid entries:
-        // the exit would end in a VMX abort (29.7), which is not this property's subject
-        valid = valid.with("VM_EXIT_MSR_STORE_COUNT", 0).with("VM_EXIT_MSR_LOAD_COUNT", 0);
-        GuestImages.Image img = GuestImages.place(valid, VmxHarness.VMCALL, r);
+        List<String> d = diffs(valid, r);
+        return d.isEmpty() ? null : String.join("; ", d);
+    }
+
+    /**
+     * The case as the round trip runs it: the generator's VM-exit MSR-store / MSR-load areas are valid for entry
+     * (28.2.1.2) but hold no valid entries, so the exit would end in a VMX abort (29.7), which is not this property's
+     * subject; then the guest image is placed with {@code r}.
+     */
+    public static GuestImages.Image placed(VmxCase valid, SplittableRandom r) {
+        return GuestImages.place(valid.with("VM_EXIT_MSR_STORE_COUNT", 0).with("VM_EXIT_MSR_LOAD_COUNT", 0),
+                VmxHarness.VMCALL, r);
+    }
+
+    /**
+     * Shrinks a failing round trip to the fewest fields (and memory qwords) that differ from its guest mode's base
+     * and still fail on the same fields ({@link VmxShrinker#shrink}, {@link SvmRoundTrip#signature}); every trial is
+     * a valid state run with the same image seed, so the result is what check-vmcs reproduces (placed by
+     * {@link #placed} with that seed).
+     */
+    public static VmxCase shrink(VmxCase failing, long imageSeed) {
+        java.util.Set<String> sig = SvmRoundTrip.signature(diffs(failing, new SplittableRandom(imageSeed)));
+        return VmxShrinker.shrink(failing, VmxCase.ofBase(failing.cpu(), failing.mode()),
+                x -> x.check().kind() == EntryOutcome.Kind.ENTERED
+                        && SvmRoundTrip.signature(diffs(x, new SplittableRandom(imageSeed))).equals(sig));
+    }
+
+    /** What differs in the round trip of {@code valid} (empty when the property held); {@code r} as for check. */
+    public static List<String> diffs(VmxCase valid, SplittableRandom r) {
+        GuestImages.Image img = placed(valid, r);
         VmxCase c = img.vmxCase();
         EntryOutcome o = c.check();
         if (o.kind() != EntryOutcome.Kind.ENTERED) {
-            return "the guest image made a valid case invalid: " + VmxCase.ids(o.violations());
+            return List.of("the guest image made a valid case invalid: " + VmxCase.ids(o.violations()));
         }
         VmxHarness h = new VmxHarness(c.cpu().profile());
         if (!h.enterVmxAndLoad()) {
-            return "VMXON / VMCLEAR / VMPTRLD failed";
+            return List.of("VMXON / VMCLEAR / VMPTRLD failed");
         }
         h.load(c);
         // the root-mode IA32_PAT (RDMSR) and IA32_EFER the guest inherits when "load IA32_PAT / EFER" are 0
@@ -75,8 +101,8 @@ public final class VmxRoundTrip {
         long flags = h.exec(VmxHarness.VMLAUNCH, 0);
         if (!h.vmx.inNonRoot()) {
             Vmcs v = h.vmx.currentVmcs();
-            return "VMLAUNCH did not enter: flags " + Long.toHexString(flags) + ", error "
-                    + v.read("VM_INSTRUCTION_ERROR") + ", exit reason " + Long.toHexString(v.read("VM_EXIT_REASON"));
+            return List.of("VMLAUNCH did not enter: flags " + Long.toHexString(flags) + ", error "
+                    + v.read("VM_INSTRUCTION_ERROR") + ", exit reason " + Long.toHexString(v.read("VM_EXIT_REASON")));
         }
         h.cpu.run(1, Long.MAX_VALUE);
         Vmcs v = h.vmx.currentVmcs();
@@ -99,9 +125,11 @@ public final class VmxRoundTrip {
                 expect(diffs, "GPR " + i, h.cpu.state().gpr[i], gprs[i]);
             }
         }
-        return diffs.isEmpty() ? null : String.join("; ", diffs) + " (guest code at linear "
-                + Long.toHexString(img.codeLinear()) + ", guest-physical " + Long.toHexString(img.codeGpa())
-                + ", host-physical " + Long.toHexString(img.codeHpa()) + ")";
+        if (!diffs.isEmpty()) {
+            diffs.add("(guest code at linear " + Long.toHexString(img.codeLinear()) + ", guest-physical "
+                    + Long.toHexString(img.codeGpa()) + ", host-physical " + Long.toHexString(img.codeHpa()) + ")");
+        }
+        return diffs;
     }
 
     /**

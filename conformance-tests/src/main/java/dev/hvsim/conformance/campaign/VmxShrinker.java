@@ -14,8 +14,10 @@ import java.util.function.Predicate;
 /**
  * Shrinks a VM-entry case relative to a valid baseline (its guest mode's base): every field, memory qword and the
  * processor mode that differ from the baseline are put back one at a time, and a change is kept reverted when the
- * case still "fails the same way" (the predicate). Repeats until nothing can be reverted: the result is
- * 1-minimal, the smallest set of differences (no single one can be dropped) that still fails.
+ * case still "fails the same way" (the predicate); fields of one group (a segment register's four fields, a
+ * control's address and count: {@link #group}) are also tried together, since they are often valid only together.
+ * Repeats until nothing can be reverted: the result is 1-minimal, the smallest set of differences (no single one,
+ * and no single group, can be dropped) that still fails.
  */
 public final class VmxShrinker {
     private VmxShrinker() {}
@@ -65,6 +67,30 @@ public final class VmxShrinker {
                     }
                 }
             }
+            // fields that only make sense together (a segment's selector, base, limit and access rights; a
+            // control's address and count) cannot be reverted one at a time: try each group of them at once
+            Map<String, List<VmcsField>> groups = new LinkedHashMap<>();
+            for (VmcsField f : diff(cur, baseline).keySet()) {
+                groups.computeIfAbsent(group(f.name()), k -> new ArrayList<>()).add(f);
+            }
+            for (List<VmcsField> g : groups.values()) {
+                if (g.size() < 2) {
+                    continue;
+                }
+                Map<VmcsField, Long> m = new LinkedHashMap<>(cur.fields());
+                for (VmcsField f : g) {
+                    if (baseline.fields().containsKey(f)) {
+                        m.put(f, baseline.fields().get(f));
+                    } else {
+                        m.remove(f);
+                    }
+                }
+                VmxCase t = cur.withFields(m);
+                if (stillFails.test(t)) {
+                    cur = t;
+                    changed = true;
+                }
+            }
             for (Long a : new ArrayList<>(cur.memory().keySet())) {
                 Map<Long, Long> m = new TreeMap<>(cur.memory());
                 m.remove(a);
@@ -76,6 +102,13 @@ public final class VmxShrinker {
             }
         }
         return cur;
+    }
+
+    /** The group of a field for reverting together: its first two name components (GUEST_ES, VM_ENTRY, ...). */
+    static String group(String name) {
+        int first = name.indexOf('_');
+        int second = first < 0 ? -1 : name.indexOf('_', first + 1);
+        return second < 0 ? name : name.substring(0, second);
     }
 
     /** The fields of {@code c} that differ from {@code baseline}. */
