@@ -30,8 +30,12 @@ final class SvmGuestMode implements GuestMode {
         return true;
     }
 
+    /**
+     * {@code size} bytes of the VMCB's control area, read from memory now: from the VMCB's RAM page when VMRUN found
+     * one (the same bytes a bus read returns, without the bus's region lookup), else through the bus.
+     */
     long control(int offset, int size) {
-        return x.cpu().bus().read(x.vmcbPa + offset, size);
+        return Transitions.get(x.cpu().bus(), x.transitions.vmcbPage, x.vmcbPa, offset, size);
     }
 
     boolean intercepted(int wordOffset, int bit) {

@@ -68,11 +68,22 @@ final class SvmNestedPaging implements SecondStage {
      */
     static X86PagingFormat hostFormat(Cpu c) {
         CpuState s = c.state();
-        X86PagingFormat.Mode m = (s.efer & Cpu.EFER_LMA) != 0 ? (s.cr4 & Cpu.CR4_LA57) != 0
+        return new X86PagingFormat(hostMode(s), (s.efer & Cpu.EFER_NXE) != 0, (s.cr4 & Cpu.CR4_PSE) != 0,
+                c.has(Feature.PAGE1GB), c.profile().maxPhysAddr());
+    }
+
+    private static X86PagingFormat.Mode hostMode(CpuState s) {
+        return (s.efer & Cpu.EFER_LMA) != 0 ? (s.cr4 & Cpu.CR4_LA57) != 0
                 ? X86PagingFormat.Mode.LONG5 : X86PagingFormat.Mode.LONG4
                 : (s.cr4 & Cpu.CR4_PAE) != 0 ? X86PagingFormat.Mode.PAE : X86PagingFormat.Mode.LEGACY32;
-        return new X86PagingFormat(m, (s.efer & Cpu.EFER_NXE) != 0, (s.cr4 & Cpu.CR4_PSE) != 0,
-                c.has(Feature.PAGE1GB), c.profile().maxPhysAddr());
+    }
+
+    /** Whether {@code f} is the format {@link #hostFormat} would give now (compared without building one). */
+    private static boolean sameHostFormat(Cpu c, X86PagingFormat f) {
+        CpuState s = c.state();
+        return f.mode() == hostMode(s) && f.nxe() == ((s.efer & Cpu.EFER_NXE) != 0)
+                && f.pse() == ((s.cr4 & Cpu.CR4_PSE) != 0) && f.has1G() == c.has(Feature.PAGE1GB)
+                && f.maxPhysAddr() == c.profile().maxPhysAddr();
     }
 
     /**
@@ -87,11 +98,10 @@ final class SvmNestedPaging implements SecondStage {
         if (enabled) {
             hostPat = c.state().msr(Msr.IA32_PAT);
             long nCr3 = v.q(V.N_CR3);
-            X86PagingFormat host = hostFormat(c);
             long gPat = v.q(V.G_PAT);
             if (lastFormat == null || lastFormat.nCr3() != nCr3 || lastFormat.hostPat() != hostPat
-                    || lastFormat.guestPat() != gPat || !lastFormat.host().equals(host)) {
-                lastFormat = new NptFormat(nCr3, host, hostPat, gPat);
+                    || lastFormat.guestPat() != gPat || !sameHostFormat(c, lastFormat.host())) {
+                lastFormat = new NptFormat(nCr3, hostFormat(c), hostPat, gPat);
                 translator = new NptTranslator(c, lastFormat);
             }
             root = nCr3;
@@ -147,7 +157,7 @@ final class SvmNestedPaging implements SecondStage {
     void leave(long vmcbPa) {
         Cpu c = x.cpu();
         if (enabled) {
-            c.bus().write(vmcbPa + V.G_PAT, 8, c.state().msr(Msr.IA32_PAT));
+            Transitions.put(c.bus(), x.transitions.vmcbPage, vmcbPa, V.G_PAT, 8, c.state().msr(Msr.IA32_PAT));
             c.state().msr.put(Msr.IA32_PAT, hostPat);
         }
         c.mmu().switchContext(0, -1, null);

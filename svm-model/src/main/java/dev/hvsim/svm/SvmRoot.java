@@ -5,7 +5,6 @@ import dev.hvsim.vmcs.vmcb.VmcbLayout;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.StopReason;
-import dev.hvsim.x86core.bus.PhysicalBus;
 import dev.hvsim.x86core.fault.VmExitSignal;
 
 /**
@@ -83,16 +82,35 @@ public final class SvmRoot implements dev.hvsim.x86core.Snapshottable {
     public void write(String name, long value) { write(field(name), value); }
 
     public long read(VmcbField f) {
-        return cpu.bus().read(vmcb + f.offset(), f.size());
+        return readOffset(f.offset(), f.size());
     }
 
     public void write(VmcbField f, long value) {
-        cpu.bus().write(vmcb + f.offset(), f.size(), value);
+        writeOffset(f.offset(), f.size(), value);
     }
 
-    /** Reads {@code size} bytes at {@code offset} of the VMCB (the model's own offsets, APM Appendix B). */
-    public long readOffset(int offset, int size) { return cpu.bus().read(vmcb + offset, size); }
-    public void writeOffset(int offset, int size, long value) { cpu.bus().write(vmcb + offset, size, value); }
+    /**
+     * The selected VMCB's RAM page when the last VMRUN ran this VMCB and found it to be one (every access after the
+     * first VMRUN, in a VMM's exit loop), else null: accesses go through the bus. Reads and writes in the page are the
+     * bytes the bus would reach, without its region lookup; as for #VMEXIT's own writes they are not reported to the
+     * bus's write observers (svm-model DEVIATIONS.md).
+     */
+    private byte[] page() {
+        return x.vmcbPa == vmcb ? x.transitions.vmcbPage : null;
+    }
+
+    /** Reads {@code size} (1, 2, 4, 8) bytes at {@code offset} of the VMCB (the model's own offsets, APM Appendix B). */
+    public long readOffset(int offset, int size) {
+        return Transitions.get(cpu.bus(), valueSize(size) ? page() : null, vmcb, offset, size);
+    }
+
+    public void writeOffset(int offset, int size, long value) {
+        Transitions.put(cpu.bus(), valueSize(size) ? page() : null, vmcb, offset, size, value);
+    }
+
+    private static boolean valueSize(int size) {
+        return size == 8 || size == 4 || size == 2 || size == 1;
+    }
 
     /**
      * VMRUN from Java (APM 15.5): host state saved (its RIP is the CPU's current RIP), the VMCB read once and checked;
@@ -125,9 +143,8 @@ public final class SvmRoot implements dev.hvsim.x86core.Snapshottable {
 
     /** "Skip the instruction": save.RIP = NRIP (15.7.1, NRIP save advertised), interrupt shadow cleared. */
     public void skipInstruction() {
-        PhysicalBus b = cpu.bus();
-        b.write(vmcb + V.RIP, 8, b.read(vmcb + V.NRIP, 8));
-        b.write(vmcb + V.INT_SHADOW, 8, b.read(vmcb + V.INT_SHADOW, 8) & ~1L);
+        writeOffset(V.RIP, 8, readOffset(V.NRIP, 8));
+        writeOffset(V.INT_SHADOW, 8, readOffset(V.INT_SHADOW, 8) & ~1L);
     }
 
     /** EVENTINJ types (APM 15.20): 0 INTR, 2 NMI, 3 exception, 4 software interrupt. */
@@ -137,33 +154,33 @@ public final class SvmRoot implements dev.hvsim.x86core.Snapshottable {
     public void inject(int vector, int type, int errorCode) {
         long e = 1L << 31 | (vector & 0xff) | (long) (type & 7) << 8
                 | (errorCode >= 0 ? 1L << 11 | (errorCode & 0xffffffffL) << 32 : 0);
-        cpu.bus().write(vmcb + V.EVENTINJ, 8, e);
+        writeOffset(V.EVENTINJ, 8, e);
     }
 
     // ------------------------------------------------------------------ guest state, on demand
 
-    public long guestRip() { return cpu.bus().read(vmcb + V.RIP, 8); }
-    public void setGuestRip(long rip) { cpu.bus().write(vmcb + V.RIP, 8, rip); }
-    public long guestCr0() { return cpu.bus().read(vmcb + V.CR0, 8); }
-    public long guestCr3() { return cpu.bus().read(vmcb + V.CR3, 8); }
-    public long guestCr4() { return cpu.bus().read(vmcb + V.CR4, 8); }
-    public long guestEfer() { return cpu.bus().read(vmcb + V.EFER, 8); }
-    public void setGuestEfer(long v) { cpu.bus().write(vmcb + V.EFER, 8, v); }
-    public long guestRflags() { return cpu.bus().read(vmcb + V.RFLAGS, 8); }
+    public long guestRip() { return readOffset(V.RIP, 8); }
+    public void setGuestRip(long rip) { writeOffset(V.RIP, 8, rip); }
+    public long guestCr0() { return readOffset(V.CR0, 8); }
+    public long guestCr3() { return readOffset(V.CR3, 8); }
+    public long guestCr4() { return readOffset(V.CR4, 8); }
+    public long guestEfer() { return readOffset(V.EFER, 8); }
+    public void setGuestEfer(long v) { writeOffset(V.EFER, 8, v); }
+    public long guestRflags() { return readOffset(V.RFLAGS, 8); }
 
     /** A guest general-purpose register: RAX and RSP from the VMCB, the others from the CPU (15.5.1, 15.6). */
     public long gpr(int reg) {
         if (reg == Reg.RAX) {
-            return cpu.bus().read(vmcb + V.RAX, 8);
+            return readOffset(V.RAX, 8);
         }
-        return reg == Reg.RSP ? cpu.bus().read(vmcb + V.RSP, 8) : cpu.state().gpr[reg];
+        return reg == Reg.RSP ? readOffset(V.RSP, 8) : cpu.state().gpr[reg];
     }
 
     public void setGpr(int reg, long value) {
         if (reg == Reg.RAX) {
-            cpu.bus().write(vmcb + V.RAX, 8, value);
+            writeOffset(V.RAX, 8, value);
         } else if (reg == Reg.RSP) {
-            cpu.bus().write(vmcb + V.RSP, 8, value);
+            writeOffset(V.RSP, 8, value);
         } else {
             cpu.state().gpr[reg] = value;
         }

@@ -31,29 +31,59 @@ final class Transitions {
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private final SvmExtension x;
     VmrunOutcome last;
-    /** The last VM_HSAVE_PA page and its view ({@link #loadHost}): no copy and no allocation per #VMEXIT. */
+    /** This CPU's VMRUN snapshot, refilled by every VMRUN (no allocation per VMRUN). */
+    private final VmcbSnapshot snapshot = VmcbSnapshot.perCpu();
+    /** The inputs of the last VMRUN whose checks passed (rules are not evaluated again when none changed). */
+    private final VmrunCheckMemo memo = new VmrunCheckMemo();
+    /** The checks' context, rebuilt only when one of its scalars changes (the memo compares it by identity). */
+    private VmrunContext context;
+    /**
+     * The RAM page of the VMCB at {@code x.vmcbPa} as the last VMRUN found it (null: the VMCB is not a page of plain
+     * RAM; the bus is used): #VMEXIT, the intercept checks and {@link SvmRoot} read and write the VMCB in it directly.
+     */
+    byte[] vmcbPage;
+    /** The VM_HSAVE_PA page the last VMRUN saved the host state to ({@link #hsavePa}), or null (the bus). */
     private byte[] hsavePage;
+    private long hsavePa = -1;
+    /** The view of {@link #hsavePage} ({@link #loadHost}): no copy and no allocation per #VMEXIT. */
+    private byte[] hsaveViewPage;
     private VmcbSnapshot hsaveView;
+    /** Fn8000_000A EDX[VGIF] of this CPU's profile (its CPUID table is fixed): -1 until first asked. */
+    private int vgif = -1;
 
     Transitions(SvmExtension x) {
         this.x = x;
     }
 
+    /**
+     * The VMRUN checks' view of this CPU: a new object only when MAXPHYADDR, the supported EFER/CR4 bits or the
+     * host's CR0 differ from the last one's. Its memory reader tells the memo that a rule read memory.
+     */
     VmrunContext context() {
         Cpu c = x.cpu();
-        long efer = Cpu.EFER_SCE | Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_NXE | Cpu.EFER_SVME;
-        long allowed = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
+        int maxPa = c.profile().maxPhysAddr();
+        long efer = (c.has(Feature.SYSCALL) ? Cpu.EFER_SCE : 0) | (c.has(Feature.LM) ? Cpu.EFER_LME | Cpu.EFER_LMA : 0)
                 | (c.has(Feature.NX) ? Cpu.EFER_NXE : 0) | Cpu.EFER_SVME;
-        return new VmrunContext(c.profile().maxPhysAddr(), allowed & efer, MsrAccess.cr4Allowed(c),
-                (pa, size) -> c.bus().read(pa, (int) size), c.state().cr0);
+        long cr4 = MsrAccess.cr4Allowed(c), hostCr0 = c.state().cr0;
+        VmrunContext k = context;
+        if (k == null || k.maxPhysAddr() != maxPa || k.eferAllowed() != efer || k.cr4Allowed() != cr4
+                || k.hostCr0() != hostCr0) {
+            VmrunCheckMemo m = memo;
+            k = context = new VmrunContext(maxPa, efer, cr4, (pa, size) -> {
+                m.touched();
+                return c.bus().read(pa, (int) size);
+            }, hostCr0);
+        }
+        return k;
     }
 
     /** VMRUN with a valid VMCB address: save host state, snapshot, check, then commit or VMEXIT_INVALID. */
     void vmrun(long vmcbPa) {
         Cpu c = x.cpu();
-        saveHost(c, x.hsavePa);
-        VmcbSnapshot v = VmcbSnapshot.read(c.bus(), vmcbPa);
-        VmrunOutcome o = VmrunChecks.check(v, context());
+        saveHost(c);
+        VmcbSnapshot v = snapshot;
+        vmcbPage = v.refill(c.bus(), vmcbPa);
+        VmrunOutcome o = memo.check(v, context());
         last = o;
         x.vmcbPa = vmcbPa;
         if (o.kind() == VmrunOutcome.Kind.VMEXIT_INVALID) {
@@ -124,7 +154,10 @@ final class Transitions {
         c.setGuestMode(x.guest);
         // Table B-1 TSC_OFFSET "to be added in RDTSC and RDTSCP"; the model adds it to RDMSR TSC too (DEVIATIONS.md)
         c.setGuestTsc(1L << 48, v.q(V.TSC_OFFSET)); // multiplier 1.0: TSC_RATIO is not implemented
-        x.vintr.load(v.q(V.VINTR), hostRflags, advertised(c, SvmFeatures.VGIF)); // 15.21
+        if (vgif < 0) {
+            vgif = advertised(c, SvmFeatures.VGIF) ? 1 : 0;
+        }
+        x.vintr.load(v.q(V.VINTR), hostRflags, vgif == 1); // 15.21
         x.intercepts.entered(v.get(V.PAUSE_FILTER_COUNT, 2)); // 15.14.4
         c.signalEvent(); // GIF is 1 and the guest's masking applies: pending events are looked at again
         c.nextRip = s.rip;
@@ -159,11 +192,17 @@ final class Transitions {
      * EVENTINJ.V, load the host state from VM_HSAVE_PA, clear GIF, then signal.
      */
     void exit(long code, long info1, long info2, long nrip) {
+        // A small method that only throws: where the JIT inlines it into the step loop that catches the signal, the
+        // throw is a jump there instead of a stack unwind through the runtime (the work is in exitSignal).
+        throw exitSignal(code, info1, info2, nrip);
+    }
+
+    private VmExitSignal exitSignal(long code, long info1, long info2, long nrip) {
         Cpu c = x.cpu();
         CpuState s = c.state();
         PhysicalBus b = c.bus();
         long pa = x.vmcbPa;
-        byte[] p = pageOf(b, pa);
+        byte[] p = vmcbPage;
         put(b, p, pa, V.EXITCODE, 8, code);
         put(b, p, pa, V.EXITINFO1, 8, info1);
         put(b, p, pa, V.EXITINFO2, 8, info2);
@@ -177,14 +216,14 @@ final class Transitions {
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
         boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
         put(b, p, pa, V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
-        put(b, p, pa, V.VINTR, 8, x.vintr.store(b.read(pa + V.VINTR, 8))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
+        put(b, p, pa, V.VINTR, 8, x.vintr.store(get(b, p, pa, V.VINTR))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
         if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
             put(b, p, pa, V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
         }
         c.clearGuestTsc();
-        put(b, p, pa, V.EVENTINJ, 8, b.read(pa + V.EVENTINJ, 8) & ~(1L << 31));
+        put(b, p, pa, V.EVENTINJ, 8, get(b, p, pa, V.EVENTINJ) & ~(1L << 31));
         long guestRip = s.rip;
-        saveState(c, pa);
+        saveState(c, b, p, pa);
         put(b, p, pa, V.CR2, 8, s.cr2);
         put(b, p, pa, V.DR6, 8, s.dr[6]);
         put(b, p, pa, V.DR7, 8, s.dr[7]);
@@ -199,7 +238,7 @@ final class Transitions {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCB", code, info1, guestRip, true,
                     java.util.List.of()));
         }
-        throw new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
+        return new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
     }
 
     /**
@@ -243,11 +282,12 @@ final class Transitions {
         return (c.cpuidTable().exact(0x8000000aL, 0, 3) >>> edxBit & 1) != 0;
     }
 
-    /** The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area). */
-    private static void saveState(Cpu c, long pa) {
+    /**
+     * The state VMRUN saves/loads, in save-area layout at {@code pa} (guest VMCB or the host save area): into
+     * {@code page} when it is the RAM page at {@code pa}, else through the bus.
+     */
+    private static void saveState(Cpu c, PhysicalBus b, byte[] p, long pa) {
         CpuState s = c.state();
-        PhysicalBus b = c.bus();
-        byte[] p = pageOf(b, pa);
         storeSegment(b, p, pa, V.seg(Reg.ES), s.seg[Reg.ES]);
         storeSegment(b, p, pa, V.seg(Reg.CS), s.seg[Reg.CS]);
         storeSegment(b, p, pa, V.seg(Reg.SS), s.seg[Reg.SS]);
@@ -267,12 +307,18 @@ final class Transitions {
         put(b, p, pa, V.RAX, 8, s.gpr[Reg.RAX]);
     }
 
-    /** Host state into VM_HSAVE_PA; RIP is the instruction after VMRUN. */
-    private static void saveHost(Cpu c, long hsave) {
+    /**
+     * Host state into VM_HSAVE_PA; RIP is the instruction after VMRUN. The page is looked up once here and kept for
+     * the #VMEXIT that reloads it ({@link #hostArea}).
+     */
+    private void saveHost(Cpu c) {
+        long hsave = x.hsavePa;
+        hsavePa = hsave;
+        hsavePage = pageOf(c.bus(), hsave);
         long rip = c.state().rip;
         c.state().rip = c.nextRip;
         try {
-            saveState(c, hsave);
+            saveState(c, c.bus(), hsavePage, hsave);
         } finally {
             c.state().rip = rip;
         }
@@ -313,16 +359,17 @@ final class Transitions {
 
     /**
      * The host save area at VM_HSAVE_PA for reading: the RAM page itself when VM_HSAVE_PA is a page of plain RAM (its
-     * MSR requires 4 KiB alignment), read at once by {@link #loadHost}; else a copy through the bus.
+     * MSR requires 4 KiB alignment; the page the VMRUN saved to, unless VM_HSAVE_PA changed since), read at once by
+     * {@link #loadHost}; else a copy through the bus.
      */
     private VmcbSnapshot hostArea(Cpu c) {
         long pa = x.hsavePa;
-        byte[] page = (pa & 0xfff) == 0 ? c.bus().ramPage(pa) : null;
+        byte[] page = pa == hsavePa ? hsavePage : pageOf(c.bus(), pa);
         if (page == null) {
             return VmcbSnapshot.read(c.bus(), pa);
         }
-        if (page != hsavePage) {
-            hsavePage = page;
+        if (page != hsaveViewPage) {
+            hsaveViewPage = page;
             hsaveView = VmcbSnapshot.viewOf(page);
         }
         return hsaveView;
@@ -333,7 +380,7 @@ final class Transitions {
      * page's array when {@code page} is the page at {@code pa} (as vmcs' PageVmcsMemory does for a VMCS; the model's
      * own writes are not reported to the bus's write observers, DEVIATIONS.md), else through the bus.
      */
-    private static void put(PhysicalBus b, byte[] page, long pa, int off, int size, long v) {
+    static void put(PhysicalBus b, byte[] page, long pa, int off, int size, long v) {
         if (page == null) {
             b.write(pa + off, size, v);
             return;
@@ -346,8 +393,26 @@ final class Transitions {
         }
     }
 
+    /** Reads 8 bytes at {@code pa + off}: from {@code page} when it is the RAM page at {@code pa}, else the bus. */
+    static long get(PhysicalBus b, byte[] page, long pa, int off) {
+        return page == null ? b.read(pa + off, 8) : (long) LONG.get(page, off);
+    }
+
+    /** Reads {@code size} (1, 2, 4, 8) bytes at {@code pa + off}, as {@link #get} does for 8. */
+    static long get(PhysicalBus b, byte[] page, long pa, int off, int size) {
+        if (page == null) {
+            return b.read(pa + off, size);
+        }
+        switch (size) {
+            case 1: return page[off] & 0xffL;
+            case 2: return (short) SHORT.get(page, off) & 0xffffL;
+            case 4: return (int) INT.get(page, off) & 0xffffffffL;
+            default: return (long) LONG.get(page, off);
+        }
+    }
+
     /** The RAM page of a page-aligned area at {@code pa} whose fields all lie in it, or null (use the bus). */
-    private static byte[] pageOf(PhysicalBus b, long pa) {
+    static byte[] pageOf(PhysicalBus b, long pa) {
         return (pa & 0xfff) == 0 ? b.ramPage(pa) : null;
     }
 
@@ -377,14 +442,21 @@ final class Transitions {
         put(b, page, pa, off + 8, 8, sg.base);
     }
 
-    /** The last VMRUN outcome and the host-save page view (a view of guest memory, which keeps its identity). */
+    /** The last VMRUN outcome and the VMCB and host-save pages it found (with VM_HSAVE_PA), the host-save view. */
     dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        // The pages VMRUN found are kept as a pair with the address they belong to: a restore back into a guest uses
+        // that guest's VMCB and host-save pages at its #VMEXIT (RAM restores keep page arrays' identity). The check
+        // memo and the context need no restoring: the memo compares values, the context its scalars.
         VmrunOutcome l = last;
-        byte[] p = hsavePage;
+        byte[] vp = vmcbPage, hp = hsavePage, hvp = hsaveViewPage;
+        long ha = hsavePa;
         VmcbSnapshot v = hsaveView;
         return () -> {
             last = l;
-            hsavePage = p;
+            vmcbPage = vp;
+            hsavePage = hp;
+            hsavePa = ha;
+            hsaveViewPage = hvp;
             hsaveView = v;
         };
     }

@@ -7,14 +7,20 @@ import java.util.List;
 public final class VmrunChecks {
     private VmrunChecks() {}
 
+    /** The outcome of a check that found no violation (one object: entering allocates nothing). */
+    static final VmrunOutcome ENTERED = new VmrunOutcome.Entered();
+
     /** Runs every rule of {@link VmrunRules#ALL}; all failures are reported, the first is the one hardware reports. */
     public static VmrunOutcome check(VmcbSnapshot v, VmrunContext c) {
-        List<VmrunViolation> out = new ArrayList<>();
+        List<VmrunViolation> out = null;
         for (VmrunRule r : VmrunRules.ALL) {
             if (r.check().violated(v, c)) {
+                if (out == null) {
+                    out = new ArrayList<>();
+                }
                 out.add(new VmrunViolation(r));
             }
         }
-        return out.isEmpty() ? new VmrunOutcome.Entered() : new VmrunOutcome.VmexitInvalid(out);
+        return out == null ? ENTERED : new VmrunOutcome.VmexitInvalid(out);
     }
 }

@@ -120,4 +120,29 @@ class SvmRootTest {
         assertThat(ev.errorCodeValid()).isTrue();
         assertThat(ev.errorCode()).isEqualTo(2);
     }
+
+    /**
+     * After a VMRUN, field accesses of the VMCB it ran go to that VMCB's page without the bus, and are the bytes the bus
+     * reads and writes; another VMCB selected afterwards is read and written as itself, not through the first one's page.
+     */
+    @Test
+    void fieldAccessesAfterVmrunReachTheSelectedVmcb() {
+        t.mem(GUEST_CODE, "0f 01 d9"); // VMMCALL
+        assertThat(root.vmrun()).isNull();
+        assertThat(runToExit().exitCode()).isEqualTo(ExitCode.VMMCALL);
+        root.writeOffset(V.RAX, 8, 0x1122334455667788L);
+        assertThat(t.bus.read(VMCB + V.RAX, 8)).isEqualTo(0x1122334455667788L);
+        t.bus.write(VMCB + V.RIP, 8, 0x123456L);
+        assertThat(root.guestRip()).isEqualTo(0x123456L);
+        assertThat(root.read("control.EXITCODE")).isEqualTo(ExitCode.VMMCALL);
+        long other = VMCB + 0x10000;
+        t.bus.write(other + V.EXITCODE, 8, 0x72);
+        root.select(other);
+        assertThat(root.read("control.EXITCODE")).isEqualTo(0x72L);
+        root.writeOffset(V.RAX, 8, 5);
+        assertThat(t.bus.read(other + V.RAX, 8)).isEqualTo(5L);
+        assertThat(t.bus.read(VMCB + V.RAX, 8)).isEqualTo(0x1122334455667788L);
+        root.select(VMCB);
+        assertThat(root.gpr(Reg.RAX)).isEqualTo(0x1122334455667788L);
+    }
 }
