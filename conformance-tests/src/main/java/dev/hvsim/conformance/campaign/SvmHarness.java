@@ -6,7 +6,6 @@ import dev.hvsim.svm.VmcbBases;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
 import dev.hvsim.x86core.Reg;
-import dev.hvsim.x86core.Segment;
 import java.util.Map;
 
 /**
@@ -36,18 +35,8 @@ public final class SvmHarness {
         var s = cpu.state();
         s.gdtrBase = GDT;
         s.gdtrLimit = 8 * 8 - 1;
-        bus.write(PAGING, 8, (PAGING + 0x1000) | 7);
-        for (int i = 0; i < 4; i++) {
-            long pd = PAGING + 0x2000 + i * 0x1000L;
-            bus.write(PAGING + 0x1000 + i * 8, 8, pd | 7);
-            for (int j = 0; j < 512; j++) {
-                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | 0x87);
-            }
-        }
-        for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
-            s.seg[r].set(0x10, 0, 0xffffffffL, 0x93 | Segment.ATTR_G | Segment.ATTR_DB);
-        }
-        s.seg[Reg.CS].set(0x18, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
+        VmxHarness.identityMap4G(bus, PAGING, 7, 0x87);
+        VmxHarness.flatSegments(s);
         s.gpr[Reg.RSP] = 0x30000;
         s.rip = HOST_CODE;
         s.cr3 = PAGING;

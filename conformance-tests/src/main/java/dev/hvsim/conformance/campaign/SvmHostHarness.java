@@ -67,14 +67,7 @@ public final class SvmHostHarness {
         s.tr.set(TR_SEL, TSS, 0x67, 0x8b);
         // the host's tables are pre-accessed (A, and D on the 2 MiB leaves): the host's own walks write nothing, so
         // whole-memory comparisons see only what VMRUN, the guest and #VMEXIT write
-        bus.write(PAGING, 8, (PAGING + 0x1000) | 0x27);
-        for (int i = 0; i < 4; i++) {
-            long pd = PAGING + 0x2000 + i * 0x1000L;
-            bus.write(PAGING + 0x1000 + i * 8, 8, pd | 0x27);
-            for (int j = 0; j < 512; j++) {
-                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | 0xe7);
-            }
-        }
+        VmxHarness.identityMap4G(bus, PAGING, 0x27, 0xe7);
         for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
             s.seg[r].set(DS0, 0, 0xffffffffL, 0x93 | Segment.ATTR_G | Segment.ATTR_DB);
         }

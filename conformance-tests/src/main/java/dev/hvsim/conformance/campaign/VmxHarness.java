@@ -48,6 +48,30 @@ public final class VmxHarness {
     /** The vector of the event the last {@link #exec} delivered, or -1. */
     public int lastVector = -1;
 
+    /**
+     * Identity-maps the first 4 GiB with 2 MiB pages (4-level paging, SDM Vol. 3A 4.5): the PML4 at {@code paging},
+     * the PDPT after it, then four page directories; {@code tableFlags} on the PML4 and PDPT entries, {@code leafFlags}
+     * (with PS) on the 2 MiB entries. The harnesses of both vendors' executed properties share it.
+     */
+    public static void identityMap4G(Memory bus, long paging, long tableFlags, long leafFlags) {
+        bus.write(paging, 8, (paging + 0x1000) | tableFlags);
+        for (int i = 0; i < 4; i++) {
+            long pd = paging + 0x2000 + i * 0x1000L;
+            bus.write(paging + 0x1000 + i * 8, 8, pd | tableFlags);
+            for (int j = 0; j < 512; j++) {
+                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | leafFlags);
+            }
+        }
+    }
+
+    /** Flat 64-bit segments: the data selector 10H in DS, ES, SS, FS and GS, the 64-bit code selector 18H in CS. */
+    public static void flatSegments(dev.hvsim.x86core.CpuState s) {
+        for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
+            s.seg[r].set(0x10, 0, 0xffffffffL, 0x93 | Segment.ATTR_G | Segment.ATTR_DB);
+        }
+        s.seg[Reg.CS].set(0x18, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
+    }
+
     public VmxHarness(CpuProfile profile) {
         cpu = new Cpu(profile, bus, bus);
         cpu.setListener(new ExecutionListener() {
@@ -74,18 +98,8 @@ public final class VmxHarness {
         s.gdtrLimit = 8 * 8 - 1;
         s.idtrBase = IDT;
         s.idtrLimit = 32 * 16 - 1;
-        bus.write(PAGING, 8, (PAGING + 0x1000) | 7);
-        for (int i = 0; i < 4; i++) {
-            long pd = PAGING + 0x2000 + i * 0x1000L;
-            bus.write(PAGING + 0x1000 + i * 8, 8, pd | 7);
-            for (int j = 0; j < 512; j++) {
-                bus.write(pd + j * 8, 8, ((long) i << 30) + ((long) j << 21) | 0x87);
-            }
-        }
-        for (int r : new int[] {Reg.DS, Reg.ES, Reg.SS, Reg.FS, Reg.GS}) {
-            s.seg[r].set(0x10, 0, 0xffffffffL, 0x93 | Segment.ATTR_G | Segment.ATTR_DB);
-        }
-        s.seg[Reg.CS].set(0x18, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
+        VmxHarness.identityMap4G(bus, PAGING, 7, 0x87);
+        VmxHarness.flatSegments(s);
         s.gpr[Reg.RSP] = 0x30000;
         s.cr3 = PAGING;
         s.cr4 = 0x20 | Cpu.CR4_VMXE;

@@ -54,13 +54,7 @@ public final class VmxShrinker {
             for (VmcsField f : keys) {
                 long b = baseline.fields().getOrDefault(f, 0L);
                 if (cur.fields().getOrDefault(f, 0L) != b) {
-                    Map<VmcsField, Long> m = new LinkedHashMap<>(cur.fields());
-                    if (baseline.fields().containsKey(f)) {
-                        m.put(f, b);
-                    } else {
-                        m.remove(f);
-                    }
-                    VmxCase t = cur.withFields(m);
+                    VmxCase t = reverted(cur, baseline, List.of(f));
                     if (stillFails.test(t)) {
                         cur = t;
                         changed = true;
@@ -77,15 +71,7 @@ public final class VmxShrinker {
                 if (g.size() < 2) {
                     continue;
                 }
-                Map<VmcsField, Long> m = new LinkedHashMap<>(cur.fields());
-                for (VmcsField f : g) {
-                    if (baseline.fields().containsKey(f)) {
-                        m.put(f, baseline.fields().get(f));
-                    } else {
-                        m.remove(f);
-                    }
-                }
-                VmxCase t = cur.withFields(m);
+                VmxCase t = reverted(cur, baseline, g);
                 if (stillFails.test(t)) {
                     cur = t;
                     changed = true;
@@ -102,6 +88,19 @@ public final class VmxShrinker {
             }
         }
         return cur;
+    }
+
+    /** {@code c} with {@code fields} put back to their baseline values (or removed where the baseline has none). */
+    static VmxCase reverted(VmxCase c, VmxCase baseline, List<VmcsField> fields) {
+        Map<VmcsField, Long> m = new LinkedHashMap<>(c.fields());
+        for (VmcsField f : fields) {
+            if (baseline.fields().containsKey(f)) {
+                m.put(f, baseline.fields().get(f));
+            } else {
+                m.remove(f);
+            }
+        }
+        return c.withFields(m);
     }
 
     /** The group of a field for reverting together: its first two name components (GUEST_ES, VM_ENTRY, ...). */
