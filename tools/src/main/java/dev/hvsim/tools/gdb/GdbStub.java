@@ -56,7 +56,8 @@ public final class GdbStub {
     /** The vCPU that g/G/p/P/m/M/X and monitor commands act on (gdb's Hg). */
     private int regCpu;
     private volatile Thread runner;
-    private String lastStop = "S05";
+    /** The reply to '?': at the start SIGTRAP on vCPU 0 (thread 1), with the thread so gdb need not guess it. */
+    private String lastStop = "T05thread:1;";
     /** Set when the session is over: the guest's status, or -1 for a detach (the guest runs on), -2 for kill. */
     private volatile Integer finished;
     private RunOutcome lastOutcome;

@@ -55,7 +55,7 @@ class GdbStubProtocolTest {
             c.noAck = true;
             assertThat(c.ask("qC")).isEqualTo("QC1");
             c.sendRaw("$?#00".getBytes(StandardCharsets.US_ASCII)); // no-ack mode: checksums are not checked
-            assertThat(c.reply()).isEqualTo("S05");
+            assertThat(c.reply()).isEqualTo("T05thread:1;");
             assertThat(c.ask("vMustReplyEmpty")).isEmpty();
         }
     }
@@ -63,7 +63,7 @@ class GdbStubProtocolTest {
     @Test
     void startsStoppedAtTheFirstInstructionAndTargetDescriptionIsFixed() throws Exception {
         try (StubHarness h = StubHarness.guest("modes", 1); RspClient c = h.connect()) {
-            assertThat(c.ask("?")).isEqualTo("S05");
+            assertThat(c.ask("?")).as("stopped, with the thread (one per vCPU)").isEqualTo("T05thread:1;");
             assertThat(rip(c)).isEqualTo(START);
             StringBuilder xml = new StringBuilder();
             for (int off = 0; ; ) {
