@@ -214,6 +214,19 @@ public final class Mmu {
 
     // ---------------------------------------------------------------- tagged TLB (translation contexts)
 
+    /** Makes {@code in} the current TLB context of (space, root): the array fields the lookups read point into it. */
+    private void makeCurrent(TlbContext in, long space, long root) {
+        current = in;
+        ctxSpace = space;
+        ctxRoot = root;
+        tlbTag = in.tag;
+        tlbPhys = in.phys;
+        tlbPage = in.page;
+        tlbPerm = in.perm;
+        tlbGlobal = in.global;
+        tlbLargeMask = in.largeMask;
+    }
+
     /**
      * Switches the TLB to the translation context {@code (space, root)} and installs {@code stage} as the second
      * stage, without flushing: the current context's translations are kept aside and the new context gets the
@@ -257,15 +270,7 @@ public final class Mmu {
             in.space = space;
             in.root = root;
         }
-        current = in;
-        ctxSpace = space;
-        ctxRoot = root;
-        tlbTag = in.tag;
-        tlbPhys = in.phys;
-        tlbPage = in.page;
-        tlbPerm = in.perm;
-        tlbGlobal = in.global;
-        tlbLargeMask = in.largeMask;
+        makeCurrent(in, space, root);
         if (fresh) {
             pending.valid = false;
             flushAll();
@@ -386,16 +391,7 @@ public final class Mmu {
         return new Snapshottable.Snapshot() {
             @Override
             public void restore() {
-                TlbContext in = cur.context();
-                current = in;
-                ctxSpace = cur.space;
-                ctxRoot = cur.root;
-                tlbTag = in.tag;
-                tlbPhys = in.phys;
-                tlbPage = in.page;
-                tlbPerm = in.perm;
-                tlbGlobal = in.global;
-                tlbLargeMask = in.largeMask;
+                makeCurrent(cur.context(), cur.space, cur.root);
                 saved.clear();
                 for (TlbCopy o : others) {
                     saved.add(o.context());
