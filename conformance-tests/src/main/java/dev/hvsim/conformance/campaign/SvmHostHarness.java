@@ -3,8 +3,6 @@ package dev.hvsim.conformance.campaign;
 import dev.hvsim.svm.SvmExtension;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
-import dev.hvsim.x86core.ExecutionListener;
-import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
 
@@ -25,8 +23,8 @@ public final class SvmHostHarness {
     public final VmxHarness.Memory bus = new VmxHarness.Memory();
     public final Cpu cpu;
     public final SvmExtension svm;
-    /** The vector of the first event the last {@link #exec} delivered, or -1; its error code. */
-    public int lastVector = -1, lastError;
+    /** The first event the last {@link #exec} delivered ({@code event.vector} -1: none) and its error code. */
+    public final FirstEvent event = new FirstEvent();
 
     public SvmHostHarness() {
         this(CpuProfile.load("amd-zen"));
@@ -34,20 +32,7 @@ public final class SvmHostHarness {
 
     public SvmHostHarness(CpuProfile profile) {
         cpu = new Cpu(profile, bus, bus);
-        cpu.setListener(new ExecutionListener() {
-            @Override
-            public boolean observesInstructions() {
-                return false;
-            }
-
-            @Override
-            public void onEvent(Cpu c, int vector, int errorCode, boolean external) {
-                if (lastVector < 0) {
-                    lastVector = vector;
-                    lastError = errorCode;
-                }
-            }
-        });
+        cpu.setListener(event);
         for (int v = 0; v < 32; v++) {   // 64-bit interrupt gates (APM Vol. 2 8.9.1), DPL 0
             bus.write(IDT + 16L * v, 8, (HANDLER & 0xffff) | (long) CS0 << 16 | 0x8eL << 40 | (HANDLER >>> 16 & 0xffff) << 48);
             bus.write(IDT + 16L * v + 8, 8, 0);
@@ -86,7 +71,7 @@ public final class SvmHostHarness {
 
     /**
      * Executes one host instruction (bytes) at {@link #CODE} at CPL {@code cpl} (0 or 3); returns the RFLAGS
-     * arithmetic flags afterwards, or -1 if it raised an exception ({@link #lastVector}, {@link #lastError}). A VMRUN
+     * arithmetic flags afterwards, or -1 if it raised an exception ({@link #event}). A VMRUN
      * into a guest whose first instruction exits comes back to the host in the same call only if the caller runs on
      * ({@link #runGuest}).
      */
@@ -116,9 +101,7 @@ public final class SvmHostHarness {
 
     /** Executes the prepared instruction; as {@link #exec}. */
     public long step() {
-        lastVector = -1;
-        cpu.run(1, Long.MAX_VALUE);
-        return lastVector >= 0 ? -1 : cpu.state().rflags() & Flags.OSZAPC;
+        return event.step(cpu);
     }
 
     /** Runs a guest entered by the last {@link #exec} for at most {@code n} instructions (until its #VMEXIT). */

@@ -314,8 +314,8 @@ public final class SvmProtocol {
         SvmExit exit = h.cpu.lastVmExit() != previousExit && h.cpu.lastVmExit() instanceof SvmExit
                 ? (SvmExit) h.cpu.lastVmExit() : null;
         if (flags < 0) {
-            actual = h.lastVector == 6 ? Outcome.UD : h.lastVector == 13 && h.lastError == 0 ? Outcome.GP
-                    : new Outcome("exception " + h.lastVector + " error " + h.lastError, h.lastVector, h.lastError);
+            actual = h.event.vector == 6 ? Outcome.UD : h.event.vector == 13 && h.event.error == 0 ? Outcome.GP
+                    : new Outcome("exception " + h.event.vector + " error " + h.event.error, h.event.vector, h.event.error);
         } else if (h.svm.inGuest()) {
             actual = new Outcome("still in the guest at " + Long.toHexString(s.rip), -1, 0);
         } else if (st.op == Op.VMRUN && s.rip == SvmHostHarness.CODE + 3 && exit != null && exit.exitCode() == 0x81) {

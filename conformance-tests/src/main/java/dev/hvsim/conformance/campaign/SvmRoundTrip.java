@@ -68,7 +68,7 @@ public final class SvmRoundTrip {
         Map<String, Long> before = h.state();
         h.step();
         if (!h.svm.inGuest()) {
-            return List.of("VMRUN did not enter (vector " + h.lastVector + ", exit " + h.cpu.lastVmExit() + ")");
+            return List.of("VMRUN did not enter (vector " + h.event.vector + ", exit " + h.cpu.lastVmExit() + ")");
         }
         h.runGuest(1);
         List<String> out = new ArrayList<>();

@@ -7,8 +7,6 @@ import dev.hvsim.vmx.Vmcs;
 import dev.hvsim.vmx.VmxExtension;
 import dev.hvsim.x86core.Cpu;
 import dev.hvsim.x86core.CpuProfile;
-import dev.hvsim.x86core.ExecutionListener;
-import dev.hvsim.x86core.Flags;
 import dev.hvsim.x86core.Reg;
 import dev.hvsim.x86core.Segment;
 import dev.hvsim.x86core.bus.SparseMemory;
@@ -45,8 +43,8 @@ public final class VmxHarness {
     }
     public final Cpu cpu;
     public final VmxExtension vmx;
-    /** The vector of the event the last {@link #exec} delivered, or -1. */
-    public int lastVector = -1;
+    /** The first event the last {@link #exec} delivered ({@code event.vector} -1: none). */
+    public final FirstEvent event = new FirstEvent();
 
     /**
      * Identity-maps the first 4 GiB with 2 MiB pages (4-level paging, SDM Vol. 3A 4.5): the PML4 at {@code paging},
@@ -74,19 +72,7 @@ public final class VmxHarness {
 
     public VmxHarness(CpuProfile profile) {
         cpu = new Cpu(profile, bus, bus);
-        cpu.setListener(new ExecutionListener() {
-            @Override
-            public boolean observesInstructions() {
-                return false;
-            }
-
-            @Override
-            public void onEvent(Cpu c, int vector, int errorCode, boolean external) {
-                if (lastVector < 0) {
-                    lastVector = vector;
-                }
-            }
-        });
+        cpu.setListener(event);
         for (int v = 0; v < 32; v++) {   // 64-bit interrupt gates to a handler that is never run (SDM Vol. 3A 6.14.1)
             bus.write(IDT + 16L * v, 8, (HANDLER & 0xffff) | 0x18L << 16 | 0x8eL << 40 | (HANDLER >>> 16 & 0xffff) << 48);
             bus.write(IDT + 16L * v + 8, 8, 0);
@@ -117,7 +103,7 @@ public final class VmxHarness {
     /**
      * Executes one root-mode instruction (bytes) at {@link #CODE} with the qword {@code operand} at {@link #DATA};
      * returns the RFLAGS arithmetic flags afterwards (CF = VMfailInvalid, ZF = VMfailValid; 31.2), or -1 if it
-     * raised an exception ({@link #lastVector}).
+     * raised an exception ({@link #event}).
      */
     public long exec(byte[] insn, long operand) {
         bus.write(DATA, 8, operand);
@@ -125,9 +111,7 @@ public final class VmxHarness {
         cpu.flushDecodeCache();
         cpu.state().rip = CODE;
         cpu.state().gpr[Reg.RSP] = 0x30000;
-        lastVector = -1;
-        cpu.run(1, Long.MAX_VALUE);
-        return lastVector >= 0 ? -1 : cpu.state().rflags() & Flags.OSZAPC;
+        return event.step(cpu);
     }
 
     /** Executes a register-operand instruction (VMREAD / VMWRITE with RCX = encoding, RAX = value). */

@@ -378,7 +378,7 @@ public final class VmxProtocol {
 
     private static Outcome outcome(VmxHarness h, long flags) {
         if (flags < 0) {
-            return new Outcome(h.lastVector == 6 ? 3 : 100 + h.lastVector, 0);
+            return new Outcome(h.event.vector == 6 ? 3 : 100 + h.event.vector, 0);
         }
         if (h.vmx.inNonRoot()) {
             h.cpu.run(1, Long.MAX_VALUE);   // the guest's VMCALL
