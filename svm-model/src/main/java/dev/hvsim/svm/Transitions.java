@@ -18,8 +18,10 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  * (DEVIATIONS.md): the save-area offsets of ES, CS, SS, DS, GDTR, IDTR, EFER, CR0, CR3, CR4, RFLAGS, RIP (the
  * instruction after VMRUN), RSP, RAX and CPL at VM_HSAVE_PA + the same offset.
  *
- * <p>Every #VMEXIT, VMEXIT_INVALID included, ends with a {@link VmExitSignal} carrying an {@link SvmExit}: the run
- * stops with {@code StopReason.VM_EXIT}, the host state loaded; root-mode x86 code continues after its VMRUN.
+ * <p>Every #VMEXIT, VMEXIT_INVALID included, ends with a {@link VmExitSignal} carrying an {@link SvmExit}, or, where
+ * the intercept's caller returns at once to the core's step, with the core's {@code exitWithoutUnwinding} (the same
+ * outcome without the JVM's exception unwinding): the run stops with {@code StopReason.VM_EXIT}, the host state
+ * loaded; root-mode x86 code continues after its VMRUN.
  */
 final class Transitions {
     private static final long CR0_KEEP = Cpu.CR0_ET;
@@ -193,11 +195,23 @@ final class Transitions {
      */
     void exit(long code, long info1, long info2, long nrip) {
         // A small method that only throws: where the JIT inlines it into the step loop that catches the signal, the
-        // throw is a jump there instead of a stack unwind through the runtime (the work is in exitSignal).
-        throw exitSignal(code, info1, info2, nrip);
+        // throw is a jump there instead of a stack unwind through the runtime (the work is in complete).
+        throw new VmExitSignal(complete(code, info1, info2, nrip));
     }
 
-    private VmExitSignal exitSignal(long code, long info1, long info2, long nrip) {
+    /**
+     * {@link #exit} without the signal, for callers that return at once to the core's step: an instruction intercept
+     * checked by the step's central checks, a non-string IOIO intercept, the MSR intercept, an SVM instruction's
+     * intercept (VMMCALL, VMRUN, ...). The core ends the step with the exit exactly as if it had been thrown (x86-core
+     * {@code Cpu.exitWithoutUnwinding}: the instruction does not retire), without the JVM unwinding the frames in
+     * between. The caller must not touch the CPU after this: the host state is loaded.
+     */
+    void exitWithoutUnwinding(long code, long info1, long info2, long nrip) {
+        x.cpu().exitWithoutUnwinding(complete(code, info1, info2, nrip));
+    }
+
+    /** Everything a #VMEXIT does (15.6) before the run stops; returns its record. */
+    private SvmExit complete(long code, long info1, long info2, long nrip) {
         Cpu c = x.cpu();
         CpuState s = c.state();
         PhysicalBus b = c.bus();
@@ -238,7 +252,7 @@ final class Transitions {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCB", code, info1, guestRip, true,
                     java.util.List.of()));
         }
-        return new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
+        return new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of());
     }
 
     /**
