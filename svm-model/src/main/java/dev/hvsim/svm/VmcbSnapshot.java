@@ -84,26 +84,38 @@ public final class VmcbSnapshot {
     /** Little-endian value of {@code size} bytes (1, 2, 4, 8) at {@code offset}. */
     public long get(int offset, int size) {
         if (track != null) {
-            track[offset >>> 9] |= 1L << (offset >>> 3);
-            int last = offset + size - 1;
-            track[last >>> 9] |= 1L << (last >>> 3);
+            note(offset, size);
         }
         switch (size) {
             case 1: return b[offset] & 0xffL;
             case 2: return (short) SHORT.get(b, offset) & 0xffffL;
             case 4: return (int) INT.get(b, offset) & 0xffffffffL;
             case 8: return (long) LONG.get(b, offset);
-            default:
-                long v = 0;
-                for (int k = size - 1; k >= 0; k--) {
-                    v = v << 8 | (b[offset + k] & 0xff);
-                }
-                return v;
+            default: return bytes(offset, size);
         }
     }
 
+    /** The 8 bytes at {@code offset}: {@code get(offset, 8)} (small, so that VMRUN's and #VMEXIT's loads inline it). */
     public long q(int offset) {
-        return get(offset, 8);
+        if (track != null) {
+            note(offset, 8);
+        }
+        return (long) LONG.get(b, offset);
+    }
+
+    /** Notes the 8-byte words that {@code size} bytes at {@code offset} touch (see {@link #track}). */
+    private void note(int offset, int size) {
+        track[offset >>> 9] |= 1L << (offset >>> 3);
+        int last = offset + size - 1;
+        track[last >>> 9] |= 1L << (last >>> 3);
+    }
+
+    private long bytes(int offset, int size) {
+        long v = 0;
+        for (int k = size - 1; k >= 0; k--) {
+            v = v << 8 | (b[offset + k] & 0xff);
+        }
+        return v;
     }
 
     public boolean bit(int offset, int bit) {
