@@ -786,14 +786,21 @@ public final class Cpu implements Snapshottable {
 
     private DecodedInsn fetchDecode() {
         long rip = s.rip;
-        if (codeSize == 64 && (rip >>> 12) == fetchLpn) {
-            // Same page as the last fetch: it was translated and is canonical; the mode has not changed.
+        if ((rip >>> 12) == fetchLpn && (codeSize == 64 || codeSize == 32 && flatCs())) {
+            // Same page as the last fetch: it was translated and is canonical; the mode has not changed. 32-bit code
+            // in a flat CS (base 0, limit 4 GiB - 1) has linear = RIP, and a cached instruction (never crossing its
+            // page) ends within the limit, so neither the base nor the limit needs applying (SDM Vol. 3A 5.3).
             DecodedInsn d = fetchPage[(int) rip & 0xfff];
             if (d != null) {
                 return d;
             }
         }
         return fetchDecodeSlow();
+    }
+
+    private boolean flatCs() {
+        Segment cs = s.seg[Reg.CS];
+        return cs.base == 0 && cs.limit == 0xffffffffL;
     }
 
     private DecodedInsn fetchDecodeSlow() {
