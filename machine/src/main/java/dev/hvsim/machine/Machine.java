@@ -112,6 +112,7 @@ public final class Machine implements dev.hvsim.x86core.Snapshottable {
                 cpus[i].setDmaProtectionHook(platform.dev); // SKINIT's SL_DEV step reaches the northbridge's DEV
             }
         }
+        Cpu.shareCode(List.of(cpus)); // one physical address space: cross-modifying code reaches every CPU
         apics[0].connectExtInt(platform.pic);
         platform.apicBus.setStartupControl(new ApicBus.StartupControl() {
             @Override public void init(LocalApic target) { deliverInit(target.cpu().apicId()); }

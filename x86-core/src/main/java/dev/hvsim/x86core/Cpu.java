@@ -870,21 +870,55 @@ public final class Cpu implements Snapshottable {
         return (s.seg[Reg.CS].base + rip) & 0xffffffffL;
     }
 
-    boolean isCodePage(long ppn) {
-        return cache.isCode(ppn);
+    /**
+     * The CPUs that share physical memory with this one (itself included): a page holding instructions decoded by any
+     * of them is write-protected in the TLBs of all, and a write to it by any of them, or by anything else, drops the
+     * decoded instructions of all (cross-modifying code, SDM Vol. 3A 9.1.3: the other processors see the new code at
+     * their next fetch from the page, which the architecture allows and a serializing instruction guarantees).
+     */
+    private Cpu[] codeDomain = {this};
+
+    /**
+     * Makes {@code cpus} (which share one physical address space, e.g. a machine's) one code domain (see above).
+     * Call before they run.
+     */
+    public static void shareCode(java.util.List<Cpu> cpus) {
+        Cpu[] d = cpus.toArray(new Cpu[0]);
+        for (Cpu c : d) {
+            c.codeDomain = d;
+        }
     }
 
-    /** A write reached physical memory: drop decoded instructions of that page. */
+    /** Whether a CPU of this one's code domain holds decoded instructions of physical page {@code ppn}. */
+    boolean isCodePage(long ppn) {
+        for (Cpu c : codeDomain) {
+            if (c.cache.isCode(ppn)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Page {@code ppn} now holds instructions this CPU decoded: no TLB of the code domain may write it directly. */
+    void codePageMarked(long ppn) {
+        for (Cpu c : codeDomain) {
+            c.mmu.protectCodePage(ppn);
+        }
+    }
+
+    /** A write reached physical memory: drop the decoded instructions of that page (every CPU of the code domain). */
     public void physicalWritten(long pa, int len) {
         if (extension != null) {
             extension.physicalWritten(this, pa, len);
         }
         long first = pa >>> 12, last = (pa + len - 1) >>> 12;
         for (long p = first; p <= last; p++) {
-            if (cache.isCode(p)) {
-                cache.invalidate(p);
-                if (p == fetchPpn) {
-                    fetchInvalidate();
+            for (Cpu c : codeDomain) {
+                if (c.cache.isCode(p)) {
+                    c.cache.invalidate(p);
+                    if (p == c.fetchPpn) {
+                        c.fetchInvalidate();
+                    }
                 }
             }
         }
