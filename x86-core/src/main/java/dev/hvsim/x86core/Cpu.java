@@ -458,8 +458,7 @@ public final class Cpu implements Snapshottable {
                 return StopReason.CYCLE_LIMIT;
             }
             // eventPending still set after events(): an interrupt waits for a shadow to end; step once
-            StopReason r = !perInstructionListener && !guestActive && !eventPending ? runFast(insnEnd, cycleEnd)
-                    : step();
+            StopReason r = !perInstructionListener && !eventPending ? runFast(insnEnd, cycleEnd) : step();
             if (r != null) {
                 return r;
             }
@@ -467,10 +466,13 @@ public final class Cpu implements Snapshottable {
     }
 
     /**
-     * The common case of {@link #step} in a loop: no per-instruction listener, no guest mode, and the next instruction
-     * already decoded in the current 64-bit code page with no central checks and TF clear. Anything else
-     * (and every fault) goes through {@link #step}, which this never duplicates: it returns to the caller's
-     * loop as soon as a condition it does not handle comes up.
+     * The common case of {@link #step} in a loop: no per-instruction listener, no event pending, and the next
+     * instruction already decoded in the current 64-bit code page with no central checks, TF clear and, while a guest
+     * mode is active, no intercept point (the only per-instruction work {@link #step} does for a guest mode; a guest
+     * mode that must look at every boundary, e.g. for a monitor trap flag or a preemption timer, keeps an event
+     * pending, which sends every instruction through {@link #step}). Translated blocks never hold an instruction with
+     * an intercept point. Anything else (and every fault) goes through {@link #step}, which this never duplicates: it
+     * returns to the caller's loop as soon as a condition it does not handle comes up.
      */
     private StopReason runFast(long insnEnd, long cycleEnd) {
         boolean sideExited = false;
@@ -478,7 +480,7 @@ public final class Cpu implements Snapshottable {
             long rip = s.rip;
             DecodedInsn d;
             if (codeSize != 64 || (rip >>> 12) != fetchLpn || (d = fetchPage[(int) rip & 0xfff]) == null
-                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0) {
+                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0 || guestActive && d.intercept != null) {
                 return step();
             }
             if (jit != null && !sideExited) {
@@ -502,6 +504,9 @@ public final class Cpu implements Snapshottable {
                 FastPath.execute(this, d);
             } catch (CpuSignal signal) {
                 return signalled(signal, rip);
+            }
+            if (deferredVmExit != null) { // a guest mode's exit ended the instruction (exitWithoutUnwinding)
+                return takeDeferredVmExit();
             }
             s.rip = nextRip;
             cycles += d.cycles;
