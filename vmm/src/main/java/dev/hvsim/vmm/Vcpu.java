@@ -18,6 +18,8 @@ public abstract class Vcpu {
     String shutdown;
     /** HLT was emulated: after the next entry the vCPU waits in the halt state for an interrupt. */
     boolean haltOnEntry;
+    /** Set by the handler of an INIT exit: the vCPU took INIT as a bare CPU and waits for SIPI (its turn ends). */
+    boolean waitForSipi;
     /**
      * A single-stepped instruction, or the entry itself (SVM: delivering EVENTINJ), ended in a new VM exit, which the
      * VMM handles next.

@@ -199,6 +199,10 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
                 }
                 return StopReason.VM_EXIT;
             }
+            if (v.waitForSipi) {
+                v.waitForSipi = false;
+                return StopReason.WAITING_FOR_INTERRUPT; // INIT taken as on a bare CPU: the machine's SIPI restarts it
+            }
             if (v.stepExited) {
                 v.stepExited = false;
                 continue; // the single-stepped instruction exited again: handle that exit
