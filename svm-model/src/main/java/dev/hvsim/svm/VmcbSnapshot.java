@@ -11,8 +11,8 @@ import java.nio.LongBuffer;
  *
  * <p>VMRUN refills one snapshot per CPU ({@link #perCpu()}, {@link #refill}) with the ranges of the VMCB that
  * VMRUN reads, {@link #CONTROL_END control area 000H-0FFH} and {@link #SAVE_START save area 400H}-{@link #SAVE_END
- * 66FH} but for 4D8H-547H (every field svm-model's {@code V} names lies in them: APM Vol. 2 Appendix B, Tables B-1
- * and B-2; {@link #copied}); the bytes outside them are not copied and read as zero. Tools and tests take whole-page snapshots ({@link #read}, {@link #of}).
+ * 66FH} (every field svm-model's {@code V} names lies in them: APM Vol. 2 Appendix B, Tables B-1 and B-2;
+ * {@link #copied}); the bytes outside them are not copied and read as zero. Tools and tests take whole-page snapshots ({@link #read}, {@link #of}).
  *
  * <p>The bytes are kept as little-endian 8-byte words ({@code long[]}): a field read is an array load and a shift, small
  * enough for C2 to inline every one of VMRUN's and #VMEXIT's reads (the byte-array view VarHandles it replaced were
@@ -23,19 +23,10 @@ public final class VmcbSnapshot {
     public static final int SIZE = 4096;
     /** The end (exclusive) of the control-area bytes VMRUN copies (the last field it reads: the instruction bytes). */
     public static final int CONTROL_END = 0x100;
-    /**
-     * The state-save-area bytes VMRUN copies: [{@code SAVE_START}, {@code SAVE_END}) (the last field: G_PAT at 668H)
-     * except the bytes [{@link #SAVE_GAP_START}, {@link #SAVE_GAP_END}) between EFER and CR4, which hold no field the
-     * model reads (APM Table B-2: reserved, then S_CET, SSP, ISST_ADDR).
-     */
+    /** The state-save-area bytes VMRUN copies: [{@code SAVE_START}, {@code SAVE_END}) (the last field: G_PAT at 668H). */
     public static final int SAVE_START = 0x400, SAVE_END = 0x670;
-    static final int SAVE_GAP_START = 0x4d8, SAVE_GAP_END = 0x548;
-    /**
-     * The host save area words {@code #VMEXIT} loads ({@link #refillHostState}): ES to IDTR (400H-48FH), EFER (4D0H),
-     * CR4 to RIP (548H-57FH), RSP (5D8H), RAX (5F8H).
-     */
-    private static final int[][] HOST_RANGES = {{0x400, 0x490}, {0x4d0, 0x4d8}, {0x548, 0x580}, {0x5d8, 0x5e0},
-        {0x5f8, 0x600}};
+    /** The end of the host save area bytes #VMEXIT loads ({@link #refillHostState}): ES at 400H to RAX at 5F8H. */
+    static final int HOST_STATE_END = 0x600;
     /** Byte {@code 8i + k} of the VMCB is bits {@code 8k+7:8k} of {@code w[i]}. */
     private final long[] w = new long[SIZE / 8];
     /** While non-null: one bit per 8-byte word of the VMCB that {@link #get} read (for {@code VmrunCheckMemo}). */
@@ -70,25 +61,22 @@ public final class VmcbSnapshot {
     byte[] refill(PhysicalBus bus, long pa) {
         byte[] page = (pa & (SIZE - 1)) == 0 ? bus.ramPage(pa) : null;
         copy(bus, page, pa, 0, CONTROL_END);
-        copy(bus, page, pa, SAVE_START, SAVE_GAP_START);
-        copy(bus, page, pa, SAVE_GAP_END, SAVE_END);
+        copy(bus, page, pa, SAVE_START, SAVE_END);
         return page;
     }
 
     /** Whether VMRUN's snapshot copies the bytes [{@code from}, {@code to}) of the VMCB ({@link #refill}). */
     static boolean copied(int from, int to) {
-        return to <= CONTROL_END || from >= SAVE_START && to <= SAVE_GAP_START || from >= SAVE_GAP_END && to <= SAVE_END;
+        return to <= CONTROL_END || from >= SAVE_START && to <= SAVE_END;
     }
 
     /**
      * Refills this snapshot with the host state #VMEXIT loads from the host save area at {@code pa} (save-area layout,
-     * the words of {@link #HOST_RANGES}; the others are never copied and read as zero): from {@code page} when it is
-     * the RAM page at {@code pa}, else through the bus.
+     * {@link #SAVE_START} to {@link #HOST_STATE_END}; one bulk copy, cheaper than several of the words it needs):
+     * from {@code page} when it is the RAM page at {@code pa}, else through the bus.
      */
     void refillHostState(PhysicalBus bus, byte[] page, long pa) {
-        for (int[] r : HOST_RANGES) {
-            copy(bus, page, pa, r[0], r[1]);
-        }
+        copy(bus, page, pa, SAVE_START, HOST_STATE_END);
     }
 
     private void copy(PhysicalBus bus, byte[] page, long pa, int from, int to) {
