@@ -62,6 +62,14 @@ public abstract class Vcpu {
     /** Injects external interrupt {@code vector} at the next entry (VMX type 0, SVM EVENTINJ type INTR). */
     abstract void injectInterrupt(int vector);
 
+    /**
+     * The exit {@code x} interrupted the delivery of an event (VMX IDT-vectoring information, SDM Vol. 3C 29.2.4;
+     * SVM EXITINTINFO, APM Vol. 2 15.7.2) and the VMM resumes the guest without injecting anything else: the event
+     * is injected again at the next entry (SDM 28.6, APM 15.20), as hardware VMMs do. Software interrupts are not
+     * (the saved RIP is that of the INT instruction, which executes again).
+     */
+    abstract void reinjectInterrupted(GuestExit x);
+
     /** The guest's CR0 / CR3 / CR4 / EFER as the guest sees them (read shadows applied on VMX). */
     public abstract long cr0();
     public abstract long cr3();

@@ -279,9 +279,7 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
             v.failure = "nested page fault without nested paging: " + x;
             return Handled.STOPPED;
         }
-        if (v instanceof SvmVcpu) {
-            ((SvmVcpu) v).reinjectInterrupted(x);
-        }
+        v.reinjectInterrupted(x); // an event whose delivery this exit interrupted is delivered at the next entry
         long gpa = x.gpa & ~0xfffL;
         MemoryBus bus = machine.memory();
         boolean ram = bus.ramPage(gpa) != null;
