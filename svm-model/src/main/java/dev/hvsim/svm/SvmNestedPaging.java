@@ -96,7 +96,7 @@ final class SvmNestedPaging implements SecondStage {
         asid = v.get(V.ASID, 4);
         long root = -1;
         if (enabled) {
-            hostPat = c.state().msr(Msr.IA32_PAT);
+            hostPat = c.state().msr.pat();
             long nCr3 = v.q(V.N_CR3);
             long gPat = v.q(V.G_PAT);
             if (lastFormat == null || lastFormat.nCr3() != nCr3 || lastFormat.hostPat() != hostPat
@@ -157,7 +157,7 @@ final class SvmNestedPaging implements SecondStage {
     void leave(long vmcbPa) {
         Cpu c = x.cpu();
         if (enabled) {
-            Transitions.put8(c.bus(), x.transitions.vmcbPage, vmcbPa, V.G_PAT, c.state().msr(Msr.IA32_PAT));
+            Transitions.put8(c.bus(), x.transitions.vmcbPage, vmcbPa, V.G_PAT, c.state().msr.pat());
             c.state().msr.put(Msr.IA32_PAT, hostPat);
         }
         c.mmu().switchContext(0, -1, null);

@@ -353,7 +353,7 @@ public final class Mmu {
             cr3 = st.cr3;
             cr4 = st.cr4;
             efer = st.efer;
-            pat = st.msr(Msr.IA32_PAT);
+            pat = st.msr.pat();
             valid = true;
         }
 
@@ -368,7 +368,7 @@ public final class Mmu {
 
         boolean matches(CpuState st) {
             return cr0 == (st.cr0 & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP | Cpu.CR0_CD)) && cr3 == st.cr3
-                    && cr4 == st.cr4 && efer == st.efer && pat == st.msr(Msr.IA32_PAT);
+                    && cr4 == st.cr4 && efer == st.efer && pat == st.msr.pat();
         }
     }
 

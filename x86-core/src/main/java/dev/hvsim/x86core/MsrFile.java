@@ -57,6 +57,11 @@ public final class MsrFile {
         return (present >>> i & 1) != 0 ? fast[i] : ifAbsent;
     }
 
+    /** IA32_PAT (0 when never written): the paging-cache signature and the SVM G_PAT swap read it at every transition. */
+    public long pat() {
+        return (present & 1) != 0 ? fast[0] : 0;
+    }
+
     /** The value of {@code index}, 0 when it was never written. */
     public long get(long index) {
         return getIfAbsent(index, 0);

@@ -52,6 +52,7 @@ class MsrFileTest {
                     assertThat(f.containsKey(i)).isEqualTo(ref.containsKey(i));
                 }
                 assertThat(f.size()).isEqualTo(ref.size());
+                assertThat(f.pat()).isEqualTo(ref.getIfAbsent(Msr.IA32_PAT, 0));
                 assertThat(f.toMap()).isEqualTo(sorted(ref));
             }
         }
