@@ -287,6 +287,11 @@ final class NestedVmx implements Nesting {
         }
     }
 
+    /** Whether L1 is in (its emulated) VMX operation: VMXON executed, no VMXOFF since (SDM Vol. 3C 24.7). */
+    boolean l1InVmxOperation() {
+        return vmxOperation;
+    }
+
     @Override
     public boolean inL2() {
         return inL2;

@@ -66,6 +66,11 @@ final class PlatformHandler implements ExitHandler {
                 // vCPU as the platform gives INIT to a bare CPU: the INIT state, wait-for-SIPI, then the machine's
                 // STARTUP starts the CPU bare and the VMM launches it again (Vcpu.launch). SVM does not intercept INIT
                 // here (an unintercepted INIT in guest mode is the platform's, APM Vol. 2 15.13.1, 15.18).
+                if (v.nesting instanceof NestedVmx && ((NestedVmx) v.nesting).l1InVmxOperation()) {
+                    // 24.8: INIT is blocked in VMX root operation, here L1's emulated one: the VMM drops it instead
+                    // of holding it pending until L1's VMXOFF (vmm/DEVIATIONS.md "INIT of a running vCPU")
+                    return Handled.RESUMED;
+                }
                 machine.initAsPlatform(v.index);
                 v.waitForSipi = true;
                 return Handled.EMULATED;
