@@ -114,14 +114,31 @@ public interface VmcsMemory {
             }
         }
 
+        /**
+         * Byte stores rather than the array-view VarHandles: the VM exit stores a few fields per exit, and C2 did not
+         * always inline the VarHandle's guard here (it showed as a call per store in profiles).
+         */
         @Override
         public void write(int offset, int size, long value) {
             java.util.Objects.checkFromIndexSize(offset, size, page.length);
+            byte[] p = page;
             switch (size) {
-                case 1: page[offset] = (byte) value; break;
-                case 2: SHORT.set(page, offset, (short) value); break;
-                case 4: INT.set(page, offset, (int) value); break;
-                case 8: LONG.set(page, offset, value); break;
+                case 8:
+                    p[offset + 7] = (byte) (value >>> 56);
+                    p[offset + 6] = (byte) (value >>> 48);
+                    p[offset + 5] = (byte) (value >>> 40);
+                    p[offset + 4] = (byte) (value >>> 32);
+                    // fall through
+                case 4:
+                    p[offset + 3] = (byte) (value >>> 24);
+                    p[offset + 2] = (byte) (value >>> 16);
+                    // fall through
+                case 2:
+                    p[offset + 1] = (byte) (value >>> 8);
+                    // fall through
+                case 1:
+                    p[offset] = (byte) value;
+                    break;
                 default: throw new IllegalArgumentException("access size " + size);
             }
         }
