@@ -33,6 +33,18 @@ final class VmEntry {
                 (index, value) -> wouldFault(x.cpu(), index, value));
     }
 
+    /** The view of the processor-side copy ({@link VmcsSnapshot#over}), made once. */
+    private VmcsSnapshot copySnapshot;
+
+    private VmcsSnapshot copySnapshot(long[] copy) {
+        VmcsSnapshot s = copySnapshot;
+        if (s == null || s.values() != copy) {
+            s = VmcsSnapshot.over(copy);
+            copySnapshot = s;
+        }
+        return s;
+    }
+
     /** The outcome of the last VMLAUNCH/VMRESUME that reached the checks. */
     EntryOutcome lastOutcome() {
         return last;
@@ -59,8 +71,10 @@ final class VmEntry {
     }
 
     void enter(Vmcs v, boolean launch) {
-        VmcsSnapshot snap = snapshot.refill(v);
-        boolean copied = x.vmcsCacheFor(v.address()) != null; // the snapshot is the processor-side copy's values
+        long[] copy = v.copy();
+        boolean copied = copy != null && x.vmcsCacheFor(v.address()) == copy; // the processor-side copy's values
+        // refill would copy the copy (Vmcs.readFullFields): check and commit it in place instead
+        VmcsSnapshot snap = copied ? copySnapshot(copy) : snapshot.refill(v);
         memo.onlyChanged(copied ? x.vmcsChanged : null);
         EntryOutcome o;
         try {
