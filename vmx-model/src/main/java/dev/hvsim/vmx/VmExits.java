@@ -41,8 +41,8 @@ final class VmExits {
 
     /**
      * The processor-side copy of {@code v} when it has one and the layout has a slot for every field (hvsim's does),
-     * else null: the exit then reads it directly and writes through {@link Vmcs#put} only the fields whose value
-     * changes, instead of a lookup per field (most guest state is the same at every exit).
+     * else null: the exit then reads and writes it directly ({@link #put}: only the fields whose value changes),
+     * instead of a lookup per field (most guest state is the same at every exit).
      */
     private static long[] copyOf(Vmcs v) {
         long[] k = v.copy();
@@ -65,35 +65,23 @@ final class VmExits {
     }
 
     /**
-     * Writes field {@code i} of {@code v} unless its copy {@code k} already holds the value. With a copy the write is
-     * deferred to {@link #flush} (the caller flushes before anything reads a deferred field): the compare stays a
-     * few instructions at each of the ~60 call sites, so C2 inlines all of them into the exit's save instead of
-     * running out of its inlining budget and calling out for each (the write itself is one call site in flush).
+     * Writes field {@code i} of {@code v}; with its copy {@code k} ({@link #copyOf}: the layout has every field) in
+     * place, as {@link Vmcs#put} would (the copy only; written back to the region later, {@link Vmcs#writeBack}), and
+     * nothing when the copy holds the value already. A few instructions at each of the ~60 call sites, so that C2
+     * inlines all of them into the exit's save (the call chain of Vmcs.put at each site outgrew its inlining budget).
      */
     private void put(Vmcs v, long[] k, int i, long value) {
         if (k == null) {
             v.put(i, value);
-        } else if (k[i] != (value & Vmcs.MASK[i])) {
-            if (deferred == DEFERRED_MAX) {
-                flush(v);
-            }
-            deferredField[deferred] = i;
-            deferredValue[deferred++] = value;
+            return;
         }
-    }
-
-    private static final int DEFERRED_MAX = 64;
-    /** The puts not yet written (catalogue index, value), in order; {@link #deferred} of them. */
-    private final int[] deferredField = new int[DEFERRED_MAX];
-    private final long[] deferredValue = new long[DEFERRED_MAX];
-    private int deferred;
-
-    /** Writes the deferred puts to {@code v} in order (copy and region, as {@link Vmcs#put} does). */
-    private void flush(Vmcs v) {
-        for (int j = 0; j < deferred; j++) {
-            v.put(deferredField[j], deferredValue[j]);
+        long m = value & Vmcs.MASK[i];
+        if (k[i] != m) {
+            k[i] = m;
+            long bit = 1L << i;
+            x.vmcsChanged[i >>> 6] |= bit;
+            x.vmcsDirty[i >>> 6] |= bit;
         }
-        deferred = 0;
     }
 
     /** A VM exit from non-root operation: record, save guest state, load host state, then signal. */
@@ -125,10 +113,8 @@ final class VmExits {
         put(v, k, F.I.VMX_INSTRUCTION_INFO, insnInfo);
         put(v, k, F.I.VM_EXIT_INTR_INFO, intrInfo);
         put(v, k, F.I.VM_EXIT_INTR_ERROR_CODE, intrError);
-        flush(v);
         idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
         put(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD, get(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
-        flush(v);
         saveGuest(c, v);
         storeMsrs(c, v);
         leave(c);
@@ -249,7 +235,6 @@ final class VmExits {
         put(v, k, F.I.GUEST_INTERRUPTIBILITY_INFO, intr);
         put(v, k, F.I.GUEST_ACTIVITY_STATE, x.events().activityState(c)); // 29.3.4: HLT, shutdown, wait-for-SIPI, active
         put(v, k, F.I.GUEST_PENDING_DBG_EXCEPTIONS, x.events().takePendingDebug()); // 29.3.4 (DEVIATIONS.md)
-        flush(v);
         if (x.events().savesTimer()) { // 29.3: "save VMX-preemption timer value"
             v.write(F.VMX_PREEMPTION_TIMER_VALUE, x.events().timerValue());
         }

@@ -127,6 +127,12 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      */
     final long[] vmcsChanged = new long[(VmcsSnapshot.size() + 63) >>> 6];
 
+    /**
+     * The fields of the processor-side copy not yet written to the region (bits by catalogue index): written back when
+     * the VMCS stops being current ({@link #setCurrentVmcs}) or on {@link #writeBack}.
+     */
+    final long[] vmcsDirty = new long[(VmcsSnapshot.size() + 63) >>> 6];
+
     /** The copy serving the region at {@code address}: the current VMCS's, or null for any other region. */
     long[] vmcsCacheFor(long address) {
         return address == currentVmcs && address != NO_VMCS ? vmcsCache : null;
@@ -137,9 +143,27 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * current (again) is read into the processor-side copy (31.3 VMPTRLD: the VMCS data is loaded from memory).
      */
     void setCurrentVmcs(long address) {
+        writeBack(); // the VMCS that stops being current (or is made current again) gets its data in memory
         currentVmcs = address;
         if (address != NO_VMCS) {
             currentVmcs().reload();
+        }
+    }
+
+    /**
+     * Writes the processor-side copy of the current VMCS back to its region (the fields written since it was read or
+     * last written back), as VMCLEAR does; the VMCS stays current. Before memory is read by anything but this CPU's
+     * own accesses (a debugger), so that it sees the VMCS data (SDM Vol. 3C 25.11.1 leaves the region undefined while
+     * the VMCS is active; this model keeps it readable for tools).
+     */
+    @Override
+    public void writeBack(Cpu c) {
+        writeBack();
+    }
+
+    void writeBack() {
+        if (currentVmcs != NO_VMCS) {
+            currentVmcs().writeBack();
         }
     }
 
@@ -152,7 +176,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
     public void physicalWritten(Cpu c, long pa, int length) {
         long base = currentVmcs;
         if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
-            currentVmcs().reload();
+            currentVmcs().written(pa, length);
         }
     }
 
@@ -492,8 +516,9 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * pointers, IA32_FEATURE_CONTROL, the INIT held in root operation, the running guest's VPID, "unrestricted
      * guest" and EPT translator, the pending-event state ({@link VmxEvents}: windows, MTF, preemption timer,
      * pending debug exceptions, SIPI, activity state), the non-root intercept state (TPR threshold, PAUSE loop,
-     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (it may differ from the region
-     * after stores to the region other than VMWRITE) with its changed-field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
+     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (the region holds only what
+     * was written back; it may also differ after ordinary stores to the region) with its changed and not-written-back
+     * field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
      */
     @Override
     public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
@@ -502,7 +527,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
         int vp = vpid;
         long fc = featureControl, on = vmxonPointer, cur = currentVmcs;
         Vmcs view = currentVmcsView;
-        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone();
+        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone(), dirty = vmcsDirty.clone();
         dev.hvsim.x86core.Snapshottable.Snapshot ev = events.snapshot(), g = guest.snapshot(), en = entry.snapshot();
         return new dev.hvsim.x86core.Snapshottable.Snapshot() {
             @Override
@@ -521,6 +546,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
                 currentVmcsView = view;
                 System.arraycopy(cache, 0, vmcsCache, 0, cache.length);
                 System.arraycopy(changed, 0, vmcsChanged, 0, changed.length);
+                System.arraycopy(dirty, 0, vmcsDirty, 0, dirty.length);
                 ev.restore();
                 g.restore();
                 en.restore();

@@ -141,4 +141,11 @@ public interface CpuExtension {
      * current VMCS) can read it again. Default: nothing.
      */
     default void physicalWritten(Cpu cpu, long pa, int length) {}
+
+    /**
+     * Memory is about to be read other than by the CPU's own loads (a debugger): an extension that keeps a
+     * processor-side copy of a structure in memory newer than memory (the VMX model's current VMCS) writes it back.
+     * Default: nothing.
+     */
+    default void writeBack(Cpu cpu) {}
 }

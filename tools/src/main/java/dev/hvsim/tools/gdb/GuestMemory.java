@@ -21,6 +21,11 @@ final class GuestMemory {
     /** Up to {@code len} bytes at {@code addr}; fewer if a page is not mapped; null if none can be read. */
     byte[] read(Cpu cpu, long addr, int len) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(len);
+        for (Cpu c : machine.cpus()) {
+            if (c.extension() != null) {
+                c.extension().writeBack(c); // e.g. the current VMCS's processor-side copy, so the region shows it
+            }
+        }
         long a = addr;
         int left = len;
         while (left > 0) {
