@@ -87,16 +87,19 @@ public interface VmcsMemory {
             this.page = page;
         }
 
+        /** Byte loads, like {@link #write} (the launch state is read at every VM entry of the Java root API). */
         @Override
         public long read(int offset, int size) {
             java.util.Objects.checkFromIndexSize(offset, size, page.length);
-            switch (size) {
-                case 1: return page[offset] & 0xffL;
-                case 2: return (short) SHORT.get(page, offset) & 0xffffL;
-                case 4: return (int) INT.get(page, offset) & 0xffffffffL;
-                case 8: return (long) LONG.get(page, offset);
-                default: throw new IllegalArgumentException("access size " + size);
+            if (size != 1 && size != 2 && size != 4 && size != 8) {
+                throw new IllegalArgumentException("access size " + size);
             }
+            byte[] p = page;
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                v = v << 8 | (p[offset + i] & 0xffL);
+            }
+            return v;
         }
 
         @Override

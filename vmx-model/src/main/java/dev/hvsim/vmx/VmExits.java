@@ -75,6 +75,9 @@ final class VmExits {
             v.put(i, value);
             return;
         }
+        if (k[i] == value) { // the common case (the value fits the field and is unchanged): no mask needed
+            return;
+        }
         long m = value & Vmcs.MASK[i];
         if (k[i] != m) {
             k[i] = m;
@@ -115,8 +118,8 @@ final class VmExits {
         put(v, k, F.I.VM_EXIT_INTR_ERROR_CODE, intrError);
         idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
         put(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD, get(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
-        saveGuest(c, v);
-        storeMsrs(c, v);
+        saveGuest(c, v, k);
+        storeMsrs(c, v, k);
         leave(c);
         loadHost(c, v);
         c.state().nmiBlocked = x.events().rootNmiBlockedAfter(nmiExit, guestNmiBlocked);
@@ -186,8 +189,7 @@ final class VmExits {
     }
 
     /** 29.3: the guest state the model holds, back into the guest-state area. */
-    private void saveGuest(Cpu c, Vmcs v) {
-        long[] k = copyOf(v);
+    private void saveGuest(Cpu c, Vmcs v, long[] k) {
         CpuState s = c.state();
         put(v, k, F.I.GUEST_CR0, s.cr0);
         put(v, k, F.I.GUEST_CR3, s.cr3);
@@ -264,8 +266,7 @@ final class VmExits {
      * SMM-only MSR (IA32_SMBASE, 9EH: no SMM here) or when RDMSR at CPL 0 would #GP; a failure is a VMX abort (29.7)
      * with indicator 1.
      */
-    private void storeMsrs(Cpu c, Vmcs v) {
-        long[] k = copyOf(v);
+    private void storeMsrs(Cpu c, Vmcs v, long[] k) {
         long base = get(v, k, F.I.VM_EXIT_MSR_STORE_ADDR), n = get(v, k, F.I.VM_EXIT_MSR_STORE_COUNT);
         for (int i = 0; i < n; i++) {
             long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
