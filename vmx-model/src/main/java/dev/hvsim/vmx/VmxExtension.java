@@ -198,10 +198,10 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * translation context (VPID, EPTP) without flushing it (see DEVIATIONS.md "TLB tagging").
      */
     void enterGuestTranslation(VmcsSnapshot g) {
-        long proc2 = (g.get(F.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.get(F.SECONDARY_VM_EXEC_CONTROL) : 0;
+        long proc2 = (g.at(F.I.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.at(F.I.SECONDARY_VM_EXEC_CONTROL) : 0;
         unrestricted = (proc2 & 1 << 7) != 0;
-        vpid = (proc2 & 1 << 5) != 0 ? (int) g.get(F.VIRTUAL_PROCESSOR_ID) : 0;
-        long eptp = g.get(F.EPT_POINTER);
+        vpid = (proc2 & 1 << 5) != 0 ? (int) g.at(F.I.VIRTUAL_PROCESSOR_ID) : 0;
+        long eptp = g.at(F.I.EPT_POINTER);
         if ((proc2 & 1 << 1) == 0) {
             ept = null;
         } else {
