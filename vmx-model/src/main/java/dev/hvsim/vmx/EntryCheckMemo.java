@@ -153,7 +153,9 @@ final class EntryCheckMemo {
             return violated[i];
         }
         long[] read = reads[i], fresh = scratch;
-        java.util.Arrays.fill(fresh, 0L);
+        for (int w = 0; w < fresh.length; w++) { // a few words: a plain loop, not Arrays.fill's stub
+            fresh[w] = 0;
+        }
         touched = false;
         VmcsSnapshot snap = s.snapshot();
         snap.track(fresh);
@@ -163,7 +165,7 @@ final class EntryCheckMemo {
             snap.track(null);
         }
         touchedMemory[i] = touched;
-        if (!java.util.Arrays.equals(fresh, read)) { // a re-run usually reads the same fields: nothing to re-register
+        if (!sameBits(fresh, read)) { // a re-run usually reads the same fields: nothing to re-register
             setDependent(read, i, false);
             System.arraycopy(fresh, 0, read, 0, fresh.length);
             setDependent(read, i, true);
@@ -198,6 +200,16 @@ final class EntryCheckMemo {
         }
         for (long v : violatedBits) {
             if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code a} and {@code b} (bit sets of the same length) are equal. */
+    private static boolean sameBits(long[] a, long[] b) {
+        for (int w = 0; w < a.length; w++) {
+            if (a[w] != b[w]) {
                 return false;
             }
         }

@@ -116,7 +116,7 @@ final class VmExits {
         put(v, k, F.I.VMX_INSTRUCTION_INFO, insnInfo);
         put(v, k, F.I.VM_EXIT_INTR_INFO, intrInfo);
         put(v, k, F.I.VM_EXIT_INTR_ERROR_CODE, intrError);
-        idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
+        idtVectoring(c, v, k, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
         put(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD, get(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
         saveGuest(c, v, k);
         storeMsrs(c, v, k);
@@ -151,10 +151,10 @@ final class VmExits {
      * (vector, type, error-code valid, valid) and error code describe that event; else the field is invalid. A #DF
      * exit caused by a fault during delivery reports none (the #DF replaces the original event).
      */
-    private static void idtVectoring(Cpu c, Vmcs v, boolean doubleFault) {
+    private void idtVectoring(Cpu c, Vmcs v, long[] k, boolean doubleFault) {
         int vector = c.interrupts().deliveringVector();
         if (vector < 0 || doubleFault) {
-            v.write(F.IDT_VECTORING_INFO_FIELD, 0);
+            put(v, k, F.I.IDT_VECTORING_INFO_FIELD, 0);
             return;
         }
         int err = c.interrupts().deliveringErrorCode();
@@ -167,8 +167,8 @@ final class VmExits {
             case SOFTWARE_EXCEPTION: type = 6; break;
             default: type = 3; break; // hardware exception (faults, traps)
         }
-        v.write(F.IDT_VECTORING_INFO_FIELD, 1L << 31 | vector | type << 8 | (err >= 0 ? 1 << 11 : 0));
-        v.write(F.IDT_VECTORING_ERROR_CODE, err >= 0 ? err : 0);
+        put(v, k, F.I.IDT_VECTORING_INFO_FIELD, 1L << 31 | vector | type << 8 | (err >= 0 ? 1 << 11 : 0));
+        put(v, k, F.I.IDT_VECTORING_ERROR_CODE, err >= 0 ? err : 0);
     }
 
     /** A VM-entry failure (28.8): exit reason with bit 31, qualification, host state; no guest state saved. */
