@@ -6,10 +6,13 @@
 #   - fixed IPI to each AP by physical APIC ID; each AP answers with an IPI to the BSP (one AP at a time:
 #     answers arriving together would merge in the BSP's IRR, 11.8.4)
 #   - broadcast all-excluding-self reaches every AP once; all-including-self reaches every CPU once
+#   - cross-modifying code (9.1.3): AP 1 executes a function the BSP wrote, then the BSP's rewrite of it
+#   - INIT and STARTUP to a running AP restart it (8.4.3); it takes interrupts again
   .include "hvsim.inc"
   .include "platform32.inc"
 
 .set TRAMPOLINE, 0x8000
+.set XMOD_FN, 0x9000
 .set SPIN_LIMIT, 2000000
 
   .text
@@ -92,6 +95,48 @@ main32:
   mov ncpus, %eax
   call wait_for
   CHECK32 "all-including-self reaches every CPU", irq_count+0x73*4, ncpus
+  cmpl $0, naps
+  je 9f
+
+  # cross-modifying code (9.1.3): AP 1 calls a function the BSP wrote, at each IPI 0x74; the BSP rewrites it
+  # in between (AP 1 returns from the first handler with IRET, which serializes)
+  movl $0x000001b8, XMOD_FN             # mov $1, %eax
+  movw $0xc300, XMOD_FN+4               # ret
+  APIC_WR APIC_ICR_HI, $(1 << 24)
+  APIC_WR APIC_ICR_LO, $0x00004074
+  mov $xmod_done, %esi
+  mov $1, %eax
+  call wait_for
+  CHECK32 "AP 1 runs a function the BSP wrote", xmod_result, $1
+  movb $2, XMOD_FN+1                    # mov $2, %eax
+  APIC_WR APIC_ICR_LO, $0x00004074
+  mov $xmod_done, %esi
+  mov $2, %eax
+  call wait_for
+  CHECK32 "AP 1 runs the BSP's rewrite of it (cross-modifying code)", xmod_result, $2
+
+  # INIT and STARTUP to a running AP (8.4.3, 10.4.4): AP 1 restarts at the trampoline and counts itself again
+  APIC_WR APIC_ICR_HI, $(1 << 24)
+  APIC_WR APIC_ICR_LO, $0x00004500
+  call delay
+  APIC_WR APIC_ICR_LO, $0x00004600 + (TRAMPOLINE >> 12)
+  mov $ap_started, %esi
+  mov naps, %eax
+  inc %eax
+  call wait_for
+  mov naps, %eax
+  inc %eax
+  CHECK32 "INIT and STARTUP restart a running AP", ap_started, %eax
+  APIC_WR APIC_ICR_HI, $(1 << 24)
+  APIC_WR APIC_ICR_LO, $0x00004070
+  mov $irq_count+0x72*4, %esi
+  mov naps, %eax
+  inc %eax
+  call wait_for
+  mov naps, %eax
+  inc %eax
+  CHECK32 "the restarted AP takes interrupts and sends IPIs", irq_count+0x72*4, %eax
+9:
   cli
   FINISH32
 
@@ -106,6 +151,14 @@ smp_irq_hook:
   mov APIC_BASE + APIC_ID, %eax
   shr $24, %eax
   lock incl cpu_hits(,%eax,4)
+  cmp $0x74, %ebx
+  jne 2f
+  mov $XMOD_FN, %eax
+  call *%eax
+  mov %eax, xmod_result
+  lock incl xmod_done
+  jmp 1f
+2:
   cmp $0x70, %ebx
   jne 1f
   movl $0, APIC_BASE + APIC_ICR_HI
@@ -144,6 +197,8 @@ ncpus: .long 0
 naps: .long 0
 ap_started: .long 0
 ap_ids: .long 0
+xmod_result: .long 0
+xmod_done: .long 0
 cpu_hits: .space 64 * 4
   .bss
   .balign 4096

@@ -34,24 +34,47 @@ public final class BenchRunner {
      * How long and how often to run.
      *
      * @param budget         wall-clock time to spend on measured runs (more runs while it lasts)
-     * @param warmupRuns     runs before measuring, not reported in the statistics
+     * @param warmup         wall-clock time to spend on warm-up runs at least (more while it lasts, after
+     *                       {@code warmupRuns}): HotSpot compiles the hot paths of a fresh JVM only after many
+     *                       executions, and a short guest run is over long before C2 has compiled them
+     * @param warmupRuns     runs before measuring at least, not reported in the statistics
      * @param minRuns        measured runs at least, even past the budget
      * @param maxRuns        measured runs at most
      * @param perRunLimits   limits for each single run (a guest that never exits fails the benchmark)
      */
-    public record Options(Duration budget, int warmupRuns, int minRuns, int maxRuns, RunLimits perRunLimits) {
+    public record Options(Duration budget, Duration warmup, int warmupRuns, int minRuns, int maxRuns,
+            RunLimits perRunLimits) {
         public Options {
             if (warmupRuns < 0 || minRuns < 1 || maxRuns < minRuns) {
                 throw new IllegalArgumentException("bad run counts: warm-up " + warmupRuns + ", min " + minRuns
                         + ", max " + maxRuns);
             }
+            if (budget.isNegative() || warmup.isNegative()) {
+                throw new IllegalArgumentException("negative time: budget " + budget + ", warm-up " + warmup);
+            }
         }
 
-        /** One warm-up run, 3 to 50 measured runs within {@code budget}, each at most 10^11 instructions or 10 minutes. */
+        /** Exactly {@code warmupRuns} warm-up runs (no warm-up time), then as {@code budget} and the counts say. */
+        public Options(Duration budget, int warmupRuns, int minRuns, int maxRuns, RunLimits perRunLimits) {
+            this(budget, Duration.ZERO, warmupRuns, minRuns, maxRuns, perRunLimits);
+        }
+
+        /** {@link #forBudget(Duration, Duration)} with a warm-up of a quarter of {@code budget}. */
         public static Options forBudget(Duration budget) {
-            return new Options(budget, 1, 3, 50, new RunLimits(100_000_000_000L, Duration.ofMinutes(10)));
+            return forBudget(budget, budget.dividedBy(4));
+        }
+
+        /**
+         * At least one warm-up run and more while {@code warmup} lasts, then 3 to {@value #MAX_RUNS} measured runs
+         * within {@code budget}, each at most 10^11 instructions or 10 minutes.
+         */
+        public static Options forBudget(Duration budget, Duration warmup) {
+            return new Options(budget, warmup, 1, 3, MAX_RUNS, new RunLimits(100_000_000_000L, Duration.ofMinutes(10)));
         }
     }
+
+    /** Measured runs at most in {@link Options#forBudget}. */
+    public static final int MAX_RUNS = 2000;
 
     private final CpuProfile profile;
     private final Options options;
@@ -70,7 +93,9 @@ public final class BenchRunner {
      */
     public BenchResult run(String name, GuestLoader loader) throws BenchException, LoadException {
         List<BenchResult.Sample> warmup = new ArrayList<>();
-        for (int i = 0; i < options.warmupRuns(); i++) {
+        long warmupNanos = options.warmup().toNanos();
+        long warmupStart = System.nanoTime();
+        while (warmup.size() < options.warmupRuns() || System.nanoTime() - warmupStart < warmupNanos) {
             warmup.add(once(name, loader));
         }
         List<BenchResult.Sample> runs = new ArrayList<>();

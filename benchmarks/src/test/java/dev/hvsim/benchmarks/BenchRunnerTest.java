@@ -34,6 +34,24 @@ class BenchRunnerTest {
     }
 
     @Test
+    void warmUpRunsGoOnWhileTheWarmUpTimeLasts() throws Exception {
+        // once the classes are loaded, a run of the 1,000-iteration loop (machine included) takes a few
+        // milliseconds: 200 ms of warm-up are several runs
+        BenchRunner.GuestLoader loop = m -> m.loadFlat(ComputeLoop.image(1000), ComputeLoop.LOAD_ADDRESS, -1);
+        new BenchRunner(intel, new BenchRunner.Options(Duration.ZERO, 0, 1, 1, RunLimits.none())).run("loop", loop);
+        long t0 = System.nanoTime();
+        BenchRunner r = new BenchRunner(intel, new BenchRunner.Options(Duration.ZERO, Duration.ofMillis(200), 1, 1, 1,
+                RunLimits.none()));
+        BenchResult res = r.run("loop", loop);
+        assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(200_000_000L);
+        assertThat(res.warmup()).hasSizeGreaterThan(1);
+        assertThat(res.runs()).hasSize(1);
+        assertThat(BenchRunner.Options.forBudget(Duration.ofSeconds(8)).warmup()).isEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> new BenchRunner.Options(Duration.ZERO, Duration.ofMillis(-1), 0, 1, 1,
+                RunLimits.none())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aGuestThatDoesNotExitCleanlyFailsTheBenchmark() {
         BenchRunner r = new BenchRunner(intel, new BenchRunner.Options(Duration.ZERO, 0, 1, 1,
                 RunLimits.instructions(100)));

@@ -112,6 +112,7 @@ public final class Machine implements dev.hvsim.x86core.Snapshottable {
                 cpus[i].setDmaProtectionHook(platform.dev); // SKINIT's SL_DEV step reaches the northbridge's DEV
             }
         }
+        Cpu.shareCode(List.of(cpus)); // one physical address space: cross-modifying code reaches every CPU
         apics[0].connectExtInt(platform.pic);
         platform.apicBus.setStartupControl(new ApicBus.StartupControl() {
             @Override public void init(LocalApic target) { deliverInit(target.cpu().apicId()); }
@@ -268,6 +269,30 @@ public final class Machine implements dev.hvsim.x86core.Snapshottable {
         cpus[running].stopAfterInstruction(StopReason.CYCLE_LIMIT);
     }
 
+    /** CPU {@code i} takes INIT: its INIT state (SDM Vol. 3A Table 10-1) and its APIC's, then it waits for SIPI. */
+    private void enterInitState(int i) {
+        Cpu c = cpus[i];
+        long cycles = Math.max(c.cycles(), now);
+        long apicBase = c.state().msr(Msr.IA32_APIC_BASE);
+        c.reset();
+        c.state().msr.put(Msr.IA32_APIC_BASE, apicBase); // INIT keeps the APIC's mode (SDM 11.12.5.1, Figure 11-27)
+        c.addCycles(cycles);
+        apics[i].reset();
+        waitForSipi[i] = true;
+    }
+
+    /**
+     * For a hypervisor that emulates INIT for its guest (the Java VMM after the INIT VM exit, which VMX non-root
+     * operation takes for every INIT: SDM Vol. 3C 26.2; VMX root operation would block it, 24.8): CPU {@code i} takes
+     * the INIT as the platform gives it to a bare CPU (its INIT state, then wait-for-SIPI) and its turn should end.
+     * The next STARTUP IPI starts it as on a bare machine. Call only during that CPU's turn.
+     */
+    public void initAsPlatform(int i) {
+        initPending[i] = false;
+        sipiPending[i] = -1;
+        enterInitState(i);
+    }
+
     /** INIT: the CPU's INIT state (SDM Vol. 3A Table 10-1), then wait for SIPI; STARTUP: real mode at vector × 4 KiB. */
     private void applyStartup(int i) {
         Cpu c = cpus[i];
@@ -284,13 +309,7 @@ public final class Machine implements dev.hvsim.x86core.Snapshottable {
         }
         if (initPending[i] && initAction == CpuExtension.SignalAction.PLATFORM) {
             initPending[i] = false;
-            long cycles = Math.max(c.cycles(), now);
-            long apicBase = c.state().msr(Msr.IA32_APIC_BASE);
-            c.reset();
-            c.state().msr.put(Msr.IA32_APIC_BASE, apicBase); // INIT keeps the APIC's mode (SDM 11.12.5.1, Figure 11-27)
-            c.addCycles(cycles);
-            apics[i].reset();
-            waitForSipi[i] = true;
+            enterInitState(i);
         }
         if (sipiPending[i] >= 0) {
             int v = sipiPending[i];

@@ -32,12 +32,17 @@ import picocli.CommandLine.Option;
             "or of the Java VMM (--virt vmx|svm, e.g. with the exits guest);",
             "TLB hits and misses and page-walk references of every guest (vmx-ept-walk, svm-npt-walk:",
             "a guest under EPT / nested paging, 24 references per cold 4-level-on-4-level walk).",
-            "One warm-up run, then at least 3 measured runs, more while --seconds lasts (at most 50)."})
+            "Warm-up runs while --warmup lasts (at least one), then at least 3 measured runs, more while",
+            "--seconds lasts (at most 2000)."})
 final class BenchCommand implements Callable<Integer> {
     private final Terminal term;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Time budget for measured runs (default: ${DEFAULT-VALUE}).")
     double seconds = 10;
+
+    @Option(names = "--warmup", paramLabel = "S", description = {"Time for warm-up runs before measuring, so that",
+        "HotSpot has compiled the hot paths (default: a quarter of --seconds; 0: one warm-up run)."})
+    Double warmup;
 
     @Option(names = "--guest", paramLabel = "NAME", description = "Benchmark guest (default: ${DEFAULT-VALUE}; bench-small is quicker).")
     String guest = "bench";
@@ -70,6 +75,10 @@ final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0 && seconds < 1e6)) {
             throw new BadInputException("--seconds must be a positive number, not " + seconds);
         }
+        double warmupSeconds = warmup != null ? warmup : seconds / 4;
+        if (!(warmupSeconds >= 0 && warmupSeconds < 1e6)) {
+            throw new BadInputException("--warmup must be a number of seconds from 0, not " + warmup);
+        }
         Virt v;
         try {
             v = Virt.parse(virt);
@@ -84,10 +93,12 @@ final class BenchCommand implements Callable<Integer> {
         byte[] elf = GuestImages.elf(guest);
         CpuProfile profile = CpuProfile.forVendor(vendor(v));
         BenchRunner runner = new BenchRunner(profile,
-                BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9))));
+                BenchRunner.Options.forBudget(Duration.ofNanos((long) (seconds * 1e9)),
+                        Duration.ofNanos((long) (warmupSeconds * 1e9))));
         if (!json) {
-            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s budget, block translation %s...%n", guest,
-                    profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", seconds,
+            term.out().printf("hvsim bench: guest %s on %s%s, %.1f s warm-up, %.1f s budget, block translation %s...%n",
+                    guest, profile.name(), v == Virt.NONE ? "" : " under the Java VMM (" + virt + ")", warmupSeconds,
+                    seconds,
                     jitOn() ? "on" : "off");
             term.out().flush();
         }
@@ -156,12 +167,13 @@ final class BenchCommand implements Callable<Integer> {
 
     private static String mipsText(BenchResult r) {
         return String.format(Locale.ROOT, String.join("%n",
-                "  runs:        %d measured after %d warm-up, %,d instructions and %,d cycles each",
+                "  runs:        %d measured after %d warm-up (%.1f s), %,d instructions and %,d cycles each",
                 "  guest MIPS:  median %.1f, best %.1f (wall time); median %.1f against the thread's CPU time",
                 "  wall times:  %s s",
                 "  JVM:         %s",
                 "  CPU:         %s (%d logical CPUs), %s"),
-                r.runs().size(), r.warmup().size(), r.instructionsPerRun(), r.cyclesPerRun(),
+                r.runs().size(), r.warmup().size(),
+                r.warmup().stream().mapToLong(BenchResult.Sample::wallNanos).sum() / 1e9, r.instructionsPerRun(), r.cyclesPerRun(),
                 r.medianMips(), r.bestMips(), r.medianCpuMips(), wallTimes(r), r.host().jvm(), r.host().cpu(), r.host().cores(),
                 r.host().os());
     }
@@ -193,7 +205,8 @@ final class BenchCommand implements Callable<Integer> {
     static String json(BenchResult r, boolean jit, String virt) {
         PagingStats p = r.pagingPerRun();
         List<Double> mips = r.runs().stream().map(BenchResult.Sample::mips).collect(Collectors.toList());
-        JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), r.runs().size(),
+        double warmupSeconds = r.warmup().stream().mapToLong(BenchResult.Sample::wallNanos).sum() / 1e9;
+        JsonReport report = new JsonReport(r.guest(), r.profile(), r.warmup().size(), warmupSeconds, r.runs().size(),
                 r.instructionsPerRun(), r.cyclesPerRun(), r.medianMips(), r.bestMips(), mips, r.medianCpuMips(),
                 r.host().jvm(),
                 r.host().cpu(), r.host().cores(), r.host().os(), jit, r.vmExitsPerRun(), r.medianMicrosPerExit(),
@@ -208,7 +221,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The fields of {@code hvsim bench --json}. */
-    record JsonReport(String guest, String profile, int warmupRuns, int runs, long instructionsPerRun,
+    record JsonReport(String guest, String profile, int warmupRuns, double warmupSeconds, int runs, long instructionsPerRun,
             long cyclesPerRun, double medianMips, double bestMips, List<Double> runMips, double medianCpuMips,
             String jvm, String cpu, int cores, String os, boolean jit, long vmExitsPerRun, double medianMicrosPerExit,
             double medianCpuMicrosPerExit, double bestMicrosPerExit, double exitsPerCpuSecond, String virt,

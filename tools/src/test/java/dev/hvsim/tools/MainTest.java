@@ -67,6 +67,10 @@ class MainTest {
         assertThat(b.err).startsWith("hvsim: guest no-such-guest is not built (");
         assertThat(Cli.run("bench", "--guest", "../etc/passwd").err).contains("invalid guest name");
         assertThat(Cli.run("bench", "--seconds", "0").status).isEqualTo(6);
+        Cli w = Cli.run("bench", "--warmup", "-1");
+        assertThat(w.status).isEqualTo(6);
+        assertThat(w.oneErrorLine()).isTrue();
+        assertThat(w.err).contains("--warmup must be a number of seconds from 0");
     }
 
     @Test
@@ -82,7 +86,7 @@ class MainTest {
         BenchRunner runner = new BenchRunner(CpuProfile.load("intel-core"),
                 new BenchRunner.Options(Duration.ZERO, 1, 3, 3, RunLimits.none()));
         BenchResult r = runner.run("loop", m -> m.loadFlat(ComputeLoop.image(1000), ComputeLoop.LOAD_ADDRESS, -1));
-        assertThat(BenchCommand.text(r)).contains("3 measured after 1 warm-up").contains("median").contains("best")
+        assertThat(BenchCommand.text(r)).contains("3 measured after 1 warm-up (").contains("median").contains("best")
                 .contains("JVM:").contains("CPU:");
         JsonNode json = new ObjectMapper().readTree(BenchCommand.json(r, false));
         assertThat(json.get("jit").asBoolean(true)).isFalse();
@@ -91,6 +95,9 @@ class MainTest {
         assertThat(json.get("instructionsPerRun").asLong()).isEqualTo(ComputeLoop.instructions(1000));
         assertThat(json.get("medianMips").asDouble()).isPositive();
         assertThat(json.get("runMips")).hasSize(3);
+        assertThat(json.get("warmupRuns").asInt()).isEqualTo(1);
+        assertThat(json.get("warmupSeconds").asDouble()).isPositive()
+                .isEqualTo(r.warmup().get(0).wallNanos() / 1e9);
         assertThat(json.get("jvm").asText()).isNotBlank();
     }
 

@@ -61,6 +61,14 @@ final class PlatformHandler implements ExitHandler {
                     return ((SvmVcpu) v).nested.l1Instruction(x);
                 }
                 break;
+            case INIT:
+                // VMX: every INIT in non-root operation exits (SDM Vol. 3C 26.2; reason 3); the VMM gives it to the
+                // vCPU as the platform gives INIT to a bare CPU: the INIT state, wait-for-SIPI, then the machine's
+                // STARTUP starts the CPU bare and the VMM launches it again (Vcpu.launch). SVM does not intercept INIT
+                // here (an unintercepted INIT in guest mode is the platform's, APM Vol. 2 15.13.1, 15.18).
+                machine.initAsPlatform(v.index);
+                v.waitForSipi = true;
+                return Handled.EMULATED;
             case TRIPLE_FAULT:
                 v.shutdown = "triple fault in the guest (VM exit " + x + ")";
                 return Handled.STOPPED;

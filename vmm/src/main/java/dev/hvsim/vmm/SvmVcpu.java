@@ -307,6 +307,7 @@ final class SvmVcpu extends Vcpu {
      * (EVENTINJ has EXITINTINFO's format), as the APM asks of the VMM; else an exception the VMM injected would be
      * lost. Software interrupts (TYPE 4) are not: the guest's RIP is still at the INTn, which runs again.
      */
+    @Override
     void reinjectInterrupted(GuestExit x) {
         long info = x.vectoring;
         if ((info >>> 31 & 1) != 0 && (info >>> 8 & 7) != 4) {

@@ -18,6 +18,8 @@ public abstract class Vcpu {
     String shutdown;
     /** HLT was emulated: after the next entry the vCPU waits in the halt state for an interrupt. */
     boolean haltOnEntry;
+    /** Set by the handler of an INIT exit: the vCPU took INIT as a bare CPU and waits for SIPI (its turn ends). */
+    boolean waitForSipi;
     /**
      * A single-stepped instruction, or the entry itself (SVM: delivering EVENTINJ), ended in a new VM exit, which the
      * VMM handles next.
@@ -59,6 +61,14 @@ public abstract class Vcpu {
     abstract void waitForInterruptWindow(boolean on);
     /** Injects external interrupt {@code vector} at the next entry (VMX type 0, SVM EVENTINJ type INTR). */
     abstract void injectInterrupt(int vector);
+
+    /**
+     * The exit {@code x} interrupted the delivery of an event (VMX IDT-vectoring information, SDM Vol. 3C 29.2.4;
+     * SVM EXITINTINFO, APM Vol. 2 15.7.2) and the VMM resumes the guest without injecting anything else: the event
+     * is injected again at the next entry (SDM 28.6, APM 15.20), as hardware VMMs do. Software interrupts are not
+     * (the saved RIP is that of the INT instruction, which executes again).
+     */
+    abstract void reinjectInterrupted(GuestExit x);
 
     /** The guest's CR0 / CR3 / CR4 / EFER as the guest sees them (read shadows applied on VMX). */
     public abstract long cr0();

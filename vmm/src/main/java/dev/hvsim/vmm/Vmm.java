@@ -199,6 +199,10 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
                 }
                 return StopReason.VM_EXIT;
             }
+            if (v.waitForSipi) {
+                v.waitForSipi = false;
+                return StopReason.WAITING_FOR_INTERRUPT; // INIT taken as on a bare CPU: the machine's SIPI restarts it
+            }
             if (v.stepExited) {
                 v.stepExited = false;
                 continue; // the single-stepped instruction exited again: handle that exit
@@ -275,9 +279,7 @@ public final class Vmm implements VcpuDriver, dev.hvsim.x86core.Snapshottable {
             v.failure = "nested page fault without nested paging: " + x;
             return Handled.STOPPED;
         }
-        if (v instanceof SvmVcpu) {
-            ((SvmVcpu) v).reinjectInterrupted(x);
-        }
+        v.reinjectInterrupted(x); // an event whose delivery this exit interrupted is delivered at the next entry
         long gpa = x.gpa & ~0xfffL;
         MemoryBus bus = machine.memory();
         boolean ram = bus.ramPage(gpa) != null;

@@ -311,6 +311,28 @@ final class VmxVcpu extends Vcpu {
         root.inject(vector, VmxRoot.EXTERNAL_INTERRUPT, -1);
     }
 
+    /**
+     * IDT-vectoring information (29.2.4) into the VM-entry interruption-information field (28.6): external interrupts,
+     * NMIs and hardware exceptions, with their error code (IDT-vectoring error code); bit 12 (undefined in the
+     * IDT-vectoring field, reserved in the entry field) is not copied. Software interrupts and exceptions (types
+     * 4-6) are not re-injected: the saved RIP is that of INT n / INT3 / INTO, which executes again. An NMI's
+     * blocking starts with its delivery, so blocking by NMI is cleared for it (28.2.1.5 forbids injecting an NMI
+     * while it is set without virtual NMIs).
+     */
+    @Override
+    void reinjectInterrupted(GuestExit x) {
+        long info = x.vectoring;
+        int type = (int) (info >>> 8) & 7;
+        if ((info >>> 31 & 1) == 0 || type >= VmxRoot.SOFTWARE_INTERRUPT) {
+            return;
+        }
+        int err = (info >>> 11 & 1) != 0 ? (int) root.read("IDT_VECTORING_ERROR_CODE") : -1;
+        if (type == VmxRoot.NMI) {
+            root.write("GUEST_INTERRUPTIBILITY_INFO", root.read("GUEST_INTERRUPTIBILITY_INFO") & ~(1L << 3));
+        }
+        root.inject((int) info & 0xff, type, err);
+    }
+
     @Override
     void ioIntercept(boolean on) {
         if (nesting != null && nesting.inL2()) {

@@ -42,6 +42,26 @@ class GuestsUnderVmmTest {
         }
     }
 
+    /**
+     * The smp guest INITs AP 1 while it runs and starts it again with a STARTUP IPI. Under VMX the INIT is a VM exit
+     * (SDM Vol. 3C 26.2, reason 3) which the VMM emulates as the platform's INIT of a bare CPU: the AP waits for SIPI,
+     * restarts in real mode and is launched again. The APs' first INIT finds them bare (before their first entry), so
+     * exactly one INIT exit happens. Under SVM the INIT is not intercepted and is the platform's.
+     */
+    @org.junit.jupiter.api.Test
+    void initAndStartupRestartARunningVcpu() throws Exception {
+        GuestRun vmx = GuestRun.nested("smp");
+        assertThat(vmx.vmm.failure()).isNull();
+        assertThat(vmx.vmm.stats().count(ExitKind.INIT)).isEqualTo(1);
+        assertThat(contains(vmx.trace, "\"kind\":\"init\"")).isTrue();
+        GuestRun svm = GuestRun.run("smp", "amd-zen", Virt.SVM);
+        for (GuestRun r : new GuestRun[] {vmx, svm}) {
+            assertThat(r.console).contains("PASS INIT and STARTUP restart a running AP",
+                    "PASS the restarted AP takes interrupts and sends IPIs",
+                    "PASS AP 1 runs the BSP's rewrite of it (cross-modifying code)").doesNotContain("FAIL");
+        }
+    }
+
     static boolean contains(byte[] haystack, String needle) {
         byte[] n = needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         outer:

@@ -458,8 +458,7 @@ public final class Cpu implements Snapshottable {
                 return StopReason.CYCLE_LIMIT;
             }
             // eventPending still set after events(): an interrupt waits for a shadow to end; step once
-            StopReason r = !perInstructionListener && !guestActive && !eventPending ? runFast(insnEnd, cycleEnd)
-                    : step();
+            StopReason r = !perInstructionListener && !eventPending ? runFast(insnEnd, cycleEnd) : step();
             if (r != null) {
                 return r;
             }
@@ -467,10 +466,13 @@ public final class Cpu implements Snapshottable {
     }
 
     /**
-     * The common case of {@link #step} in a loop: no per-instruction listener, no guest mode, and the next instruction
-     * already decoded in the current 64-bit code page with no central checks and TF clear. Anything else
-     * (and every fault) goes through {@link #step}, which this never duplicates: it returns to the caller's
-     * loop as soon as a condition it does not handle comes up.
+     * The common case of {@link #step} in a loop: no per-instruction listener, no event pending, and the next
+     * instruction already decoded in the current 64-bit code page with no central checks, TF clear and, while a guest
+     * mode is active, no intercept point (the only per-instruction work {@link #step} does for a guest mode; a guest
+     * mode that must look at every boundary, e.g. for a monitor trap flag or a preemption timer, keeps an event
+     * pending, which sends every instruction through {@link #step}). Translated blocks never hold an instruction with
+     * an intercept point. Anything else (and every fault) goes through {@link #step}, which this never duplicates: it
+     * returns to the caller's loop as soon as a condition it does not handle comes up.
      */
     private StopReason runFast(long insnEnd, long cycleEnd) {
         boolean sideExited = false;
@@ -478,7 +480,7 @@ public final class Cpu implements Snapshottable {
             long rip = s.rip;
             DecodedInsn d;
             if (codeSize != 64 || (rip >>> 12) != fetchLpn || (d = fetchPage[(int) rip & 0xfff]) == null
-                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0) {
+                    || d.checks != 0 || (s.flagsRest & Flags.TF) != 0 || guestActive && d.intercept != null) {
                 return step();
             }
             if (jit != null && !sideExited) {
@@ -502,6 +504,9 @@ public final class Cpu implements Snapshottable {
                 FastPath.execute(this, d);
             } catch (CpuSignal signal) {
                 return signalled(signal, rip);
+            }
+            if (deferredVmExit != null) { // a guest mode's exit ended the instruction (exitWithoutUnwinding)
+                return takeDeferredVmExit();
             }
             s.rip = nextRip;
             cycles += d.cycles;
@@ -786,14 +791,21 @@ public final class Cpu implements Snapshottable {
 
     private DecodedInsn fetchDecode() {
         long rip = s.rip;
-        if (codeSize == 64 && (rip >>> 12) == fetchLpn) {
-            // Same page as the last fetch: it was translated and is canonical; the mode has not changed.
+        if ((rip >>> 12) == fetchLpn && (codeSize == 64 || codeSize == 32 && flatCs())) {
+            // Same page as the last fetch: it was translated and is canonical; the mode has not changed. 32-bit code
+            // in a flat CS (base 0, limit 4 GiB - 1) has linear = RIP, and a cached instruction (never crossing its
+            // page) ends within the limit, so neither the base nor the limit needs applying (SDM Vol. 3A 5.3).
             DecodedInsn d = fetchPage[(int) rip & 0xfff];
             if (d != null) {
                 return d;
             }
         }
         return fetchDecodeSlow();
+    }
+
+    private boolean flatCs() {
+        Segment cs = s.seg[Reg.CS];
+        return cs.base == 0 && cs.limit == 0xffffffffL;
     }
 
     private DecodedInsn fetchDecodeSlow() {
@@ -863,21 +875,55 @@ public final class Cpu implements Snapshottable {
         return (s.seg[Reg.CS].base + rip) & 0xffffffffL;
     }
 
-    boolean isCodePage(long ppn) {
-        return cache.isCode(ppn);
+    /**
+     * The CPUs that share physical memory with this one (itself included): a page holding instructions decoded by any
+     * of them is write-protected in the TLBs of all, and a write to it by any of them, or by anything else, drops the
+     * decoded instructions of all (cross-modifying code, SDM Vol. 3A 9.1.3: the other processors see the new code at
+     * their next fetch from the page, which the architecture allows and a serializing instruction guarantees).
+     */
+    private Cpu[] codeDomain = {this};
+
+    /**
+     * Makes {@code cpus} (which share one physical address space, e.g. a machine's) one code domain (see above).
+     * Call before they run.
+     */
+    public static void shareCode(java.util.List<Cpu> cpus) {
+        Cpu[] d = cpus.toArray(new Cpu[0]);
+        for (Cpu c : d) {
+            c.codeDomain = d;
+        }
     }
 
-    /** A write reached physical memory: drop decoded instructions of that page. */
+    /** Whether a CPU of this one's code domain holds decoded instructions of physical page {@code ppn}. */
+    boolean isCodePage(long ppn) {
+        for (Cpu c : codeDomain) {
+            if (c.cache.isCode(ppn)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Page {@code ppn} now holds instructions this CPU decoded: no TLB of the code domain may write it directly. */
+    void codePageMarked(long ppn) {
+        for (Cpu c : codeDomain) {
+            c.mmu.protectCodePage(ppn);
+        }
+    }
+
+    /** A write reached physical memory: drop the decoded instructions of that page (every CPU of the code domain). */
     public void physicalWritten(long pa, int len) {
         if (extension != null) {
             extension.physicalWritten(this, pa, len);
         }
         long first = pa >>> 12, last = (pa + len - 1) >>> 12;
         for (long p = first; p <= last; p++) {
-            if (cache.isCode(p)) {
-                cache.invalidate(p);
-                if (p == fetchPpn) {
-                    fetchInvalidate();
+            for (Cpu c : codeDomain) {
+                if (c.cache.isCode(p)) {
+                    c.cache.invalidate(p);
+                    if (p == c.fetchPpn) {
+                        c.fetchInvalidate();
+                    }
                 }
             }
         }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap;
 
 /**
  * The architectural state of one logical processor: GPRs, RIP, RFLAGS (with lazily evaluated status
@@ -55,7 +54,7 @@ public final class CpuState {
     /** XMM0..XMM15: low and high quadword of each. */
     public final long[] xmm = new long[32];
     /** MSRs without a dedicated field, by index. */
-    public final LongLongHashMap msr = new LongLongHashMap();
+    public final MsrFile msr = new MsrFile();
 
     /** Blocking by STI / MOV SS (SDM Vol. 3A 6.8.3): the instruction count after which it ends. */
     public boolean stiShadow, movSsShadow;

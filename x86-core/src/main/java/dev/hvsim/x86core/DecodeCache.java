@@ -40,7 +40,7 @@ final class DecodeCache {
 
     void markCode(long ppn) {
         if (code.add(ppn)) {
-            cpu.mmu.protectCodePage(ppn);
+            cpu.codePageMarked(ppn);
         }
     }
 

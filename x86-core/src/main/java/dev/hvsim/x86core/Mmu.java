@@ -254,15 +254,23 @@ public final class Mmu {
         out.root = ctxRoot;
         out.signature.capture(cpu.state());
         TlbContext in = null;
-        for (int i = 0; i < saved.size(); i++) {
+        TlbContext evicted = null;
+        int n = saved.size();
+        for (int i = 0; i < n; i++) {
             TlbContext c = saved.get(i);
             if (c.space == space && c.root == root) {
-                in = saved.remove(i);
+                in = c;
+                for (int j = i; j > 0; j--) { // out takes in's place at the front; the ones before in move down
+                    saved.set(j, saved.get(j - 1));
+                }
+                saved.set(0, out);
                 break;
             }
         }
-        saved.add(0, out);
-        TlbContext evicted = saved.size() > MAX_SAVED_CONTEXTS ? saved.remove(saved.size() - 1) : null;
+        if (in == null) {
+            saved.add(0, out);
+            evicted = saved.size() > MAX_SAVED_CONTEXTS ? saved.remove(saved.size() - 1) : null;
+        }
         boolean fresh = in == null;
         if (fresh) {
             in = evicted != null ? evicted : new TlbContext(new long[TLB_SIZE], new long[TLB_SIZE],
