@@ -15,8 +15,7 @@ import dev.hvsim.x86core.bus.PhysicalBus;
  * {@code long[]} by catalogue index, filled from the region when the VMCS becomes current): VMREAD, the VM-entry
  * snapshot and the non-root controls read the copy; every write (VMWRITE, VM exits, the Java root API) goes to the
  * copy only, and the fields written since are written back to the region when the VMCS stops being current (VMCLEAR,
- * VMPTRLD of a VMCS, VMXOFF) or someone other than the CPU reads memory ({@link VmxExtension#writeBack}: the
- * debugger). SDM Vol. 3C 25.11.1 "Software Use of Virtual-Machine Control Structures" allows a processor to keep VMCS
+ * VMPTRLD of a VMCS, VMXON, VMXOFF); a debugger's memory reads see them ({@link VmxExtension#overlay}). SDM Vol. 3C 25.11.1 "Software Use of Virtual-Machine Control Structures" allows a processor to keep VMCS
  * data outside the region while the VMCS is active (the region's contents are undefined then), and requires VMCLEAR
  * before the region is used otherwise; see vmx-model DEVIATIONS.md "VMCS storage". Writes that are not a CPU's loads
  * and stores (a debugger, a loader, DMA) reach the copy through {@link VmxExtension#physicalWritten}. Any other view
@@ -104,6 +103,32 @@ public final class Vmcs {
                 int i = w << 6 | Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
                 memory.write(layout.fullOffset(i), layout.fullSize(i), cache[i]);
+            }
+        }
+    }
+
+    /**
+     * Puts the bytes of the fields of the copy that are not yet written back and overlap {@code [pa, pa + length)}
+     * into {@code buf} (which holds those bytes of memory from {@code offset}), as the region will hold them after
+     * the write-back; nothing when no copy serves this view.
+     */
+    void overlay(long pa, byte[] buf, int offset, int length) {
+        long[] cache = cache();
+        if (cache == null) {
+            return;
+        }
+        long[] dirty = owner.vmcsDirty;
+        for (int w = 0; w < dirty.length; w++) {
+            long bits = dirty[w];
+            while (bits != 0) {
+                int i = w << 6 | Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                long at = address + layout.fullOffset(i);
+                for (int b = 0; b < layout.fullSize(i); b++) {
+                    if (at + b >= pa && at + b < pa + length) {
+                        buf[offset + (int) (at + b - pa)] = (byte) (cache[i] >>> (8 * b));
+                    }
+                }
             }
         }
     }

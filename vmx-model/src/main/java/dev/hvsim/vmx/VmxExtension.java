@@ -151,16 +151,22 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
     }
 
     /**
-     * Writes the processor-side copy of the current VMCS back to its region (the fields written since it was read or
-     * last written back), as VMCLEAR does; the VMCS stays current. Before memory is read by anything but this CPU's
-     * own accesses (a debugger), so that it sees the VMCS data (SDM Vol. 3C 25.11.1 leaves the region undefined while
-     * the VMCS is active; this model keeps it readable for tools).
+     * A debugger's read of physical memory sees the fields of the current VMCS's processor-side copy that are not yet
+     * written back (SDM Vol. 3C 25.11.1 leaves the region undefined while the VMCS is active; the model shows the
+     * debugger its current values without writing the region, so reading does not change the run).
      */
     @Override
-    public void writeBack(Cpu c) {
-        writeBack();
+    public void overlay(Cpu c, long pa, byte[] buf, int offset, int length) {
+        long base = currentVmcs;
+        if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
+            currentVmcs().overlay(pa, buf, offset, length);
+        }
     }
 
+    /**
+     * Writes the processor-side copy of the current VMCS back to its region (the fields written since it was read or
+     * last written back), as VMCLEAR does; the VMCS stays current.
+     */
     void writeBack() {
         if (currentVmcs != NO_VMCS) {
             currentVmcs().writeBack();
