@@ -79,6 +79,9 @@ final class GdbCommand implements Callable<Integer> {
     @Mixin
     InterceptOptions intercepts = new InterceptOptions();
 
+    @Mixin
+    NestedOption nested = new NestedOption();
+
     GdbCommand(Terminal term) {
         this.term = term;
     }
@@ -93,12 +96,17 @@ final class GdbCommand implements Callable<Integer> {
             throw new BadInputException((intercepts.intercept != null ? "--intercept" : "--exit-cycles")
                     + " needs --virt vmx or svm");
         }
+        boolean nestedOn = nested.enabled(v);
         if (v != Virt.NONE) {
             InterceptPolicy policy = intercepts.policy();
+            Vmm vmm;
             try {
-                Vmm.attach(m, v, policy);
+                vmm = Vmm.attach(m, v, policy);
             } catch (IllegalStateException e) { // the profile has no VMX / SVM model
                 throw new BadInputException("--virt " + virt + ": profile " + p.name() + " has no " + v.name() + " model");
+            }
+            if (nestedOn) {
+                vmm.enableNestedVirtualization(); // as hvsim run --virt vmx: the x86 VMX guests run nested
             }
         }
         GuestSetup.load(m, bytes, spec, entry == null ? -1 : entry, MultibootArgs.of(guest, append, initrd));

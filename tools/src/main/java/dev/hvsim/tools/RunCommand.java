@@ -100,12 +100,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--exit-stats", description = "With --virt: print VM exits by kind (count, cycles, host time) on stderr.")
     boolean exitStats;
 
-    @Option(names = "--nested", arity = "1", paramLabel = "on|off",
-            description = "With --virt vmx: the guest may use VMX itself (nested VMX: its VMX instructions are emulated"
-                    + " by the VMM and its own guest runs on the model; exits of that guest are traced with \"level\": 2)."
-                    + " Default on for vmx; off hides VMX from the guest. Under --virt svm nested SVM is always on"
-                    + " (off is bad input there).")
-    String nested;
+    @Mixin
+    NestedOption nested = new NestedOption();
 
     RunCommand(Terminal term) {
         this.term = term;
@@ -118,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
         Virt v = virt();
         CpuProfile p = GuestSetup.profile(vendor(v), profile);
         Machine m = GuestSetup.machine(p, memMiB, smp, term.out());
-        boolean nestedOn = nested(v);
+        boolean nestedOn = nested.enabled(v);
         Vmm vmm = v == Virt.NONE ? null : attach(m, v, p, intercepts.policy());
         if (vmm != null && nestedOn) {
             vmm.enableNestedVirtualization();
@@ -177,28 +173,6 @@ final class RunCommand implements Callable<Integer> {
         return v;
     }
 
-    /**
-     * --nested: on or off, with --virt only; nested VMX is on unless off; nested SVM is always on (the VMM emulates SVM
-     * for its guest whenever the profile has nested paging), so "off" is bad input with svm.
-     */
-    private boolean nested(Virt v) throws BadInputException {
-        if (nested == null) {
-            return v == Virt.VMX;
-        }
-        if (v == Virt.SVM && nested.equals("on")) {
-            return false; // nothing to enable: nested SVM is on by itself
-        }
-        if (!nested.equals("on") && !nested.equals("off")) {
-            throw new BadInputException("--nested must be on or off, not " + nested);
-        }
-        if (v == Virt.NONE) {
-            throw new BadInputException("--nested needs --virt vmx");
-        }
-        if (v == Virt.SVM && nested.equals("off")) {
-            throw new BadInputException("--nested off: nested SVM cannot be switched off under --virt svm");
-        }
-        return nested.equals("on");
-    }
 
     /** --virt vmx needs an Intel profile, svm an AMD one: the vendor defaults to it and must not disagree. */
     private Vendor vendor(Virt v) throws BadInputException {

@@ -81,9 +81,19 @@ class GdbCommandTest {
         assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
         assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
         assertThat(c.err).contains("--snapshot-limit");
+        c = Cli.run("gdb", "--port", "0", "--virt", "vmx", "--nested", "maybe", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.oneErrorLine()).as(c.toString()).isTrue();
+        assertThat(c.err).contains("--nested must be on or off, not maybe");
+        c = Cli.run("gdb", "--port", "0", "--nested", "on", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.err).contains("--nested needs --virt vmx");
+        c = Cli.run("gdb", "--port", "0", "--virt", "svm", "--nested", "off", guest.toString());
+        assertThat(c.status).isEqualTo(ExitStatus.BAD_INPUT);
+        assertThat(c.err).contains("nested SVM cannot be switched off");
         c = Cli.run("gdb", "--help");
         assertThat(c.status).isEqualTo(0);
         assertThat(c.out).contains("--port", "--smp", "--append", "--initrd", "--entry", "--load", "--virt",
-                "--snapshot-interval", "--snapshot-limit");
+                "--snapshot-interval", "--snapshot-limit", "--nested");
     }
 }

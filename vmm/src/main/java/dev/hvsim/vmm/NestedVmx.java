@@ -1337,6 +1337,43 @@ final class NestedVmx implements Nesting {
         }
     }
 
+    // ------------------------------------------------------------------ snapshots (the debugger's reverse execution)
+
+    /**
+     * Every field of L1's virtual VMX state and of the current nested run (IA32_FEATURE_CONTROL, VMX operation, the
+     * VMXON and current-VMCS pointers, VMCS12/01/02 and their MSR bitmaps, L2's controls, the launched VMCS12 and its
+     * VPID, the shadow EPT with its source and the pages it mapped, the last entry outcome, the exit counters), for the
+     * VMM's snapshots. The entry-check memo is not part of it: it compares every VMCS12 field with the last checked
+     * values, so it gives the full checks' outcome whatever the timeline.
+     */
+    dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
+        long[] l = {featureControl, vmxonPointer, current, msrBitmap01, msrBitmap02, proc02, launched12, lastVpid12,
+            shadowSource, reflected, handledByL0};
+        boolean vmx = vmxOperation, l2 = inL2;
+        Vmcs v12 = vmcs12, v01 = vmcs01, v02 = vmcs02;
+        EptMap sh = shadow;
+        dev.hvsim.x86core.Snapshottable.Snapshot shadowState = sh == null ? null : sh.snapshot();
+        long[] pages = shadowPages.toArray();
+        EntryOutcome outcome = lastOutcome;
+        return () -> {
+            featureControl = l[0]; vmxonPointer = l[1]; current = l[2]; msrBitmap01 = l[3]; msrBitmap02 = l[4];
+            proc02 = l[5]; launched12 = l[6]; lastVpid12 = l[7]; shadowSource = l[8]; reflected = l[9];
+            handledByL0 = l[10];
+            vmxOperation = vmx;
+            inL2 = l2;
+            vmcs12 = v12;
+            vmcs01 = v01;
+            vmcs02 = v02;
+            shadow = sh;
+            if (shadowState != null) {
+                shadowState.restore();
+            }
+            shadowPages.clear();
+            shadowPages.addAll(pages);
+            lastOutcome = outcome;
+        };
+    }
+
     // ------------------------------------------------------------------ single-stepped I/O of L2
 
     @Override

@@ -346,9 +346,13 @@ final class VmxVcpu extends Vcpu {
     dev.hvsim.x86core.Snapshottable.Snapshot vendorSnapshot() {
         long pc = procControls;
         dev.hvsim.x86core.Snapshottable.Snapshot r = root.snapshot();
+        dev.hvsim.x86core.Snapshottable.Snapshot n = nesting == null ? null : ((NestedVmx) nesting).snapshot();
         return () -> {
             procControls = pc;
             r.restore();
+            if (n != null) {
+                n.restore();
+            }
         };
     }
 }

@@ -111,7 +111,12 @@ class SnapshotDifferentialTest {
         Run(String guest, Vendor vendor, int cpus, String virt) throws Exception {
             m = new Machine(new MachineConfig(CpuProfile.forVendor(vendor), 64, console, cpus));
             if (!virt.equals("none")) {
-                dev.hvsim.vmm.Vmm.attach(m, dev.hvsim.vmm.Virt.parse(virt), dev.hvsim.vmm.InterceptPolicy.defaults());
+                boolean nested = virt.endsWith("+nested"); // nested VMX, as hvsim run and gdb --virt vmx
+                dev.hvsim.vmm.Vmm vmm = dev.hvsim.vmm.Vmm.attach(m, dev.hvsim.vmm.Virt.parse(virt.replace("+nested", "")),
+                        dev.hvsim.vmm.InterceptPolicy.defaults());
+                if (nested) {
+                    vmm.enableNestedVirtualization();
+                }
             }
             m.loadMultiboot(Guests.bytes(guest), guest, "", List.of(), -1);
             transitions.m = m;
@@ -172,7 +177,8 @@ class SnapshotDifferentialTest {
     @CsvSource({"platform, INTEL, 1, none", "smp, INTEL, 4, none", "vmx-hv, INTEL, 1, none", "svm-hv, AMD, 1, none",
         "vmx-ept-walk, INTEL, 1, none", "svm-npt-walk, AMD, 1, none", "modes, AMD, 1, none", "platform, INTEL, 1, vmx",
         "platform, AMD, 1, svm", "exits, INTEL, 1, vmx", "exits, AMD, 1, svm", "smp, INTEL, 2, vmx", "hello, AMD, 1, svm",
-        "svm-hv, AMD, 1, svm", "svm-npt-walk, AMD, 1, svm"})
+        "svm-hv, AMD, 1, svm", "svm-npt-walk, AMD, 1, svm", "vmx-hv, INTEL, 1, vmx+nested",
+        "vmx-ept-walk, INTEL, 1, vmx+nested"})
     void restoredRunsRepeatTheUninterruptedRunExactly(String guest, Vendor vendor, int cpus, String virt)
             throws Exception {
         Run ref = new Run(guest, vendor, cpus, virt);
