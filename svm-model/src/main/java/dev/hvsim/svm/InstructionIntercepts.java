@@ -68,11 +68,32 @@ final class InstructionIntercepts {
         return x.guest.intercepted(word, bit);
     }
 
+    /** Whether the intercept being checked may end the step without unwinding (see {@link #check}). */
+    private boolean now;
+
+    /**
+     * #VMEXIT. Every caller returns at once after it (with {@link #now} the step ends with the exit without
+     * unwinding: {@link Transitions#exitWithoutUnwinding}).
+     */
     private void exit(long code, long info1, long nrip) {
-        x.transitions.exit(code, info1, 0, nrip);
+        exit(code, info1, 0, nrip);
     }
 
-    void check(InterceptPoint point, DecodedInsn d, Cpu cpu, long nrip) {
+    private void exit(long code, long info1, long info2, long nrip) {
+        if (now) {
+            x.transitions.exitWithoutUnwinding(code, info1, info2, nrip);
+        } else {
+            x.transitions.exit(code, info1, info2, nrip);
+        }
+    }
+
+    /**
+     * The intercept of {@code point} for the instruction {@code d}; {@code fromStep}: checked by the core's central
+     * checks, which return to the step at once (an exit then ends the step without unwinding), else by an instruction
+     * handler that goes on after the check (the exit is thrown).
+     */
+    void check(InterceptPoint point, DecodedInsn d, Cpu cpu, long nrip, boolean fromStep) {
+        now = fromStep;
         int i = point.ordinal();
         if (WORD[i] >= 0) {
             if (on(WORD[i], BIT[i])) {
@@ -100,14 +121,14 @@ final class InstructionIntercepts {
             case MONITOR:
                 if (on(V.MISC2, 10)) {
                     exit(ExitCode.MONITOR, 0, nrip);
+                    return;
                 }
                 monitorArmed = true; // DEVIATIONS.md: armed even if MONITOR then faults
                 break;
             case MWAIT: mwait(nrip); break;
             case INVPCID:
                 if (on(V.MISC3, 2)) { // word 5 bit 2: EXITINFO1 = the descriptor's linear address, EXITINFO2 = the type
-                    x.transitions.exit(ExitCode.INVPCID, linear(d, cpu), cpu.readReg(d, d.reg, cpu.mode64() ? 8 : 4),
-                            nrip);
+                    exit(ExitCode.INVPCID, linear(d, cpu), cpu.readReg(d, d.reg, cpu.mode64() ? 8 : 4), nrip);
                 }
                 break;
             case SMSW: cr0Insn(false, nrip); break;
@@ -165,9 +186,11 @@ final class InstructionIntercepts {
     private void mwait(long nrip) {
         if (monitorArmed && on(V.MISC2, 12)) {
             exit(ExitCode.MWAIT_CONDITIONAL, 0, nrip);
+            return;
         }
         if (on(V.MISC2, 11)) {
             exit(ExitCode.MWAIT, 0, nrip);
+            return;
         }
         monitorArmed = false;
     }
@@ -186,6 +209,7 @@ final class InstructionIntercepts {
     private void lmsw(long nrip) {
         if (on(V.CR_READ, 16)) {
             exit(ExitCode.CR0_WRITE, 0, nrip);
+            return;
         }
         if (on(V.MISC1, V.M1_CR0_SEL)) {
             exit(ExitCode.CR0_SEL_WRITE, 0, nrip);

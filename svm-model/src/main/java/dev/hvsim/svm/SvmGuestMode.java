@@ -46,25 +46,41 @@ final class SvmGuestMode implements GuestMode {
         x.transitions.exit(code, info1, info2, nrip);
     }
 
+    /**
+     * An instruction intercept. The row's own intercept point is checked by the core's central checks, which return
+     * to the step at once: those exits end the step without unwinding ({@link Transitions#exitWithoutUnwinding}).
+     * Handlers that check a point themselves (MONITOR, MWAIT, RDPMC, INVPCID, XSETBV) go on after the call, so their
+     * exits are thrown.
+     */
     @Override
     public void interceptInstruction(InterceptPoint point, DecodedInsn insn, Cpu cpu) {
         long nrip = cpu.state().rip + insn.length; // the step has not computed nextRip yet at this point
+        boolean fromStep = insn.intercept == point;
         switch (point) {
             case CPUID:
                 if (intercepted(V.MISC1, V.M1_CPUID)) {
-                    exit(ExitCode.CPUID, 0, 0, nrip);
+                    exit(ExitCode.CPUID, 0, 0, nrip, fromStep);
                 }
                 break;
             case HLT:
                 if (intercepted(V.MISC1, V.M1_HLT)) {
-                    exit(ExitCode.HLT, 0, 0, nrip);
+                    exit(ExitCode.HLT, 0, 0, nrip, fromStep);
                 }
                 break;
             case VMCALL:
                 throw ArchFault.ud(); // VMCALL is Intel's: #UD in an SVM guest
             default:
-                x.intercepts.check(point, insn, cpu, nrip);
+                x.intercepts.check(point, insn, cpu, nrip, fromStep);
                 break;
+        }
+    }
+
+    /** #VMEXIT; {@code withoutUnwinding}: the caller returns to the step at once and does nothing more. */
+    private void exit(long code, long info1, long info2, long nrip, boolean withoutUnwinding) {
+        if (withoutUnwinding) {
+            x.transitions.exitWithoutUnwinding(code, info1, info2, nrip);
+        } else {
+            x.transitions.exit(code, info1, info2, nrip);
         }
     }
 
@@ -94,7 +110,8 @@ final class SvmGuestMode implements GuestMode {
                 | (addr == 2 ? 0x80 : addr == 4 ? 0x100 : 0x200)
                 | (string ? (long) (in ? Reg.ES : outsSegment(insn)) << 10 : 0)
                 | (long) port << 16;
-        exit(ExitCode.IOIO, info, cpu.nextRip, cpu.nextRip);
+        // non-string IN/OUT: Io.execute returns at once (Cpu.vmExitTaken); INS/OUTS go on, so their exit is thrown
+        exit(ExitCode.IOIO, info, cpu.nextRip, cpu.nextRip, !string);
     }
 
     /**
@@ -123,13 +140,13 @@ final class SvmGuestMode implements GuestMode {
         } else if (index >= 0xc0010000L && index <= 0xc0011fffL) {
             base = 0x1000;
         } else {
-            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip);
+            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip, true); // RDMSR/WRMSR return at once (Msrs)
             return;
         }
         long bitIndex = 2 * (index & 0x1fff) + (write ? 1 : 0);
         long msrpm = control(V.MSRPM_BASE, 8) & ~0xfffL;
         if ((cpu.bus().read(msrpm + base + (bitIndex >>> 3), 1) >>> (bitIndex & 7) & 1) != 0) {
-            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip);
+            exit(ExitCode.MSR, write ? 1 : 0, 0, cpu.nextRip, true);
         }
     }
 

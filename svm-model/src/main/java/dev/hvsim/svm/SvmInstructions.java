@@ -21,23 +21,29 @@ final class SvmInstructions {
         this.x = x;
     }
 
-    /** #UD unless EFER.SVME; in a guest, #VMEXIT when {@code misc2Bit} is intercepted; #GP(0) at CPL > 0. */
-    private void common(DecodedInsn d, int misc2Bit, long exitCode) {
-        common(d, misc2Bit, exitCode, false);
+    /**
+     * #UD unless EFER.SVME; in a guest, #VMEXIT when {@code misc2Bit} is intercepted; #GP(0) at CPL > 0. Returns
+     * false after an intercepted #VMEXIT, taken without unwinding (the instruction handlers return at once to the
+     * core's step, {@link Transitions#exitWithoutUnwinding}); true when the instruction goes on.
+     */
+    private boolean common(DecodedInsn d, int misc2Bit, long exitCode) {
+        return common(d, misc2Bit, exitCode, false);
     }
 
     /** As above; {@code withoutSvme}: the instruction is also available while EFER.SVME = 0. */
-    private void common(DecodedInsn d, int misc2Bit, long exitCode, boolean withoutSvme) {
+    private boolean common(DecodedInsn d, int misc2Bit, long exitCode, boolean withoutSvme) {
         Cpu c = x.cpu();
         if ((c.state().efer & Cpu.EFER_SVME) == 0 && !withoutSvme) {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC2, misc2Bit)) {
-            x.transitions.exit(exitCode, 0, 0, c.nextRip);
+            x.transitions.exitWithoutUnwinding(exitCode, 0, 0, c.nextRip);
+            return false;
         }
         if (c.cpl() != 0) {
             throw ArchFault.gp0();
         }
+        return true;
     }
 
     /** rAX as a physical address: 4 KiB aligned and below 2^MAXPHYADDR, else #GP(0). */
@@ -50,14 +56,16 @@ final class SvmInstructions {
     }
 
     void vmrun(DecodedInsn d) {
-        common(d, V.M2_VMRUN, ExitCode.VMRUN);
-        x.transitions.vmrun(pageAddress(x.cpu()));
+        if (common(d, V.M2_VMRUN, ExitCode.VMRUN)) {
+            x.transitions.vmrun(pageAddress(x.cpu()));
+        }
     }
 
     /** VMMCALL: #VMEXIT when intercepted, otherwise #UD (APM Vol. 3 "VMMCALL"); EFER.SVME is not required. */
     void vmmcall(DecodedInsn d) {
         if (x.guestActive && x.guest.intercepted(V.MISC2, V.M2_VMMCALL)) {
-            x.transitions.exit(ExitCode.VMMCALL, 0, 0, x.cpu().nextRip);
+            x.transitions.exitWithoutUnwinding(ExitCode.VMMCALL, 0, 0, x.cpu().nextRip); // the handler returns at once
+            return;
         }
         throw ArchFault.ud();
     }
@@ -67,8 +75,10 @@ final class SvmInstructions {
      * EFER.SVME = 0 when CPUID Fn8000_0001 ECX[SKINIT] = 1 (a secure loader runs with EFER = 0 and ends with STGI).
      */
     void gif(DecodedInsn d, boolean set) {
-        common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI,
-                set && x.cpu().has(Feature.SKINIT));
+        if (!common(d, set ? V.M2_STGI : V.M2_CLGI, set ? ExitCode.STGI : ExitCode.CLGI,
+                set && x.cpu().has(Feature.SKINIT))) {
+            return;
+        }
         if (x.guestActive && x.vintr.setVirtualGif(x.cpu(), set)) {
             return; // VGIF (15.33.2): a guest's STGI/CLGI acts on V_GIF (VirtualInterrupts)
         }
@@ -88,7 +98,8 @@ final class SvmInstructions {
             throw ArchFault.ud();
         }
         if (x.guestActive && x.guest.intercepted(V.MISC1, V.M1_INVLPGA)) {
-            x.transitions.exit(ExitCode.INVLPGA, 0, 0, c.nextRip); // 15.8.3: the address is in rAX, not EXITINFO1
+            x.transitions.exitWithoutUnwinding(ExitCode.INVLPGA, 0, 0, c.nextRip); // 15.8.3: address in rAX
+            return;
         }
         if (c.cpl() != 0) {
             throw ArchFault.gp0();
@@ -102,7 +113,9 @@ final class SvmInstructions {
      * CSTAR, SFMASK, SYSENTER_CS/ESP/EIP between the CPU and the VMCB at rAX.
      */
     void vmload(DecodedInsn d, boolean load) {
-        common(d, load ? V.M2_VMLOAD : V.M2_VMSAVE, load ? ExitCode.VMLOAD : ExitCode.VMSAVE);
+        if (!common(d, load ? V.M2_VMLOAD : V.M2_VMSAVE, load ? ExitCode.VMLOAD : ExitCode.VMSAVE)) {
+            return;
+        }
         Cpu c = x.cpu();
         long pa = pageAddress(c);
         CpuState s = c.state();

@@ -157,7 +157,7 @@ final class SvmNestedPaging implements SecondStage {
     void leave(long vmcbPa) {
         Cpu c = x.cpu();
         if (enabled) {
-            Transitions.put(c.bus(), x.transitions.vmcbPage, vmcbPa, V.G_PAT, 8, c.state().msr(Msr.IA32_PAT));
+            Transitions.put8(c.bus(), x.transitions.vmcbPage, vmcbPa, V.G_PAT, c.state().msr(Msr.IA32_PAT));
             c.state().msr.put(Msr.IA32_PAT, hostPat);
         }
         c.mmu().switchContext(0, -1, null);

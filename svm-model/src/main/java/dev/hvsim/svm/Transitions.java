@@ -18,8 +18,10 @@ import dev.hvsim.x86core.fault.VmExitSignal;
  * (DEVIATIONS.md): the save-area offsets of ES, CS, SS, DS, GDTR, IDTR, EFER, CR0, CR3, CR4, RFLAGS, RIP (the
  * instruction after VMRUN), RSP, RAX and CPL at VM_HSAVE_PA + the same offset.
  *
- * <p>Every #VMEXIT, VMEXIT_INVALID included, ends with a {@link VmExitSignal} carrying an {@link SvmExit}: the run
- * stops with {@code StopReason.VM_EXIT}, the host state loaded; root-mode x86 code continues after its VMRUN.
+ * <p>Every #VMEXIT, VMEXIT_INVALID included, ends with a {@link VmExitSignal} carrying an {@link SvmExit}, or, where
+ * the intercept's caller returns at once to the core's step, with the core's {@code exitWithoutUnwinding} (the same
+ * outcome without the JVM's exception unwinding): the run stops with {@code StopReason.VM_EXIT}, the host state
+ * loaded; root-mode x86 code continues after its VMRUN.
  */
 final class Transitions {
     private static final long CR0_KEEP = Cpu.CR0_ET;
@@ -45,9 +47,8 @@ final class Transitions {
     /** The VM_HSAVE_PA page the last VMRUN saved the host state to ({@link #hsavePa}), or null (the bus). */
     private byte[] hsavePage;
     private long hsavePa = -1;
-    /** The view of {@link #hsavePage} ({@link #loadHost}): no copy and no allocation per #VMEXIT. */
-    private byte[] hsaveViewPage;
-    private VmcbSnapshot hsaveView;
+    /** The host state #VMEXIT reads from VM_HSAVE_PA ({@link #loadHost}), refilled by each: no allocation per exit. */
+    private final VmcbSnapshot hostState = VmcbSnapshot.perCpu();
     /** Fn8000_000A EDX[VGIF] of this CPU's profile (its CPUID table is fixed): -1 until first asked. */
     private int vgif = -1;
 
@@ -193,40 +194,52 @@ final class Transitions {
      */
     void exit(long code, long info1, long info2, long nrip) {
         // A small method that only throws: where the JIT inlines it into the step loop that catches the signal, the
-        // throw is a jump there instead of a stack unwind through the runtime (the work is in exitSignal).
-        throw exitSignal(code, info1, info2, nrip);
+        // throw is a jump there instead of a stack unwind through the runtime (the work is in complete).
+        throw new VmExitSignal(complete(code, info1, info2, nrip));
     }
 
-    private VmExitSignal exitSignal(long code, long info1, long info2, long nrip) {
+    /**
+     * {@link #exit} without the signal, for callers that return at once to the core's step: an instruction intercept
+     * checked by the step's central checks, a non-string IOIO intercept, the MSR intercept, an SVM instruction's
+     * intercept (VMMCALL, VMRUN, ...). The core ends the step with the exit exactly as if it had been thrown (x86-core
+     * {@code Cpu.exitWithoutUnwinding}: the instruction does not retire), without the JVM unwinding the frames in
+     * between. The caller must not touch the CPU after this: the host state is loaded.
+     */
+    void exitWithoutUnwinding(long code, long info1, long info2, long nrip) {
+        x.cpu().exitWithoutUnwinding(complete(code, info1, info2, nrip));
+    }
+
+    /** Everything a #VMEXIT does (15.6) before the run stops; returns its record. */
+    private SvmExit complete(long code, long info1, long info2, long nrip) {
         Cpu c = x.cpu();
         CpuState s = c.state();
         PhysicalBus b = c.bus();
         long pa = x.vmcbPa;
         byte[] p = vmcbPage;
-        put(b, p, pa, V.EXITCODE, 8, code);
-        put(b, p, pa, V.EXITINFO1, 8, info1);
-        put(b, p, pa, V.EXITINFO2, 8, info2);
+        put8(b, p, pa, V.EXITCODE, code);
+        put8(b, p, pa, V.EXITINFO1, info1);
+        put8(b, p, pa, V.EXITINFO2, info2);
         long intInfo = exitIntInfo(c);
-        put(b, p, pa, V.EXITINTINFO, 8, intInfo);
+        put8(b, p, pa, V.EXITINTINFO, intInfo);
         if (nripSave(c)) {
-            put(b, p, pa, V.NRIP, 8, nrip);
+            put8(b, p, pa, V.NRIP, nrip);
         } else {
             nrip = 0;   // 15.7.1: NRIP is saved only with CPUID Fn8000_000A EDX[NRIPS]; the field is left alone
         }
         // 068H: bit 0 INTERRUPT_SHADOW, bit 1 GUEST_INTERRUPT_MASK = the guest's RFLAGS.IF (15.21.5, Table B-1)
         boolean guestIf = (s.flagsRest & dev.hvsim.x86core.Flags.IF) != 0;
-        put(b, p, pa, V.INT_SHADOW, 8, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
-        put(b, p, pa, V.VINTR, 8, x.vintr.store(get(b, p, pa, V.VINTR))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
+        put8(b, p, pa, V.INT_SHADOW, (c.inShadow() ? 1 : 0) | (guestIf ? 2 : 0));
+        put8(b, p, pa, V.VINTR, x.vintr.store(get8(b, p, pa, V.VINTR))); // V_TPR, V_IRQ (, V_GIF) back (15.21)
         if (code != ExitCode.EXCP_BASE + 14 && code != ExitCode.NPF) { // those two fill the bytes themselves
-            put(b, p, pa, V.INSN_BYTES, 1, 0); // 15.8.4: other intercepts clear the byte count
+            put1(b, p, pa, V.INSN_BYTES, 0); // 15.8.4: other intercepts clear the byte count
         }
         c.clearGuestTsc();
-        put(b, p, pa, V.EVENTINJ, 8, get(b, p, pa, V.EVENTINJ) & ~(1L << 31));
+        put8(b, p, pa, V.EVENTINJ, get8(b, p, pa, V.EVENTINJ) & ~(1L << 31));
         long guestRip = s.rip;
         saveState(c, b, p, pa);
-        put(b, p, pa, V.CR2, 8, s.cr2);
-        put(b, p, pa, V.DR6, 8, s.dr[6]);
-        put(b, p, pa, V.DR7, 8, s.dr[7]);
+        put8(b, p, pa, V.CR2, s.cr2);
+        put8(b, p, pa, V.DR6, s.dr[6]);
+        put8(b, p, pa, V.DR7, s.dr[7]);
         x.guestActive = false;
         x.initExitPending = false; // an intercepted INIT not yet taken stays pending at the platform (GIF = 0 now)
         c.setGuestMode(null);
@@ -238,7 +251,7 @@ final class Transitions {
             c.listener().onVmExit(c, new VmTransition(VmTransition.Kind.EXIT, "VMCB", code, info1, guestRip, true,
                     java.util.List.of()));
         }
-        return new VmExitSignal(new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of()));
+        return new SvmExit(code, info1, info2, intInfo, nrip, guestRip, java.util.List.of());
     }
 
     /**
@@ -292,19 +305,19 @@ final class Transitions {
         storeSegment(b, p, pa, V.seg(Reg.CS), s.seg[Reg.CS]);
         storeSegment(b, p, pa, V.seg(Reg.SS), s.seg[Reg.SS]);
         storeSegment(b, p, pa, V.seg(Reg.DS), s.seg[Reg.DS]);
-        put(b, p, pa, V.GDTR + 4, 4, s.gdtrLimit);
-        put(b, p, pa, V.GDTR + 8, 8, s.gdtrBase);
-        put(b, p, pa, V.IDTR + 4, 4, s.idtrLimit);
-        put(b, p, pa, V.IDTR + 8, 8, s.idtrBase);
-        put(b, p, pa, V.CPL, 1, c.cpl());
-        put(b, p, pa, V.EFER, 8, s.efer);
-        put(b, p, pa, V.CR0, 8, s.cr0);
-        put(b, p, pa, V.CR3, 8, s.cr3);
-        put(b, p, pa, V.CR4, 8, s.cr4);
-        put(b, p, pa, V.RFLAGS, 8, s.rflags());
-        put(b, p, pa, V.RIP, 8, s.rip);
-        put(b, p, pa, V.RSP, 8, s.gpr[Reg.RSP]);
-        put(b, p, pa, V.RAX, 8, s.gpr[Reg.RAX]);
+        put4(b, p, pa, V.GDTR + 4, s.gdtrLimit);
+        put8(b, p, pa, V.GDTR + 8, s.gdtrBase);
+        put4(b, p, pa, V.IDTR + 4, s.idtrLimit);
+        put8(b, p, pa, V.IDTR + 8, s.idtrBase);
+        put1(b, p, pa, V.CPL, c.cpl());
+        put8(b, p, pa, V.EFER, s.efer);
+        put8(b, p, pa, V.CR0, s.cr0);
+        put8(b, p, pa, V.CR3, s.cr3);
+        put8(b, p, pa, V.CR4, s.cr4);
+        put8(b, p, pa, V.RFLAGS, s.rflags());
+        put8(b, p, pa, V.RIP, s.rip);
+        put8(b, p, pa, V.RSP, s.gpr[Reg.RSP]);
+        put8(b, p, pa, V.RAX, s.gpr[Reg.RAX]);
     }
 
     /**
@@ -358,21 +371,15 @@ final class Transitions {
     }
 
     /**
-     * The host save area at VM_HSAVE_PA for reading: the RAM page itself when VM_HSAVE_PA is a page of plain RAM (its
-     * MSR requires 4 KiB alignment; the page the VMRUN saved to, unless VM_HSAVE_PA changed since), read at once by
-     * {@link #loadHost}; else a copy through the bus.
+     * The host state in the save area at VM_HSAVE_PA, read now: from the RAM page when VM_HSAVE_PA is a page of plain
+     * RAM (its MSR requires 4 KiB alignment; the page the VMRUN saved to, unless VM_HSAVE_PA changed since), else
+     * through the bus.
      */
     private VmcbSnapshot hostArea(Cpu c) {
         long pa = x.hsavePa;
-        byte[] page = pa == hsavePa ? hsavePage : pageOf(c.bus(), pa);
-        if (page == null) {
-            return VmcbSnapshot.read(c.bus(), pa);
-        }
-        if (page != hsaveViewPage) {
-            hsaveViewPage = page;
-            hsaveView = VmcbSnapshot.viewOf(page);
-        }
-        return hsaveView;
+        VmcbSnapshot h = hostState;
+        h.refillHostState(c.bus(), pa == hsavePa ? hsavePage : pageOf(c.bus(), pa), pa);
+        return h;
     }
 
     /**
@@ -393,8 +400,41 @@ final class Transitions {
         }
     }
 
+    /*
+     * One method per size for #VMEXIT's and VMRUN's own fields: each inlines one VarHandle access (the size switch of
+     * put/get is not folded before C2 inlines its cases, so every put would count four accesses against the inlining
+     * budget of the long methods that call it, and the last ones were left as calls).
+     */
+
+    /** {@code put(b, page, pa, off, 8, v)}. */
+    static void put8(PhysicalBus b, byte[] page, long pa, int off, long v) {
+        if (page == null) {
+            b.write(pa + off, 8, v);
+        } else {
+            LONG.set(page, off, v);
+        }
+    }
+
+    /** {@code put(b, page, pa, off, 4, v)}. */
+    static void put4(PhysicalBus b, byte[] page, long pa, int off, long v) {
+        if (page == null) {
+            b.write(pa + off, 4, v);
+        } else {
+            INT.set(page, off, (int) v);
+        }
+    }
+
+    /** {@code put(b, page, pa, off, 1, v)}. */
+    static void put1(PhysicalBus b, byte[] page, long pa, int off, long v) {
+        if (page == null) {
+            b.write(pa + off, 1, v);
+        } else {
+            page[off] = (byte) v;
+        }
+    }
+
     /** Reads 8 bytes at {@code pa + off}: from {@code page} when it is the RAM page at {@code pa}, else the bus. */
-    static long get(PhysicalBus b, byte[] page, long pa, int off) {
+    static long get8(PhysicalBus b, byte[] page, long pa, int off) {
         return page == null ? b.read(pa + off, 8) : (long) LONG.get(page, off);
     }
 
@@ -436,28 +476,25 @@ final class Transitions {
     }
 
     private static void storeSegment(PhysicalBus b, byte[] page, long pa, int off, Segment sg) {
-        put(b, page, pa, off, 2, sg.selector);
-        put(b, page, pa, off + 2, 2, svmAttr(sg.attr));
-        put(b, page, pa, off + 4, 4, sg.limit);
-        put(b, page, pa, off + 8, 8, sg.base);
+        // selector (2 bytes), attrib (2), limit (4): one 8-byte word (segments are 16-byte aligned in the save area)
+        put8(b, page, pa, off, sg.selector & 0xffffL | (svmAttr(sg.attr) & 0xffffL) << 16
+                | (sg.limit & 0xffffffffL) << 32);
+        put8(b, page, pa, off + 8, sg.base);
     }
 
-    /** The last VMRUN outcome and the VMCB and host-save pages it found (with VM_HSAVE_PA), the host-save view. */
+    /** The last VMRUN outcome and the VMCB and host-save pages it found (with VM_HSAVE_PA). */
     dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
         // The pages VMRUN found are kept as a pair with the address they belong to: a restore back into a guest uses
         // that guest's VMCB and host-save pages at its #VMEXIT (RAM restores keep page arrays' identity). The check
         // memo and the context need no restoring: the memo compares values, the context its scalars.
         VmrunOutcome l = last;
-        byte[] vp = vmcbPage, hp = hsavePage, hvp = hsaveViewPage;
+        byte[] vp = vmcbPage, hp = hsavePage;
         long ha = hsavePa;
-        VmcbSnapshot v = hsaveView;
         return () -> {
             last = l;
             vmcbPage = vp;
             hsavePage = hp;
             hsavePa = ha;
-            hsaveViewPage = hvp;
-            hsaveView = v;
         };
     }
 }

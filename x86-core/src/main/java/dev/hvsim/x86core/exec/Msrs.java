@@ -34,6 +34,9 @@ final class Msrs {
         long index = cpu.gpr(Reg.RCX, 4);
         if (cpu.guestMode().active()) {
             cpu.guestMode().interceptMsr(index, false, cpu);
+            if (cpu.vmExitTaken()) {
+                return; // the guest mode's MSR exit (Cpu.exitWithoutUnwinding): the access does not happen
+            }
         }
         long v = read(cpu, index);
         cpu.setGpr(Reg.RAX, 4, v);
@@ -46,6 +49,9 @@ final class Msrs {
         long v = cpu.gpr(Reg.RDX, 4) << 32 | cpu.gpr(Reg.RAX, 4);
         if (cpu.guestMode().active()) {
             cpu.guestMode().interceptMsr(index, true, cpu);
+            if (cpu.vmExitTaken()) {
+                return;
+            }
         }
         write(cpu, index, v);
     }
