@@ -87,16 +87,19 @@ public interface VmcsMemory {
             this.page = page;
         }
 
+        /** Byte loads, like {@link #write} (the launch state is read at every VM entry of the Java root API). */
         @Override
         public long read(int offset, int size) {
             java.util.Objects.checkFromIndexSize(offset, size, page.length);
-            switch (size) {
-                case 1: return page[offset] & 0xffL;
-                case 2: return (short) SHORT.get(page, offset) & 0xffffL;
-                case 4: return (int) INT.get(page, offset) & 0xffffffffL;
-                case 8: return (long) LONG.get(page, offset);
-                default: throw new IllegalArgumentException("access size " + size);
+            if (size != 1 && size != 2 && size != 4 && size != 8) {
+                throw new IllegalArgumentException("access size " + size);
             }
+            byte[] p = page;
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                v = v << 8 | (p[offset + i] & 0xffL);
+            }
+            return v;
         }
 
         @Override
@@ -114,14 +117,31 @@ public interface VmcsMemory {
             }
         }
 
+        /**
+         * Byte stores rather than the array-view VarHandles: the VM exit stores a few fields per exit, and C2 did not
+         * always inline the VarHandle's guard here (it showed as a call per store in profiles).
+         */
         @Override
         public void write(int offset, int size, long value) {
             java.util.Objects.checkFromIndexSize(offset, size, page.length);
+            byte[] p = page;
             switch (size) {
-                case 1: page[offset] = (byte) value; break;
-                case 2: SHORT.set(page, offset, (short) value); break;
-                case 4: INT.set(page, offset, (int) value); break;
-                case 8: LONG.set(page, offset, value); break;
+                case 8:
+                    p[offset + 7] = (byte) (value >>> 56);
+                    p[offset + 6] = (byte) (value >>> 48);
+                    p[offset + 5] = (byte) (value >>> 40);
+                    p[offset + 4] = (byte) (value >>> 32);
+                    // fall through
+                case 4:
+                    p[offset + 3] = (byte) (value >>> 24);
+                    p[offset + 2] = (byte) (value >>> 16);
+                    // fall through
+                case 2:
+                    p[offset + 1] = (byte) (value >>> 8);
+                    // fall through
+                case 1:
+                    p[offset] = (byte) value;
+                    break;
                 default: throw new IllegalArgumentException("access size " + size);
             }
         }

@@ -31,6 +31,8 @@ final class EntryCheckMemo {
     private final long[][] dependents;
     /** The rules a field of which changed between the last checked snapshot and this one (valid during a check). */
     private final long[] stale;
+    /** The fields the rule being evaluated reads (compared with its last read set afterwards). */
+    private final long[] scratch;
     private long[] lastValues;
     private EntryContext lastContext;
     private boolean valid;
@@ -55,6 +57,7 @@ final class EntryCheckMemo {
         this.touchedMemory = new boolean[n];
         this.dependents = new long[VmcsSnapshot.size()][(n + 63) >>> 6];
         this.stale = new long[(n + 63) >>> 6];
+        this.scratch = new long[words];
         this.violatedBits = new long[(n + 63) >>> 6];
         this.memoryBits = new long[(n + 63) >>> 6];
     }
@@ -149,19 +152,24 @@ final class EntryCheckMemo {
         if (!all && !touchedMemory[i] && (stale[i >>> 6] >>> i & 1) == 0) {
             return violated[i];
         }
-        long[] read = reads[i];
-        setDependent(read, i, false);
-        java.util.Arrays.fill(read, 0L);
+        long[] read = reads[i], fresh = scratch;
+        for (int w = 0; w < fresh.length; w++) { // a few words: a plain loop, not Arrays.fill's stub
+            fresh[w] = 0;
+        }
         touched = false;
         VmcsSnapshot snap = s.snapshot();
-        snap.track(read);
+        snap.track(fresh);
         try {
             violated[i] = r.check().violated(s);
-        } finally {
+        } finally { // a rule that throws keeps its old read set (the check is left invalid: end() is not reached)
             snap.track(null);
         }
         touchedMemory[i] = touched;
-        setDependent(read, i, true);
+        if (!sameBits(fresh, read)) { // a re-run usually reads the same fields: nothing to re-register
+            setDependent(read, i, false);
+            System.arraycopy(fresh, 0, read, 0, fresh.length);
+            setDependent(read, i, true);
+        }
         long bit = 1L << i;
         int w = i >>> 6;
         violatedBits[w] = violated[i] ? violatedBits[w] | bit : violatedBits[w] & ~bit;
@@ -192,6 +200,16 @@ final class EntryCheckMemo {
         }
         for (long v : violatedBits) {
             if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code a} and {@code b} (bit sets of the same length) are equal. */
+    private static boolean sameBits(long[] a, long[] b) {
+        for (int w = 0; w < a.length; w++) {
+            if (a[w] != b[w]) {
                 return false;
             }
         }

@@ -33,6 +33,18 @@ final class VmEntry {
                 (index, value) -> wouldFault(x.cpu(), index, value));
     }
 
+    /** The view of the processor-side copy ({@link VmcsSnapshot#over}), made once. */
+    private VmcsSnapshot copySnapshot;
+
+    private VmcsSnapshot copySnapshot(long[] copy) {
+        VmcsSnapshot s = copySnapshot;
+        if (s == null || s.values() != copy) {
+            s = VmcsSnapshot.over(copy);
+            copySnapshot = s;
+        }
+        return s;
+    }
+
     /** The outcome of the last VMLAUNCH/VMRESUME that reached the checks. */
     EntryOutcome lastOutcome() {
         return last;
@@ -59,8 +71,10 @@ final class VmEntry {
     }
 
     void enter(Vmcs v, boolean launch) {
-        VmcsSnapshot snap = snapshot.refill(v);
-        boolean copied = x.vmcsCacheFor(v.address()) != null; // the snapshot is the processor-side copy's values
+        long[] copy = v.copy();
+        boolean copied = copy != null && x.vmcsCacheFor(v.address()) == copy; // the processor-side copy's values
+        // refill would copy the copy (Vmcs.readFullFields): check and commit it in place instead
+        VmcsSnapshot snap = copied ? copySnapshot(copy) : snapshot.refill(v);
         memo.onlyChanged(copied ? x.vmcsChanged : null);
         EntryOutcome o;
         try {
@@ -159,7 +173,7 @@ final class VmEntry {
         s.stiShadow = false;
         s.movSsShadow = false;
         s.nmiBlocked = (intr & GuestNonRegisterRules.BLOCK_NMI) != 0;
-        c.setCpl(GuestSegmentRules.dpl(g.get(F.GUEST_SS_AR_BYTES)));
+        c.setCpl(GuestSegmentRules.dpl(g.at(F.I.GUEST_AR[dev.hvsim.x86core.Reg.SS])));
         c.modeChanged();
         x.guestStateLoaded();
         if (c.pagingEnabled() && c.cr4(Cpu.CR4_PAE) && !c.longMode()) {
@@ -196,18 +210,18 @@ final class VmEntry {
      * together with offsetting. The VM exit restores the plain TSC ({@code VmExits.leave}).
      */
     private static void guestTsc(Cpu c, VmcsSnapshot g) {
-        long proc = g.get(F.CPU_BASED_VM_EXEC_CONTROL);
+        long proc = g.at(F.I.CPU_BASED_VM_EXEC_CONTROL);
         if ((proc & 1 << 3) == 0) {
             c.clearGuestTsc();
             return;
         }
-        boolean scaling = (proc >>> 31 & 1) != 0 && (g.get(F.SECONDARY_VM_EXEC_CONTROL) >>> 25 & 1) != 0;
-        c.setGuestTsc(scaling ? g.get(F.TSC_MULTIPLIER) : 1L << 48, g.get(F.TSC_OFFSET));
+        boolean scaling = (proc >>> 31 & 1) != 0 && (g.at(F.I.SECONDARY_VM_EXEC_CONTROL) >>> 25 & 1) != 0;
+        c.setGuestTsc(scaling ? g.at(F.I.TSC_MULTIPLIER) : 1L << 48, g.at(F.I.TSC_OFFSET));
     }
 
     /** 28.4: the checks already proved every entry loadable; load them in order. */
     private static void loadMsrs(Cpu c, VmcsSnapshot g) {
-        long base = g.get(F.VM_ENTRY_MSR_LOAD_ADDR), n = g.get(F.VM_ENTRY_MSR_LOAD_COUNT);
+        long base = g.at(F.I.VM_ENTRY_MSR_LOAD_ADDR), n = g.at(F.I.VM_ENTRY_MSR_LOAD_COUNT);
         for (int i = 0; i < n; i++) {
             MsrAccess.write(c, c.bus().read(base + 16L * i, 4), c.bus().read(base + 16L * i + 8, 8));
         }
@@ -219,20 +233,20 @@ final class VmEntry {
      * VM-entry instruction length.
      */
     private void inject(Cpu c, VmcsSnapshot g) {
-        long info = g.get(F.VM_ENTRY_INTR_INFO_FIELD);
+        long info = g.at(F.I.VM_ENTRY_INTR_INFO_FIELD);
         if ((info >>> 31 & 1) == 0 || (info >>> 8 & 7) == 7) {
             return; // type 7 (other event, vector 0): a pending MTF VM exit, no delivery (28.6.2; VmxEvents.entered)
         }
         int vector = (int) info & 0xff, type = (int) (info >>> 8) & 7;
-        int err = (info >>> 11 & 1) != 0 ? (int) g.get(F.VM_ENTRY_EXCEPTION_ERROR_CODE) : ArchFault.NO_ERROR_CODE;
+        int err = (info >>> 11 & 1) != 0 ? (int) g.at(F.I.VM_ENTRY_EXCEPTION_ERROR_CODE) : ArchFault.NO_ERROR_CODE;
         long rip = c.state().rip;
         Interrupts.Kind kind;
         switch (type) {
             case 0: kind = Interrupts.Kind.EXTERNAL; break;
             case 2: kind = Interrupts.Kind.NMI; break;
-            case 4: kind = Interrupts.Kind.SOFTWARE_INT; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
-            case 5: kind = Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
-            case 6: kind = Interrupts.Kind.SOFTWARE_EXCEPTION; rip += g.get(F.VM_ENTRY_INSTRUCTION_LEN); break;
+            case 4: kind = Interrupts.Kind.SOFTWARE_INT; rip += g.at(F.I.VM_ENTRY_INSTRUCTION_LEN); break;
+            case 5: kind = Interrupts.Kind.PRIV_SOFTWARE_EXCEPTION; rip += g.at(F.I.VM_ENTRY_INSTRUCTION_LEN); break;
+            case 6: kind = Interrupts.Kind.SOFTWARE_EXCEPTION; rip += g.at(F.I.VM_ENTRY_INSTRUCTION_LEN); break;
             default: kind = Interrupts.Kind.EXCEPTION; break; // 3: hardware exception
         }
         // 28.7.2: a vectoring VM entry leaves the processor active (the event wakes HLT or, for an NMI, shutdown);

@@ -41,8 +41,8 @@ final class VmExits {
 
     /**
      * The processor-side copy of {@code v} when it has one and the layout has a slot for every field (hvsim's does),
-     * else null: the exit then reads it directly and writes through {@link Vmcs#put} only the fields whose value
-     * changes, instead of a lookup per field (most guest state is the same at every exit).
+     * else null: the exit then reads and writes it directly ({@link #put}: only the fields whose value changes),
+     * instead of a lookup per field (most guest state is the same at every exit).
      */
     private static long[] copyOf(Vmcs v) {
         long[] k = v.copy();
@@ -64,10 +64,26 @@ final class VmExits {
         return k != null ? k[i] : v.get(i);
     }
 
-    /** Writes field {@code i} of {@code v} unless its copy {@code k} already holds the value. */
-    private static void put(Vmcs v, long[] k, int i, long value) {
-        if (k == null || k[i] != (value & Vmcs.MASK[i])) {
+    /**
+     * Writes field {@code i} of {@code v}; with its copy {@code k} ({@link #copyOf}: the layout has every field) in
+     * place, as {@link Vmcs#put} would (the copy only; written back to the region later, {@link Vmcs#writeBack}), and
+     * nothing when the copy holds the value already. A few instructions at each of the ~60 call sites, so that C2
+     * inlines all of them into the exit's save (the call chain of Vmcs.put at each site outgrew its inlining budget).
+     */
+    private void put(Vmcs v, long[] k, int i, long value) {
+        if (k == null) {
             v.put(i, value);
+            return;
+        }
+        if (k[i] == value) { // the common case (the value fits the field and is unchanged): no mask needed
+            return;
+        }
+        long m = value & Vmcs.MASK[i];
+        if (k[i] != m) {
+            k[i] = m;
+            long bit = 1L << i;
+            x.vmcsChanged[i >>> 6] |= bit;
+            x.vmcsDirty[i >>> 6] |= bit;
         }
     }
 
@@ -100,10 +116,10 @@ final class VmExits {
         put(v, k, F.I.VMX_INSTRUCTION_INFO, insnInfo);
         put(v, k, F.I.VM_EXIT_INTR_INFO, intrInfo);
         put(v, k, F.I.VM_EXIT_INTR_ERROR_CODE, intrError);
-        idtVectoring(c, v, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
+        idtVectoring(c, v, k, reason == ExitReason.EXCEPTION_OR_NMI && (intrInfo & 0xff) == 8);
         put(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD, get(v, k, F.I.VM_ENTRY_INTR_INFO_FIELD) & ~(1L << 31)); // 29.2.1
-        saveGuest(c, v);
-        storeMsrs(c, v);
+        saveGuest(c, v, k);
+        storeMsrs(c, v, k);
         leave(c);
         loadHost(c, v);
         c.state().nmiBlocked = x.events().rootNmiBlockedAfter(nmiExit, guestNmiBlocked);
@@ -135,10 +151,10 @@ final class VmExits {
      * (vector, type, error-code valid, valid) and error code describe that event; else the field is invalid. A #DF
      * exit caused by a fault during delivery reports none (the #DF replaces the original event).
      */
-    private static void idtVectoring(Cpu c, Vmcs v, boolean doubleFault) {
+    private void idtVectoring(Cpu c, Vmcs v, long[] k, boolean doubleFault) {
         int vector = c.interrupts().deliveringVector();
         if (vector < 0 || doubleFault) {
-            v.write(F.IDT_VECTORING_INFO_FIELD, 0);
+            put(v, k, F.I.IDT_VECTORING_INFO_FIELD, 0);
             return;
         }
         int err = c.interrupts().deliveringErrorCode();
@@ -151,8 +167,8 @@ final class VmExits {
             case SOFTWARE_EXCEPTION: type = 6; break;
             default: type = 3; break; // hardware exception (faults, traps)
         }
-        v.write(F.IDT_VECTORING_INFO_FIELD, 1L << 31 | vector | type << 8 | (err >= 0 ? 1 << 11 : 0));
-        v.write(F.IDT_VECTORING_ERROR_CODE, err >= 0 ? err : 0);
+        put(v, k, F.I.IDT_VECTORING_INFO_FIELD, 1L << 31 | vector | type << 8 | (err >= 0 ? 1 << 11 : 0));
+        put(v, k, F.I.IDT_VECTORING_ERROR_CODE, err >= 0 ? err : 0);
     }
 
     /** A VM-entry failure (28.8): exit reason with bit 31, qualification, host state; no guest state saved. */
@@ -173,8 +189,7 @@ final class VmExits {
     }
 
     /** 29.3: the guest state the model holds, back into the guest-state area. */
-    private void saveGuest(Cpu c, Vmcs v) {
-        long[] k = copyOf(v);
+    private void saveGuest(Cpu c, Vmcs v, long[] k) {
         CpuState s = c.state();
         put(v, k, F.I.GUEST_CR0, s.cr0);
         put(v, k, F.I.GUEST_CR3, s.cr3);
@@ -238,7 +253,7 @@ final class VmExits {
         return sg.attr & 0x1f0ffL;
     }
 
-    private static void saveSegment(Vmcs v, long[] k, int seg, Segment sg) {
+    private void saveSegment(Vmcs v, long[] k, int seg, Segment sg) {
         put(v, k, F.I.GUEST_SEL[seg], sg.selector);
         put(v, k, F.I.GUEST_BASE[seg], sg.base);
         put(v, k, F.I.GUEST_LIMIT[seg], sg.limit);
@@ -251,8 +266,7 @@ final class VmExits {
      * SMM-only MSR (IA32_SMBASE, 9EH: no SMM here) or when RDMSR at CPL 0 would #GP; a failure is a VMX abort (29.7)
      * with indicator 1.
      */
-    private void storeMsrs(Cpu c, Vmcs v) {
-        long[] k = copyOf(v);
+    private void storeMsrs(Cpu c, Vmcs v, long[] k) {
         long base = get(v, k, F.I.VM_EXIT_MSR_STORE_ADDR), n = get(v, k, F.I.VM_EXIT_MSR_STORE_COUNT);
         for (int i = 0; i < n; i++) {
             long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;

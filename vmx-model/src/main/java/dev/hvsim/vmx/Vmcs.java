@@ -14,13 +14,12 @@ import dev.hvsim.x86core.bus.PhysicalBus;
  * <p>The current VMCS of a CPU ({@link VmxExtension#currentVmcs()}) keeps a processor-side copy of its fields (a
  * {@code long[]} by catalogue index, filled from the region when the VMCS becomes current): VMREAD, the VM-entry
  * snapshot and the non-root controls read the copy; every write (VMWRITE, VM exits, the Java root API) goes to the
- * copy and through to the region, so the region always holds what the copy holds and VMCLEAR has nothing to write
- * back. SDM Vol. 3C 25.11.1 "Software Use of Virtual-Machine Control Structures" allows a processor to keep VMCS data
- * outside the region while the VMCS is active; the one visible difference is that ordinary stores of the CPU into the
- * region of its current VMCS are not seen until the next VMPTRLD (vmx-model DEVIATIONS.md "VMCS storage"). Writes
- * that are not a CPU's stores (a debugger, a loader, DMA) reach the copy through
- * {@link VmxExtension#physicalWritten}. Any other view (a shadow VMCS, a region that is not current, check-vmcs'
- * array) reads and writes the region itself.
+ * copy only, and the fields written since are written back to the region when the VMCS stops being current (VMCLEAR,
+ * VMPTRLD of a VMCS, VMXON, VMXOFF); a debugger's memory reads see them ({@link VmxExtension#overlay}). SDM Vol. 3C 25.11.1 "Software Use of Virtual-Machine Control Structures" allows a processor to keep VMCS
+ * data outside the region while the VMCS is active (the region's contents are undefined then), and requires VMCLEAR
+ * before the region is used otherwise; see vmx-model DEVIATIONS.md "VMCS storage". Writes that are not a CPU's loads
+ * and stores (a debugger, a loader, DMA) reach the copy through {@link VmxExtension#physicalWritten}. Any other view
+ * (a region that is not current, check-vmcs' array) reads and writes the region itself.
  */
 public final class Vmcs {
     private final VmcsMemory memory;
@@ -81,7 +80,95 @@ public final class Vmcs {
         long[] cache = cache();
         if (cache != null) {
             layout.readFullFields(memory, cache);
+            java.util.Arrays.fill(owner.vmcsDirty, 0L);
             java.util.Arrays.fill(owner.vmcsChanged, -1L);
+        }
+    }
+
+    /**
+     * Writes the fields of the processor-side copy that the region does not hold yet to the region (SDM Vol. 3C
+     * 25.11.1: VMCLEAR, and whatever else makes the VMCS not current, writes its data back); nothing when no copy
+     * serves this view.
+     */
+    void writeBack() {
+        long[] cache = cache();
+        if (cache == null) {
+            return;
+        }
+        long[] dirty = owner.vmcsDirty;
+        for (int w = 0; w < dirty.length; w++) {
+            long bits = dirty[w];
+            dirty[w] = 0; // before the writes: a region reached through the bus reports them (physicalWritten)
+            while (bits != 0) {
+                int i = w << 6 | Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                memory.write(layout.fullOffset(i), layout.fullSize(i), cache[i]);
+            }
+        }
+    }
+
+    /**
+     * Puts the bytes of the fields of the copy that are not yet written back and overlap {@code [pa, pa + length)}
+     * into {@code buf} (which holds those bytes of memory from {@code offset}), as the region will hold them after
+     * the write-back; nothing when no copy serves this view.
+     */
+    void overlay(long pa, byte[] buf, int offset, int length) {
+        long[] cache = cache();
+        if (cache == null) {
+            return;
+        }
+        long[] dirty = owner.vmcsDirty;
+        for (int w = 0; w < dirty.length; w++) {
+            long bits = dirty[w];
+            while (bits != 0) {
+                int i = w << 6 | Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                long at = address + layout.fullOffset(i);
+                for (int b = 0; b < layout.fullSize(i); b++) {
+                    if (at + b >= pa && at + b < pa + length) {
+                        buf[offset + (int) (at + b - pa)] = (byte) (cache[i] >>> (8 * b));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Bytes {@code [pa, pa + length)} of physical memory were written other than by the model's own VMCS writes: the
+     * fields of the copy that overlap them take the region's bytes there (a field the copy holds newer than the
+     * region keeps its other bytes, and is written back whole), every other field keeps the copy's value. No copy:
+     * nothing.
+     */
+    void written(long pa, int length) {
+        long[] cache = cache();
+        if (cache == null) {
+            return;
+        }
+        long[] dirty = owner.vmcsDirty;
+        long from = pa - address, to = from + length; // region offsets, [from, to)
+        for (int i = 0; i < cache.length; i++) {
+            int size = layout.fullSize(i);
+            int off = layout.fullOffset(i);
+            if (size == 0 || off + size <= from || off >= to) {
+                continue;
+            }
+            long region = memory.read(off, size);
+            long v = region;
+            if ((dirty[i >>> 6] >>> i & 1) != 0) {
+                v = cache[i];
+                for (int b = 0; b < size; b++) {
+                    if (off + b >= from && off + b < to) { // this byte was written: the region's
+                        long m = 0xffL << (8 * b);
+                        v = (v & ~m) | (region & m);
+                    }
+                }
+                dirty[i >>> 6] &= ~(1L << i);
+                if (v != region) {
+                    memory.write(off, size, v);
+                }
+            }
+            cache[i] = v & MASK[i];
+            owner.vmcsChanged[i >>> 6] |= 1L << i;
         }
     }
 
@@ -107,12 +194,11 @@ public final class Vmcs {
                     store(cache, i, size, value);
                     return;
                 }
-                // the region holds what the copy holds: a value the copy already has is not stored again
                 long v = (cache[i] & 0xffffffffL) | value << 32;
                 if (v != cache[i]) {
                     cache[i] = v;
                     owner.vmcsChanged[i >>> 6] |= 1L << i;
-                    memory.write(layout.fullOffset(i) + 4, 4, value & 0xffffffffL);
+                    owner.vmcsDirty[i >>> 6] |= 1L << i;
                 }
                 return;
             }
@@ -133,13 +219,16 @@ public final class Vmcs {
         return m;
     }
 
-    /** Field {@code i} (catalogue index, {@link VmcsSnapshot#indexOf}) into the copy and through to the region. */
+    /**
+     * Field {@code i} (catalogue index, {@link VmcsSnapshot#indexOf}) into the copy; the region gets it when the copy
+     * is written back ({@link #writeBack}). A value the copy already has changes nothing.
+     */
     private void store(long[] cache, int i, int size, long value) {
         long v = value & MASK[i];
-        if (v != cache[i]) { // the region holds what the copy holds: a value the copy has is not stored again
+        if (v != cache[i]) {
             cache[i] = v;
             owner.vmcsChanged[i >>> 6] |= 1L << i;
-            memory.write(layout.fullOffset(i), size, v);
+            owner.vmcsDirty[i >>> 6] |= 1L << i;
         }
     }
 

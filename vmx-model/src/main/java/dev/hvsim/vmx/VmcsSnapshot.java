@@ -56,6 +56,19 @@ public final class VmcsSnapshot {
         return new VmcsSnapshot(new long[FULL.size()]);
     }
 
+    /**
+     * A view of {@code values} itself, not a copy: VM entry checks and commits the processor-side copy of the current
+     * VMCS ({@link VmxExtension#vmcsCacheFor}) in place, since nothing writes the copy between the start of the checks
+     * and the end of the commit (a VM exit during the commit's event delivery writes it only after the commit has
+     * read its last field), so the view holds exactly what a {@link #refill} would.
+     */
+    static VmcsSnapshot over(long[] values) {
+        if (values.length != FULL.size()) {
+            throw new IllegalArgumentException("a snapshot has " + FULL.size() + " values, not " + values.length);
+        }
+        return new VmcsSnapshot(values);
+    }
+
     /** Reads every field again, as {@link #read} does, into this snapshot's own array (every value is written). */
     VmcsSnapshot refill(Vmcs vmcs) {
         vmcs.readFullFields(values);

@@ -69,8 +69,8 @@ final class VmxEvents {
      * when the entry injects an event or a pending MTF VM exit (26.5.2, 28.6.2).
      */
     void entered(VmcsSnapshot g) {
-        long pin = g.get(F.PIN_BASED_VM_EXEC_CONTROL), proc = g.get(F.CPU_BASED_VM_EXEC_CONTROL);
-        long exit = g.get(F.VM_EXIT_CONTROLS);
+        long pin = g.at(F.I.PIN_BASED_VM_EXEC_CONTROL), proc = g.at(F.I.CPU_BASED_VM_EXEC_CONTROL);
+        long exit = g.at(F.I.VM_EXIT_CONTROLS);
         extIntExiting = (pin & 1) != 0;
         nmiExiting = (pin & 1 << 3) != 0;
         virtualNmis = (pin & 1 << 5) != 0;
@@ -81,9 +81,9 @@ final class VmxEvents {
         ackOnExit = (exit & 1 << 15) != 0;
         saveTimer = (exit & 1 << 22) != 0;
         if (timerActive) {
-            timerDeadlineTicks = ticks() + (g.get(F.VMX_PREEMPTION_TIMER_VALUE) & 0xffffffffL);
+            timerDeadlineTicks = ticks() + (g.at(F.I.VMX_PREEMPTION_TIMER_VALUE) & 0xffffffffL);
         }
-        long info = g.get(F.VM_ENTRY_INTR_INFO_FIELD);
+        long info = g.at(F.I.VM_ENTRY_INTR_INFO_FIELD);
         boolean injecting = (info >>> 31 & 1) != 0;
         int type = (int) (info >>> 8) & 7;
         mtfPending = injecting && (type == 7 || mtf); // 26.5.2: a vectored entry with MTF, or a pending MTF (28.6.2)
@@ -92,7 +92,7 @@ final class VmxEvents {
         // after this entry (INIT is held in root operation); SIPIs are not latched: one not yet taken is dropped
         sipiVector = -1;
         iretRip = -1;
-        int activity = (int) g.get(F.GUEST_ACTIVITY_STATE);
+        int activity = (int) g.at(F.I.GUEST_ACTIVITY_STATE);
         pendingDebug = pendingDebugAfterEntry(g, injecting, type, activity);
         // 28.7.2: HLT is the core's halted state; shutdown and wait-for-SIPI also stop execution, and hold interrupts
         // (VmxExtension.holdsInterrupts). An injected event wakes the processor: VmEntry.inject makes it active.
@@ -118,7 +118,7 @@ final class VmxEvents {
      * #DB follow the injected event's delivery; this model drops them in that case (DEVIATIONS.md).
      */
     private static long pendingDebugAfterEntry(VmcsSnapshot g, boolean injecting, int type, int activity) {
-        long p = g.get(F.GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DBG_BITS;
+        long p = g.at(F.I.GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DBG_BITS;
         if ((p & (BS | ENABLED_BP)) == 0 || injecting && type != 7
                 || !injecting && (activity == GuestNonRegisterRules.SHUTDOWN
                         || activity == GuestNonRegisterRules.WAIT_FOR_SIPI)) {

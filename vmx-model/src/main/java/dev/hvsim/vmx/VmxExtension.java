@@ -127,6 +127,12 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      */
     final long[] vmcsChanged = new long[(VmcsSnapshot.size() + 63) >>> 6];
 
+    /**
+     * The fields of the processor-side copy not yet written to the region (bits by catalogue index): written back when
+     * the VMCS stops being current ({@link #setCurrentVmcs}) or on {@link #writeBack}.
+     */
+    final long[] vmcsDirty = new long[(VmcsSnapshot.size() + 63) >>> 6];
+
     /** The copy serving the region at {@code address}: the current VMCS's, or null for any other region. */
     long[] vmcsCacheFor(long address) {
         return address == currentVmcs && address != NO_VMCS ? vmcsCache : null;
@@ -137,9 +143,33 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * current (again) is read into the processor-side copy (31.3 VMPTRLD: the VMCS data is loaded from memory).
      */
     void setCurrentVmcs(long address) {
+        writeBack(); // the VMCS that stops being current (or is made current again) gets its data in memory
         currentVmcs = address;
         if (address != NO_VMCS) {
             currentVmcs().reload();
+        }
+    }
+
+    /**
+     * A debugger's read of physical memory sees the fields of the current VMCS's processor-side copy that are not yet
+     * written back (SDM Vol. 3C 25.11.1 leaves the region undefined while the VMCS is active; the model shows the
+     * debugger its current values without writing the region, so reading does not change the run).
+     */
+    @Override
+    public void overlay(Cpu c, long pa, byte[] buf, int offset, int length) {
+        long base = currentVmcs;
+        if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
+            currentVmcs().overlay(pa, buf, offset, length);
+        }
+    }
+
+    /**
+     * Writes the processor-side copy of the current VMCS back to its region (the fields written since it was read or
+     * last written back), as VMCLEAR does; the VMCS stays current.
+     */
+    void writeBack() {
+        if (currentVmcs != NO_VMCS) {
+            currentVmcs().writeBack();
         }
     }
 
@@ -152,7 +182,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
     public void physicalWritten(Cpu c, long pa, int length) {
         long base = currentVmcs;
         if (base != NO_VMCS && pa < base + layout.regionSize() && pa + length > base) {
-            currentVmcs().reload();
+            currentVmcs().written(pa, length);
         }
     }
 
@@ -174,10 +204,10 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * translation context (VPID, EPTP) without flushing it (see DEVIATIONS.md "TLB tagging").
      */
     void enterGuestTranslation(VmcsSnapshot g) {
-        long proc2 = (g.get(F.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.get(F.SECONDARY_VM_EXEC_CONTROL) : 0;
+        long proc2 = (g.at(F.I.CPU_BASED_VM_EXEC_CONTROL) >>> 31 & 1) != 0 ? g.at(F.I.SECONDARY_VM_EXEC_CONTROL) : 0;
         unrestricted = (proc2 & 1 << 7) != 0;
-        vpid = (proc2 & 1 << 5) != 0 ? (int) g.get(F.VIRTUAL_PROCESSOR_ID) : 0;
-        long eptp = g.get(F.EPT_POINTER);
+        vpid = (proc2 & 1 << 5) != 0 ? (int) g.at(F.I.VIRTUAL_PROCESSOR_ID) : 0;
+        long eptp = g.at(F.I.EPT_POINTER);
         if ((proc2 & 1 << 1) == 0) {
             ept = null;
         } else {
@@ -492,8 +522,9 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
      * pointers, IA32_FEATURE_CONTROL, the INIT held in root operation, the running guest's VPID, "unrestricted
      * guest" and EPT translator, the pending-event state ({@link VmxEvents}: windows, MTF, preemption timer,
      * pending debug exceptions, SIPI, activity state), the non-root intercept state (TPR threshold, PAUSE loop,
-     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (it may differ from the region
-     * after stores to the region other than VMWRITE) with its changed-field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
+     * MONITOR), the last entry outcome and the processor-side copy of the current VMCS (the region holds only what
+     * was written back; it may also differ after ordinary stores to the region) with its changed and not-written-back
+     * field bits. The entry-check memo is dropped: it only caches rule results a full check recomputes.
      */
     @Override
     public dev.hvsim.x86core.Snapshottable.Snapshot snapshot() {
@@ -502,7 +533,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
         int vp = vpid;
         long fc = featureControl, on = vmxonPointer, cur = currentVmcs;
         Vmcs view = currentVmcsView;
-        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone();
+        long[] cache = vmcsCache.clone(), changed = vmcsChanged.clone(), dirty = vmcsDirty.clone();
         dev.hvsim.x86core.Snapshottable.Snapshot ev = events.snapshot(), g = guest.snapshot(), en = entry.snapshot();
         return new dev.hvsim.x86core.Snapshottable.Snapshot() {
             @Override
@@ -521,6 +552,7 @@ public final class VmxExtension implements CpuExtension, dev.hvsim.x86core.Snaps
                 currentVmcsView = view;
                 System.arraycopy(cache, 0, vmcsCache, 0, cache.length);
                 System.arraycopy(changed, 0, vmcsChanged, 0, changed.length);
+                System.arraycopy(dirty, 0, vmcsDirty, 0, dirty.length);
                 ev.restore();
                 g.restore();
                 en.restore();

@@ -132,7 +132,10 @@ final class VmxInstructions {
         succeed();
     }
 
-    /** VMCLEAR m64 (31.3 VMCLEAR): errors 2 and 3; the VMCS data is always in memory, so only the launch state changes. */
+    /**
+     * VMCLEAR m64 (31.3 VMCLEAR): errors 2 and 3; the launch state becomes clear, and when the VMCS is current its
+     * processor-side copy is written back to the region (VmxExtension.setCurrentVmcs) and it stops being current.
+     */
     void vmclear(DecodedInsn d) {
         prologue(d, ExitReason.VMCLEAR);
         long addr = vmcsPointer(d, VmInstructionError.VMCLEAR_INVALID_ADDRESS, VmInstructionError.VMCLEAR_VMXON_POINTER);

@@ -295,6 +295,9 @@ public final class VmxNonRootMode implements GuestMode {
     /** The shadow VMCS: the one the VMCS link pointer references, or null when it is FFFFFFFF_FFFFFFFFH. */
     Vmcs shadowVmcs() {
         long link = vmcs().read(F.VMCS_LINK_POINTER);
+        if (link == x.currentVmcsPointer()) {
+            return x.currentVmcs(); // its data is the processor-side copy (the region may be older: Vmcs)
+        }
         return link == -1L ? null : new Vmcs(x.cpu().bus(), link, x.layout());
     }
 

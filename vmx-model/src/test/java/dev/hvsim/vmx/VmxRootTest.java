@@ -130,25 +130,55 @@ class VmxRootTest {
         return new Vmcs(t.bus, VMCS, root.extension().layout());
     }
 
+    /** Field {@code name} as a debugger reading the region's bytes sees it (CpuExtension.overlay, as the gdb stub). */
+    private long debuggerRead(String name) {
+        dev.hvsim.vmcs.VmcsField f = dev.hvsim.vmcs.VmcsFields.get().byName(name);
+        int off = root.extension().layout().offsetOf(f);
+        byte[] region = new byte[4096];
+        for (int i = 0; i < region.length; i++) {
+            region[i] = (byte) t.bus.read(VMCS + i, 1);
+        }
+        cpu.extension().overlay(cpu, VMCS, region, 0, region.length);
+        return new Vmcs(region, root.extension().layout()).read(f);
+    }
+
     @Test
-    void theCurrentVmcsCopyIsWrittenThroughToTheRegionByWritesAndExits() {
+    void theCurrentVmcsCopyIsWrittenBackToTheRegionWhenItStopsBeingCurrentAndShownToADebugger() {
+        long rspBefore = region().read("GUEST_RSP");
         root.write("GUEST_RSP", 0x37ff8);
-        assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff8);
-        root.write("GUEST_RSP", 0x37ff8); // the same value again: the region still holds it
-        assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff8);
         root.write("HOST_IA32_EFER_HIGH", 0x12); // a high access: bits 63:32 only
-        assertThat(region().read("HOST_IA32_EFER") >>> 32).isEqualTo(0x12);
         assertThat(root.read("HOST_IA32_EFER") >>> 32).isEqualTo(0x12);
+        assertThat(debuggerRead("GUEST_RSP")).isEqualTo(0x37ff8);
+        assertThat(debuggerRead("HOST_IA32_EFER") >>> 32).isEqualTo(0x12);
+        assertThat(region().read("GUEST_RSP")).isEqualTo(rspBefore); // reading wrote nothing
         root.write("HOST_IA32_EFER_HIGH", 0);
         t.mem(GUEST_CODE, "48 ff c4 0f a2"); // INC RSP; CPUID
         assertThat(root.enter().kind()).isEqualTo(EntryOutcome.Kind.ENTERED);
         assertThat(runToExit().reason()).isEqualTo(ExitReason.CPUID);
-        // the exit saved the guest state into the copy and the region alike (29.3)
+        // the exit saved the guest state into the copy (29.3); VMCLEAR writes the copy back (25.11.1, 31.3)
         assertThat(root.read("GUEST_RSP")).isEqualTo(0x37ff9);
+        Vmcs current = root.vmcs();
+        root.extension().setCurrentVmcs(VmxExtension.NO_VMCS);
         assertThat(region().read("GUEST_RSP")).isEqualTo(0x37ff9);
         assertThat(region().read("GUEST_RIP")).isEqualTo(GUEST_CODE + 3);
         assertThat(region().read("VM_EXIT_REASON")).isEqualTo(ExitReason.CPUID);
         assertThat(region().read("VM_EXIT_INSTRUCTION_LEN")).isEqualTo(2);
+        assertThat(region().read("HOST_IA32_EFER") >>> 32).isZero();
+        // current again (VMPTRLD): the copy is read from the region, nothing lost
+        root.use(current);
+        assertThat(root.read("GUEST_RSP")).isEqualTo(0x37ff9);
+        assertThat(root.read("VM_EXIT_REASON")).isEqualTo(ExitReason.CPUID);
+    }
+
+    @Test
+    void aWriteOfPartOfAFieldTheCopyHoldsNewerTakesTheWrittenBytesAndKeepsTheOthers() {
+        long rip = VMCS + root.extension().layout().offsetOf(dev.hvsim.vmcs.VmcsFields.get().byName("GUEST_RIP"));
+        root.write("GUEST_RIP", 0x1122_3344_5566L); // in the copy, not yet in the region
+        t.bus.write(rip, 1, 0xab); // a debugger's one-byte write into the region
+        cpu.physicalWritten(rip, 1);
+        assertThat(root.read("GUEST_RIP")).isEqualTo(0x1122_3344_55abL);
+        assertThat(region().read("GUEST_RIP")).isEqualTo(0x1122_3344_55abL);
+        assertThat(root.read("GUEST_RSP")).isEqualTo(0x38000); // a field the write did not touch keeps the copy's value
     }
 
     @Test

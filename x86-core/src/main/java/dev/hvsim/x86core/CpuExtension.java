@@ -141,4 +141,12 @@ public interface CpuExtension {
      * current VMCS) can read it again. Default: nothing.
      */
     default void physicalWritten(Cpu cpu, long pa, int length) {}
+
+    /**
+     * A debugger read {@code length} bytes of physical memory at {@code pa} into {@code buf} from {@code offset}: an
+     * extension that keeps a processor-side copy of a structure in memory that is newer than memory (the VMX model's
+     * current VMCS) puts the copy's bytes there, so that the reader sees what the processor holds without memory
+     * being written (a read must not change the run). Default: nothing.
+     */
+    default void overlay(Cpu cpu, long pa, byte[] buf, int offset, int length) {}
 }

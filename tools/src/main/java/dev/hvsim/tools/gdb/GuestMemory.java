@@ -30,9 +30,16 @@ final class GuestMemory {
                 break;
             }
             byte[] page = machine.memory().ramPage(pa);
+            byte[] chunk = new byte[n];
             for (int i = 0; i < n; i++) {
-                b.write(page != null ? page[(int) ((pa + i) & 0xfff)] : (int) machine.memory().read(pa + i, 1));
+                chunk[i] = page != null ? page[(int) ((pa + i) & 0xfff)] : (byte) machine.memory().read(pa + i, 1);
             }
+            for (Cpu c : machine.cpus()) {
+                if (c.extension() != null) {
+                    c.extension().overlay(c, pa, chunk, 0, n); // e.g. the current VMCS's processor-side copy
+                }
+            }
+            b.write(chunk, 0, n);
             a += n;
             left -= n;
         }
