@@ -513,6 +513,26 @@ class NestedSvmTest {
         assertThat(r.out()).containsExactly(0x400, 0xd, 1, rb.address, 0, 0x11111111L, 0, 0);
     }
 
+    /**
+     * PS (bit 7) is reserved in a PML4E (APM Vol. 2 5.4): with it set in L1's only PML4E, L2's very first instruction
+     * fetch is a #VMEXIT(NPF) to L1 with EXITINFO1 = P | US | RSV | ID (1DH) and bit 32, EXITINFO2 = L2's RIP.
+     */
+    @Test
+    void psInL1sNestedPml4eGivesL1AnRsvFaultOnL2sFirstFetch() throws Exception {
+        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
+                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
+                .store(OUT + 12).end();
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            longMode(m);
+            m.cpus().get(0).state().efer |= Cpu.EFER_NXE;
+            write(m, L2_CODE, new Asm().vmmcall().toArray());
+            vmcb12(m, 0, 1);
+            nestedTables(m, (mm, pt) -> q(mm, NPT, mm.memory().read(NPT, 8) | 0x80));
+        });
+        assertThat(r.out()).containsExactly(0x400, 0x1d, 1, L2_CODE, 0, 0, 0, 0);
+    }
+
     /** L1 in 64-bit mode on identity page tables (2 MiB pages, first 16 MiB), EFER.SVME already set. */
     static void longMode(Machine m) {
         q(m, L1_PML4, (L1_PML4 + 0x1000) | 3);
