@@ -47,7 +47,10 @@ import java.util.Map;
  * vCPU's current VMCS. An exit from L2 goes to L1 ({@link #reflect}: exit information and guest state written to
  * VMCS12, L1's host state loaded from VMCS12 per SDM 29.5) when L1's controls ask for it ({@link #l1Wants}); otherwise
  * the VMM handles it on L2 and L2 resumes. With "enable EPT" in VMCS12, L2 runs on a shadow EPT built on demand from
- * L1's EPT ({@link #eptViolation}); INVEPT/INVVPID from L1 drop it.
+ * L1's EPT ({@link #eptViolation}); INVEPT/INVVPID from L1 drop it. L1's MSR lists are emulated: the VM-entry
+ * MSR-load area into L2's context after VMCS02 is built (28.4, {@link #loadEntryMsrs}), the VM-exit MSR-store and
+ * MSR-load areas around the host-state load of a reflected exit (29.4, 29.6), a failing exit entry a VMX abort of L1
+ * (29.7, {@link #abortL1}).
  */
 final class NestedVmx implements Nesting {
     private static final VmcsFields C = VmcsFields.get();
@@ -801,7 +804,8 @@ final class NestedVmx implements Nesting {
      * VMLAUNCH / VMRESUME (31.3; 28.1 basic checks: VMfailInvalid without a current VMCS, VMfail(26) with blocking by
      * MOV SS, VMfail(4) / VMfail(5) for the wrong launch state), then vmx-model's checks of 28.2-28.4 on VMCS12 under
      * L1's capabilities: VMfailValid(7) controls, VMfailValid(8) host state, or the VM-entry failure exit (33 guest
-     * state, 34 MSR loading; 28.8) to L1. Success: VMCS02 is built and becomes current; L2 runs at the next entry.
+     * state, 34 MSR loading; 28.8) to L1. Success: VMCS02 is built and becomes current, L1's VM-entry MSR-load area
+     * is loaded into L2's context (28.4); L2 runs at the next entry.
      */
     private Handled vmlaunch(GuestExit x, boolean launch) {
         if (current == VmxExtension.NO_VMCS) {
@@ -835,7 +839,7 @@ final class NestedVmx implements Nesting {
                 break;
         }
         buildVmcs02(launch);
-        int failed = loadEntryMsrs();
+        long failed = loadEntryMsrs();
         if (failed != 0) {
             // 28.8: VM-entry failure while loading MSRs: reason 34, qualification = the entry's number; launch state
             // unchanged; L1's host state loaded. Not reached when the checks' probe and the load agree (they use the
@@ -1232,12 +1236,12 @@ final class NestedVmx implements Nesting {
      *
      * @return 0, or the 1-based number of an entry whose WRMSR faulted after all (nothing of it loaded)
      */
-    private int loadEntryMsrs() {
+    private long loadEntryMsrs() {
         long n = vmcs12.read(ENTRY_MSR_LOAD_COUNT), base = vmcs12.read(ENTRY_MSR_LOAD_ADDR);
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) {
             long index = cpu.bus().read(base + 16L * i, 4), value = cpu.bus().read(base + 16L * i + 8, 8);
             if (!loadMsr(vmcs02, index, value)) {
-                return i + 1;
+                return (int) (i + 1);
             }
         }
         return 0;
@@ -1279,7 +1283,7 @@ final class NestedVmx implements Nesting {
     private String storeExitMsrs() {
         Vmcs s = vmcs12, d = vmcs02;
         long n = s.read(EXIT_MSR_STORE_COUNT), base = s.read(EXIT_MSR_STORE_ADDR);
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) {
             long lo = cpu.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
             if ((lo >>> 32) != 0 || (index >>> 8) == 0x8 || index == IA32_SMBASE) {
                 return String.format("VM-exit MSR-store entry %d (MSR %xH)", i, index);
@@ -1308,6 +1312,11 @@ final class NestedVmx implements Nesting {
                 } catch (dev.hvsim.x86core.fault.ArchFault e) {
                     return String.format("VM-exit MSR-store entry %d: RDMSR %xH faults", i, index);
                 }
+                if (index == Msr.IA32_TIME_STAMP_COUNTER && (proc02 & PROC_TSC_OFFSET) != 0) {
+                    // read here in L0's root state: L2's TSC as RDMSR reads it in L2 (with the offset L1 gave it),
+                    // as vmx-model's own exit stores it before leaving non-root operation
+                    value += d.read(TSC_OFFSET);
+                }
             }
             cpu.bus().write(base + 16L * i + 8, 8, value);
         }
@@ -1326,7 +1335,7 @@ final class NestedVmx implements Nesting {
     private String loadExitMsrs() {
         Vmcs s = vmcs12;
         long n = s.read(EXIT_MSR_LOAD_COUNT), base = s.read(EXIT_MSR_LOAD_ADDR);
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) {
             long lo = cpu.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
             long value = cpu.bus().read(base + 16L * i + 8, 8);
             if ((lo >>> 32) != 0 || index == Msr.IA32_FS_BASE || index == Msr.IA32_GS_BASE || (index >>> 8) == 0x8

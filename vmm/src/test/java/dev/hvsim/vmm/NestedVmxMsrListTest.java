@@ -100,8 +100,11 @@ class NestedVmxMsrListTest {
      */
     @Test
     void entryLoadExitStoreAndExitLoad() throws Exception {
-        Asm32 a = l1(Map.of(ENTRY_LOAD_COUNT, 2L, ENTRY_LOAD_ADDR, ENTRY_LOAD, EXIT_STORE_COUNT, 2L,
-                EXIT_STORE_ADDR, EXIT_STORE, EXIT_LOAD_COUNT, 2L, EXIT_LOAD_ADDR, EXIT_LOAD));
+        // and "use TSC offsetting" with offset 1000_00000000H (TSC_OFFSET_HIGH, 2011H): the IA32_TSC the store list
+        // captures is L2's (26.6.5 / ch. 27: RDMSR IA32_TSC in L2 returns TSC + offset)
+        Asm32 a = l1(Map.of(ENTRY_LOAD_COUNT, 2L, ENTRY_LOAD_ADDR, ENTRY_LOAD, EXIT_STORE_COUNT, 3L,
+                EXIT_STORE_ADDR, EXIT_STORE, EXIT_LOAD_COUNT, 2L, EXIT_LOAD_ADDR, EXIT_LOAD,
+                0x4002L, 0x94006172L | 1 << 3, 0x2011L, 0x1000L));
         a.vmlaunch().debugExit(3);
         observe(a, 0, 0x40).debugExit(0);
         Result[] r = new Result[2];
@@ -111,6 +114,7 @@ class NestedVmxMsrListTest {
                 entry(m, ENTRY_LOAD, 1, STAR, 0x00230010_00006666L);
                 entry(m, EXIT_STORE, 0, SYSENTER_EIP, -1L);
                 entry(m, EXIT_STORE, 1, STAR, -1L); // bits 127:64 overwritten by the store
+                entry(m, EXIT_STORE, 2, 0x10, -1L);
                 entry(m, EXIT_LOAD, 0, SYSENTER_EIP, 0x11110000L);
                 entry(m, EXIT_LOAD, 1, STAR, 0x11110000_22220000L);
                 lastMachine = m;
@@ -128,6 +132,8 @@ class NestedVmxMsrListTest {
                     lastMachine.memory().read(EXIT_STORE + 24, 8)})
                     .as("store list (under the VMM: %s): L2's values at the exit", k == 1)
                     .containsExactly(0x77770000L, 0x9999_00008888L);
+            assertThat(lastMachine.memory().read(EXIT_STORE + 40, 8) - 0x1000_00000000L)
+                    .as("IA32_TSC stored: L2's, with VMCS12's TSC offset").isBetween(0L, 100_000_000L);
         }
         sameAsBare(r);
         assertThat(r[1].trace().lines().filter(l -> l.contains("\"kind\":\"io\"") && l.contains("\"level\":2")))
