@@ -1,5 +1,8 @@
 package dev.hvsim.vmm;
 
+import dev.hvsim.ept.EntryStatus;
+import dev.hvsim.ept.Perm;
+import dev.hvsim.ept.X86PagingFormat;
 import dev.hvsim.svm.SvmExtension;
 import dev.hvsim.svm.SvmRoot;
 import dev.hvsim.svm.VmcbSnapshot;
@@ -64,6 +67,8 @@ final class NestedSvm {
     /** The ASID L0 runs L2 with (every L1 ASID shares it; a change of L1's ASID flushes it). */
     private final int l2Asid;
     private ShadowNpt shadow;
+    /** The format of L1's nested tables, for its current EFER.NXE (derived state: not snapshotted). */
+    private X86PagingFormat l1Format;
 
     // L1's virtual SVM state
     boolean svme;
@@ -526,11 +531,16 @@ final class NestedSvm {
 
     /**
      * A nested page fault of L2 on the shadow tables: L1's nested tables are walked for the L2 guest-physical address
-     * (15.25.5: 4-level long-mode format; nested accesses are user accesses; R/W, U/S and, with L1's EFER.NXE, NX
-     * combined over the levels; 2 MiB and 1 GiB pages). Not mapped or not allowed there: #VMEXIT(NPF) to L1 with
-     * EXITINFO1 in the page-fault error-code format (P, RW, US = 1, ID; bits 32/33 as the model gave them: final
-     * address / guest page-table access) and EXITINFO2 = the address (15.25.6). Allowed: the L1 guest-physical page is
-     * backed in L0's tables (lazily, as for L1) and the shadow maps the L2 page to it; L2 retries.
+     * (15.25.5: 4-level long-mode format, in the format L1's own paging has, with L1's EFER.NXE; nested accesses are
+     * user accesses; R/W, U/S and, with L1's EFER.NXE, NX combined over the levels, APM 5.6; 2 MiB and 1 GiB pages),
+     * entry by entry as the model's walker ({@link X86PagingFormat#classify}, APM 5.3.3, 5.4: reserved bits at or
+     * above MAXPHYADDR, bit 63 without NXE, PS in a PML4E or without 1 GiB pages, the bits between PAT and the frame of
+     * a large page). Not present, reserved bit or not allowed there: #VMEXIT(NPF) to L1 with EXITINFO1 in the
+     * page-fault error-code format (P, RW, US = 1, RSV, ID; bits 32/33 as the model gave them: final address / guest
+     * page-table access) and EXITINFO2 = the address (15.25.6). Allowed: the L1 guest-physical page is backed in L0's
+     * tables (lazily, as for L1) and the shadow maps the L2 page to it, writable and executable only as L1's walk
+     * allows, so that a later access the walk forbids (a fetch from an NX page first mapped by a read, a write to a
+     * read-only page) faults again and comes back here; L2 retries.
      */
     private Handled shadowFault(GuestExit x) {
         long gpa = x.info2;
@@ -540,28 +550,31 @@ final class NestedSvm {
                     + Long.toHexString(l1Efer) + ", CR4 " + Long.toHexString(l1Cr4) + ")";
             return Handled.STOPPED;
         }
-        long addrMask = 0x000f_ffff_ffff_f000L & ((1L << cpu.profile().maxPhysAddr()) - 1);
-        boolean nxe = (l1Efer & Cpu.EFER_NXE) != 0;
-        long table = l1NCr3 & addrMask;
-        boolean w = true, u = true, nx = false;
-        long pa = -1;
-        for (int shift = 39; shift >= 12; shift -= 9) {
-            long e = bus.read(vmm.guestToHost(table + ((gpa >>> shift) & 0x1ff) * 8), 8);
-            if ((e & 1) == 0) {
-                return npfToL1(x, false, write, fetch, gpa);
+        X86PagingFormat f = l1Format((l1Efer & Cpu.EFER_NXE) != 0);
+        long table = f.rootTable(l1NCr3);
+        boolean w = true, u = true, exec = true;
+        long pa;
+        for (int level = f.topLevel(); ; level--) {
+            long e = bus.read(vmm.guestToHost(f.entryAddress(table, gpa, level)), 8);
+            EntryStatus st = f.classify(e, level);
+            if (st == EntryStatus.NOT_PRESENT) {
+                return npfToL1(x, false, false, write, fetch, gpa);
             }
-            w &= (e & 2) != 0;
-            u &= (e & 4) != 0;
-            nx |= nxe && e < 0;
-            if (shift == 12 || (shift == 21 || shift == 30) && (e & 0x80) != 0) {
-                long size = 1L << shift;
-                pa = (e & addrMask & ~(size - 1)) | (gpa & (size - 1) & ~0xfffL);
+            if (!st.usable()) {
+                return npfToL1(x, true, true, write, fetch, gpa); // APM 5.3.3 / 15.25.6: RSV, with P = 1
+            }
+            int perm = f.permissions(e, level);
+            w &= (perm & Perm.W) != 0;
+            u &= (perm & Perm.U) != 0;
+            exec &= (perm & Perm.XU) != 0;
+            if (st == EntryStatus.LEAF) {
+                pa = f.frame(e, level) | (gpa & f.pageSize(level).mask() & ~0xfffL);
                 break;
             }
-            table = e & addrMask;
+            table = f.frame(e, level);
         }
-        if (!u || write && !w || fetch && nx) {
-            return npfToL1(x, true, write, fetch, gpa);
+        if (!u || write && !w || fetch && !exec) {
+            return npfToL1(x, true, false, write, fetch, gpa);
         }
         long hpa;
         if (bus.ramPage(pa) != null) {
@@ -575,13 +588,28 @@ final class NestedSvm {
         if (shadow.tables() >= SHADOW_TABLES) {
             resetShadow(); // bounded: an L2 touching a huge sparse space cannot exhaust the VMM's memory
         }
-        shadow.map(gpa, hpa, w);
+        shadow.map(gpa, hpa, w, exec);
         v.reinjectInterrupted(x);
         return Handled.MAPPED;
     }
 
-    private Handled npfToL1(GuestExit x, boolean present, boolean write, boolean fetch, long gpa) {
-        long info1 = (present ? 1 : 0) | (write ? 2 : 0) | 4 | (fetch ? 0x10 : 0) | (x.qualification & (3L << 32));
+    /**
+     * The format of L1's nested tables (15.25.3: the format of the paging L1, their host, has): 4-level long mode,
+     * L1's EFER.NXE, 1 GiB pages as the profile has them, its MAXPHYADDR. Kept while L1's NXE stays the same.
+     */
+    private X86PagingFormat l1Format(boolean nxe) {
+        X86PagingFormat f = l1Format;
+        if (f == null || f.nxe() != nxe) {
+            f = new X86PagingFormat(X86PagingFormat.Mode.LONG4, nxe, true,
+                    cpu.has(dev.hvsim.x86core.decode.Feature.PAGE1GB), cpu.profile().maxPhysAddr());
+            l1Format = f;
+        }
+        return f;
+    }
+
+    private Handled npfToL1(GuestExit x, boolean present, boolean rsv, boolean write, boolean fetch, long gpa) {
+        long info1 = (present ? 1 : 0) | (write ? 2 : 0) | 4 | (rsv ? 8 : 0) | (fetch ? 0x10 : 0)
+                | (x.qualification & (3L << 32));
         reflect(EXIT_NPF, info1, gpa, x.vectoring, 0);
         return Handled.REFLECTED;
     }

@@ -111,14 +111,18 @@ final class SvmVcpu extends Vcpu {
     /**
      * The 64-bit host state the VMM keeps while the guest runs (saved to VM_HSAVE_PA by every VMRUN, reloaded by every
      * #VMEXIT): paging on (15.25.3: nested paging needs a host with CR0.PG = 1; its format decides the nested tables'),
-     * long mode, EFER.SVME. CR3 is an empty page: nothing executes in it.
+     * long mode, EFER.SVME, and EFER.NXE where the profile has NX: the nested tables take the host's EFER.NXE (APM
+     * Vol. 2 15.25.5, 5.6), so that the shadow nested tables of nested SVM can carry NX ({@link ShadowNpt}); L0's own
+     * tables ({@link EptMap#npt}) never set bit 63, so for them NXE changes nothing. CR3 is an empty page: nothing
+     * executes in it.
      */
     private void enterHostState() {
         CpuState s = cpu.state();
         s.cr0 = Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_ET;
         s.cr3 = hostCr3;
         s.cr4 = Cpu.CR4_PAE;
-        s.efer = Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_SVME;
+        s.efer = Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_SVME
+                | (cpu.has(dev.hvsim.x86core.decode.Feature.NX) ? Cpu.EFER_NXE : 0);
         s.seg[Reg.CS].set(0x08, 0, 0xffffffffL, 0x9b | Segment.ATTR_G | Segment.ATTR_L);
         cpu.setCpl(0);
         cpu.modeChanged();

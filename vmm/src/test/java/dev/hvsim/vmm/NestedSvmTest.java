@@ -403,6 +403,136 @@ class NestedSvmTest {
                 .contains("\"kind\":\"nested_page_fault\"", "\"handled\":\"reflected\""));
     }
 
+    /**
+     * L1's nested tables of {@link #l2SeesL1sSecondLevelTablesAfterTheRequiredInvalidation}: 0-6 MiB identity in
+     * 2 MiB pages, 6-8 MiB in 4 KiB pages (600000H -> page A, the rest identity), 1 GiB-2 GiB a 1 GiB page, nothing
+     * else; then {@code edit} changes entries (given the machine and the page table's address).
+     */
+    static void nestedTables(Machine m, java.util.function.BiConsumer<Machine, Long> edit) {
+        long pt = NPT + 0x3000;
+        q(m, VMCB12 + 0x090, 1); // NP_ENABLE
+        q(m, VMCB12 + 0x0b0, NPT);
+        q(m, NPT, (NPT + 0x1000) | 7);
+        q(m, NPT + 0x1000, (NPT + 0x2000) | 7);
+        q(m, NPT + 0x1008, 0x40000000L | 0x87);
+        for (int i = 0; i < 4; i++) {
+            q(m, NPT + 0x2000 + 8L * i, i == 3 ? pt | 7 : (long) i << 21 | 0x87);
+        }
+        for (int i = 0; i < 512; i++) {
+            q(m, pt + 8L * i, (i == 0 ? PAGE_A : 0x600000L + ((long) i << 12)) | 7);
+        }
+        edit.accept(m, pt);
+    }
+
+    /** Where L1's nested tables put NX (bit 63) for 600000H: its PTE, or the PDE above (6-8 MiB). */
+    enum NxLevel {
+        PTE(NPT + 0x3000),
+        PDE(NPT + 0x2000 + 3 * 8);
+
+        final long entry;
+
+        NxLevel(long entry) {
+            this.entry = entry;
+        }
+    }
+
+    /**
+     * NX in L1's nested tables (APM Vol. 2 15.25.5, 5.6: with L1's EFER.NXE = 1, NX in any level of the nested walk
+     * forbids instruction fetches): L2 reads 600000H (page A, allowed: the shadow maps the page), then jumps there.
+     * The fetch is a #VMEXIT(NPF) to L1 (15.25.6) with EXITINFO1 = P | US | ID (15H) and bit 32 (final guest-physical
+     * address), EXITINFO2 = 600000H, as bare, although the shadow already mapped the page for the read.
+     */
+    @ParameterizedTest
+    @EnumSource(NxLevel.class)
+    void l2CannotExecuteFromAPageL1sNestedTablesMarkNoExecute(NxLevel level) throws Exception {
+        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
+                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
+                .store(OUT + 12).end();
+        byte[] l2 = new Asm().load(TEST_GPA).store(OUT + 20).mov(0, TEST_GPA).bytes(0xff, 0xe0).toArray(); // JMP EAX
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            longMode(m);
+            m.cpus().get(0).state().efer |= Cpu.EFER_NXE;
+            write(m, L2_CODE, l2);
+            vmcb12(m, 0, 1);
+            nestedTables(m, (mm, pt) -> q(mm, level.entry, mm.memory().read(level.entry, 8) | 1L << 63));
+            write(m, PAGE_A, new Asm().vmmcall().bytes(0xf4).toArray()); // what L2 would run without NX
+        });
+        assertThat(r.out()).containsExactly(0x400, 0x15, 1, TEST_GPA, 0, 0xf4d9010fL, 0, 0);
+        List<String> npf = lines(r.trace(), "\"kind\":\"nested_page_fault\"");
+        assertThat(npf).anySatisfy(l -> assertThat(l)
+                .contains("\"level\":2", "\"exitinfo2\":\"0x600000\"", "\"handled\":\"mapped\""));
+        assertThat(npf).anySatisfy(l -> assertThat(l)
+                .contains("\"level\":2", "\"exitinfo2\":\"0x600000\"", "\"handled\":\"reflected\""));
+    }
+
+    /** Reserved bits in L1's nested entries (APM Vol. 2 5.3 long-mode translation, 5.4 entry fields: MBZ bits; 5.6 NX; 15.25.5). */
+    enum ReservedBit {
+        /** A PTE address bit at MAXPHYADDR (48 on amd-zen). */
+        PTE_ABOVE_MAXPHYADDR(0x601000, true, NPT + 0x3000 + 8, 0x601000L | 1L << 48 | 7),
+        /** NX (bit 63) in a PTE while L1's EFER.NXE = 0 (APM 5.6: reserved then). */
+        PTE_NX_WITHOUT_NXE(0x601000, false, NPT + 0x3000 + 8, 0x601000L | 1L << 63 | 7),
+        /** A 2 MiB PDE with bit 13 set (bits 20:13 of a 2 MiB page are reserved). */
+        LARGE_PDE_LOW_BIT(0x800000, true, NPT + 0x2000 + 4 * 8, 0x800000L | 1L << 13 | 0x87),
+        /** A 1 GiB PDPTE with bit 21 set (bits 29:13 of a 1 GiB page are reserved). */
+        HUGE_PDPTE_LOW_BIT(0x40000000, true, NPT + 0x1008, 0x40000000L | 1L << 21 | 0x87);
+
+        final long address, entry, value;
+        final boolean nxe;
+
+        ReservedBit(long address, boolean nxe, long entry, long value) {
+            this.address = address;
+            this.nxe = nxe;
+            this.entry = entry;
+            this.value = value;
+        }
+    }
+
+    /**
+     * An L2 read through an L1 nested entry with a reserved bit set is a #VMEXIT(NPF) to L1 with EXITINFO1 = P | US |
+     * RSV (0DH) and bit 32 (final guest-physical address), EXITINFO2 = the address (15.25.6), as bare.
+     */
+    @ParameterizedTest
+    @EnumSource(ReservedBit.class)
+    void aReservedBitInL1sNestedTablesGivesL1ANestedPageFaultWithRsv(ReservedBit rb) throws Exception {
+        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
+                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
+                .store(OUT + 12).end();
+        byte[] l2 = new Asm().load(TEST_GPA).store(OUT + 20).load(rb.address).store(OUT + 24).vmmcall().toArray();
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            longMode(m);
+            if (rb.nxe) {
+                m.cpus().get(0).state().efer |= Cpu.EFER_NXE;
+            }
+            write(m, L2_CODE, l2);
+            vmcb12(m, 0, 1);
+            nestedTables(m, (mm, pt) -> q(mm, rb.entry, rb.value));
+            m.memory().write(PAGE_A, 4, 0x11111111L);
+        });
+        assertThat(r.out()).containsExactly(0x400, 0xd, 1, rb.address, 0, 0x11111111L, 0, 0);
+    }
+
+    /**
+     * PS (bit 7) is reserved in a PML4E (APM Vol. 2 5.4): with it set in L1's only PML4E, L2's very first instruction
+     * fetch is a #VMEXIT(NPF) to L1 with EXITINFO1 = P | US | RSV | ID (1DH) and bit 32, EXITINFO2 = L2's RIP.
+     */
+    @Test
+    void psInL1sNestedPml4eGivesL1AnRsvFaultOnL2sFirstFetch() throws Exception {
+        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
+                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
+                .store(OUT + 12).end();
+        Result r = bareAndNested(l1.toArray(), m -> {
+            gdtAndIdt(m);
+            longMode(m);
+            m.cpus().get(0).state().efer |= Cpu.EFER_NXE;
+            write(m, L2_CODE, new Asm().vmmcall().toArray());
+            vmcb12(m, 0, 1);
+            nestedTables(m, (mm, pt) -> q(mm, NPT, mm.memory().read(NPT, 8) | 0x80));
+        });
+        assertThat(r.out()).containsExactly(0x400, 0x1d, 1, L2_CODE, 0, 0, 0, 0);
+    }
+
     /** L1 in 64-bit mode on identity page tables (2 MiB pages, first 16 MiB), EFER.SVME already set. */
     static void longMode(Machine m) {
         q(m, L1_PML4, (L1_PML4 + 0x1000) | 3);
