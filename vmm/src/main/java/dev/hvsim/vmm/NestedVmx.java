@@ -47,7 +47,10 @@ import java.util.Map;
  * vCPU's current VMCS. An exit from L2 goes to L1 ({@link #reflect}: exit information and guest state written to
  * VMCS12, L1's host state loaded from VMCS12 per SDM 29.5) when L1's controls ask for it ({@link #l1Wants}); otherwise
  * the VMM handles it on L2 and L2 resumes. With "enable EPT" in VMCS12, L2 runs on a shadow EPT built on demand from
- * L1's EPT ({@link #eptViolation}); INVEPT/INVVPID from L1 drop it.
+ * L1's EPT ({@link #eptViolation}); INVEPT/INVVPID from L1 drop it. L1's MSR lists are emulated: the VM-entry
+ * MSR-load area into L2's context after VMCS02 is built (28.4, {@link #loadEntryMsrs}), the VM-exit MSR-store and
+ * MSR-load areas around the host-state load of a reflected exit (29.4, 29.6), a failing exit entry a VMX abort of L1
+ * (29.7, {@link #abortL1}).
  */
 final class NestedVmx implements Nesting {
     private static final VmcsFields C = VmcsFields.get();
@@ -77,7 +80,9 @@ final class NestedVmx implements Nesting {
             IDT_VECTORING = f("IDT_VECTORING_INFO_FIELD"), IDT_VECTORING_ERROR = f("IDT_VECTORING_ERROR_CODE"),
             EXIT_MSR_STORE_COUNT = f("VM_EXIT_MSR_STORE_COUNT"), EXIT_MSR_LOAD_COUNT = f("VM_EXIT_MSR_LOAD_COUNT"),
             ENTRY_MSR_LOAD_COUNT = f("VM_ENTRY_MSR_LOAD_COUNT"), CR3_TARGET_COUNT = f("CR3_TARGET_COUNT"),
-            LINK_POINTER = f("VMCS_LINK_POINTER"), HOST_EFER = f("HOST_IA32_EFER");
+            LINK_POINTER = f("VMCS_LINK_POINTER"), HOST_EFER = f("HOST_IA32_EFER"),
+            EXIT_MSR_STORE_ADDR = f("VM_EXIT_MSR_STORE_ADDR"), EXIT_MSR_LOAD_ADDR = f("VM_EXIT_MSR_LOAD_ADDR"),
+            ENTRY_MSR_LOAD_ADDR = f("VM_ENTRY_MSR_LOAD_ADDR");
 
     /** Guest segment fields by x86-core segment number (ES, CS, SS, DS, FS, GS), then LDTR (6) and TR (7). */
     private static final int LDTR = 6, TR = 7;
@@ -256,7 +261,7 @@ final class NestedVmx implements Nesting {
         this.caps = capabilities(root.extension().capabilities());
         this.walker = new TwoStageWalker(cpu.bus());
         this.vpid02 = 0x100 + v.index;
-        this.checks = new EntryChecks.Memoized(cpu.bus()::read, (index, value) -> false);
+        this.checks = new EntryChecks.Memoized(cpu.bus()::read, this::entryLoadFaults);
     }
 
     /** The capabilities L1 sees. */
@@ -790,8 +795,8 @@ final class NestedVmx implements Nesting {
 
     /**
      * vmx-model's entry checks for VMCS12, memoised per vCPU (re-running only rules whose inputs changed, with the same
-     * outcome): L1's capabilities, L1's EFER.LMA, L1 memory; no MSR-load list can pass (they stop the run), so the
-     * WRMSR probe answers "no fault".
+     * outcome): L1's capabilities, L1's EFER.LMA, L1 memory; the WRMSR probe of the VM-entry MSR-load area (28.4) is
+     * {@link #entryLoadFaults}, WRMSR in L2's context.
      */
     private final EntryChecks.Memoized checks;
 
@@ -799,7 +804,8 @@ final class NestedVmx implements Nesting {
      * VMLAUNCH / VMRESUME (31.3; 28.1 basic checks: VMfailInvalid without a current VMCS, VMfail(26) with blocking by
      * MOV SS, VMfail(4) / VMfail(5) for the wrong launch state), then vmx-model's checks of 28.2-28.4 on VMCS12 under
      * L1's capabilities: VMfailValid(7) controls, VMfailValid(8) host state, or the VM-entry failure exit (33 guest
-     * state, 34 MSR loading; 28.8) to L1. Success: VMCS02 is built and becomes current; L2 runs at the next entry.
+     * state, 34 MSR loading; 28.8) to L1. Success: VMCS02 is built and becomes current, L1's VM-entry MSR-load area
+     * is loaded into L2's context (28.4); L2 runs at the next entry.
      */
     private Handled vmlaunch(GuestExit x, boolean launch) {
         if (current == VmxExtension.NO_VMCS) {
@@ -832,12 +838,17 @@ final class NestedVmx implements Nesting {
             default:
                 break;
         }
-        if (vmcs12.read(EXIT_MSR_STORE_COUNT) != 0 || vmcs12.read(EXIT_MSR_LOAD_COUNT) != 0
-                || vmcs12.read(ENTRY_MSR_LOAD_COUNT) != 0) {
-            v.failure = "nested VMX: VM-entry/VM-exit MSR lists are not supported (VMCS12 at " + Hex.of(current) + ")";
-            return Handled.STOPPED;
-        }
         buildVmcs02(launch);
+        long failed = loadEntryMsrs();
+        if (failed != 0) {
+            // 28.8: VM-entry failure while loading MSRs: reason 34, qualification = the entry's number; launch state
+            // unchanged; L1's host state loaded. Not reached when the checks' probe and the load agree (they use the
+            // same rules): a safety net, so that no guest can make a WRMSR fault escape.
+            vmcs12.write(EXIT_REASON, 34 | 1L << 31);
+            vmcs12.write(QUALIFICATION, failed);
+            loadHostState();
+            return Handled.REFLECTED;
+        }
         vmcs12.setLaunchState(LaunchState.LAUNCHED);
         launched12 = current;
         inL2 = true;
@@ -915,16 +926,7 @@ final class NestedVmx implements Nesting {
         d.write(ENTRY_MSR_LOAD_COUNT, 0);
         // entry: default1, L1's IA-32e mode guest / load PAT, and always load debug controls and EFER (28.3.2.1)
         d.write(ENTRY_CONTROLS, 0x11fbL | (entry12 & (ENTRY_IA32E | ENTRY_LOAD_PAT)) | ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER);
-        boolean ia32e = (entry12 & ENTRY_IA32E) != 0;
-        long efer;
-        if ((entry12 & ENTRY_LOAD_EFER) != 0) {
-            efer = s.read(GUEST_EFER);
-        } else {
-            // 28.3.2.1: without "load IA32_EFER", LMA = "IA-32e mode guest" and, with CR0.PG = 1, LME too
-            efer = root.read(GUEST_EFER) & ~(Cpu.EFER_LMA | Cpu.EFER_LME);
-            efer |= ia32e ? Cpu.EFER_LMA | ((s.read(GUEST_CR0) & Cpu.CR0_PG) != 0 ? Cpu.EFER_LME : 0) : 0;
-        }
-        d.write(GUEST_EFER, efer);
+        d.write(GUEST_EFER, l2Efer(s));
         d.write(GUEST_PAT, (entry12 & ENTRY_LOAD_PAT) != 0 ? s.read(GUEST_PAT) : cpu.state().msr(Msr.IA32_PAT));
         boolean debug = (entry12 & ENTRY_LOAD_DEBUG) != 0;
         d.write(GUEST_DR7, debug ? s.read(GUEST_DR7) : 0x400);
@@ -933,6 +935,18 @@ final class NestedVmx implements Nesting {
         d.write(ENTRY_ERROR, s.read(ENTRY_ERROR));
         d.write(ENTRY_LENGTH, s.read(ENTRY_LENGTH));
         d.write(LINK_POINTER, -1L);
+    }
+
+    /** L2's IA32_EFER at entry from VMCS12, before it becomes VMCS02's (and before MSR loading, 28.4). */
+    private long l2Efer(Vmcs s) {
+        long entry12 = s.read(ENTRY_CONTROLS);
+        if ((entry12 & ENTRY_LOAD_EFER) != 0) {
+            return s.read(GUEST_EFER);
+        }
+        // 28.3.2.1: without "load IA32_EFER", LMA = "IA-32e mode guest" and, with CR0.PG = 1, LME too
+        boolean ia32e = (entry12 & ENTRY_IA32E) != 0;
+        long efer = root.read(GUEST_EFER) & ~(Cpu.EFER_LMA | Cpu.EFER_LME);
+        return efer | (ia32e ? Cpu.EFER_LMA | ((s.read(GUEST_CR0) & Cpu.CR0_PG) != 0 ? Cpu.EFER_LME : 0) : 0);
     }
 
     /**
@@ -1133,8 +1147,217 @@ final class NestedVmx implements Nesting {
         }
         s.write(GPA, d.read(GPA));
         saveGuestState();
+        String why = storeExitMsrs();
+        if (why != null) {
+            return abortL1(1, why);
+        }
         loadHostState();
+        why = loadExitMsrs();
+        if (why != null) {
+            return abortL1(4, why);
+        }
         return Handled.REFLECTED;
+    }
+
+    // ------------------------------------------------------------------ MSR lists (28.4, 29.4, 29.6, 29.7)
+
+    private static final long IA32_SMBASE = 0x9e, IA32_SMM_MONITOR_CTL = 0x9b, IA32_BIOS_UPDT_TRIG = 0x79,
+            IA32_DEBUGCTL = 0x1d9;
+    /** Byte offset of the VMX-abort indicator in a VMCS region (SDM Vol. 3C 25.2, Table 25-1). */
+    private static final int ABORT_INDICATOR_OFFSET = 4;
+
+    /**
+     * The VMCS field that holds {@code index} for the VMCS {@code target} (VMCS02 for L2, VMCS01 for L1): the SYSENTER
+     * MSRs always (28.3.2.1 loads them at every entry, 29.3 saves them at every exit), IA32_DEBUGCTL / IA32_PAT /
+     * IA32_EFER when the target's entry controls load them ("load debug controls", "load IA32_PAT", "load
+     * IA32_EFER"); null when the MSR lives only in the processor (CpuState's MSRs), where L1 and L2 share it.
+     */
+    private static VmcsField vmcsHeld(Vmcs target, long index) {
+        long entry = target.read(ENTRY_CONTROLS);
+        if (index == Msr.IA32_SYSENTER_CS) {
+            return GUEST_SYSENTER_CS;
+        } else if (index == Msr.IA32_SYSENTER_ESP) {
+            return GUEST_SYSENTER_ESP;
+        } else if (index == Msr.IA32_SYSENTER_EIP) {
+            return GUEST_SYSENTER_EIP;
+        } else if (index == IA32_DEBUGCTL && (entry & ENTRY_LOAD_DEBUG) != 0) {
+            return GUEST_DEBUGCTL;
+        } else if (index == Msr.IA32_PAT && (entry & ENTRY_LOAD_PAT) != 0) {
+            return GUEST_PAT;
+        } else if (index == Msr.IA32_EFER && (entry & ENTRY_LOAD_EFER) != 0) {
+            return GUEST_EFER;
+        }
+        return null;
+    }
+
+    /**
+     * Whether WRMSR at CPL 0 of {@code value} to {@code index} would #GP in a context whose CR0 is {@code cr0} and EFER
+     * {@code efer} (SDM Vol. 3C 28.4, 29.6 "would cause a general-protection exception if executed via WRMSR with
+     * CPL = 0"). Tried on a copy of the CPU state, restored either way, as vmx-model's own probe does; for IA32_EFER
+     * the one context-dependent rule (changing LME with CR0.PG = 1, Vol. 3A 10.8.5) is decided against the target
+     * context and the rest (reserved and unsupported bits) against the processor's. The VMX MSRs are L1's emulated
+     * ones: the capability MSRs are read-only and IA32_FEATURE_CONTROL is locked in VMX operation (#GP either way).
+     */
+    private boolean wrmsrFaults(long index, long value, long cr0, long efer) {
+        if (isVmxMsr(index)) {
+            return true;
+        }
+        if (index == Msr.IA32_EFER) {
+            if ((cr0 & Cpu.CR0_PG) != 0 && ((value ^ efer) & Cpu.EFER_LME) != 0) {
+                return true;
+            }
+            value = (value & ~Cpu.EFER_LME) | (cpu.state().efer & Cpu.EFER_LME);
+        }
+        dev.hvsim.x86core.CpuState saved = cpu.state().copy();
+        try {
+            dev.hvsim.x86core.exec.MsrAccess.write(cpu, index, value);
+            return false;
+        } catch (dev.hvsim.x86core.fault.ArchFault e) {
+            return true;
+        } finally {
+            cpu.state().copyFrom(saved);
+        }
+    }
+
+    /**
+     * The checks' WRMSR probe for VMCS12's VM-entry MSR-load area (28.4): in L2's context as VM entry would have
+     * loaded it (guest CR0, and EFER as {@link #buildVmcs02} computes it), since MSRs load after guest state.
+     */
+    private boolean entryLoadFaults(long index, long value) {
+        return wrmsrFaults(index, value, vmcs12.read(GUEST_CR0), l2Efer(vmcs12));
+    }
+
+    /**
+     * 28.4 "Loading MSRs" for L2, after VMCS02 was built from VMCS12's guest state: each entry of L1's VM-entry
+     * MSR-load area in order, into L2's context - the VMCS02 field for the MSRs VMCS02's entry loads
+     * ({@link #vmcsHeld}: they are in force while L2 runs and VMCS02's exit saves them back), the processor's MSR
+     * otherwise (L2's value, in force until L1 or its exit-load area writes it again, as on hardware). The checks
+     * (vmx-model's MsrLoadRules with {@link #entryLoadFaults}) already refused every entry that cannot load.
+     *
+     * @return 0, or the 1-based number of an entry whose WRMSR faulted after all (nothing of it loaded)
+     */
+    private long loadEntryMsrs() {
+        long n = vmcs12.read(ENTRY_MSR_LOAD_COUNT), base = vmcs12.read(ENTRY_MSR_LOAD_ADDR);
+        for (long i = 0; i < n; i++) {
+            long index = cpu.bus().read(base + 16L * i, 4), value = cpu.bus().read(base + 16L * i + 8, 8);
+            if (!loadMsr(vmcs02, index, value)) {
+                return (int) (i + 1);
+            }
+        }
+        return 0;
+    }
+
+    /** One MSR into the context of {@code target} (see {@link #vmcsHeld}); false when WRMSR would #GP there. */
+    private boolean loadMsr(Vmcs target, long index, long value) {
+        long cr0 = target.read(GUEST_CR0), efer = target.read(GUEST_EFER);
+        if (wrmsrFaults(index, value, cr0, efer)) {
+            return false;
+        }
+        VmcsField fld = vmcsHeld(target, index);
+        if (fld == null) {
+            try {
+                dev.hvsim.x86core.exec.MsrAccess.write(cpu, index, value);
+            } catch (dev.hvsim.x86core.fault.ArchFault e) {
+                return false; // the probe said it would not fault: not reached
+            }
+            return true;
+        }
+        if (index == Msr.IA32_SYSENTER_CS) {
+            value &= 0xffffffffL; // as WRMSR stores it
+        } else if (index == Msr.IA32_EFER) {
+            value = (value & ~Cpu.EFER_LMA) | (efer & Cpu.EFER_LMA); // WRMSR leaves LMA as it is (Vol. 3A 2.2.1)
+        }
+        target.write(fld, value);
+        return true;
+    }
+
+    /**
+     * 29.4 "Saving MSRs": after L2's guest state went to VMCS12, L2's current value of each MSR in L1's VM-exit
+     * MSR-store area goes to bits 127:64 of its entry: from VMCS02 for the MSRs it holds (SYSENTER, DEBUGCTL, PAT,
+     * EFER: VMCS02's exit saves them; FS/GS base: L2's segment bases), from the processor otherwise. An entry with
+     * bits 63:32 set, an x2APIC MSR (800H-8FFH), IA32_SMBASE, or an MSR RDMSR at CPL 0 would #GP on is a VMX abort
+     * with indicator 1 (29.7), as vmx-model's own exit treats it.
+     *
+     * @return null, or why the VMX abort
+     */
+    private String storeExitMsrs() {
+        Vmcs s = vmcs12, d = vmcs02;
+        long n = s.read(EXIT_MSR_STORE_COUNT), base = s.read(EXIT_MSR_STORE_ADDR);
+        for (long i = 0; i < n; i++) {
+            long lo = cpu.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
+            if ((lo >>> 32) != 0 || (index >>> 8) == 0x8 || index == IA32_SMBASE) {
+                return String.format("VM-exit MSR-store entry %d (MSR %xH)", i, index);
+            }
+            long value;
+            VmcsField fld = index == Msr.IA32_SYSENTER_CS ? GUEST_SYSENTER_CS
+                    : index == Msr.IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP
+                    : index == Msr.IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP
+                    : index == IA32_DEBUGCTL ? GUEST_DEBUGCTL
+                    : index == Msr.IA32_PAT ? GUEST_PAT
+                    : index == Msr.IA32_EFER ? GUEST_EFER
+                    : index == Msr.IA32_FS_BASE ? SEG_BASE[Reg.FS]
+                    : index == Msr.IA32_GS_BASE ? SEG_BASE[Reg.GS] : null;
+            if (fld != null) {
+                value = d.read(fld);
+            } else if (isVmxMsr(index)) {
+                java.util.OptionalLong o = index == VmxExtension.IA32_FEATURE_CONTROL
+                        ? java.util.OptionalLong.of(featureControl) : caps.rdmsr(index);
+                if (o.isEmpty()) {
+                    return String.format("VM-exit MSR-store entry %d: RDMSR %xH faults", i, index);
+                }
+                value = o.getAsLong();
+            } else {
+                try {
+                    value = dev.hvsim.x86core.exec.MsrAccess.read(cpu, index);
+                } catch (dev.hvsim.x86core.fault.ArchFault e) {
+                    return String.format("VM-exit MSR-store entry %d: RDMSR %xH faults", i, index);
+                }
+                if (index == Msr.IA32_TIME_STAMP_COUNTER && (proc02 & PROC_TSC_OFFSET) != 0) {
+                    // read here in L0's root state: L2's TSC as RDMSR reads it in L2 (with the offset L1 gave it),
+                    // as vmx-model's own exit stores it before leaving non-root operation
+                    value += d.read(TSC_OFFSET);
+                }
+            }
+            cpu.bus().write(base + 16L * i + 8, 8, value);
+        }
+        return null;
+    }
+
+    /**
+     * 29.6 "Loading MSRs": after L1's host state was loaded into VMCS01, each entry of L1's VM-exit MSR-load area in
+     * order into L1's context ({@link #loadMsr} with VMCS01: SYSENTER and EFER as VMCS01 fields, the others in the
+     * processor). An entry with bits 63:32 set, IA32_FS_BASE/IA32_GS_BASE, an x2APIC MSR, IA32_SMM_MONITOR_CTL,
+     * IA32_BIOS_UPDT_TRIG (refused as at VM entry, as vmx-model does) or a value WRMSR would #GP on is a VMX abort with
+     * indicator 4 (29.7); the entries before it stay loaded.
+     *
+     * @return null, or why the VMX abort
+     */
+    private String loadExitMsrs() {
+        Vmcs s = vmcs12;
+        long n = s.read(EXIT_MSR_LOAD_COUNT), base = s.read(EXIT_MSR_LOAD_ADDR);
+        for (long i = 0; i < n; i++) {
+            long lo = cpu.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
+            long value = cpu.bus().read(base + 16L * i + 8, 8);
+            if ((lo >>> 32) != 0 || index == Msr.IA32_FS_BASE || index == Msr.IA32_GS_BASE || (index >>> 8) == 0x8
+                    || index == IA32_SMM_MONITOR_CTL || index == IA32_BIOS_UPDT_TRIG) {
+                return String.format("VM-exit MSR-load entry %d (MSR %xH)", i, index);
+            }
+            if (!loadMsr(vmcs01, index, value)) {
+                return String.format("VM-exit MSR-load entry %d: WRMSR %xH, %xH faults", i, index, value);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A VMX abort of L1 (SDM Vol. 3C 29.7): the indicator goes to bytes 4-7 of VMCS12's region (in L1's memory) and
+     * L1's logical processor shuts down, as vmx-model's own abort does (the run ends with StopReason.SHUTDOWN; the
+     * VMM stops the vCPU with the reason, which names the abort).
+     */
+    private Handled abortL1(int indicator, String why) {
+        cpu.bus().write(current + ABORT_INDICATOR_OFFSET, 4, indicator);
+        v.shutdown = "nested VMX: VMX abort of L1 (SDM Vol. 3C 29.7), indicator " + indicator + ": " + why;
+        return Handled.STOPPED;
     }
 
     /** 29.3: L2's state from VMCS02 into VMCS12 (EFER, PAT, DR7/DEBUGCTL only as L1's exit controls say). */

@@ -48,6 +48,11 @@ class NestedVmxTest {
     }
 
     static Result run(boolean underVmm) throws Exception {
+        return run(underVmm, image(), m -> { });
+    }
+
+    /** Runs {@code image} (L1 at CODE, L2 at L2_CODE) with the memory set up as below, then {@code setup}. */
+    static Result run(boolean underVmm, byte[] image, java.util.function.Consumer<Machine> setup) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), trace = new ByteArrayOutputStream();
         Machine m = new Machine(MachineConfig.of(CpuProfile.load("intel-core"), out));
         Vmm vmm = null;
@@ -55,7 +60,7 @@ class NestedVmxTest {
             vmm = Vmm.attach(m, Virt.VMX, InterceptPolicy.defaults()).enableNestedVirtualization();
             vmm.traceTo(trace);
         }
-        m.loadFlat(image(), CODE, -1);
+        m.loadFlat(image, CODE, -1);
         var mem = m.memory();
         // L1's paging: 32-bit with 4-MiB pages (CR4.PSE), identity over the first 8 MiB
         mem.write(PD, 4, 0x83);
@@ -81,6 +86,7 @@ class NestedVmxTest {
         mem.write(M + 8, 8, VMCS);
         mem.write(M + 16, 8, VMCS + 1);             // not 4-KiB aligned
         mem.write(M + 32, 8, EPTP);                 // INVEPT descriptor
+        setup.accept(m);
         RunOutcome o = m.run(RunLimits.instructions(1_000_000));
         if (vmm != null) {
             vmm.flush();
@@ -93,7 +99,11 @@ class NestedVmxTest {
     }
 
     static byte[] image() {
-        byte[] l1 = l1().toArray(), l2 = l2().toArray();
+        return image(l1(), l2());
+    }
+
+    static byte[] image(Asm32 l1Code, Asm32 l2Code) {
+        byte[] l1 = l1Code.toArray(), l2 = l2Code.toArray();
         byte[] image = new byte[(int) (L2_CODE - CODE) + l2.length];
         System.arraycopy(l1, 0, image, 0, l1.length);
         System.arraycopy(l2, 0, image, (int) (L2_CODE - CODE), l2.length);
