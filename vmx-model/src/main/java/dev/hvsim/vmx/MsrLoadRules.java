@@ -33,12 +33,12 @@ final class MsrLoadRules {
     static final List<EntryRule> ALL = List.of(RSVD, FS_GS_BASE, X2APIC, SMM_ONLY, MODEL_SPECIFIC, WRMSR_GP);
 
     /** The first failing entry: its 1-based number and the rule(s) it breaks; or number 0 when all pass. */
-    record Result(int entry, List<Violation> violations) {}
+    record Result(long entry, List<Violation> violations) {}
 
     static Result check(EntryState s) {
         long count = s.get(F.VM_ENTRY_MSR_LOAD_COUNT), base = s.get(F.VM_ENTRY_MSR_LOAD_ADDR);
         EntryContext ctx = s.context();
-        for (int i = 0; i < count; i++) {
+        for (long i = 0; i < count; i++) { // a long index: the count is 32 bits (an int would wrap and loop forever)
             long lo = ctx.memory().read(base + 16L * i, 8), data = ctx.memory().read(base + 16L * i + 8, 8);
             long index = lo & 0xffffffffL;
             List<Violation> v = new ArrayList<>();

@@ -222,7 +222,7 @@ final class VmEntry {
     /** 28.4: the checks already proved every entry loadable; load them in order. */
     private static void loadMsrs(Cpu c, VmcsSnapshot g) {
         long base = g.at(F.I.VM_ENTRY_MSR_LOAD_ADDR), n = g.at(F.I.VM_ENTRY_MSR_LOAD_COUNT);
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) { // the count is 32 bits: a long index cannot wrap
             MsrAccess.write(c, c.bus().read(base + 16L * i, 4), c.bus().read(base + 16L * i + 8, 8));
         }
     }

@@ -268,7 +268,7 @@ final class VmExits {
      */
     private void storeMsrs(Cpu c, Vmcs v, long[] k) {
         long base = get(v, k, F.I.VM_EXIT_MSR_STORE_ADDR), n = get(v, k, F.I.VM_EXIT_MSR_STORE_COUNT);
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) { // the count is 32 bits: a long index cannot wrap
             long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
             if ((lo >>> 32) != 0 || (index >>> 8) == 0x8 || index == IA32_SMBASE) {
                 abort(c, ABORT_SAVING_GUEST_MSRS, String.format("VM-exit MSR-store entry %d (MSR %xH)", i, index));
@@ -368,7 +368,7 @@ final class VmExits {
      * shutdown anyway).
      */
     private void loadMsrs(Cpu c, long base, long n) {
-        for (int i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) { // the count is 32 bits: a long index cannot wrap
             long lo = c.bus().read(base + 16L * i, 8), index = lo & 0xffffffffL;
             long value = c.bus().read(base + 16L * i + 8, 8);
             if ((lo >>> 32) != 0 || index == MsrLoadRules.IA32_FS_BASE || index == MsrLoadRules.IA32_GS_BASE
