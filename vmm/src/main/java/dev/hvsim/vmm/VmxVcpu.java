@@ -100,14 +100,16 @@ final class VmxVcpu extends Vcpu {
         // exit: default1, host address-space size (9), save IA32_EFER (20), load IA32_EFER (21)
         // no "acknowledge interrupt on exit" (15): the VMM acknowledges only when the guest can take the interrupt, so
         // the guest sees it pending in the APIC's IRR meanwhile and in priority order, as bare
-        root.write("VM_EXIT_CONTROLS", 0x36dfbL | 1L << 9 | 1L << 20 | 1L << 21);
+        // and save debug controls (2): a VM exit sets DR7 to 400H and IA32_DEBUGCTL to 0 (29.5.1), so the guest's
+        // values are saved here and loaded back at entry ("load debug controls", below), else they would be lost
+        root.write("VM_EXIT_CONTROLS", 0x36dfbL | 1L << 2 | 1L << 9 | 1L << 20 | 1L << 21);
         root.write("HOST_IA32_EFER", Cpu.EFER_LME | Cpu.EFER_LMA);
         root.write("VM_EXIT_MSR_STORE_COUNT", 0);
         root.write("VM_EXIT_MSR_LOAD_COUNT", 0);
         root.write("VM_ENTRY_MSR_LOAD_COUNT", 0);
         root.write("VM_ENTRY_INTR_INFO_FIELD", 0);
-        // entry: default1, IA-32e mode guest (9) = EFER.LMA, load IA32_EFER (15)
-        root.write(ENTRY_CONTROLS, 0x11fbL | 1L << 15 | ((g.efer & Cpu.EFER_LMA) != 0 ? 1L << 9 : 0));
+        // entry: default1, load debug controls (2), IA-32e mode guest (9) = EFER.LMA, load IA32_EFER (15)
+        root.write(ENTRY_CONTROLS, 0x11fbL | 1L << 2 | 1L << 15 | ((g.efer & Cpu.EFER_LMA) != 0 ? 1L << 9 : 0));
     }
 
     private static final String[] SEG = {"ES", "CS", "SS", "DS", "FS", "GS"};
