@@ -424,6 +424,13 @@ class NestedSvmTest {
         edit.accept(m, pt);
     }
 
+    /** L1: VMRUN VMCB12 once, then EXITCODE, EXITINFO1 (low, high) and EXITINFO2 to OUT .. OUT + 12. */
+    private static Asm l1ReportingTheExit() {
+        return new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
+                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
+                .store(OUT + 12).end();
+    }
+
     /** Where L1's nested tables put NX (bit 63) for 600000H: its PTE, or the PDE above (6-8 MiB). */
     enum NxLevel {
         PTE(NPT + 0x3000),
@@ -445,9 +452,7 @@ class NestedSvmTest {
     @ParameterizedTest
     @EnumSource(NxLevel.class)
     void l2CannotExecuteFromAPageL1sNestedTablesMarkNoExecute(NxLevel level) throws Exception {
-        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
-                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
-                .store(OUT + 12).end();
+        Asm l1 = l1ReportingTheExit();
         byte[] l2 = new Asm().load(TEST_GPA).store(OUT + 20).mov(0, TEST_GPA).bytes(0xff, 0xe0).toArray(); // JMP EAX
         Result r = bareAndNested(l1.toArray(), m -> {
             gdtAndIdt(m);
@@ -495,9 +500,7 @@ class NestedSvmTest {
     @ParameterizedTest
     @EnumSource(ReservedBit.class)
     void aReservedBitInL1sNestedTablesGivesL1ANestedPageFaultWithRsv(ReservedBit rb) throws Exception {
-        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
-                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
-                .store(OUT + 12).end();
+        Asm l1 = l1ReportingTheExit();
         byte[] l2 = new Asm().load(TEST_GPA).store(OUT + 20).load(rb.address).store(OUT + 24).vmmcall().toArray();
         Result r = bareAndNested(l1.toArray(), m -> {
             gdtAndIdt(m);
@@ -519,9 +522,7 @@ class NestedSvmTest {
      */
     @Test
     void psInL1sNestedPml4eGivesL1AnRsvFaultOnL2sFirstFetch() throws Exception {
-        Asm l1 = new Asm().wrmsr(VM_HSAVE_PA, HSAVE).vmrun(VMCB12).load(VMCB12 + 0x70).store(OUT)
-                .load(VMCB12 + 0x78).store(OUT + 4).load(VMCB12 + 0x7c).store(OUT + 8).load(VMCB12 + 0x80)
-                .store(OUT + 12).end();
+        Asm l1 = l1ReportingTheExit();
         Result r = bareAndNested(l1.toArray(), m -> {
             gdtAndIdt(m);
             longMode(m);
